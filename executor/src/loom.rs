@@ -1,0 +1,136 @@
+//! The one sync shim of this crate (STYLE rule 8).
+//!
+//! Every atomic, cell, lock and thread spawn in the executor is imported from here. Under
+//! `--cfg eddy_loom` the same names resolve to [loom]'s model-checked types, so the task
+//! state machine, the queues and the parker run unchanged inside loom models. `UnsafeCell`
+//! always has loom's closure API (`with` / `with_mut`) so that code is written once.
+
+#[cfg(not(eddy_loom))]
+mod imp {
+    pub(crate) use std::sync::Arc;
+
+    pub(crate) mod atomic {
+        pub(crate) use std::sync::atomic::{
+            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
+        };
+    }
+
+    pub(crate) mod sync {
+        pub(crate) use parking_lot::{Condvar, Mutex};
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use std::thread::{Builder, JoinHandle};
+    }
+
+    /// `UnsafeCell` with loom's closure API: the raw pointer only escapes into a closure.
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+#[cfg(eddy_loom)]
+mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::sync::Arc;
+
+    pub(crate) mod atomic {
+        pub(crate) use loom::sync::atomic::{
+            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
+        };
+    }
+
+    pub(crate) mod sync {
+        //! loom's `Mutex` and `Condvar` behind parking_lot's poison-free signatures.
+        pub(crate) use loom::sync::MutexGuard;
+
+        #[derive(Debug)]
+        pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+        impl<T> Mutex<T> {
+            pub(crate) fn new(value: T) -> Mutex<T> {
+                Mutex(loom::sync::Mutex::new(value))
+            }
+
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0.lock().unwrap()
+            }
+        }
+
+        #[derive(Debug)]
+        pub(crate) struct Condvar(loom::sync::Condvar);
+
+        impl Condvar {
+            pub(crate) fn new() -> Condvar {
+                Condvar(loom::sync::Condvar::new())
+            }
+
+            pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+                // loom's condvar consumes the guard; swap it through a temporary so the
+                // caller keeps parking_lot's `&mut guard` shape.
+                take_mut(guard, |g| self.0.wait(g).unwrap());
+            }
+
+            pub(crate) fn notify_one(&self) -> bool {
+                self.0.notify_one();
+                true
+            }
+
+            pub(crate) fn notify_all(&self) -> usize {
+                self.0.notify_all();
+                0
+            }
+        }
+
+        fn take_mut<T>(slot: &mut T, f: impl FnOnce(T) -> T) {
+            // Only used under loom, on guards; an abort on panic keeps the slot valid.
+            struct AbortOnPanic;
+            impl Drop for AbortOnPanic {
+                fn drop(&mut self) {
+                    std::process::abort();
+                }
+            }
+            let bomb = AbortOnPanic;
+            // SAFETY: the value is read out, transformed and written back before anyone
+            // can observe `slot`; a panic in between aborts instead of double-dropping.
+            unsafe {
+                let old = std::ptr::read(slot);
+                std::ptr::write(slot, f(old));
+            }
+            std::mem::forget(bomb);
+        }
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::{Builder, JoinHandle};
+    }
+}
+
+pub(crate) use imp::*;
+
+/// A thread-local with a `const` initialiser (no lazy-init check on the hot path), or
+/// loom's thread-local under `eddy_loom` (loom threads share one OS thread).
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        #[cfg(not(eddy_loom))]
+        std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
+        #[cfg(eddy_loom)]
+        loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
+}
+pub(crate) use const_thread_local;

@@ -1,0 +1,201 @@
+//! The park hook: how an idle worker sleeps and how any thread wakes it.
+//!
+//! The executor knows nothing of I/O or time. A worker with nothing to run calls
+//! [`Park::park`]; whoever makes work for it calls [`Park::unpark`]. The facade supplies a
+//! hook that blocks in the reactor or until the next timer; the executor's own tests and
+//! benchmarks use [`ThreadPark`], one [`Parker`] per worker.
+
+use std::fmt;
+#[cfg(not(eddy_loom))]
+use std::time::Duration;
+
+use crate::loom::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::{Condvar, Mutex};
+
+/// How idle workers sleep and wake. Implemented by the runtime's driver.
+///
+/// # Contract
+///
+/// * `unpark(i)` before or during `park(i)` makes that `park(i)` (or the next one) return:
+///   an unpark is never lost.
+/// * `park` may return spuriously; the worker re-checks its queues and parks again.
+pub trait Park: Send + Sync + 'static {
+    /// Blocks worker `worker` until [`Park::unpark`] is called for it (or spuriously).
+    fn park(&self, worker: usize);
+
+    /// Wakes worker `worker` if it is parked, or makes its next `park` return at once.
+    fn unpark(&self, worker: usize);
+}
+
+/// The plain park hook: one [`Parker`] per worker, nothing else.
+#[derive(Debug)]
+pub struct ThreadPark {
+    parkers: Box<[Parker]>,
+}
+
+impl ThreadPark {
+    /// A hook for `workers` workers.
+    pub fn new(workers: usize) -> ThreadPark {
+        ThreadPark {
+            parkers: (0..workers).map(|_| Parker::new()).collect(),
+        }
+    }
+}
+
+impl Park for ThreadPark {
+    fn park(&self, worker: usize) {
+        self.parkers[worker].park();
+    }
+
+    fn unpark(&self, worker: usize) {
+        self.parkers[worker].unpark();
+    }
+}
+
+/// No token.
+const EMPTY: usize = 0;
+/// A thread is blocked (or about to block) on the condvar.
+const PARKED: usize = 1;
+/// An unpark arrived; the next park consumes it and returns at once.
+const NOTIFIED: usize = 2;
+
+/// A one-token thread parker (the std `thread::park` protocol, on a mutex and condvar so
+/// that loom can check it).
+///
+/// # Examples
+///
+/// ```
+/// use eddy_executor::park::Parker;
+/// use std::sync::Arc;
+///
+/// let parker = Arc::new(Parker::new());
+/// let remote = parker.clone();
+/// std::thread::spawn(move || remote.unpark());
+/// parker.park(); // returns once the other thread has unparked it
+/// ```
+pub struct Parker {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    cvar: Condvar,
+}
+
+impl Parker {
+    /// A parker with no token.
+    pub fn new() -> Parker {
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            lock: Mutex::new(()),
+            cvar: Condvar::new(),
+        }
+    }
+
+    /// Blocks until a token is available, then consumes it.
+    pub fn park(&self) {
+        // Fast path. Acquire: pairs with the Release swap in `unpark`, so what the
+        // unparking thread wrote before unparking is visible after we return.
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        // Announce PARKED under the lock: an `unpark` that sees PARKED takes the lock
+        // before notifying, so it cannot notify between this CAS and the wait below.
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Acquire: pairs with the Release swap in `unpark`.
+                let old = self.state.swap(EMPTY, Ordering::Acquire);
+                debug_assert_eq!(old, NOTIFIED);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        loop {
+            self.cvar.wait(&mut guard);
+            // Acquire: pairs with the Release swap in `unpark`. A failed CAS is a
+            // spurious condvar wakeup: wait again.
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Blocks until a token is available or `timeout` has passed.
+    #[cfg(not(eddy_loom))]
+    pub fn park_timeout(&self, timeout: Duration) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, Ordering::Acquire);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let timed_out = self.cvar.wait_until(&mut guard, deadline).timed_out();
+            // Acquire: pairs with the Release swap in `unpark`.
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+            if timed_out {
+                // Leave PARKED for EMPTY; a token that raced in is consumed, which is
+                // what a wakeup at the deadline means anyway.
+                self.state.swap(EMPTY, Ordering::Acquire);
+                return;
+            }
+        }
+    }
+
+    /// Makes a token available, waking the parked thread if there is one.
+    pub fn unpark(&self) {
+        // Release: pairs with the Acquire in `park`.
+        match self.state.swap(NOTIFIED, Ordering::Release) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Taking the lock orders this notify after the parked thread's wait began
+                // (it announced PARKED while holding the lock).
+                drop(self.lock.lock());
+                self.cvar.notify_one();
+            }
+            actual => panic!("inconsistent park state: {actual}"),
+        }
+    }
+}
+
+impl Default for Parker {
+    fn default() -> Parker {
+        Parker::new()
+    }
+}
+
+impl fmt::Debug for Parker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parker").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,135 @@
+use std::fmt;
+use std::io;
+use std::sync::Arc as StdArc;
+
+use super::Executor;
+use crate::park::{Park, ThreadPark};
+
+type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
+
+/// Configures an [`Executor`]: worker count, thread names, per-thread hooks.
+///
+/// # Examples
+///
+/// ```
+/// let executor = eddy_executor::Executor::builder()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .build()
+///     .unwrap();
+/// assert_eq!(executor.spawner().num_workers(), 2);
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: StdArc<dyn Fn(usize) -> String + Send + Sync + 'static>,
+    stack_size: Option<usize>,
+    on_thread_start: Option<Hook>,
+    on_thread_stop: Option<Hook>,
+}
+
+impl Builder {
+    /// The defaults: one worker per available core, threads named `eddy-worker-{i}`.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: StdArc::new(|i| format!("eddy-worker-{i}")),
+            stack_size: None,
+            on_thread_start: None,
+            on_thread_stop: None,
+        }
+    }
+
+    /// The number of worker threads (default: `std::thread::available_parallelism`).
+    /// Zero is refused by [`build`](Self::build) with an `InvalidInput` error.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The worker threads' name (suffixed with `-{index}`).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        self.thread_name = StdArc::new(move |i| format!("{name}-{i}"));
+        self
+    }
+
+    /// The worker threads' stack size in bytes (default: std's).
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs on each worker thread before it runs any task.
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_start = Some(StdArc::new(f));
+        self
+    }
+
+    /// Runs on each worker thread after it stops running tasks.
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_stop = Some(StdArc::new(f));
+        self
+    }
+
+    /// The worker count `build` will use.
+    pub fn resolved_worker_threads(&self) -> usize {
+        self.worker_threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        })
+    }
+
+    /// Starts the workers, parking them on plain thread parkers.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `worker_threads(0)` was set; the OS error if a thread cannot be
+    /// started.
+    pub fn build(&mut self) -> io::Result<Executor> {
+        self.build_with_park(|n| StdArc::new(ThreadPark::new(n)))
+    }
+
+    /// Starts the workers with the park hook `make_park(worker_count)` — how the runtime
+    /// joins the executor to its I/O and timer driver.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    pub fn build_with_park(
+        &mut self,
+        make_park: impl FnOnce(usize) -> StdArc<dyn Park>,
+    ) -> io::Result<Executor> {
+        let workers = self.resolved_worker_threads();
+        if workers == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`worker_threads(0)`: a runtime needs at least one worker thread; \
+                 pass 1 or more, or leave it unset for one per CPU core",
+            ));
+        }
+        Executor::start(
+            workers,
+            make_park(workers),
+            super::executor::ThreadConfig {
+                name: self.thread_name.clone(),
+                stack_size: self.stack_size,
+                on_start: self.on_thread_start.clone(),
+                on_stop: self.on_thread_stop.clone(),
+            },
+        )
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("stack_size", &self.stack_size)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,220 @@
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use super::shared::Handle;
+use super::{context, queue, worker, Builder};
+use crate::loom::thread;
+use crate::park::Park;
+use crate::task::JoinHandle;
+
+/// The multi-threaded, work-stealing scheduler: N worker threads and their queues.
+///
+/// Dropping it shuts it down: every worker finishes its current poll and exits, is
+/// joined, and every task's future is dropped (their `JoinHandle`s report cancellation).
+///
+/// # Examples
+///
+/// ```
+/// let executor = eddy_executor::Executor::builder().worker_threads(2).build().unwrap();
+/// let spawner = executor.spawner();
+/// let tasks: Vec<_> = (0..10u64).map(|i| spawner.spawn(async move { i * i })).collect();
+/// let sum: u64 = eddy_executor::block_on(async {
+///     let mut sum = 0;
+///     for t in tasks {
+///         sum += t.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 285);
+/// ```
+pub struct Executor {
+    shared: Handle,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+/// A cheap, cloneable handle that spawns onto an [`Executor`] from any thread.
+#[derive(Clone)]
+pub struct Spawner {
+    shared: Handle,
+}
+
+pub(super) struct ThreadConfig {
+    pub(super) name: StdArc<dyn Fn(usize) -> String + Send + Sync>,
+    pub(super) stack_size: Option<usize>,
+    pub(super) on_start: Option<StdArc<dyn Fn() + Send + Sync>>,
+    pub(super) on_stop: Option<StdArc<dyn Fn() + Send + Sync>>,
+}
+
+impl Executor {
+    /// A [`Builder`] with the defaults.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(super) fn start(
+        workers: usize,
+        park: StdArc<dyn Park>,
+        config: ThreadConfig,
+    ) -> io::Result<Executor> {
+        let (locals, stealers): (Vec<_>, Vec<_>) = (0..workers).map(|_| queue::local()).unzip();
+        let shared = Handle::new(stealers.into_boxed_slice(), park);
+        let mut executor = Executor {
+            shared: shared.clone(),
+            workers: Vec::with_capacity(workers),
+        };
+        for (index, local) in locals.into_iter().enumerate() {
+            let mut builder = thread::Builder::new().name((config.name)(index));
+            if let Some(size) = config.stack_size {
+                builder = builder.stack_size(size);
+            }
+            let shared = shared.clone();
+            let on_start = config.on_start.clone();
+            let on_stop = config.on_stop.clone();
+            let spawned = builder.spawn(move || {
+                // Counts the exit even if a hook panics, so shutdown never waits forever.
+                struct Exit(Handle);
+                impl Drop for Exit {
+                    fn drop(&mut self) {
+                        self.0.worker_exited();
+                    }
+                }
+                let exit = Exit(shared.clone());
+                if let Some(f) = &on_start {
+                    f();
+                }
+                worker::run(shared, index, local);
+                if let Some(f) = &on_stop {
+                    f();
+                }
+                drop(exit);
+            });
+            match spawned {
+                Ok(handle) => executor.workers.push(handle),
+                // Dropping `executor` stops the workers already started.
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(executor)
+    }
+
+    /// A handle for spawning tasks.
+    pub fn spawner(&self) -> Spawner {
+        Spawner {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Shuts down, waiting at most `timeout` for the workers to finish their current
+    /// polls. A worker stuck in a poll longer than that is left running on its own (its
+    /// task is cancelled when the poll returns); everything else is torn down as in
+    /// `Drop`. Returns true if every worker was joined.
+    #[cfg(not(eddy_loom))]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> bool {
+        self.shutdown(Some(timeout))
+    }
+
+    /// Shuts down without waiting for the workers (they exit after their current poll).
+    #[cfg(not(eddy_loom))]
+    pub fn shutdown_background(mut self) {
+        self.shutdown(Some(Duration::ZERO));
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) -> bool {
+        if self.workers.is_empty() && self.shared.is_shutdown() {
+            return true;
+        }
+        self.shared.begin_shutdown();
+        let on_own_worker = context::with_worker(|cx| {
+            cx.is_some_and(|cx| cx.shared.same(&self.shared))
+        });
+        let joined = if on_own_worker {
+            // Joining ourselves would deadlock: the other workers exit by themselves.
+            self.workers.clear();
+            false
+        } else {
+            self.join_workers(timeout)
+        };
+        // No worker polls anymore (or the stuck ones will see CANCELLED): drop every
+        // future, then the cancelled tasks' queue entries.
+        self.shared.owned.close_and_shutdown_all();
+        self.shared.drain_injector();
+        joined
+    }
+
+    #[cfg(not(eddy_loom))]
+    fn join_workers(&mut self, timeout: Option<Duration>) -> bool {
+        let all_exited = match timeout {
+            None => true,
+            Some(timeout) => {
+                let deadline = std::time::Instant::now()
+                    .checked_add(timeout)
+                    .unwrap_or_else(|| std::time::Instant::now() + Duration::from_secs(86400 * 365));
+                self.shared.wait_for_workers(deadline)
+            }
+        };
+        for handle in self.workers.drain(..) {
+            if all_exited || handle.is_finished() {
+                let _ = handle.join();
+            }
+            // Otherwise detached: it exits when its poll returns.
+        }
+        all_exited
+    }
+
+    #[cfg(eddy_loom)]
+    fn join_workers(&mut self, _timeout: Option<Duration>) -> bool {
+        for handle in self.workers.drain(..) {
+            handle.join().unwrap();
+        }
+        true
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl Spawner {
+    /// Spawns `future` as a task — asyncio's `loop.create_task`. It starts running on a
+    /// worker right away; the returned [`JoinHandle`] awaits its output. After the
+    /// executor shut down, the task is cancelled at once (the handle says so).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future)
+    }
+
+    /// The number of worker threads.
+    pub fn num_workers(&self) -> usize {
+        self.shared.num_workers()
+    }
+
+    /// True once the executor has begun shutting down.
+    pub fn is_shutdown(&self) -> bool {
+        self.shared.is_shutdown()
+    }
+
+    /// True when both handles spawn onto the same executor.
+    pub fn same_executor(&self, other: &Spawner) -> bool {
+        self.shared.same(&other.shared)
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor").field("shared", &self.shared).finish()
+    }
+}
+
+impl fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawner").field("shared", &self.shared).finish()
+    }
+}

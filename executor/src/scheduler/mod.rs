@@ -1,0 +1,23 @@
+//! The multi-threaded, work-stealing scheduler.
+//!
+//! | file | what |
+//! |---|---|
+//! | `executor.rs` | [`Executor`] (owns the worker threads, shuts down) and [`Spawner`] |
+//! | `builder.rs` | [`Builder`]: worker count, names, hooks, the park hook |
+//! | `shared.rs` | state shared by all workers: stealers, injector, idle set, owned tasks |
+//! | `worker.rs` | one worker's loop: LIFO slot, local queue, stealing, parking |
+//! | `idle.rs` | searching / parked accounting that wakes one worker at a time |
+//! | `queue.rs` | crossbeam-deque behind a small API (`queue_loom.rs` under loom) |
+//! | `context.rs` | thread-locals: the current worker, "an event loop runs here" |
+
+mod builder;
+pub(crate) mod context;
+mod executor;
+mod idle;
+#[cfg_attr(eddy_loom, path = "queue_loom.rs")]
+mod queue;
+mod shared;
+mod worker;
+
+pub use self::builder::Builder;
+pub use self::executor::{Executor, Spawner};

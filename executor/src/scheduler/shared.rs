@@ -1,0 +1,202 @@
+//! The state all workers and handles of one scheduler share, and the scheduling decisions
+//! that need only it: where a woken task goes, whom to wake.
+
+use std::fmt;
+use std::future::Future;
+
+use super::context;
+use super::idle::Idle;
+use super::queue::{Injector, Stealer};
+use crate::loom::atomic::{fence, AtomicBool, Ordering};
+use crate::loom::sync::{Condvar, Mutex};
+use crate::loom::Arc;
+use std::sync::Arc as StdArc;
+use crate::park::Park;
+use crate::task::list::OwnedTasks;
+use crate::task::{self, Id, JoinHandle, Schedule};
+
+/// A ready task of this scheduler.
+pub(super) type Notified = task::Notified<Handle>;
+
+/// The scheduler as the tasks see it: a counted reference to [`Shared`].
+#[derive(Clone)]
+pub(crate) struct Handle(Arc<Shared>);
+
+impl std::ops::Deref for Handle {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub(crate) struct Shared {
+    /// Each worker's stealer, by worker index.
+    pub(super) remotes: Box<[Stealer<Notified>]>,
+    /// Tasks scheduled from outside the workers.
+    pub(super) injector: Injector<Notified>,
+    pub(super) idle: Idle,
+    /// Every live task, for shutdown.
+    pub(super) owned: OwnedTasks<Handle>,
+    pub(super) park: StdArc<dyn Park>,
+    shutdown: AtomicBool,
+    /// Workers that have left their loop, for `shutdown_timeout`.
+    exited: Mutex<usize>,
+    exited_cv: Condvar,
+}
+
+impl Handle {
+    pub(super) fn new(
+        remotes: Box<[Stealer<Notified>]>,
+        park: StdArc<dyn Park>,
+    ) -> Handle {
+        let workers = remotes.len();
+        Handle(Arc::new(Shared {
+            idle: Idle::new(workers),
+            owned: OwnedTasks::new(workers * 4),
+            injector: Injector::new(),
+            remotes,
+            park,
+            shutdown: AtomicBool::new(false),
+            exited: Mutex::new(0),
+            exited_cv: Condvar::new(),
+        }))
+    }
+}
+
+impl Shared {
+    pub(super) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    fn schedule_remote(&self, task: Notified) {
+        self.injector.push(task);
+        // SeqCst: pairs with the fence in `begin_shutdown`. Either its drain sees this
+        // push, or we see the flag and drain ourselves, so no task sits in the injector
+        // of a dead scheduler (it would keep the scheduler alive through its Arc).
+        fence(Ordering::SeqCst);
+        if self.is_shutdown() {
+            self.drain_injector();
+            return;
+        }
+        self.wake_one();
+    }
+
+    /// New work is visible: wake a parked worker unless someone is searching.
+    pub(super) fn notify_parked(&self) {
+        // SeqCst: pairs with the SeqCst updates of the searching count in `Idle` (see the
+        // lost-wakeup argument in idle.rs).
+        fence(Ordering::SeqCst);
+        self.wake_one();
+    }
+
+    fn wake_one(&self) {
+        if let Some(worker) = self.idle.worker_to_notify() {
+            self.park.unpark(worker);
+        }
+    }
+
+    /// The last searcher is parking: if any queue still has work, wake someone.
+    pub(super) fn notify_if_work_pending(&self) {
+        fence(Ordering::SeqCst);
+        if self.remotes.iter().any(|r| !r.is_empty()) || !self.injector.is_empty() {
+            self.wake_one();
+        }
+    }
+
+    pub(super) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Tells every worker to leave its loop.
+    pub(super) fn begin_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        // SeqCst: pairs with the fence in `schedule_remote`.
+        fence(Ordering::SeqCst);
+        for worker in 0..self.num_workers() {
+            self.park.unpark(worker);
+        }
+    }
+
+    /// Drops every task left in the injector (after shutdown: they are all cancelled).
+    pub(super) fn drain_injector(&self) {
+        while let Some(task) = self.injector.steal() {
+            drop(task);
+        }
+    }
+
+    pub(super) fn worker_exited(&self) {
+        *self.exited.lock() += 1;
+        self.exited_cv.notify_all();
+    }
+
+    /// Waits until every worker has left its loop, or the deadline passes. True if all
+    /// did.
+    #[cfg(not(eddy_loom))]
+    pub(super) fn wait_for_workers(&self, deadline: std::time::Instant) -> bool {
+        let mut exited = self.exited.lock();
+        while *exited < self.num_workers() {
+            if self.exited_cv.wait_until(&mut exited, deadline).timed_out() {
+                return *exited == self.num_workers();
+            }
+        }
+        true
+    }
+}
+
+impl Handle {
+    /// Spawns a task: binds it to the owned list (refused after shutdown) and queues it.
+    pub(super) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new_task(future, self.clone(), Id::next());
+        if let Some(notified) = self.owned.bind(task, notified) {
+            self.schedule_task(notified, false);
+        }
+        join
+    }
+
+    /// On one of our workers (not mid-borrow), the task goes to that worker's LIFO slot
+    /// (a wake or spawn) or the back of its queue (a yield). Anywhere else, the injector.
+    fn schedule_task(&self, task: Notified, is_yield: bool) {
+        let remote = context::with_worker(move |cx| match cx {
+            Some(cx) if cx.shared.same(self) => cx.schedule_local(task, is_yield),
+            _ => Some(task),
+        });
+        if let Some(task) = remote {
+            self.schedule_remote(task);
+        }
+    }
+
+    /// True when both are the same scheduler.
+    pub(super) fn same(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Schedule for Handle {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: &task::Task<Handle>) -> Option<task::Task<Handle>> {
+        self.owned.remove(task)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("workers", &self.num_workers())
+            .field("injected", &self.injector.len())
+            .field("searching", &self.idle.num_searching())
+            .field("shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,232 @@
+//! One worker: its queues and the loop that runs tasks, steals and parks.
+//!
+//! ```text
+//! loop:  next_task  (every 61st tick the injector first; then the LIFO slot, the local
+//!          |         queue, a batch from the injector)
+//!          +-- found --> run_task (then up to 3 LIFO tasks in a row) --> loop
+//!          v
+//!        steal_work (if fewer than half the workers search: a batch from a random
+//!          |         victim, then the injector)
+//!          +-- found --> run_task --> loop
+//!          v
+//!        park       (listed as a sleeper; the last searcher re-checks all queues)
+//! ```
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::context;
+use super::queue::Local;
+use super::shared::{Handle, Notified, Shared};
+use crate::coop;
+
+/// Check the injector first every this many ticks, so remote tasks are not starved by a
+/// busy local queue (Go's and tokio's figure).
+const GLOBAL_POLL_INTERVAL: u32 = 61;
+
+/// LIFO-slot tasks run back to back at most this many times before the slot's task goes
+/// to the back of the queue (tokio PR #5712: an uncapped slot starves the queue).
+const MAX_LIFO_POLLS: u8 = 3;
+
+/// The most tasks taken from the injector in one batch.
+const MAX_INJECTOR_BATCH: usize = 128;
+
+/// The worker's thread-local view: shared state plus its own queues.
+pub(crate) struct WorkerContext {
+    pub(super) shared: Handle,
+    /// Borrowed briefly by the loop and by `schedule_local`; never across a task poll.
+    core: RefCell<Core>,
+}
+
+/// The worker-owned part.
+struct Core {
+    index: usize,
+    local: Local<Notified>,
+    /// The task this worker woke last: it runs next (message-passing latency) and is not
+    /// stealable.
+    lifo: Option<Notified>,
+    /// LIFO tasks run in a row since the last queue task.
+    lifo_polls: u8,
+    tick: u32,
+    is_searching: bool,
+    rng: FastRand,
+}
+
+/// Runs worker `index` until shutdown.
+pub(super) fn run(shared: Handle, index: usize, local: Local<Notified>) {
+    let _entered = context::enter();
+    let cx = Rc::new(WorkerContext {
+        shared,
+        core: RefCell::new(Core {
+            index,
+            local,
+            lifo: None,
+            lifo_polls: 0,
+            tick: 0,
+            is_searching: false,
+            rng: FastRand::new(index as u64),
+        }),
+    });
+    let _worker = context::set_worker(cx.clone());
+    cx.run();
+}
+
+impl WorkerContext {
+    fn run(&self) {
+        while !self.shared.is_shutdown() {
+            let next = self.core.borrow_mut().next_task(&self.shared);
+            if let Some(task) = next {
+                self.run_task(task);
+                continue;
+            }
+            let stolen = self.core.borrow_mut().steal_work(&self.shared);
+            if let Some(task) = stolen {
+                self.run_task(task);
+                continue;
+            }
+            self.park();
+        }
+    }
+
+    fn run_task(&self, task: Notified) {
+        {
+            let mut core = self.core.borrow_mut();
+            if core.is_searching {
+                core.is_searching = false;
+                if self.shared.idle.transition_from_searching() {
+                    // We were the last searcher and found work: there may be more.
+                    drop(core);
+                    self.shared.notify_parked();
+                }
+            }
+        }
+        self.core.borrow_mut().lifo_polls = 0;
+        coop::budget(|| task.run());
+        // Tasks it woke go to the LIFO slot; run them now, up to the cap.
+        loop {
+            let next = {
+                let mut core = self.core.borrow_mut();
+                let Some(task) = core.lifo.take() else {
+                    return;
+                };
+                if core.lifo_polls >= MAX_LIFO_POLLS {
+                    core.local.push(task);
+                    drop(core);
+                    self.shared.notify_parked();
+                    return;
+                }
+                core.lifo_polls += 1;
+                task
+            };
+            coop::budget(|| next.run());
+        }
+    }
+
+    fn park(&self) {
+        let (index, last_searcher) = {
+            let mut core = self.core.borrow_mut();
+            let was_searching = std::mem::replace(&mut core.is_searching, false);
+            let last = self.shared.idle.transition_to_parked(core.index, was_searching);
+            (core.index, last)
+        };
+        if last_searcher {
+            self.shared.notify_if_work_pending();
+        }
+        self.shared.park.park(index);
+        // Woken by a producer: counted as searching. Otherwise (spurious, or the driver):
+        // unlisted and not searching.
+        let notified = self.shared.idle.unpark_self(index);
+        self.core.borrow_mut().is_searching = notified;
+    }
+
+    /// Schedules a task woken or spawned on this worker's thread. Returns it back if the
+    /// core is busy (borrowed by the loop), for the caller to inject.
+    pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return Some(task);
+        };
+        let pushed = if is_yield {
+            core.local.push(task);
+            true
+        } else if let Some(prev) = core.lifo.replace(task) {
+            core.local.push(prev);
+            true
+        } else {
+            false
+        };
+        drop(core);
+        if pushed {
+            // Stealable work appeared: an idle worker may take it.
+            self.shared.notify_parked();
+        }
+        None
+    }
+}
+
+impl Core {
+    fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
+        self.tick = self.tick.wrapping_add(1);
+        if self.tick % GLOBAL_POLL_INTERVAL == 0 {
+            if let Some(task) = shared.injector.steal() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
+        if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        self.take_from_injector(shared)
+    }
+
+    /// A fair share of the injector: len / workers + 1 tasks, at most 128.
+    fn take_from_injector(&mut self, shared: &Shared) -> Option<Notified> {
+        if shared.injector.is_empty() {
+            return None;
+        }
+        let limit = (shared.injector.len() / shared.num_workers() + 1).min(MAX_INJECTOR_BATCH);
+        shared.injector.steal_batch_and_pop(&self.local, limit)
+    }
+
+    fn steal_work(&mut self, shared: &Shared) -> Option<Notified> {
+        if !self.is_searching {
+            if !shared.idle.transition_to_searching() {
+                return None;
+            }
+            self.is_searching = true;
+        }
+        let workers = shared.num_workers();
+        let start = self.rng.below(workers);
+        for i in 0..workers {
+            let victim = (start + i) % workers;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = shared.remotes[victim].steal_batch_and_pop(&self.local) {
+                return Some(task);
+            }
+        }
+        // The injector may have filled while we looked at the others.
+        self.take_from_injector(shared)
+    }
+}
+
+/// xorshift64*: a victim picker, not a source of secrets.
+#[derive(Debug)]
+struct FastRand(u64);
+
+impl FastRand {
+    fn new(seed: u64) -> FastRand {
+        FastRand(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize % n
+    }
+}

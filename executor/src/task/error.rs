@@ -1,0 +1,130 @@
+use std::any::Any;
+use std::fmt;
+use std::io;
+
+use super::Id;
+
+/// Why a task did not produce its output: it was cancelled, or it panicked.
+///
+/// asyncio raises `CancelledError` or the task's exception from `await task`; eddy returns
+/// this error from awaiting a [`JoinHandle`](super::JoinHandle).
+///
+/// # Examples
+///
+/// ```
+/// let rt = eddy_executor::Executor::builder().worker_threads(1).build().unwrap();
+/// let handle = rt.spawner().spawn(async { panic!("boom") });
+/// let err = eddy_executor::block_on(handle).unwrap_err();
+/// assert!(err.is_panic());
+/// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+/// ```
+pub struct JoinError {
+    repr: Repr,
+    id: Id,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(SyncPayload),
+}
+
+/// A panic payload that may be shared between threads because nothing can borrow it
+/// through a shared reference: it is only ever moved out (`into_panic`).
+struct SyncPayload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: `Sync` lets `&SyncPayload` cross threads. Through `&self` we only call
+// `type_id` (a vtable function that reads no data) and then read the contents when they are
+// a `&'static str` or a `String`, both `Sync` themselves; any other payload is only reached
+// by moving the box out (`try_into_panic`), which needs ownership.
+unsafe impl Sync for SyncPayload {}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: Id) -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+            id,
+        }
+    }
+
+    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(SyncPayload(payload)),
+            id,
+        }
+    }
+
+    /// True when the task was aborted (or the runtime shut down) before it finished.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True when the task's future panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload; resume it with `std::panic::resume_unwind` to propagate.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the error is a cancellation; check [`is_panic`](Self::is_panic) or use
+    /// [`try_into_panic`](Self::try_into_panic).
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("`JoinError::into_panic` called on a cancelled task's error; check `is_panic()` first")
+    }
+
+    /// The panic payload, or the error back if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(SyncPayload(payload)) => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The id of the task that failed.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+}
+
+/// The panic message, when the payload is a string (as `panic!` makes it).
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Panic(SyncPayload(payload)) => match panic_message(&**payload) {
+                Some(msg) => write!(f, "task {} panicked with message {:?}", self.id, msg),
+                None => write!(f, "task {} panicked", self.id),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Repr::Panic(SyncPayload(payload)) => match panic_message(&**payload) {
+                Some(msg) => write!(f, "JoinError::Panic({:?}, {:?}, ...)", self.id, msg),
+                None => write!(f, "JoinError::Panic({:?}, ...)", self.id),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for io::Error {
+    fn from(err: JoinError) -> io::Error {
+        io::Error::other(err.to_string())
+    }
+}

@@ -1,0 +1,182 @@
+//! The owned-task list: every live task of a scheduler, so shutdown can reach the idle
+//! ones that no queue holds (only wakers do).
+//!
+//! An intrusive doubly-linked list through `Header::owned`, split into shards by task id so
+//! that spawns and completions on different workers rarely meet on one lock. The list
+//! holds one reference per task (the `Task`), given back by `remove` when the task
+//! completes.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+use crossbeam_utils::CachePadded;
+
+use super::core::Header;
+use super::{Notified, RawTask, Schedule, Task};
+use crate::loom::sync::Mutex;
+use crate::loom::UnsafeCell;
+
+/// A task's links in its shard.
+///
+/// # Invariants
+///
+/// * Read and written only under the lock of the shard the task's id maps to.
+/// * `prev == None` and the shard's head is not this task means: not in the list.
+pub(crate) struct Pointers {
+    prev: UnsafeCell<Option<NonNull<Header>>>,
+    next: UnsafeCell<Option<NonNull<Header>>>,
+}
+
+impl Pointers {
+    pub(super) fn new() -> Pointers {
+        Pointers {
+            prev: UnsafeCell::new(None),
+            next: UnsafeCell::new(None),
+        }
+    }
+}
+
+/// One shard: a list head and whether the list is closed to new tasks.
+///
+/// # Invariants
+///
+/// * Every task reachable from `head` is live: the list holds a reference to it.
+struct Shard {
+    head: Option<NonNull<Header>>,
+    closed: bool,
+}
+
+// SAFETY: the pointers are only followed under the shard's mutex, and the tasks they point
+// to are `Send` (see `RawTask`).
+unsafe impl Send for Shard {}
+
+/// Every live task of one scheduler.
+pub(crate) struct OwnedTasks<S: 'static> {
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    mask: usize,
+    _scheduler: PhantomData<S>,
+}
+
+impl<S: Schedule> OwnedTasks<S> {
+    /// A list with at least `shards` shards (rounded up to a power of two).
+    pub(crate) fn new(shards: usize) -> OwnedTasks<S> {
+        let count = shards.max(1).next_power_of_two();
+        OwnedTasks {
+            shards: (0..count)
+                .map(|_| {
+                    CachePadded::new(Mutex::new(Shard {
+                        head: None,
+                        closed: false,
+                    }))
+                })
+                .collect(),
+            mask: count - 1,
+            _scheduler: PhantomData,
+        }
+    }
+
+    fn shard(&self, raw: RawTask) -> &Mutex<Shard> {
+        &self.shards[raw.id().as_u64() as usize & self.mask]
+    }
+
+    /// Adds a new task. If the list is closed (the scheduler shut down), the task is
+    /// cancelled at once and `None` comes back: its JoinHandle reports cancellation.
+    pub(crate) fn bind(&self, task: Task<S>, notified: Notified<S>) -> Option<Notified<S>> {
+        let raw = task.raw();
+        let mut shard = self.shard(raw).lock();
+        if shard.closed {
+            drop(shard);
+            task.shutdown();
+            drop(notified);
+            return None;
+        }
+        let ptr = task.into_raw().header_ptr();
+        // SAFETY: we hold the shard lock (Pointers invariant); `ptr` is live (we own its
+        // list reference, now kept by the list) and not yet in any list.
+        unsafe {
+            let links = &ptr.as_ref().owned;
+            links.next.with_mut(|next| *next = shard.head);
+            links.prev.with_mut(|prev| *prev = None);
+            if let Some(head) = shard.head {
+                head.as_ref().owned.prev.with_mut(|prev| *prev = Some(ptr));
+            }
+        }
+        shard.head = Some(ptr);
+        Some(notified)
+    }
+
+    /// Removes a completing task, returning the list's reference; `None` if shutdown
+    /// already took it out (or it was never bound).
+    pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
+        let raw = task.raw();
+        let ptr = raw.header_ptr();
+        let mut shard = self.shard(raw).lock();
+        // SAFETY: shard lock held (Pointers invariant); the caller's reference keeps the
+        // task live, and list members are live (Shard invariant).
+        unsafe {
+            let links = &ptr.as_ref().owned;
+            let prev = links.prev.with(|prev| *prev);
+            let next = links.next.with(|next| *next);
+            match prev {
+                Some(prev) => prev.as_ref().owned.next.with_mut(|n| *n = next),
+                None if shard.head == Some(ptr) => shard.head = next,
+                None => return None,
+            }
+            if let Some(next) = next {
+                next.as_ref().owned.prev.with_mut(|p| *p = prev);
+            }
+            links.prev.with_mut(|p| *p = None);
+            links.next.with_mut(|n| *n = None);
+        }
+        // SAFETY: the list's reference, handed back.
+        Some(unsafe { Task::from_raw(RawTask::from_raw(ptr)) })
+    }
+
+    /// Closes the list to new tasks, then cancels every task in it: idle ones have their
+    /// future dropped here, running ones drop it when their poll ends.
+    pub(crate) fn close_and_shutdown_all(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+        for shard in self.shards.iter() {
+            // One task at a time, lock released before its future is dropped: a
+            // destructor may spawn (refused, the list is closed) or complete other tasks.
+            while let Some(task) = Self::pop(shard) {
+                task.shutdown();
+            }
+        }
+    }
+
+    fn pop(shard: &Mutex<Shard>) -> Option<Task<S>> {
+        let mut shard = shard.lock();
+        let ptr = shard.head?;
+        // SAFETY: shard lock held; `ptr` is a live member (Shard invariant).
+        unsafe {
+            let links = &ptr.as_ref().owned;
+            let next = links.next.with(|n| *n);
+            if let Some(next) = next {
+                next.as_ref().owned.prev.with_mut(|p| *p = None);
+            }
+            shard.head = next;
+            links.next.with_mut(|n| *n = None);
+            links.prev.with_mut(|p| *p = None);
+        }
+        // SAFETY: the list's reference, handed to the caller.
+        Some(unsafe { Task::from_raw(RawTask::from_raw(ptr)) })
+    }
+
+    /// True when no task is alive.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.shards.iter().all(|shard| shard.lock().head.is_none())
+    }
+}
+
+impl<S> fmt::Debug for OwnedTasks<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedTasks")
+            .field("shards", &self.shards.len())
+            .finish()
+    }
+}

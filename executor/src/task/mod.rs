@@ -1,0 +1,229 @@
+//! Tasks: one allocation per spawned future, and the handles that share it.
+//!
+//! A task is a [`Cell`](core) holding a header (the state word, a vtable, owned-list links,
+//! the id), a trailer (the join waker) and a core (the scheduler handle and the future or
+//! its output). Every handle is a pointer to that one allocation with a counted
+//! reference: [`Task`] (held by the scheduler's owned-task list), [`Notified`] (held by a
+//! run queue), [`JoinHandle`], [`AbortHandle`], and each cloned `Waker`. The waker lent to
+//! `poll` borrows the poller's reference and counts nothing.
+//!
+//! Tasks know nothing of the scheduler beyond the [`Schedule`] trait (STYLE rule 2): the
+//! unit tests drive them with a scheduler that only pushes to a `VecDeque`.
+//!
+//! # The state word
+//!
+//! One `AtomicUsize` (see `state.rs` for each bit's documentation):
+//!
+//! ```text
+//!  63 ........................... 6   5          4          3            2         1         0
+//! +--------------------------------+----------+----------+-------------+---------+---------+---------+
+//! | reference count                | CANCELLED| JOIN_WAKER|JOIN_INTEREST| NOTIFIED| COMPLETE| RUNNING |
+//! +--------------------------------+----------+----------+-------------+---------+---------+---------+
+//! ```
+//!
+//! A new task starts with three references (list, first `Notified`, `JoinHandle`),
+//! `NOTIFIED` and `JOIN_INTEREST`.
+//!
+//! # Lifecycle
+//!
+//! Edges name the transition (in `state.rs`) and the function (in `harness.rs`) taking it.
+//!
+//! ```text
+//!                 wake / wake_by_ref (transition_to_notified_*)
+//!            +-------------------------------------------------+
+//!            v                                                 |
+//!   spawn -> IDLE+NOTIFIED --poll: transition_to_running--> RUNNING --poll: transition_to_idle--> IDLE
+//!            |                                               |  |  (woken meanwhile: OkNotified,
+//!            |                                               |  |   reschedule to the back)
+//!            | abort: transition_to_notified_and_cancel      |  +--Ready / panic: complete
+//!            | (CANCELLED; queued if it was idle)            |     transition_to_complete --> COMPLETE
+//!            v                                               |                                  |
+//!   CANCELLED --poll: transition_to_running = Cancelled -----+--cancel_task + complete -------->+
+//!                                                                                                |
+//!   shutdown: transition_to_shutdown (takes RUNNING if idle) --> cancel_task + complete -------->+
+//!                                                                                                v
+//!                                   last reference dropped (transition_to_terminal) --> dealloc
+//! ```
+//!
+//! # Who may touch what
+//!
+//! | field | who | when |
+//! |---|---|---|
+//! | stage (future) | the thread holding `RUNNING` | between taking `RUNNING` and `COMPLETE` |
+//! | stage (output) | the `JoinHandle` | after it observes `COMPLETE` while it has `JOIN_INTEREST` |
+//! | stage (output) | the completing thread | right after `COMPLETE` if `JOIN_INTEREST` was already gone |
+//! | join waker slot | the `JoinHandle` (write) | while `JOIN_WAKER` is unset |
+//! | join waker slot | the completing thread (read, wake) | while `JOIN_WAKER` is set after `COMPLETE` |
+//! | owned-list links | whoever holds the shard lock | always |
+//!
+//! # Protocols
+//!
+//! 1. **Run** (`Harness::poll`): a worker pops a `Notified` and takes `RUNNING` (clearing
+//!    `NOTIFIED`), or drops the reference if someone else runs it or it is complete.
+//!    After `Pending` it releases `RUNNING`; if the task was woken during its poll
+//!    (`NOTIFIED` set while `RUNNING`) it submits a new `Notified` to the back of the
+//!    queue — a self-wake is a yield. If `CANCELLED` was set it drops the future instead.
+//!    At most one thread polls a task at a time, and a wake is never lost: either it finds
+//!    the task idle and queues it, or it finds it running and sets `NOTIFIED`, which the
+//!    runner sees in the same CAS that releases `RUNNING`.
+//! 2. **Complete** (`Harness::complete`): the runner stores the output, then sets
+//!    `COMPLETE` and clears `RUNNING` in one step. If no `JoinHandle` is interested it drops
+//!    the output itself; otherwise, if `JOIN_WAKER` is set, it wakes the join waker, then
+//!    clears `JOIN_WAKER` and drops the waker if the handle went away meanwhile. Then it
+//!    removes the task from the owned list and drops two references (its own, the
+//!    list's).
+//! 3. **Join** (`can_read_output`): the handle reads the output once `COMPLETE`. Otherwise
+//!    it stores its waker while `JOIN_WAKER` is unset, then sets `JOIN_WAKER` with a CAS
+//!    that fails if the task completed meanwhile (then it reads the output). To replace a
+//!    waker it first clears `JOIN_WAKER` with a CAS that fails on `COMPLETE`.
+//! 4. **Detach** (`drop_join_handle_*`): clears `JOIN_INTEREST` (and `JOIN_WAKER` if not
+//!    complete). If the task was complete the handle drops the output; it drops the waker
+//!    unless the completing thread still holds it (`COMPLETE` with `JOIN_WAKER`).
+//! 5. **Abort** (`remote_abort`): sets `CANCELLED`. An idle task is also marked `NOTIFIED`
+//!    and queued, so a runtime thread drops its future; a queued task sees `CANCELLED`
+//!    when dequeued; a running task sees it when its poll ends. A complete task keeps its
+//!    output.
+//! 6. **Shutdown** (`Harness::shutdown`): the scheduler closes the owned list, pops each
+//!    task and sets `CANCELLED`, taking `RUNNING` if the task is idle to drop the future
+//!    on the spot. Spawns after that are cancelled at once.
+
+mod core;
+mod error;
+mod harness;
+mod id;
+mod join;
+pub(crate) mod list;
+mod raw;
+mod state;
+mod waker;
+mod yield_now;
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+
+pub use self::error::JoinError;
+pub use self::id::Id;
+pub use self::join::{AbortHandle, JoinHandle};
+pub(crate) use self::raw::RawTask;
+pub use self::yield_now::yield_now;
+
+/// What a task needs from whoever runs it. The only door from tasks to the scheduler.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Queue a woken task (it was idle).
+    fn schedule(&self, task: Notified<Self>);
+
+    /// Queue a task that woke itself during its poll: behind the tasks already waiting.
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule(task);
+    }
+
+    /// The task completed: remove it from the owned-task list, returning the list's
+    /// reference if it was there.
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+}
+
+/// The owned-task list's reference to a task.
+pub(crate) struct Task<S: 'static> {
+    raw: RawTask,
+    _scheduler: PhantomData<S>,
+}
+
+/// A task that is ready to run: a run queue's reference. Running it consumes it.
+pub(crate) struct Notified<S: 'static> {
+    raw: RawTask,
+    _scheduler: PhantomData<S>,
+}
+
+/// Allocates a task for `future` on `scheduler`: the list's, the queue's and the
+/// JoinHandle's references.
+pub(crate) fn new_task<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+where
+    T: Future + Send + 'static,
+    T::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = core::Cell::new(future, scheduler, id, raw::vtable::<T, S>());
+    // SAFETY: a fresh task holds exactly these three references (state::INITIAL).
+    unsafe {
+        let raw = RawTask::from_raw(ptr);
+        (
+            Task::from_raw(raw),
+            Notified::from_raw(raw),
+            JoinHandle::new(raw),
+        )
+    }
+}
+
+impl<S: Schedule> Task<S> {
+    /// # Safety
+    ///
+    /// * `raw`'s task runs on scheduler `S`, and the caller passes on a reference.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Task<S> {
+        Task {
+            raw,
+            _scheduler: PhantomData,
+        }
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// Gives up ownership without dropping the reference.
+    pub(crate) fn into_raw(self) -> RawTask {
+        ManuallyDrop::new(self).raw
+    }
+
+    /// Cancels the task for shutdown (dropping the future if it is idle).
+    pub(crate) fn shutdown(self) {
+        self.into_raw().shutdown();
+    }
+}
+
+impl<S: 'static> Drop for Task<S> {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl<S: Schedule> Notified<S> {
+    /// # Safety
+    ///
+    /// * `raw`'s task runs on scheduler `S`, and the caller passes on a reference
+    ///   counted for this `Notified` (with `NOTIFIED` set).
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified<S> {
+        Notified {
+            raw,
+            _scheduler: PhantomData,
+        }
+    }
+
+    /// Polls the task once (or drops its future, if it was aborted).
+    pub(crate) fn run(self) {
+        ManuallyDrop::new(self).raw.poll();
+    }
+}
+
+impl<S: 'static> Drop for Notified<S> {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl<S: 'static> fmt::Debug for Task<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Task({:?})", self.raw.id())
+    }
+}
+
+impl<S: 'static> fmt::Debug for Notified<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Notified({:?})", self.raw.id())
+    }
+}

@@ -1,0 +1,1 @@
+//! Unit tests and loom models of the executor's concurrent protocols.

@@ -1,0 +1,1 @@
+//! eddy-macros: `#[eddy::main]` and `#[eddy::test]`. Empty until the toolbox issue lands.

@@ -1,0 +1,1 @@
+//! eddy-reactor: readiness I/O on the `polling` crate. Empty until the I/O issue lands.

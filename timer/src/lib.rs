@@ -1,0 +1,1 @@
+//! eddy-timer: the hierarchical timing wheel. Empty until the timers issue lands.
