@@ -20,7 +20,8 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{Builder, JoinHandle};
+        #[allow(unused_imports)]
+        pub(crate) use std::thread::{spawn, Builder, JoinHandle};
     }
 
     /// `UnsafeCell` with loom's closure API: the raw pointer only escapes into a closure.
@@ -117,7 +118,8 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{Builder, JoinHandle};
+        #[allow(unused_imports)]
+        pub(crate) use loom::thread::{spawn, Builder, JoinHandle};
     }
 }
 

@@ -59,7 +59,8 @@ impl Builder {
         self
     }
 
-    /// Runs on each worker thread before it runs any task.
+    /// Runs on each worker thread before it runs any task ([`Spawner::try_current`](super::Spawner::try_current)
+    /// already returns this executor there).
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
         self.on_thread_start = Some(StdArc::new(f));
         self

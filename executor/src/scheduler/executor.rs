@@ -82,10 +82,7 @@ impl Executor {
                     }
                 }
                 let exit = Exit(shared.clone());
-                if let Some(f) = &on_start {
-                    f();
-                }
-                worker::run(shared, index, local);
+                worker::run(shared, index, local, on_start.as_deref());
                 if let Some(f) = &on_stop {
                     f();
                 }
@@ -189,6 +186,15 @@ impl Spawner {
         F::Output: Send + 'static,
     {
         self.shared.spawn(future)
+    }
+
+    /// The executor whose worker thread this is, if the current thread is a worker.
+    pub fn try_current() -> Option<Spawner> {
+        context::with_worker(|cx| {
+            cx.map(|cx| Spawner {
+                shared: cx.shared.clone(),
+            })
+        })
     }
 
     /// The number of worker threads.

@@ -21,3 +21,5 @@ mod worker;
 
 pub use self::builder::Builder;
 pub use self::executor::{Executor, Spawner};
+#[cfg(test)]
+pub(crate) use self::shared::Handle as SchedulerHandle;

@@ -53,7 +53,12 @@ struct Core {
 }
 
 /// Runs worker `index` until shutdown.
-pub(super) fn run(shared: Handle, index: usize, local: Local<Notified>) {
+pub(super) fn run(
+    shared: Handle,
+    index: usize,
+    local: Local<Notified>,
+    on_start: Option<&(dyn Fn() + Send + Sync)>,
+) {
     let _entered = context::enter();
     let cx = Rc::new(WorkerContext {
         shared,
@@ -68,6 +73,9 @@ pub(super) fn run(shared: Handle, index: usize, local: Local<Notified>) {
         }),
     });
     let _worker = context::set_worker(cx.clone());
+    if let Some(on_start) = on_start {
+        on_start();
+    }
     cx.run();
 }
 

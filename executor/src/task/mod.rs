@@ -160,6 +160,12 @@ where
     }
 }
 
+/// The size of one task allocation for future `T` on scheduler `S`.
+#[cfg(test)]
+pub(crate) fn allocation_size<T: Future, S: Schedule>() -> usize {
+    std::mem::size_of::<core::Cell<T, S>>()
+}
+
 impl<S: Schedule> Task<S> {
     /// # Safety
     ///

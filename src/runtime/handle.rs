@@ -1,0 +1,132 @@
+use std::fmt;
+use std::future::Future;
+
+use eddy_executor::Spawner;
+
+use super::context;
+use super::EnterGuard;
+use crate::task::JoinHandle;
+
+/// A cheap, cloneable reference to a runtime — asyncio's `get_event_loop()`.
+///
+/// Spawn onto the runtime from any thread, or make it current on a thread that is not
+/// one of its workers with [`enter`](Handle::enter).
+///
+/// # Examples
+///
+/// ```
+/// let rt = eddy::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let job = std::thread::spawn(move || handle.spawn(async { "from another thread" }));
+/// let task = job.join().unwrap();
+/// assert_eq!(rt.block_on(task).unwrap(), "from another thread");
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(super) spawner: Spawner,
+}
+
+impl Handle {
+    /// The runtime running the current thread's code.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime (not in a task, not inside `block_on`, no [`enter`](Self::enter)
+    /// guard). Use [`try_current`](Self::try_current) to check instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let handle = eddy::runtime::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 7 }).await.unwrap(), 7);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// The current runtime, or an error saying there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(eddy::runtime::Handle::try_current().is_err());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::current().ok_or(TryCurrentError(()))
+    }
+
+    /// Spawns `future` as a task on this runtime — asyncio's `loop.create_task`.
+    ///
+    /// The task starts running on a worker at once; the [`JoinHandle`] awaits its output.
+    /// If the runtime has shut down, the task is cancelled at once.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawner.spawn(future)
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so that
+    /// [`eddy::spawn`](crate::spawn) and [`Handle::current`] work there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let _guard = rt.handle().enter();
+    /// let task = eddy::spawn(async { 1 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 1);
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        context::enter(self.clone())
+    }
+
+    /// The number of worker threads.
+    pub fn num_workers(&self) -> usize {
+        self.spawner.num_workers()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.num_workers())
+            .finish_non_exhaustive()
+    }
+}
+
+/// No runtime is current on this thread; returned by [`Handle::try_current`].
+pub struct TryCurrentError(());
+
+impl TryCurrentError {
+    /// Always true: the only failure is the absence of a runtime.
+    pub fn is_missing_context(&self) -> bool {
+        true
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "there is no eddy runtime on this thread: `eddy::spawn` and `Handle::current()` \
+             work only inside a runtime (in a task, or inside `Runtime::block_on` / \
+             `eddy::run`). Start one with `eddy::run(main())` or `eddy::Runtime::new()`, or \
+             pass a `Handle` to this thread and call `handle.spawn(..)` or `handle.enter()`",
+        )
+    }
+}
+
+impl fmt::Debug for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TryCurrentError").field(&"no runtime").finish()
+    }
+}
+
+impl std::error::Error for TryCurrentError {}

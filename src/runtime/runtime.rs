@@ -1,0 +1,162 @@
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use eddy_executor::Executor;
+
+use super::{Builder, Handle};
+use crate::task::JoinHandle;
+
+/// The event loop: worker threads that run tasks, and the entry point that runs a future
+/// to completion — asyncio's loop with `run_until_complete`.
+///
+/// Dropping the runtime shuts it down: every worker finishes the poll it is in and exits
+/// and is joined, then every task still alive has its future dropped (awaiting its
+/// `JoinHandle` gives a cancellation error).
+///
+/// # Examples
+///
+/// ```
+/// let rt = eddy::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = eddy::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    executor: Option<Executor>,
+}
+
+impl Runtime {
+    /// A runtime with the default configuration: one worker per CPU core.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if a worker thread cannot be started.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to configure the runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(super) fn from_parts(handle: Handle, executor: Executor) -> Runtime {
+        Runtime {
+            handle,
+            executor: Some(executor),
+        }
+    }
+
+    /// Runs `future` to completion on the current thread — asyncio's
+    /// `loop.run_until_complete(f)`. The future runs here; the tasks it spawns run on the
+    /// workers. While it runs, this runtime is current on this thread.
+    ///
+    /// # Panics
+    ///
+    /// With "this event loop is already running" if called from async code: inside a
+    /// task, or inside another `block_on`. There, `.await` the future or spawn it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { "done" }), "done");
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if eddy_executor::is_entered() {
+            already_running("Runtime::block_on");
+        }
+        let _current = self.handle.enter();
+        eddy_executor::block_on(future)
+    }
+
+    /// The runtime's [`Handle`], to spawn from other threads.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Spawns a task on this runtime; see [`Handle::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Shuts down, waiting at most `timeout` for workers to finish their current poll.
+    ///
+    /// A worker stuck in a long poll is left to finish it on its own thread (its task's
+    /// future is dropped when the poll returns); all other tasks are cancelled before this
+    /// returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_secs(1));
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        if let Some(executor) = self.executor.take() {
+            executor.shutdown_timeout(timeout);
+        }
+    }
+
+    /// Shuts down without waiting for the workers: tasks are cancelled, and a worker in
+    /// the middle of a poll exits when that poll returns.
+    pub fn shutdown_background(mut self) {
+        if let Some(executor) = self.executor.take() {
+            executor.shutdown_background();
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let Some(executor) = self.executor.take() else {
+            return;
+        };
+        if eddy_executor::is_entered() {
+            // Joining workers here would block a thread that runs async code (and
+            // deadlock on our own worker). Tear down without waiting, then say why.
+            executor.shutdown_background();
+            if !std::thread::panicking() {
+                panic!(
+                    "a Runtime was dropped inside async code (this event loop is running: \
+                     a task, or another runtime's `block_on`); dropping it there would \
+                     block a worker. Drop it outside async code, or call \
+                     `shutdown_background()` on it"
+                );
+            }
+            return;
+        }
+        drop(executor);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The asyncio-style panic for a nested event loop.
+#[track_caller]
+pub(crate) fn already_running(what: &str) -> ! {
+    panic!(
+        "this event loop is already running: `{what}` was called from async code (inside \
+         a task, or inside another `block_on`). Inside async code, `.await` the future \
+         instead, or start it as a task with `eddy::spawn`"
+    )
+}

@@ -1,0 +1,39 @@
+//! Tasks — asyncio's `Task` and `create_task`.
+//!
+//! [`spawn`] starts a future as a task on the current runtime and returns a
+//! [`JoinHandle`] to await its output, [`abort`](JoinHandle::abort) it (asyncio's
+//! `cancel()`) or check [`is_finished`](JoinHandle::is_finished). A task that panics
+//! reports the panic through its handle as a [`JoinError`]; the runtime carries on.
+
+use std::future::Future;
+
+pub use eddy_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
+
+use crate::runtime::Handle;
+
+/// Spawns `future` as a task on the current runtime — asyncio's `asyncio.create_task`.
+///
+/// # Panics
+///
+/// Outside a runtime (not in a task or inside `block_on`), naming the fix; use
+/// [`Handle::spawn`] from other threads.
+///
+/// # Examples
+///
+/// ```
+/// eddy::run(async {
+///     let task = eddy::task::spawn(async { "hello from a task" });
+///     assert_eq!(task.await.unwrap(), "hello from a task");
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match Handle::try_current() {
+        Ok(handle) => handle.spawn(future),
+        Err(err) => panic!("`eddy::spawn` called outside a runtime: {err}"),
+    }
+}
