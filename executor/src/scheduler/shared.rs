@@ -18,6 +18,15 @@ use crate::task::{self, Id, JoinHandle, Schedule};
 /// A ready task of this scheduler.
 pub(super) type Notified = task::Notified<Handle>;
 
+/// Where a task scheduled on its own worker goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Placement {
+    /// The LIFO slot: runs right after the current task (woken tasks).
+    Lifo,
+    /// The back of the local queue: runs after everything queued (spawns, yields).
+    Back,
+}
+
 /// The scheduler as the tasks see it: a counted reference to [`Shared`].
 #[derive(Clone)]
 pub(crate) struct Handle(Arc<Shared>);
@@ -153,16 +162,18 @@ impl Handle {
     {
         let (task, notified, join) = task::new_task(future, self.clone(), Id::next());
         if let Some(notified) = self.owned.bind(task, notified) {
-            self.schedule_task(notified, false);
+            // Back of the queue, as asyncio's `call_soon` orders new tasks: stealable at
+            // once, so a parent that keeps its worker busy cannot strand its children.
+            self.schedule_task(notified, Placement::Back);
         }
         join
     }
 
     /// On one of our workers (not mid-borrow), the task goes to that worker's LIFO slot
-    /// (a wake or spawn) or the back of its queue (a yield). Anywhere else, the injector.
-    fn schedule_task(&self, task: Notified, is_yield: bool) {
+    /// or the back of its queue, as `placement` says. Anywhere else, the injector.
+    fn schedule_task(&self, task: Notified, placement: Placement) {
         let remote = context::with_worker(move |cx| match cx {
-            Some(cx) if cx.shared.same(self) => cx.schedule_local(task, is_yield),
+            Some(cx) if cx.shared.same(self) => cx.schedule_local(task, placement),
             _ => Some(task),
         });
         if let Some(task) = remote {
@@ -178,11 +189,13 @@ impl Handle {
 
 impl Schedule for Handle {
     fn schedule(&self, task: Notified) {
-        self.schedule_task(task, false);
+        // A task woken by the running one: it runs next, while the data it was sent is
+        // still in cache.
+        self.schedule_task(task, Placement::Lifo);
     }
 
     fn yield_now(&self, task: Notified) {
-        self.schedule_task(task, true);
+        self.schedule_task(task, Placement::Back);
     }
 
     fn release(&self, task: &task::Task<Handle>) -> Option<task::Task<Handle>> {

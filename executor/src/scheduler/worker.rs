@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use super::context;
 use super::queue::Local;
-use super::shared::{Handle, Notified, Shared};
+use super::shared::{Handle, Notified, Placement, Shared};
 use crate::coop;
 
 /// Check the injector first every this many ticks, so remote tasks are not starved by a
@@ -147,20 +147,25 @@ impl WorkerContext {
         self.core.borrow_mut().is_searching = notified;
     }
 
-    /// Schedules a task woken or spawned on this worker's thread. Returns it back if the
+    /// Schedules a task woken, spawned or yielded on this worker's thread. Returns it back if the
     /// core is busy (borrowed by the loop), for the caller to inject.
-    pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+    pub(super) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else {
             return Some(task);
         };
-        let pushed = if is_yield {
-            core.local.push(task);
-            true
-        } else if let Some(prev) = core.lifo.replace(task) {
-            core.local.push(prev);
-            true
-        } else {
-            false
+        let pushed = match placement {
+            Placement::Back => {
+                core.local.push(task);
+                true
+            }
+            // The slot's previous task keeps its turn, at the back of the queue.
+            Placement::Lifo => match core.lifo.replace(task) {
+                Some(prev) => {
+                    core.local.push(prev);
+                    true
+                }
+                None => false,
+            },
         };
         drop(core);
         if pushed {

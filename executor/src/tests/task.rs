@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::support::TestScheduler;
+use super::support::{TestScheduler, Tracked};
 use crate::task::{self, JoinHandle};
 
 /// Polls a JoinHandle once with a waker that records whether it was woken.
@@ -58,4 +58,227 @@ fn spawned_task_runs_and_delivers_output() {
         other => panic!("expected Ready(Ok(7)), got {other:?}"),
     }
     assert!(sched.owns_no_tasks());
+}
+
+#[test]
+fn a_panicking_task_reports_the_panic_and_the_scheduler_goes_on() {
+    let sched = TestScheduler::new();
+    let mut bad = sched.spawn(async { panic!("boom") });
+    let mut good = sched.spawn(async { 1 });
+    assert_eq!(sched.run_until_idle(), 2);
+    let flag = Arc::new(Flag::default());
+    match poll_join(&mut bad, &flag) {
+        Poll::Ready(Err(err)) => {
+            assert!(err.is_panic());
+            assert!(err.to_string().contains("boom"), "{err}");
+            assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+        }
+        other => panic!("expected a panic error, got {other:?}"),
+    }
+    assert!(matches!(poll_join(&mut good, &flag), Poll::Ready(Ok(1))));
+}
+
+#[test]
+fn wake_after_pending_queues_the_task_once() {
+    let sched = TestScheduler::new();
+    let (future, counters, waker) = Tracked::new(Some(2));
+    let _handle = sched.spawn(future);
+    sched.run_until_idle();
+    assert_eq!(counters.polls(), 1);
+    let w = waker.get();
+    w.wake_by_ref();
+    w.wake_by_ref();
+    w.clone().wake();
+    assert_eq!(sched.queued(), 1, "three wakes of an idle task queue it once");
+    sched.run_until_idle();
+    assert_eq!(counters.polls(), 2);
+    assert_eq!(counters.drops(), 1);
+    w.wake();
+    assert_eq!(sched.queued(), 0, "waking a finished task does nothing");
+    waker.clear();
+    assert!(sched.owns_no_tasks());
+}
+
+#[test]
+fn a_self_wake_during_poll_requeues_behind_others() {
+    let sched = TestScheduler::new();
+    let _a = sched.spawn(task::yield_now());
+    let (b, b_counters, _w) = Tracked::new(None);
+    let _b = sched.spawn(b);
+    assert!(sched.run_one()); // a yields: back of the queue, behind b
+    assert_eq!(sched.queued(), 2);
+    assert!(sched.run_one()); // b
+    assert_eq!(b_counters.polls(), 1);
+    assert!(sched.run_one()); // a completes
+    assert_eq!(sched.queued(), 0);
+}
+
+#[test]
+fn abort_an_idle_task_drops_its_future_when_the_scheduler_runs_it() {
+    let sched = TestScheduler::new();
+    let (future, counters, _waker) = Tracked::new(None);
+    let mut handle = sched.spawn(future);
+    sched.run_until_idle();
+    assert_eq!(counters.polls(), 1);
+    handle.abort();
+    assert_eq!(counters.drops(), 0, "the future is dropped by the scheduler, not by abort");
+    assert_eq!(sched.queued(), 1, "abort queues the idle task");
+    sched.run_until_idle();
+    assert_eq!(counters.polls(), 1, "an aborted task is not polled again");
+    assert_eq!(counters.drops(), 1);
+    let flag = Arc::new(Flag::default());
+    match poll_join(&mut handle, &flag) {
+        Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{err}"),
+        other => panic!("expected cancellation, got {other:?}"),
+    }
+}
+
+#[test]
+fn abort_a_queued_task_never_polls_it() {
+    let sched = TestScheduler::new();
+    let (future, counters, _waker) = Tracked::new(None);
+    let handle = sched.spawn(future);
+    handle.abort();
+    handle.abort();
+    assert_eq!(sched.queued(), 1);
+    sched.run_until_idle();
+    assert_eq!(counters.polls(), 0);
+    assert_eq!(counters.drops(), 1);
+    assert!(handle.is_finished());
+}
+
+#[test]
+fn abort_while_running_drops_the_future_after_the_poll() {
+    let sched = TestScheduler::new();
+    let slot: Arc<std::sync::Mutex<Option<crate::task::AbortHandle>>> = Arc::default();
+    let inner = slot.clone();
+    let (tracked, counters, _waker) = Tracked::new(None);
+    let handle = sched.spawn(async move {
+        let abort = inner.lock().unwrap().take().unwrap();
+        abort.abort(); // abort ourselves, mid-poll
+        tracked.await
+    });
+    *slot.lock().unwrap() = Some(handle.abort_handle());
+    sched.run_until_idle();
+    assert_eq!(counters.polls(), 1, "the poll in progress finishes");
+    assert_eq!(counters.drops(), 1, "then the future is dropped");
+    assert!(handle.is_finished());
+}
+
+#[test]
+fn abort_a_finished_task_keeps_its_output() {
+    let sched = TestScheduler::new();
+    let mut handle = sched.spawn(async { "kept" });
+    sched.run_until_idle();
+    handle.abort();
+    assert_eq!(sched.queued(), 0);
+    let flag = Arc::new(Flag::default());
+    assert!(matches!(poll_join(&mut handle, &flag), Poll::Ready(Ok("kept"))));
+}
+
+#[test]
+fn dropping_the_join_handle_detaches_and_the_output_is_dropped() {
+    let sched = TestScheduler::new();
+    let (probe, counters, _w) = Tracked::new(None);
+    // The output holds a Tracked: its drop is counted.
+    let handle = sched.spawn(async move { probe });
+    drop(handle);
+    sched.run_until_idle();
+    assert_eq!(counters.drops(), 1, "a detached task's output is dropped on completion");
+    assert!(sched.owns_no_tasks());
+
+    let (probe, counters, _w) = Tracked::new(None);
+    let handle = sched.spawn(async move { probe });
+    sched.run_until_idle();
+    assert_eq!(counters.drops(), 0, "the output waits for its JoinHandle");
+    drop(handle);
+    assert_eq!(counters.drops(), 1, "dropping the JoinHandle drops the unread output");
+}
+
+#[test]
+fn the_join_waker_can_be_replaced_and_the_latest_is_woken() {
+    let sched = TestScheduler::new();
+    let (future, _counters, waker) = Tracked::new(Some(2));
+    let mut handle = sched.spawn(future);
+    let first = Arc::new(Flag::default());
+    let second = Arc::new(Flag::default());
+    assert!(poll_join(&mut handle, &first).is_pending());
+    assert!(poll_join(&mut handle, &second).is_pending());
+    sched.run_until_idle();
+    waker.get().wake();
+    sched.run_until_idle();
+    assert!(!first.take(), "the replaced waker is not woken");
+    assert!(second.take(), "the latest waker is woken");
+    assert!(matches!(poll_join(&mut handle, &second), Poll::Ready(Ok(2))));
+}
+
+#[test]
+fn a_future_that_panics_in_drop_is_reported_not_propagated() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop panic");
+        }
+    }
+    let sched = TestScheduler::new();
+    let guard = PanicOnDrop;
+    let mut handle = sched.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    });
+    sched.run_until_idle();
+    handle.abort();
+    sched.run_until_idle();
+    let flag = Arc::new(Flag::default());
+    match poll_join(&mut handle, &flag) {
+        Poll::Ready(Err(err)) => assert!(err.is_panic(), "{err}"),
+        other => panic!("expected the drop panic, got {other:?}"),
+    }
+}
+
+#[test]
+fn shutdown_drops_idle_and_queued_futures_once() {
+    let sched = TestScheduler::new();
+    let (idle, idle_counters, idle_waker) = Tracked::new(None);
+    let (queued, queued_counters, _w) = Tracked::new(None);
+    let idle_handle = sched.spawn(idle);
+    sched.run_until_idle();
+    let queued_handle = sched.spawn(queued);
+    sched.shutdown();
+    assert_eq!(idle_counters.drops(), 1);
+    assert_eq!(queued_counters.drops(), 1);
+    assert_eq!(queued_counters.polls(), 0);
+    assert!(idle_handle.is_finished() && queued_handle.is_finished());
+    // A waker that outlives shutdown is harmless.
+    idle_waker.get().wake();
+    assert_eq!(sched.queued(), 0);
+    // Spawning after shutdown cancels at once.
+    let (late, late_counters, _w) = Tracked::new(None);
+    let late_handle = sched.spawn(late);
+    assert_eq!(late_counters.drops(), 1);
+    assert!(late_handle.is_finished());
+    assert!(sched.owns_no_tasks());
+}
+
+#[test]
+fn join_error_display_says_what_happened() {
+    let sched = TestScheduler::new();
+    let mut cancelled = sched.spawn(std::future::pending::<()>());
+    cancelled.abort();
+    let mut panicked = sched.spawn(async { panic!("{}", String::from("owned message")) });
+    sched.run_until_idle();
+    let flag = Arc::new(Flag::default());
+    let Poll::Ready(Err(err)) = poll_join(&mut cancelled, &flag) else {
+        panic!("expected an error")
+    };
+    assert!(err.to_string().contains("was cancelled"), "{err}");
+    assert!(err.is_cancelled() && !err.is_panic());
+    let err = err.try_into_panic().unwrap_err();
+    assert!(format!("{err:?}").contains("Cancelled"));
+    let Poll::Ready(Err(err)) = poll_join(&mut panicked, &flag) else {
+        panic!("expected an error")
+    };
+    assert!(err.to_string().contains("panicked with message \"owned message\""), "{err}");
+    let io: std::io::Error = err.into();
+    assert!(io.to_string().contains("owned message"));
 }

@@ -1,0 +1,69 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Runs `f` on its own thread and fails the test if it has not finished within `limit`:
+/// a hang becomes a failure with a message, not a stuck CI run.
+pub fn with_timeout<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::Builder::new()
+        .name("test-body".into())
+        .spawn(move || {
+            let out = f();
+            let _ = tx.send(());
+            out
+        })
+        .unwrap();
+    match rx.recv_timeout(limit) {
+        Ok(()) => worker.join().unwrap(),
+        // The sender was dropped without sending: the body panicked; rethrow it.
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Ok(_) => unreachable!("body finished without reporting"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("test did not finish within {limit:?}: a hang (lost wakeup or deadlock)")
+        }
+    }
+}
+
+/// The usual limit for one test body.
+pub const LIMIT: Duration = Duration::from_secs(60);
+
+/// A runtime with `n` workers.
+pub fn runtime(n: usize) -> eddy::Runtime {
+    eddy::Runtime::builder().worker_threads(n).build().unwrap()
+}
+
+/// The panic message of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Counts drops of the value it is moved into.
+#[derive(Clone, Default)]
+pub struct DropCounter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl DropCounter {
+    pub fn token(&self) -> DropToken {
+        DropToken(self.0.clone())
+    }
+
+    pub fn dropped(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+pub struct DropToken(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropToken {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
