@@ -72,9 +72,23 @@ impl<T> Injector<T> {
         retry(|| self.0.steal())
     }
 
-    /// Moves up to `limit` tasks to `dest`, returning one of them.
+    /// Moves up to `limit` tasks to `dest`, returning one of them. crossbeam takes at
+    /// most half of what it sees per call, so this asks again until `limit` is reached
+    /// or the injector is empty: a lone worker takes its whole fair share, and a task
+    /// that yields goes behind all of it.
     pub(crate) fn steal_batch_and_pop(&self, dest: &Local<T>, limit: usize) -> Option<T> {
-        retry(|| self.0.steal_batch_with_limit_and_pop(&dest.0, limit))
+        let start = dest.0.len();
+        let first = retry(|| self.0.steal_batch_with_limit_and_pop(&dest.0, limit))?;
+        loop {
+            let taken = dest.0.len() - start + 1;
+            if taken >= limit {
+                break;
+            }
+            if retry(|| self.0.steal_batch_with_limit(&dest.0, limit - taken)).is_none() {
+                break;
+            }
+        }
+        Some(first)
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -1,0 +1,307 @@
+//! The scheduler under pressure: wake storms, stealing, fairness, wakers outliving it.
+
+mod support;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use support::{runtime, with_timeout, LIMIT};
+
+/// A task waiting for a counter that another thread bumps, with the waker in a mutex:
+/// the classic register-then-recheck pattern. A lost wakeup leaves it pending forever.
+struct WaitFor {
+    shared: Arc<Produced>,
+    target: usize,
+}
+
+struct Produced {
+    count: AtomicUsize,
+    seen: AtomicUsize,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Future for WaitFor {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let check = |s: &Produced| {
+            let now = s.count.load(Ordering::SeqCst);
+            s.seen.store(now, Ordering::SeqCst);
+            now >= self.target
+        };
+        if check(&self.shared) {
+            return Poll::Ready(());
+        }
+        *self.shared.waker.lock().unwrap() = Some(cx.waker().clone());
+        if check(&self.shared) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+#[test]
+fn twenty_thousand_wakes_from_a_foreign_thread_lose_none() {
+    with_timeout(LIMIT, || {
+        const WAKES: usize = 20_000;
+        let rt = runtime(2);
+        let shared = Arc::new(Produced {
+            count: AtomicUsize::new(0),
+            seen: AtomicUsize::new(0),
+            waker: Mutex::new(None),
+        });
+        // One waiter per step: each must be woken by exactly the wake that follows its
+        // registration, in a tight loop with the foreign thread.
+        let task = rt.spawn({
+            let shared = shared.clone();
+            async move {
+                for target in 1..=WAKES {
+                    WaitFor {
+                        shared: shared.clone(),
+                        target,
+                    }
+                    .await;
+                }
+            }
+        });
+        let producer = std::thread::spawn(move || {
+            for i in 1..=WAKES {
+                shared.count.store(i, Ordering::SeqCst);
+                if let Some(w) = shared.waker.lock().unwrap().take() {
+                    w.wake();
+                }
+                // Let the task catch up before the next step, so every step races one
+                // wake against one poll.
+                while shared.seen.load(Ordering::SeqCst) < i {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        rt.block_on(task).unwrap();
+        producer.join().unwrap();
+    });
+}
+
+#[test]
+fn a_task_that_never_yields_does_not_stop_the_other_worker() {
+    with_timeout(LIMIT, || {
+        const CHILDREN: usize = 1_000;
+        let rt = runtime(2);
+        let done = Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        // The hog spawns its children onto its own worker's queue, then spins without
+        // yielding until they all ran: only stealing by the other worker can run them.
+        let hog = rt.spawn(async move {
+            for _ in 0..CHILDREN {
+                let d = d.clone();
+                drop(eddy::spawn(async move {
+                    d.fetch_add(1, Ordering::SeqCst);
+                }));
+            }
+            while d.load(Ordering::SeqCst) < CHILDREN {
+                std::hint::spin_loop();
+            }
+        });
+        rt.block_on(hog).unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), CHILDREN);
+    });
+}
+
+#[test]
+fn ping_pong_pairs_cannot_starve_the_queue() {
+    with_timeout(LIMIT, || {
+        // One worker: a ping-pong pair keeps waking each other through the LIFO slot. A
+        // third task queued behind them must still run while they play.
+        let rt = runtime(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let (a_tx, a_rx) = async_channel::bounded::<()>(1);
+        let (b_tx, b_rx) = async_channel::bounded::<()>(1);
+        let ping = {
+            let stop = stop.clone();
+            let rounds = rounds.clone();
+            rt.spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    a_tx.send(()).await.unwrap();
+                    b_rx.recv().await.unwrap();
+                    rounds.fetch_add(1, Ordering::SeqCst);
+                }
+                drop(a_tx);
+            })
+        };
+        let pong = rt.spawn(async move {
+            while a_rx.recv().await.is_ok() {
+                if b_tx.send(()).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let stop2 = stop.clone();
+        let bystander = rt.spawn(async move {
+            stop2.store(true, Ordering::SeqCst);
+        });
+        rt.block_on(async {
+            bystander.await.unwrap();
+            ping.await.unwrap();
+            pong.await.unwrap();
+        });
+    });
+}
+
+#[test]
+fn yield_now_lets_every_other_task_run_first() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (gate_tx, gate_rx) = mpsc::channel::<()>();
+        let o = order.clone();
+        // A blocker holds the single worker until all tasks are queued.
+        rt.spawn(async move {
+            gate_rx.recv().unwrap();
+        });
+        let tasks: Vec<_> = (0..3)
+            .map(|i| {
+                let o = o.clone();
+                rt.spawn(async move {
+                    o.lock().unwrap().push(format!("{i} start"));
+                    eddy::task::yield_now().await;
+                    o.lock().unwrap().push(format!("{i} end"));
+                })
+            })
+            .collect();
+        gate_tx.send(()).unwrap();
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        let order = order.lock().unwrap().clone();
+        assert_eq!(
+            order,
+            ["0 start", "1 start", "2 start", "0 end", "1 end", "2 end"],
+            "spawned tasks run in FIFO order, and a yield goes behind the others"
+        );
+    });
+}
+
+#[test]
+fn wakers_outliving_the_runtime_are_harmless() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let (tx, rx) = mpsc::channel();
+        struct Stash(mpsc::Sender<Waker>, bool);
+        impl Future for Stash {
+            type Output = ();
+            fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                if !self.1 {
+                    self.1 = true;
+                    self.0.send(cx.waker().clone()).unwrap();
+                }
+                Poll::Pending
+            }
+        }
+        let tasks: Vec<_> = (0..100).map(|_| rt.spawn(Stash(tx.clone(), false))).collect();
+        let wakers: Vec<Waker> = (0..100).map(|_| rx.recv().unwrap()).collect();
+        drop(rt);
+        assert!(tasks.iter().all(|t| t.is_finished()));
+        // Wake, clone and drop from several threads after the runtime is gone.
+        let wakers = Arc::new(wakers);
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let w = wakers.clone();
+                std::thread::spawn(move || {
+                    for waker in w.iter() {
+                        waker.wake_by_ref();
+                        waker.clone().wake();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        drop(tasks);
+    });
+}
+
+#[test]
+fn wake_storm_from_many_threads_runs_every_task_to_completion() {
+    with_timeout(LIMIT, || {
+        const TASKS: usize = 200;
+        const THREADS: usize = 4;
+        let rt = runtime(2);
+        let counters: Arc<Vec<Produced>> = Arc::new(
+            (0..TASKS)
+                .map(|_| Produced {
+                    count: AtomicUsize::new(0),
+                    seen: AtomicUsize::new(0),
+                    waker: Mutex::new(None),
+                })
+                .collect(),
+        );
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|i| {
+                let c = counters.clone();
+                rt.spawn(async move {
+                    struct Index(Arc<Vec<Produced>>, usize, usize);
+                    impl Future for Index {
+                        type Output = ();
+                        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                            let p = &self.0[self.1];
+                            *p.waker.lock().unwrap() = Some(cx.waker().clone());
+                            if p.count.load(Ordering::SeqCst) >= self.2 {
+                                Poll::Ready(())
+                            } else {
+                                Poll::Pending
+                            }
+                        }
+                    }
+                    Index(c, i, THREADS * 50).await
+                })
+            })
+            .collect();
+        let storm: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let c = counters.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        for p in c.iter() {
+                            p.count.fetch_add(1, Ordering::SeqCst);
+                            if let Some(w) = p.waker.lock().unwrap().clone() {
+                                w.wake();
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in storm {
+            t.join().unwrap();
+        }
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+    });
+}
+
+#[test]
+fn chained_spawns_from_inside_tasks_all_complete() {
+    with_timeout(LIMIT, || {
+        fn chain(left: usize, done: mpsc::Sender<()>) {
+            if left == 0 {
+                done.send(()).unwrap();
+                return;
+            }
+            drop(eddy::spawn(async move { chain(left - 1, done) }));
+        }
+        let rt = runtime(2);
+        let (tx, rx) = mpsc::channel();
+        rt.spawn(async move { chain(10_000, tx) });
+        rx.recv().unwrap();
+    });
+}
