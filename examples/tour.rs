@@ -1,0 +1,162 @@
+//! A tour of eddy for people who know asyncio (and tokio): each step prints what it did
+//! and how long it took. Run it with `cargo run --release --example tour`.
+//!
+//! The tour grows with the runtime: timers, sockets, run_in_executor and the sync
+//! primitives join it as they land.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn step(title: &str) -> Instant {
+    println!("\n== {title}");
+    Instant::now()
+}
+
+fn took(start: Instant) {
+    println!("   (took {:.2?})", start.elapsed());
+}
+
+/// An `async fn` is a coroutine: calling it does nothing until it is awaited or spawned.
+async fn greet(name: &str) -> String {
+    format!("hello, {name}")
+}
+
+/// Busy work standing in for a CPU-heavy request handler.
+fn crunch(millis: u64) -> u64 {
+    let until = Instant::now() + Duration::from_millis(millis);
+    let mut n = 0u64;
+    while Instant::now() < until {
+        n = n.wrapping_add(1);
+    }
+    n
+}
+
+fn main() {
+    let total = Instant::now();
+    // Steps 4 and 7 panic on purpose; print one line per panic instead of a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("?");
+        let first_sentence = message.split(". ").next().unwrap_or(message);
+        println!(
+            "   [panic hook] {} panicked: {first_sentence}",
+            thread.name().unwrap_or("?")
+        );
+    }));
+
+    // 1. asyncio.run(main()) -> eddy::run(main())
+    let t = step("1. eddy::run(fut) is asyncio.run(main()): it starts a runtime, runs the future, stops");
+    let greeting = eddy::run(greet("eddy"));
+    println!("   eddy::run(greet(\"eddy\")) returned {greeting:?}");
+    took(t);
+
+    // For the rest of the tour, one explicit runtime: asyncio's loop.
+    let rt = eddy::Runtime::builder().worker_threads(2).build().unwrap();
+
+    // 2. create_task -> eddy::spawn, gather -> await the handles in order.
+    let t = step("2. eddy::spawn is create_task: 4 CPU-bound tasks of 100 ms on 2 worker threads");
+    let results = rt.block_on(async {
+        let tasks: Vec<_> = (0..4)
+            .map(|i| {
+                eddy::spawn(async move {
+                    let start = Instant::now();
+                    crunch(100);
+                    let thread = std::thread::current().name().unwrap_or("?").to_string();
+                    (i, thread, start.elapsed())
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        results
+    });
+    for (i, thread, elapsed) in &results {
+        println!("   task {i} ran on {thread} for {elapsed:.0?}");
+    }
+    println!("   4 x 100 ms of work on 2 workers: about 200 ms, not 400 ms");
+    took(t);
+
+    // 3. await asyncio.sleep(0) -> eddy::task::yield_now().await
+    let t = step("3. yield_now() is asyncio.sleep(0): two tasks take turns on one worker");
+    let single = eddy::Runtime::builder().worker_threads(1).build().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    single.block_on(async {
+        let tasks: Vec<_> = ["A", "B"]
+            .into_iter()
+            .map(|name| {
+                let log = log.clone();
+                eddy::spawn(async move {
+                    for round in 1..=3 {
+                        log.lock().unwrap().push(format!("{name}{round}"));
+                        eddy::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    println!("   order: {}", log.lock().unwrap().join(" "));
+    drop(single);
+    took(t);
+
+    // 4. A task's exception -> JoinError::is_panic; the loop goes on.
+    let t = step("4. a panicking task is caught: awaiting it gives the error, the workers live on");
+    let err = rt
+        .block_on(rt.spawn(async {
+            let empty: Vec<u32> = Vec::new();
+            empty[0] // index out of bounds
+        }))
+        .unwrap_err();
+    println!("   JoinError: {err}");
+    println!("   is_panic() = {}", err.is_panic());
+    let still_fine = rt.block_on(rt.spawn(async { "the runtime still runs tasks" })).unwrap();
+    println!("   next task: {still_fine:?}");
+    took(t);
+
+    // 5. task.cancel() -> JoinHandle::abort()
+    let t = step("5. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled");
+    let forever = rt.spawn(std::future::pending::<()>());
+    forever.abort();
+    let err = rt.block_on(forever).unwrap_err();
+    println!("   JoinError: {err}; is_cancelled() = {}", err.is_cancelled());
+    took(t);
+
+    // 6. loop.call_soon_threadsafe -> Handle::spawn from any thread.
+    let t = step("6. a Handle spawns from any thread (asyncio's call_soon_threadsafe)");
+    let handle = rt.handle().clone();
+    let from_thread = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+        .join()
+        .unwrap();
+    println!("   spawned from a plain thread, answer = {}", rt.block_on(from_thread).unwrap());
+    took(t);
+
+    // 7. Nested loops are an error, with asyncio's words.
+    let t = step("7. block_on inside async code panics: \"this event loop is already running\"");
+    let err = rt
+        .block_on(rt.spawn(async { eddy::run(async {}) }))
+        .unwrap_err();
+    println!("   the task's JoinError: is_panic() = {}", err.is_panic());
+    took(t);
+
+    // 8. Shutdown drops every task still pending (asyncio cancels them in run()).
+    let t = step("8. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
+    let pending: Vec<_> = (0..10_000).map(|_| rt.spawn(std::future::pending::<()>())).collect();
+    drop(rt);
+    let cancelled = pending
+        .into_iter()
+        .filter(|h| h.is_finished())
+        .count();
+    println!("   {cancelled} of 10000 tasks finished (cancelled) after the drop");
+    took(t);
+
+    println!("\ntour finished in {:.2?}", total.elapsed());
+}
