@@ -50,7 +50,9 @@ fn main() {
     }));
 
     // 1. asyncio.run(main()) -> eddy::run(main())
-    let t = step("1. eddy::run(fut) is asyncio.run(main()): it starts a runtime, runs the future, stops");
+    let t = step(
+        "1. eddy::run(fut) is asyncio.run(main()): it starts a runtime, runs the future, stops",
+    );
     let greeting = eddy::run(greet("eddy"));
     println!("   eddy::run(greet(\"eddy\")) returned {greeting:?}");
     took(t);
@@ -118,16 +120,23 @@ fn main() {
         .unwrap_err();
     println!("   JoinError: {err}");
     println!("   is_panic() = {}", err.is_panic());
-    let still_fine = rt.block_on(rt.spawn(async { "the runtime still runs tasks" })).unwrap();
+    let still_fine = rt
+        .block_on(rt.spawn(async { "the runtime still runs tasks" }))
+        .unwrap();
     println!("   next task: {still_fine:?}");
     took(t);
 
     // 5. task.cancel() -> JoinHandle::abort()
-    let t = step("5. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled");
+    let t = step(
+        "5. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled",
+    );
     let forever = rt.spawn(std::future::pending::<()>());
     forever.abort();
     let err = rt.block_on(forever).unwrap_err();
-    println!("   JoinError: {err}; is_cancelled() = {}", err.is_cancelled());
+    println!(
+        "   JoinError: {err}; is_cancelled() = {}",
+        err.is_cancelled()
+    );
     took(t);
 
     // 6. loop.call_soon_threadsafe -> Handle::spawn from any thread.
@@ -136,7 +145,10 @@ fn main() {
     let from_thread = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
         .join()
         .unwrap();
-    println!("   spawned from a plain thread, answer = {}", rt.block_on(from_thread).unwrap());
+    println!(
+        "   spawned from a plain thread, answer = {}",
+        rt.block_on(from_thread).unwrap()
+    );
     took(t);
 
     // 7. Nested loops are an error, with asyncio's words.
@@ -149,12 +161,11 @@ fn main() {
 
     // 8. Shutdown drops every task still pending (asyncio cancels them in run()).
     let t = step("8. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
-    let pending: Vec<_> = (0..10_000).map(|_| rt.spawn(std::future::pending::<()>())).collect();
+    let pending: Vec<_> = (0..10_000)
+        .map(|_| rt.spawn(std::future::pending::<()>()))
+        .collect();
     drop(rt);
-    let cancelled = pending
-        .into_iter()
-        .filter(|h| h.is_finished())
-        .count();
+    let cancelled = pending.into_iter().filter(|h| h.is_finished()).count();
     println!("   {cancelled} of 10000 tasks finished (cancelled) after the drop");
     took(t);
 

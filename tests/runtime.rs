@@ -27,14 +27,20 @@ fn block_on_runs_the_future_on_the_calling_thread_and_tasks_on_workers() {
         let (here, worker_name) = rt.block_on(async move {
             let here = std::thread::current().id() == caller;
             let name = eddy::spawn(async {
-                std::thread::current().name().unwrap_or_default().to_string()
+                std::thread::current()
+                    .name()
+                    .unwrap_or_default()
+                    .to_string()
             })
             .await
             .unwrap();
             (here, name)
         });
         assert!(here, "block_on's future runs on the calling thread");
-        assert!(worker_name.starts_with("tw-"), "tasks run on named workers: {worker_name}");
+        assert!(
+            worker_name.starts_with("tw-"),
+            "tasks run on named workers: {worker_name}"
+        );
     });
 }
 
@@ -122,7 +128,10 @@ fn block_on_inside_a_task_panics_and_the_task_reports_it() {
 
 #[test]
 fn zero_worker_threads_is_refused_with_an_error_naming_the_setter() {
-    let err = eddy::Runtime::builder().worker_threads(0).build().unwrap_err();
+    let err = eddy::Runtime::builder()
+        .worker_threads(0)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("worker_threads(0)"), "{err}");
 }
@@ -162,7 +171,11 @@ fn dropping_the_runtime_drops_every_pending_future() {
         // Let the workers poll (some of) them, so both idle and queued tasks are dropped.
         rt.block_on(eddy::task::yield_now());
         drop(rt);
-        assert_eq!(counter.dropped(), TASKS, "every future is dropped exactly once");
+        assert_eq!(
+            counter.dropped(),
+            TASKS,
+            "every future is dropped exactly once"
+        );
         assert!(handles.iter().all(|h| h.is_finished()));
         let cancelled = eddy::run(async move {
             let mut n = 0;
@@ -199,8 +212,15 @@ fn shutdown_timeout_returns_even_when_a_task_never_yields() {
         let start = Instant::now();
         rt.shutdown_timeout(Duration::from_millis(100));
         let took = start.elapsed();
-        assert!(took < Duration::from_secs(5), "shutdown_timeout took {took:?}");
-        assert_eq!(counter.dropped(), 1, "idle tasks are cancelled even if a worker is stuck");
+        assert!(
+            took < Duration::from_secs(5),
+            "shutdown_timeout took {took:?}"
+        );
+        assert_eq!(
+            counter.dropped(),
+            1,
+            "idle tasks are cancelled even if a worker is stuck"
+        );
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
     });
 }

@@ -188,6 +188,7 @@ fn yield_now_lets_every_other_task_run_first() {
 }
 
 #[test]
+#[allow(clippy::waker_clone_wake)] // clone-then-wake exercises the by-value path on purpose
 fn wakers_outliving_the_runtime_are_harmless() {
     with_timeout(LIMIT, || {
         let rt = runtime(2);
@@ -203,7 +204,9 @@ fn wakers_outliving_the_runtime_are_harmless() {
                 Poll::Pending
             }
         }
-        let tasks: Vec<_> = (0..100).map(|_| rt.spawn(Stash(tx.clone(), false))).collect();
+        let tasks: Vec<_> = (0..100)
+            .map(|_| rt.spawn(Stash(tx.clone(), false)))
+            .collect();
         let wakers: Vec<Waker> = (0..100).map(|_| rx.recv().unwrap()).collect();
         drop(rt);
         assert!(tasks.iter().all(|t| t.is_finished()));

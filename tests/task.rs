@@ -20,7 +20,10 @@ fn panics_are_caught_and_no_worker_is_lost() {
             for (i, h) in panicking.into_iter().enumerate() {
                 let err = h.await.unwrap_err();
                 assert!(err.is_panic());
-                assert_eq!(panic_message(&*err.into_panic()), format!("task {i} failed"));
+                assert_eq!(
+                    panic_message(&*err.into_panic()),
+                    format!("task {i} failed")
+                );
                 panics += 1;
             }
             let mut sum = 0;
@@ -105,7 +108,10 @@ fn abort_an_idle_task_drops_its_future_on_a_worker_thread() {
         started_rx.recv().unwrap();
         task.abort();
         let dropped_on = rx.recv().unwrap();
-        assert!(dropped_on.starts_with("abort-worker-"), "dropped on {dropped_on}");
+        assert!(
+            dropped_on.starts_with("abort-worker-"),
+            "dropped on {dropped_on}"
+        );
         assert!(rt.block_on(task).unwrap_err().is_cancelled());
     });
 }

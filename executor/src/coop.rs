@@ -65,7 +65,5 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 
 /// True while the current poll still has budget (always true outside the runtime).
 pub fn has_budget_remaining() -> bool {
-    REMAINING
-        .try_with(|r| r.get() != Some(0))
-        .unwrap_or(true)
+    REMAINING.try_with(|r| r.get() != Some(0)).unwrap_or(true)
 }

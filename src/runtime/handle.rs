@@ -125,7 +125,9 @@ impl fmt::Display for TryCurrentError {
 
 impl fmt::Debug for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TryCurrentError").field(&"no runtime").finish()
+        f.debug_tuple("TryCurrentError")
+            .field(&"no runtime")
+            .finish()
     }
 }
 

@@ -16,5 +16,5 @@ mod runtime;
 pub use self::builder::Builder;
 pub use self::context::EnterGuard;
 pub use self::handle::{Handle, TryCurrentError};
-pub use self::runtime::Runtime;
 pub(crate) use self::runtime::already_running;
+pub use self::runtime::Runtime;

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 /// Runs `f` on its own thread and fails the test if it has not finished within `limit`:
 /// a hang becomes a failure with a message, not a stuck CI run.
-pub fn with_timeout<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+pub fn with_timeout<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::Builder::new()
         .name("test-body".into())

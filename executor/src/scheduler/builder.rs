@@ -74,9 +74,8 @@ impl Builder {
 
     /// The worker count `build` will use.
     pub fn resolved_worker_threads(&self) -> usize {
-        self.worker_threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        })
+        self.worker_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
     /// Starts the workers, parking them on plain thread parkers.

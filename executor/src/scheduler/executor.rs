@@ -124,9 +124,8 @@ impl Executor {
             return true;
         }
         self.shared.begin_shutdown();
-        let on_own_worker = context::with_worker(|cx| {
-            cx.is_some_and(|cx| cx.shared.same(&self.shared))
-        });
+        let on_own_worker =
+            context::with_worker(|cx| cx.is_some_and(|cx| cx.shared.same(&self.shared)));
         let joined = if on_own_worker {
             // Joining ourselves would deadlock: the other workers exit by themselves.
             self.workers.clear();
@@ -148,7 +147,9 @@ impl Executor {
             Some(timeout) => {
                 let deadline = std::time::Instant::now()
                     .checked_add(timeout)
-                    .unwrap_or_else(|| std::time::Instant::now() + Duration::from_secs(86400 * 365));
+                    .unwrap_or_else(|| {
+                        std::time::Instant::now() + Duration::from_secs(86400 * 365)
+                    });
                 self.shared.wait_for_workers(deadline)
             }
         };
@@ -215,12 +216,16 @@ impl Spawner {
 
 impl fmt::Debug for Executor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Executor").field("shared", &self.shared).finish()
+        f.debug_struct("Executor")
+            .field("shared", &self.shared)
+            .finish()
     }
 }
 
 impl fmt::Debug for Spawner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Spawner").field("shared", &self.shared).finish()
+        f.debug_struct("Spawner")
+            .field("shared", &self.shared)
+            .finish()
     }
 }

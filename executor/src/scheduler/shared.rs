@@ -10,10 +10,10 @@ use super::queue::{Injector, Stealer};
 use crate::loom::atomic::{fence, AtomicBool, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::Arc;
-use std::sync::Arc as StdArc;
 use crate::park::Park;
 use crate::task::list::OwnedTasks;
 use crate::task::{self, Id, JoinHandle, Schedule};
+use std::sync::Arc as StdArc;
 
 /// A ready task of this scheduler.
 pub(super) type Notified = task::Notified<Handle>;
@@ -55,10 +55,7 @@ pub(crate) struct Shared {
 }
 
 impl Handle {
-    pub(super) fn new(
-        remotes: Box<[Stealer<Notified>]>,
-        park: StdArc<dyn Park>,
-    ) -> Handle {
+    pub(super) fn new(remotes: Box<[Stealer<Notified>]>, park: StdArc<dyn Park>) -> Handle {
         let workers = remotes.len();
         Handle(Arc::new(Shared {
             idle: Idle::new(workers),

@@ -134,7 +134,10 @@ impl WorkerContext {
         let (index, last_searcher) = {
             let mut core = self.core.borrow_mut();
             let was_searching = std::mem::replace(&mut core.is_searching, false);
-            let last = self.shared.idle.transition_to_parked(core.index, was_searching);
+            let last = self
+                .shared
+                .idle
+                .transition_to_parked(core.index, was_searching);
             (core.index, last)
         };
         if last_searcher {

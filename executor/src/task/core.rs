@@ -79,7 +79,12 @@ pub(super) enum Stage<T: Future> {
 
 impl<T: Future, S> Cell<T, S> {
     /// Allocates a task; returns the pointer every handle shares.
-    pub(super) fn new(future: T, scheduler: S, id: Id, vtable: &'static Vtable) -> NonNull<Header> {
+    pub(super) fn allocate(
+        future: T,
+        scheduler: S,
+        id: Id,
+        vtable: &'static Vtable,
+    ) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
@@ -161,16 +166,19 @@ impl Trailer {
     /// * The slot is readable: the caller owns it, or `JOIN_WAKER` is set and the caller
     ///   is the JoinHandle or the completing thread (readers only, then).
     pub(super) unsafe fn will_wake(&self, waker: &Waker) -> bool {
-        // SAFETY: shared read access is the caller's contract.
-        self.waker.with(|slot| unsafe { &*slot }.as_ref().is_some_and(|w| w.will_wake(waker)))
+        self.waker.with(|slot| {
+            // SAFETY: shared read access is the caller's contract.
+            let slot = unsafe { &*slot };
+            slot.as_ref().is_some_and(|w| w.will_wake(waker))
+        })
     }
 
     /// # Safety
     ///
     /// * As `will_wake`.
     pub(super) unsafe fn wake_join(&self) {
-        // SAFETY: shared read access is the caller's contract.
         self.waker.with(|slot| {
+            // SAFETY: shared read access is the caller's contract.
             if let Some(waker) = unsafe { &*slot }.as_ref() {
                 waker.wake_by_ref();
             }

@@ -173,7 +173,9 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         if !(prev.is_complete() && prev.is_join_waker_set()) {
             // SAFETY: JOIN_WAKER is unset (we cleared it, or it was clear): the slot is
             // ours. Otherwise the completing thread drops it.
-            let _ = catch_unwind(AssertUnwindSafe(|| unsafe { self.trailer().set_waker(None) }));
+            let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+                self.trailer().set_waker(None)
+            }));
         }
         self.raw().drop_reference();
     }
@@ -187,7 +189,8 @@ impl<T: Future, S: Schedule> Harness<T, S> {
 
 /// Polls the future; on `Ready` or panic, drops it and stores the result.
 fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) -> Poll<()> {
-    // SAFETY (for every stage access below): the caller holds RUNNING.
+    // SAFETY: the caller holds RUNNING and the stage is `Running` (it is only replaced
+    // below, after the last poll).
     let output = match catch_unwind(AssertUnwindSafe(|| unsafe { core.poll(cx) })) {
         Ok(Poll::Pending) => return Poll::Pending,
         Ok(Poll::Ready(output)) => Ok(output),

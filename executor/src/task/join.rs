@@ -80,13 +80,15 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Awaiting a JoinHandle is a resource operation: it spends cooperative budget, so a
         // task awaiting finished handles in a loop still yields now and then.
-        let _budget = std::task::ready!(coop::poll_proceed(cx));
+        std::task::ready!(coop::poll_proceed(cx));
         let mut ret = Poll::Pending;
         // SAFETY: `ret` has the type the task's vtable writes, and `self` is the
         // JoinHandle.
         unsafe {
-            self.raw
-                .try_read_output(&mut ret as *mut Poll<Result<T, JoinError>> as *mut (), cx.waker())
+            self.raw.try_read_output(
+                &mut ret as *mut Poll<Result<T, JoinError>> as *mut (),
+                cx.waker(),
+            )
         };
         ret
     }

@@ -148,7 +148,7 @@ where
     T::Output: Send + 'static,
     S: Schedule,
 {
-    let ptr = core::Cell::new(future, scheduler, id, raw::vtable::<T, S>());
+    let ptr = core::Cell::allocate(future, scheduler, id, raw::vtable::<T, S>());
     // SAFETY: a fresh task holds exactly these three references (state::INITIAL).
     unsafe {
         let raw = RawTask::from_raw(ptr);

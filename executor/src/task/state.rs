@@ -40,7 +40,7 @@ const REF_ONE: usize = 1 << REF_COUNT_SHIFT;
 /// The state of a freshly spawned task: three references (the owned-task list, the first
 /// `Notified`, the `JoinHandle`), `NOTIFIED` because it is about to be queued, and
 /// `JOIN_INTEREST` because the `JoinHandle` exists.
-const INITIAL: usize = 3 * REF_ONE | NOTIFIED | JOIN_INTEREST;
+const INITIAL: usize = (3 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
 
 /// The atomic state word of one task.
 pub(super) struct State {
@@ -358,7 +358,10 @@ impl State {
             // AcqRel on success: each transition both publishes what this thread did to
             // the task and observes what the previous owner did. Acquire on failure:
             // the retry reads a state whose writes we may act on.
-            match self.val.compare_exchange_weak(curr.0, next.0, AcqRel, Acquire) {
+            match self
+                .val
+                .compare_exchange_weak(curr.0, next.0, AcqRel, Acquire)
+            {
                 Ok(_) => return curr,
                 Err(actual) => curr = Snapshot(actual),
             }
@@ -376,7 +379,10 @@ impl State {
                 return Err(curr);
             };
             // Orderings as in `fetch_update`.
-            match self.val.compare_exchange_weak(curr.0, next.0, AcqRel, Acquire) {
+            match self
+                .val
+                .compare_exchange_weak(curr.0, next.0, AcqRel, Acquire)
+            {
                 Ok(_) => return Ok(next),
                 Err(actual) => curr = Snapshot(actual),
             }

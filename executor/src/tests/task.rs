@@ -79,6 +79,7 @@ fn a_panicking_task_reports_the_panic_and_the_scheduler_goes_on() {
 }
 
 #[test]
+#[allow(clippy::waker_clone_wake)] // waking a clone by value is one of the paths under test
 fn wake_after_pending_queues_the_task_once() {
     let sched = TestScheduler::new();
     let (future, counters, waker) = Tracked::new(Some(2));
@@ -89,7 +90,11 @@ fn wake_after_pending_queues_the_task_once() {
     w.wake_by_ref();
     w.wake_by_ref();
     w.clone().wake();
-    assert_eq!(sched.queued(), 1, "three wakes of an idle task queue it once");
+    assert_eq!(
+        sched.queued(),
+        1,
+        "three wakes of an idle task queue it once"
+    );
     sched.run_until_idle();
     assert_eq!(counters.polls(), 2);
     assert_eq!(counters.drops(), 1);
@@ -121,7 +126,11 @@ fn abort_an_idle_task_drops_its_future_when_the_scheduler_runs_it() {
     sched.run_until_idle();
     assert_eq!(counters.polls(), 1);
     handle.abort();
-    assert_eq!(counters.drops(), 0, "the future is dropped by the scheduler, not by abort");
+    assert_eq!(
+        counters.drops(),
+        0,
+        "the future is dropped by the scheduler, not by abort"
+    );
     assert_eq!(sched.queued(), 1, "abort queues the idle task");
     sched.run_until_idle();
     assert_eq!(counters.polls(), 1, "an aborted task is not polled again");
@@ -173,7 +182,10 @@ fn abort_a_finished_task_keeps_its_output() {
     handle.abort();
     assert_eq!(sched.queued(), 0);
     let flag = Arc::new(Flag::default());
-    assert!(matches!(poll_join(&mut handle, &flag), Poll::Ready(Ok("kept"))));
+    assert!(matches!(
+        poll_join(&mut handle, &flag),
+        Poll::Ready(Ok("kept"))
+    ));
 }
 
 #[test]
@@ -181,18 +193,26 @@ fn dropping_the_join_handle_detaches_and_the_output_is_dropped() {
     let sched = TestScheduler::new();
     let (probe, counters, _w) = Tracked::new(None);
     // The output holds a Tracked: its drop is counted.
-    let handle = sched.spawn(async move { probe });
+    let handle = sched.spawn(async move { Some(probe) });
     drop(handle);
     sched.run_until_idle();
-    assert_eq!(counters.drops(), 1, "a detached task's output is dropped on completion");
+    assert_eq!(
+        counters.drops(),
+        1,
+        "a detached task's output is dropped on completion"
+    );
     assert!(sched.owns_no_tasks());
 
     let (probe, counters, _w) = Tracked::new(None);
-    let handle = sched.spawn(async move { probe });
+    let handle = sched.spawn(async move { Some(probe) });
     sched.run_until_idle();
     assert_eq!(counters.drops(), 0, "the output waits for its JoinHandle");
     drop(handle);
-    assert_eq!(counters.drops(), 1, "dropping the JoinHandle drops the unread output");
+    assert_eq!(
+        counters.drops(),
+        1,
+        "dropping the JoinHandle drops the unread output"
+    );
 }
 
 #[test]
@@ -209,7 +229,10 @@ fn the_join_waker_can_be_replaced_and_the_latest_is_woken() {
     sched.run_until_idle();
     assert!(!first.take(), "the replaced waker is not woken");
     assert!(second.take(), "the latest waker is woken");
-    assert!(matches!(poll_join(&mut handle, &second), Poll::Ready(Ok(2))));
+    assert!(matches!(
+        poll_join(&mut handle, &second),
+        Poll::Ready(Ok(2))
+    ));
 }
 
 #[test]
@@ -278,7 +301,11 @@ fn join_error_display_says_what_happened() {
     let Poll::Ready(Err(err)) = poll_join(&mut panicked, &flag) else {
         panic!("expected an error")
     };
-    assert!(err.to_string().contains("panicked with message \"owned message\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("panicked with message \"owned message\""),
+        "{err}"
+    );
     let io: std::io::Error = err.into();
     assert!(io.to_string().contains("owned message"));
 }
