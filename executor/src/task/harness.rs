@@ -64,7 +64,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         match self.state().transition_to_running() {
             TransitionToRunning::Success => {
                 // The waker lent to `poll` borrows the running reference: no ref count.
-                let waker = ManuallyDrop::new(waker::borrowed(self.header()));
+                let waker = ManuallyDrop::new(waker::borrowed(self.cell.cast()));
                 let mut cx = Context::from_waker(&waker);
                 if poll_future(self.core(), self.id(), &mut cx).is_ready() {
                     return self.complete();

@@ -10,8 +10,11 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, dr
 
 /// A waker that borrows the caller's reference: it must not be dropped (wrap it in
 /// `ManuallyDrop`) and must not outlive that reference. Cloning it counts a reference.
-pub(super) fn borrowed(header: &Header) -> Waker {
-    let ptr = header as *const Header as *const ();
+///
+/// Takes the raw task pointer, not `&Header`: a waker may free the whole allocation, so
+/// its pointer must carry the allocation's provenance, not a reference to the header's.
+pub(super) fn borrowed(header: NonNull<Header>) -> Waker {
+    let ptr = header.as_ptr() as *const ();
     // SAFETY: the vtable's functions uphold the RawWaker contract for task pointers:
     // clone counts a reference, wake/drop give one up.
     unsafe { Waker::from_raw(RawWaker::new(ptr, &VTABLE)) }

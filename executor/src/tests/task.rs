@@ -37,6 +37,7 @@ fn task_is_at_most_128_bytes() {
         task::allocation_size::<F, crate::scheduler::SchedulerHandle>()
     }
     let size = size_of_task(&async {});
+    println!("an `async {{}}` task allocates {size} bytes");
     assert!(size <= 128, "an idle `async {{}}` task takes {size} bytes");
     // A small future that captures a couple of words still fits.
     let (a, b) = (1u64, 2u64);
@@ -116,6 +117,9 @@ fn a_self_wake_during_poll_requeues_behind_others() {
     assert_eq!(b_counters.polls(), 1);
     assert!(sched.run_one()); // a completes
     assert_eq!(sched.queued(), 0);
+    // b is still pending: shut down, or it and the scheduler keep each other alive.
+    sched.shutdown();
+    assert_eq!(b_counters.drops(), 1);
 }
 
 #[test]
