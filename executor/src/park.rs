@@ -19,6 +19,9 @@ use crate::loom::sync::{Condvar, Mutex};
 /// * `unpark(i)` before or during `park(i)` makes that `park(i)` (or the next one) return:
 ///   an unpark is never lost.
 /// * `park` may return spuriously; the worker re-checks its queues and parks again.
+/// * A hook that wakes tasks while parking (a driver firing timers or I/O) runs those
+///   wakers on the worker's own thread, which queues the tasks on that worker: `park` must
+///   return afterwards so the worker runs them.
 pub trait Park: Send + Sync + 'static {
     /// Blocks worker `worker` until [`Park::unpark`] is called for it (or spuriously).
     fn park(&self, worker: usize);
@@ -60,7 +63,8 @@ const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
 
 /// A one-token thread parker (the std `thread::park` protocol, on a mutex and condvar so
-/// that loom can check it).
+/// that loom can check it). Any thread may `unpark`; only one thread at a time may park
+/// (the owner of the parker).
 ///
 /// # Examples
 ///
@@ -133,6 +137,10 @@ impl Parker {
     /// Blocks until a token is available or `timeout` has passed.
     #[cfg(not(eddy_loom))]
     pub fn park_timeout(&self, timeout: Duration) {
+        let Some(deadline) = std::time::Instant::now().checked_add(timeout) else {
+            // Beyond the clock's range (`Duration::MAX`): as good as no timeout.
+            return self.park();
+        };
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
@@ -152,7 +160,6 @@ impl Parker {
             }
             Err(actual) => panic!("inconsistent park state: {actual}"),
         }
-        let deadline = std::time::Instant::now() + timeout;
         loop {
             let timed_out = self.cvar.wait_until(&mut guard, deadline).timed_out();
             // Acquire: pairs with the Release swap in `unpark`.
@@ -197,5 +204,25 @@ impl Default for Parker {
 impl fmt::Debug for Parker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Parker").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(eddy_loom)))]
+mod tests {
+    use super::Parker;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn park_timeout_returns_after_the_timeout_or_an_unpark() {
+        let parker = Parker::new();
+        parker.park_timeout(Duration::from_millis(1));
+        parker.unpark();
+        parker.park_timeout(Duration::from_secs(3600)); // the token is consumed at once
+        let parker = Arc::new(parker);
+        let remote = parker.clone();
+        let t = std::thread::spawn(move || remote.unpark());
+        parker.park_timeout(Duration::MAX); // no overflow panic; woken by the unpark
+        t.join().unwrap();
     }
 }

@@ -80,7 +80,8 @@ impl<T> Injector<T> {
         let start = dest.0.len();
         let first = retry(|| self.0.steal_batch_with_limit_and_pop(&dest.0, limit))?;
         loop {
-            let taken = dest.0.len() - start + 1;
+            // Saturating: a thief may take from `dest` meanwhile.
+            let taken = dest.0.len().saturating_sub(start) + 1;
             if taken >= limit {
                 break;
             }

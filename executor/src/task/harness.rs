@@ -100,24 +100,23 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     fn complete(self) {
         let snapshot = self.state().transition_to_complete();
         // Nothing here may unwind into the worker: a panicking join waker or output
-        // destructor is the user's bug, not the runtime's.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            if !snapshot.is_join_interested() {
-                // No JoinHandle will read the output: drop it now, on this thread.
-                // SAFETY: COMPLETE without JOIN_INTEREST: the stage is ours.
-                unsafe { self.core().set_stage(Stage::Consumed) };
-            } else if snapshot.is_join_waker_set() {
-                // SAFETY: JOIN_WAKER is set, so the JoinHandle does not write the slot;
-                // we only read it.
-                unsafe { self.trailer().wake_join() };
-                let after = self.state().unset_waker_after_complete();
-                if !after.is_join_interested() {
-                    // The JoinHandle was dropped meanwhile and left the waker to us.
-                    // SAFETY: JOIN_WAKER now unset and no JoinHandle: the slot is ours.
-                    unsafe { self.trailer().set_waker(None) };
-                }
+        // destructor is the user's bug, not the runtime's. Each step is contained on its
+        // own, so the protocol's later steps still run.
+        if !snapshot.is_join_interested() {
+            // No JoinHandle will read the output: drop it now, on this thread.
+            // SAFETY: COMPLETE without JOIN_INTEREST: the stage is ours.
+            contain(|| unsafe { self.core().set_stage(Stage::Consumed) });
+        } else if snapshot.is_join_waker_set() {
+            // SAFETY: JOIN_WAKER is set, so the JoinHandle does not write the slot; we
+            // only read it.
+            contain(|| unsafe { self.trailer().wake_join() });
+            let after = self.state().unset_waker_after_complete();
+            if !after.is_join_interested() {
+                // The JoinHandle was dropped meanwhile and left the waker to us.
+                // SAFETY: JOIN_WAKER now unset and no JoinHandle: the slot is ours.
+                contain(|| unsafe { self.trailer().set_waker(None) });
             }
-        }));
+        }
         // The owned-task list gives its reference back (unless shutdown took it).
         // SAFETY: a borrowed view: ManuallyDrop keeps it from dropping our reference.
         let me = ManuallyDrop::new(unsafe { Task::<S>::from_raw(self.raw()) });
@@ -165,17 +164,13 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         let prev = self.state().transition_to_join_handle_dropped();
         if prev.is_complete() {
             // The completing thread saw JOIN_INTEREST and left the output to us.
-            let _ = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: COMPLETE with JOIN_INTEREST (ours): the stage is ours.
-                unsafe { self.core().set_stage(Stage::Consumed) }
-            }));
+            // SAFETY: COMPLETE with JOIN_INTEREST (ours): the stage is ours.
+            contain(|| unsafe { self.core().set_stage(Stage::Consumed) });
         }
         if !(prev.is_complete() && prev.is_join_waker_set()) {
             // SAFETY: JOIN_WAKER is unset (we cleared it, or it was clear): the slot is
             // ours. Otherwise the completing thread drops it.
-            let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
-                self.trailer().set_waker(None)
-            }));
+            contain(|| unsafe { self.trailer().set_waker(None) });
         }
         self.raw().drop_reference();
     }
@@ -201,12 +196,26 @@ fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) ->
         unsafe { core.set_stage(Stage::Consumed) }
     })) {
         Ok(()) => output,
-        // The future's destructor panicked: report that instead of the output.
-        Err(panic) => Err(JoinError::panic(id, panic)),
+        // The future's destructor panicked: report that instead of the output, which is
+        // dropped here, contained (its own destructor may panic too).
+        Err(panic) => {
+            contain(move || drop(output));
+            Err(JoinError::panic(id, panic))
+        }
     };
     // SAFETY: the caller holds RUNNING; the stage is `Consumed`, so this drops nothing.
     unsafe { core.set_stage(Stage::Finished(output)) };
     Poll::Ready(())
+}
+
+/// Runs `f` (a destructor or a user waker), containing a panic: the payload is dropped
+/// under its own guard and forgotten if even that panics. Nothing unwinds into a worker.
+fn contain(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
+        }
+    }
 }
 
 /// Drops the future (catching a panicking destructor) and stores the cancellation.

@@ -313,3 +313,52 @@ fn join_error_display_says_what_happened() {
     let io: std::io::Error = err.into();
     assert!(io.to_string().contains("owned message"));
 }
+
+#[test]
+fn panics_in_the_futures_and_the_outputs_destructors_stay_contained() {
+    #[derive(Debug)]
+    struct PanicOnDrop(&'static str);
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("{}", self.0);
+        }
+    }
+    let sched = TestScheduler::new();
+    let guard = PanicOnDrop("future drop");
+    // Ready with an output that panics on drop, from a future that panics on drop.
+    let mut handle = sched.spawn(async move {
+        let _guard = guard;
+        PanicOnDrop("output drop")
+    });
+    assert_eq!(sched.run_until_idle(), 1, "the panics do not escape `run`");
+    let flag = Arc::new(Flag::default());
+    match poll_join(&mut handle, &flag) {
+        Poll::Ready(Err(err)) => assert!(err.to_string().contains("future drop"), "{err}"),
+        other => panic!("expected the future's drop panic, got {other:?}"),
+    }
+    // A detached task whose output panics on drop.
+    drop(sched.spawn(async { PanicOnDrop("detached output drop") }));
+    assert_eq!(sched.run_until_idle(), 1);
+    assert!(sched.owns_no_tasks());
+}
+
+#[test]
+fn a_panicking_join_waker_does_not_break_the_hand_off() {
+    struct PanicWake;
+    impl Wake for PanicWake {
+        fn wake(self: Arc<Self>) {
+            panic!("join waker panics");
+        }
+    }
+    let sched = TestScheduler::new();
+    let (future, _counters, waker) = Tracked::new(Some(2));
+    let mut handle = sched.spawn(future);
+    let panicky = Waker::from(Arc::new(PanicWake));
+    assert!(pin!(&mut handle).poll(&mut Context::from_waker(&panicky)).is_pending());
+    sched.run_until_idle();
+    waker.get().wake();
+    sched.run_until_idle(); // completes; waking the JoinHandle panics, contained
+    assert!(handle.is_finished());
+    drop(handle); // the waker's slot is released and dropped without trouble
+    assert!(sched.owns_no_tasks());
+}
