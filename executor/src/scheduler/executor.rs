@@ -137,6 +137,10 @@ impl Executor {
         // future, then the cancelled tasks' queue entries.
         self.shared.owned.close_and_shutdown_all();
         self.shared.drain_injector();
+        if joined {
+            // A worker still stuck in a poll owns its queue; it drains it when it exits.
+            self.shared.drain_local_queues();
+        }
         joined
     }
 

@@ -11,9 +11,13 @@
 //!   one by one with the load instead of as a thundering herd.
 //! * The last searcher to park re-checks every queue after it stops counting as a
 //!   searcher (`Shared::notify_if_work_pending`). This closes the race with a producer
-//!   that saw it still searching and so woke nobody: the SeqCst fence in the producer's
-//!   `notify_parked` and the SeqCst update here order the two, so one of them sees the
+//!   that saw it still searching and so woke nobody: the producer's SeqCst fence after
+//!   its push (in `Shared::notify_parked` for local pushes, `Shared::schedule_remote` for
+//!   the injector) and the SeqCst update here order the two, so one of them sees the
 //!   other's write.
+//! * Every parking worker, searcher or not, re-checks the queues after listing itself as a
+//!   sleeper: a worker refused as a searcher could otherwise sleep through work that a
+//!   producer declined to announce while others searched.
 
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
@@ -80,15 +84,14 @@ impl Idle {
         prev & SEARCH_MASK == 1
     }
 
-    /// Worker `worker` is about to park. True when it was the last searcher: the caller
-    /// must re-check the queues (see the module docs).
-    pub(crate) fn transition_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+    /// Worker `worker` is about to park; the caller then re-checks the queues (see the
+    /// module docs).
+    pub(crate) fn transition_to_parked(&self, worker: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock();
         let dec = (1 << UNPARK_SHIFT) | usize::from(is_searching);
-        // SeqCst: pairs with the fence in `Shared::notify_parked` (see module docs).
-        let prev = self.state.fetch_sub(dec, SeqCst);
+        // SeqCst: pairs with the producers' fences (see module docs).
+        self.state.fetch_sub(dec, SeqCst);
         sleepers.push(worker);
-        is_searching && prev & SEARCH_MASK == 1
     }
 
     /// Worker `worker` returned from `park`. If it is still listed as a sleeper nobody

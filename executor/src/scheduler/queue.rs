@@ -56,6 +56,11 @@ impl<T> Stealer<T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Takes one task from the front (for draining at shutdown).
+    pub(crate) fn steal(&self) -> Option<T> {
+        retry(|| self.0.steal())
+    }
 }
 
 impl<T> Injector<T> {

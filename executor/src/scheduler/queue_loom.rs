@@ -48,6 +48,10 @@ impl<T> Stealer<T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.lock().is_empty()
     }
+
+    pub(crate) fn steal(&self) -> Option<T> {
+        self.0.lock().pop_front()
+    }
 }
 
 impl<T> Injector<T> {

@@ -131,6 +131,17 @@ impl Shared {
         }
     }
 
+    /// Drops what exited workers left in their local queues. A local queue's buffer is
+    /// shared with its stealer here, so its tasks (each holding the scheduler through its
+    /// `Arc`) would otherwise keep the scheduler alive for ever.
+    pub(super) fn drain_local_queues(&self) {
+        for remote in self.remotes.iter() {
+            while let Some(task) = remote.steal() {
+                drop(task);
+            }
+        }
+    }
+
     pub(super) fn worker_exited(&self) {
         *self.exited.lock() += 1;
         self.exited_cv.notify_all();

@@ -77,6 +77,10 @@ pub(super) fn run(
         on_start();
     }
     cx.run();
+    // Tasks left in this worker's queue hold the scheduler alive, and the queue is shared
+    // with its stealer in `Shared`: never dropped, they would leak the scheduler. Their
+    // futures are dropped by the executor's shutdown (`close_and_shutdown_all`).
+    cx.drop_queued_tasks();
 }
 
 impl WorkerContext {
@@ -96,6 +100,21 @@ impl WorkerContext {
         }
     }
 
+    /// Drops the LIFO slot's and the local queue's tasks one by one, outside the borrow:
+    /// dropping the last reference frees a task, and that may wake others.
+    fn drop_queued_tasks(&self) {
+        loop {
+            let task = {
+                let mut core = self.core.borrow_mut();
+                core.lifo.take().or_else(|| core.local.pop())
+            };
+            match task {
+                Some(task) => drop(task),
+                None => return,
+            }
+        }
+    }
+
     fn run_task(&self, task: Notified) {
         {
             let mut core = self.core.borrow_mut();
@@ -109,7 +128,7 @@ impl WorkerContext {
             }
         }
         self.core.borrow_mut().lifo_polls = 0;
-        coop::budget(|| task.run());
+        run_contained(task);
         // Tasks it woke go to the LIFO slot; run them now, up to the cap.
         loop {
             let next = {
@@ -126,23 +145,22 @@ impl WorkerContext {
                 core.lifo_polls += 1;
                 task
             };
-            coop::budget(|| next.run());
+            run_contained(next);
         }
     }
 
     fn park(&self) {
-        let (index, last_searcher) = {
+        let index = {
             let mut core = self.core.borrow_mut();
             let was_searching = std::mem::replace(&mut core.is_searching, false);
-            let last = self
-                .shared
+            self.shared
                 .idle
                 .transition_to_parked(core.index, was_searching);
-            (core.index, last)
+            core.index
         };
-        if last_searcher {
-            self.shared.notify_if_work_pending();
-        }
+        // Listed as a sleeper now: look once more, so work that a producer did not
+        // announce (someone was still searching) is not slept through (idle.rs).
+        self.shared.notify_if_work_pending();
         self.shared.park.park(index);
         // Woken by a producer: counted as searching. Otherwise (spurious, or the driver):
         // unlisted and not searching.
@@ -226,6 +244,22 @@ impl Core {
         // The injector may have filled while we looked at the others.
         self.take_from_injector(shared)
     }
+}
+
+/// Polls a task with a fresh cooperative budget. The task harness catches every panic of
+/// user code; if one escapes anyway, the process aborts rather than leave a task half
+/// run and a worker gone (the state machine cannot be trusted after that).
+fn run_contained(task: Notified) {
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            eprintln!("eddy: a panic escaped a task's poll; aborting the process");
+            std::process::abort();
+        }
+    }
+    let bomb = AbortOnUnwind;
+    coop::budget(|| task.run());
+    std::mem::forget(bomb);
 }
 
 /// xorshift64*: a victim picker, not a source of secrets.

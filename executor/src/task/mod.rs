@@ -52,8 +52,10 @@
 //! | stage (future) | the thread holding `RUNNING` | between taking `RUNNING` and `COMPLETE` |
 //! | stage (output) | the `JoinHandle` | after it observes `COMPLETE` while it has `JOIN_INTEREST` |
 //! | stage (output) | the completing thread | right after `COMPLETE` if `JOIN_INTEREST` was already gone |
-//! | join waker slot | the `JoinHandle` (write) | while `JOIN_WAKER` is unset |
+//! | join waker slot | the `JoinHandle` (write, drop) | while `JOIN_WAKER` is unset (also after `COMPLETE`, when the completing thread has cleared it) |
+//! | join waker slot | the `JoinHandle` (read: `will_wake`) | while `JOIN_WAKER` is set |
 //! | join waker slot | the completing thread (read, wake) | while `JOIN_WAKER` is set after `COMPLETE` |
+//! | join waker slot | the completing thread (drop) | after it clears `JOIN_WAKER` and finds `JOIN_INTEREST` gone |
 //! | owned-list links | whoever holds the shard lock | always |
 //!
 //! # Protocols
@@ -169,7 +171,9 @@ pub(crate) fn allocation_size<T: Future, S: Schedule>() -> usize {
 impl<S: Schedule> Task<S> {
     /// # Safety
     ///
-    /// * `raw`'s task runs on scheduler `S`, and the caller passes on a reference.
+    /// * `raw`'s task runs on scheduler `S`, and the caller passes on a reference — or
+    ///   wraps the result in `ManuallyDrop` and only lends it out by `&` (a borrowed view
+    ///   under a reference the caller holds, as `Harness::complete` does for `release`).
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Task<S> {
         Task {
             raw,
