@@ -23,3 +23,8 @@ pub use self::builder::Builder;
 pub use self::executor::{Executor, Spawner};
 #[cfg(test)]
 pub(crate) use self::shared::Handle as SchedulerHandle;
+// For the loom models of the queues and the idle accounting (`tests/loom_*.rs`).
+#[cfg(test)]
+pub(crate) use self::idle::Idle;
+#[cfg(test)]
+pub(crate) use self::queue::{local as local_queue, Injector};

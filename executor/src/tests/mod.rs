@@ -6,4 +6,9 @@
 
 mod support;
 
+mod loom_park;
+mod loom_queue;
+mod loom_scheduler;
+mod loom_task;
+
 mod task;

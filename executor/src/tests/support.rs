@@ -9,12 +9,21 @@ use crate::loom::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 use crate::task::list::OwnedTasks;
-use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
+use crate::task::{self, Id, JoinError, JoinHandle, Notified, Schedule, Task};
 
 /// Runs `f` as a loom model under `--cfg eddy_loom`, once otherwise.
+///
+/// Under loom the preemption bound comes from `LOOM_MAX_PREEMPTIONS` (`.ci/loom` sets 2);
+/// without it, 2 as well, so that a plain `cargo test` under the cfg stays quick.
 pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
     #[cfg(eddy_loom)]
-    loom::model(f);
+    {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(2);
+        }
+        builder.check(f);
+    }
     #[cfg(not(eddy_loom))]
     f();
 }
@@ -98,19 +107,45 @@ impl Schedule for TestScheduler {
 
 /// Counts how often it was polled and whether it was dropped.
 #[derive(Clone, Default)]
-pub(crate) struct Counters(Arc<(AtomicUsize, AtomicUsize)>);
+pub(crate) struct Counters(Arc<CounterCells>);
+
+#[derive(Default)]
+struct CounterCells {
+    polls: AtomicUsize,
+    drops: AtomicUsize,
+    /// Polls running right now: more than one is a broken `RUNNING` protocol.
+    in_poll: AtomicUsize,
+}
 
 impl Counters {
     pub(crate) fn new() -> Counters {
-        Counters(Arc::new((AtomicUsize::new(0), AtomicUsize::new(0))))
+        Counters(Arc::new(CounterCells {
+            polls: AtomicUsize::new(0),
+            drops: AtomicUsize::new(0),
+            in_poll: AtomicUsize::new(0),
+        }))
     }
 
     pub(crate) fn polls(&self) -> usize {
-        self.0 .0.load(Ordering::SeqCst)
+        self.0.polls.load(Ordering::SeqCst)
     }
 
     pub(crate) fn drops(&self) -> usize {
-        self.0 .1.load(Ordering::SeqCst)
+        self.0.drops.load(Ordering::SeqCst)
+    }
+
+    /// A value whose drop is counted here (a task's output, say).
+    pub(crate) fn drop_token(&self) -> DropToken {
+        DropToken(self.clone())
+    }
+}
+
+/// Counts its drop in the [`Counters`] it came from.
+pub(crate) struct DropToken(Counters);
+
+impl Drop for DropToken {
+    fn drop(&mut self) {
+        self.0 .0.drops.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -142,18 +177,26 @@ impl Future for Tracked {
     type Output = usize;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
-        let polls = self.counters.0 .0.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.ready_after.is_some_and(|n| polls >= n) {
-            return Poll::Ready(polls);
+        let cells = &self.counters.0;
+        let concurrent = cells.in_poll.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(concurrent, 0, "two threads poll one task at once");
+        let polls = cells.polls.fetch_add(1, Ordering::SeqCst) + 1;
+        let ready = self.ready_after.is_some_and(|n| polls >= n);
+        if !ready {
+            *self.waker.lock() = Some(cx.waker().clone());
         }
-        *self.waker.lock() = Some(cx.waker().clone());
-        Poll::Pending
+        cells.in_poll.fetch_sub(1, Ordering::SeqCst);
+        if ready {
+            Poll::Ready(polls)
+        } else {
+            Poll::Pending
+        }
     }
 }
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        self.counters.0 .1.fetch_add(1, Ordering::SeqCst);
+        self.counters.0.drops.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -164,11 +207,82 @@ pub(crate) struct WakerSlot(Arc<Mutex<Option<std::task::Waker>>>);
 impl WakerSlot {
     /// A clone of the latest waker (panics if the future was never polled).
     pub(crate) fn get(&self) -> std::task::Waker {
-        self.0.lock().clone().expect("the future has not been polled yet")
+        self.0
+            .lock()
+            .clone()
+            .expect("the future has not been polled yet")
     }
 
     /// Drops the stored waker.
     pub(crate) fn clear(&self) {
         self.0.lock().take();
+    }
+}
+
+/// A join waker that counts its wakes (a `std::sync::Arc`, as `Waker::from` wants; the
+/// counter inside is the shim's, so loom orders it).
+pub(crate) struct WakeCounter(AtomicUsize);
+
+impl WakeCounter {
+    pub(crate) fn new() -> std::sync::Arc<WakeCounter> {
+        std::sync::Arc::new(WakeCounter(AtomicUsize::new(0)))
+    }
+
+    pub(crate) fn wakes(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl std::task::Wake for WakeCounter {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls a JoinHandle once with `waker`.
+pub(crate) fn poll_join<T>(
+    handle: &mut JoinHandle<T>,
+    waker: &std::task::Waker,
+) -> Poll<Result<T, JoinError>> {
+    Pin::new(handle).poll(&mut Context::from_waker(waker))
+}
+
+/// A one-shot event a task can wait for: `set` from any thread wakes the waiting task.
+#[derive(Clone)]
+pub(crate) struct Signal(Arc<Mutex<(bool, Option<std::task::Waker>)>>);
+
+impl Signal {
+    pub(crate) fn new() -> Signal {
+        Signal(Arc::new(Mutex::new((false, None))))
+    }
+
+    /// Sets the event and wakes the waiting task (by value, outside the lock).
+    pub(crate) fn set(&self) {
+        let waker = {
+            let mut inner = self.0.lock();
+            inner.0 = true;
+            inner.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// A future that is ready once the event is set.
+    pub(crate) fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
+        let signal = self.clone();
+        std::future::poll_fn(move |cx| {
+            let mut inner = signal.0.lock();
+            if inner.0 {
+                Poll::Ready(())
+            } else {
+                inner.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
     }
 }
