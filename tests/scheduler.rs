@@ -308,3 +308,43 @@ fn chained_spawns_from_inside_tasks_all_complete() {
         rx.recv().unwrap();
     });
 }
+
+#[test]
+fn a_yield_lets_remote_spawns_run_before_the_yielder_again() {
+    with_timeout(LIMIT, || {
+        // One worker, two tasks yielding in a loop: asyncio's sleep(0) puts a task behind
+        // everything ready, so a task spawned from outside runs within a round or two,
+        // not after dozens of yields.
+        let rt = runtime(1);
+        let yields = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let busy: Vec<_> = (0..2)
+            .map(|_| {
+                let (yields, stop) = (yields.clone(), stop.clone());
+                rt.spawn(async move {
+                    while !stop.load(Ordering::SeqCst) {
+                        yields.fetch_add(1, Ordering::SeqCst);
+                        eddy::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        while yields.load(Ordering::SeqCst) < 100 {
+            std::thread::yield_now();
+        }
+        let mut worst = 0;
+        for _ in 0..50 {
+            let before = yields.load(Ordering::SeqCst);
+            let y = yields.clone();
+            let seen = rt.block_on(rt.spawn(async move { y.load(Ordering::SeqCst) })).unwrap();
+            worst = worst.max(seen - before);
+        }
+        stop.store(true, Ordering::SeqCst);
+        rt.block_on(async {
+            for b in busy {
+                b.await.unwrap();
+            }
+        });
+        assert!(worst <= 8, "a remote task waited behind {worst} yields");
+    });
+}

@@ -23,8 +23,11 @@ pub(super) type Notified = task::Notified<Handle>;
 pub(super) enum Placement {
     /// The LIFO slot: runs right after the current task (woken tasks).
     Lifo,
-    /// The back of the local queue: runs after everything queued (spawns, yields).
+    /// The back of the local queue: runs after everything queued (spawns).
     Back,
+    /// Set aside until the local queue and the injector have been served (a task that
+    /// yielded or woke itself): asyncio's `sleep(0)` goes behind everything ready.
+    Yield,
 }
 
 /// The scheduler as the tasks see it: a counted reference to [`Shared`].
@@ -203,7 +206,7 @@ impl Schedule for Handle {
     }
 
     fn yield_now(&self, task: Notified) {
-        self.schedule_task(task, Placement::Back);
+        self.schedule_task(task, Placement::Yield);
     }
 
     fn release(&self, task: &task::Task<Handle>) -> Option<task::Task<Handle>> {

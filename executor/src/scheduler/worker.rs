@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! loop:  next_task  (every 61st tick the injector first; then the LIFO slot, the local
-//!          |         queue, a batch from the injector)
+//!          |         queue, a batch from the injector, and last the tasks that yielded)
 //!          +-- found --> run_task (then up to 3 LIFO tasks in a row) --> loop
 //!          v
 //!        steal_work (if fewer than half the workers search: a batch from a random
@@ -47,6 +47,11 @@ struct Core {
     lifo: Option<Notified>,
     /// LIFO tasks run in a row since the last queue task.
     lifo_polls: u8,
+    /// Tasks that yielded (or woke themselves), in order. They run once the local queue
+    /// and the injector have nothing left, so a yielding task lets remote spawns in too,
+    /// not only the tasks already on this worker (asyncio's `sleep(0)` semantics). Not
+    /// stealable until moved back to the local queue.
+    yielded: Vec<Notified>,
     tick: u32,
     is_searching: bool,
     rng: FastRand,
@@ -67,6 +72,7 @@ pub(super) fn run(
             local,
             lifo: None,
             lifo_polls: 0,
+            yielded: Vec::new(),
             tick: 0,
             is_searching: false,
             rng: FastRand::new(index as u64),
@@ -106,7 +112,10 @@ impl WorkerContext {
         loop {
             let task = {
                 let mut core = self.core.borrow_mut();
-                core.lifo.take().or_else(|| core.local.pop())
+                core.lifo
+                    .take()
+                    .or_else(|| core.local.pop())
+                    .or_else(|| core.yielded.pop())
             };
             match task {
                 Some(task) => drop(task),
@@ -187,6 +196,11 @@ impl WorkerContext {
                 }
                 None => false,
             },
+            // Not stealable yet; `requeue_yielded` announces it when it moves back.
+            Placement::Yield => {
+                core.yielded.push(task);
+                false
+            }
         };
         drop(core);
         if pushed {
@@ -211,7 +225,28 @@ impl Core {
         if let Some(task) = self.local.pop() {
             return Some(task);
         }
-        self.take_from_injector(shared)
+        if let Some(task) = self.take_from_injector(shared) {
+            return Some(task);
+        }
+        self.requeue_yielded(shared)
+    }
+
+    /// Moves the yielded tasks back to the local queue (where idle workers may steal
+    /// them) and returns the first.
+    fn requeue_yielded(&mut self, shared: &Shared) -> Option<Notified> {
+        if self.yielded.is_empty() {
+            return None;
+        }
+        let mut yielded = self.yielded.drain(..);
+        let first = yielded.next();
+        let more = yielded.len() > 0;
+        for task in yielded {
+            self.local.push(task);
+        }
+        if more {
+            shared.notify_parked();
+        }
+        first
     }
 
     /// A fair share of the injector: len / workers + 1 tasks, at most 128.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc as StdArc;
 
-use super::support::{model, Signal, Tracked};
+use super::support::{model, Counters, Signal, Tracked};
 use crate::loom::thread;
 use crate::park::ThreadPark;
 use crate::{block_on, Executor};
@@ -14,13 +14,24 @@ fn one_worker() -> Executor {
     Executor::builder().worker_threads(1).build().unwrap()
 }
 
+/// One worker on a park hook the test keeps a handle to: the scheduler holds the other
+/// one, so a strong count of 1 after shutdown means the scheduler was freed.
+fn one_worker_with_park() -> (Executor, StdArc<ThreadPark>) {
+    let park = StdArc::new(ThreadPark::new(1));
+    let executor = Executor::builder()
+        .worker_threads(1)
+        .build_with_park(|_| park.clone())
+        .unwrap();
+    (executor, park)
+}
+
 /// A foreign thread spawns while the executor shuts down. The task either runs (and its
 /// JoinHandle has the output) or is cancelled unpolled; its future is dropped exactly
 /// once, and the handle resolves either way.
 #[test]
 fn loom_a_spawn_racing_with_shutdown_runs_or_drops_the_future_once() {
     model(|| {
-        let executor = one_worker();
+        let (executor, park) = one_worker_with_park();
         let spawner = executor.spawner();
         let (future, counters, _slot) = Tracked::new(Some(1));
         let spawning = thread::spawn(move || spawner.spawn(future));
@@ -32,6 +43,11 @@ fn loom_a_spawn_racing_with_shutdown_runs_or_drops_the_future_once() {
             (other, polls) => panic!("unexpected {other:?} after {polls} polls"),
         }
         assert_eq!(counters.drops(), 1);
+        assert_eq!(
+            StdArc::strong_count(&park),
+            1,
+            "the scheduler was not freed"
+        );
     });
 }
 
@@ -68,11 +84,7 @@ fn loom_block_on_a_join_handle_returns_the_output() {
 #[test]
 fn loom_tasks_in_a_worker_queue_at_shutdown_are_freed() {
     model(|| {
-        let park = StdArc::new(ThreadPark::new(1));
-        let executor = Executor::builder()
-            .worker_threads(1)
-            .build_with_park(|_| park.clone())
-            .unwrap();
+        let (executor, park) = one_worker_with_park();
         let spawner = executor.spawner();
         let (first, first_counters, first_slot) = Tracked::new(None);
         let (second, second_counters, second_slot) = Tracked::new(None);
@@ -92,6 +104,90 @@ fn loom_tasks_in_a_worker_queue_at_shutdown_are_freed() {
             StdArc::strong_count(&park),
             1,
             "a task left in a worker's queue keeps the scheduler alive"
+        );
+    });
+}
+
+/// Work made on the worker's own thread: a task yields (to the back of the local
+/// queue), spawns a child (local queue) and awaits it (the child's completion wakes it
+/// into the LIFO slot), all while the main thread blocks on the parent.
+#[test]
+fn loom_a_task_that_yields_spawns_and_awaits_a_child_on_the_worker_completes() {
+    model(|| {
+        let executor = one_worker();
+        let spawner = executor.spawner();
+        let join = executor.spawner().spawn(async move {
+            crate::task::yield_now().await;
+            spawner.spawn(async { 20 }).await.unwrap() + 1
+        });
+        assert_eq!(block_on(join).unwrap(), 21);
+        drop(executor);
+    });
+}
+
+/// Abort from a foreign thread while the worker polls, parks or has not started: the
+/// future is dropped exactly once, and the JoinHandle says cancelled.
+#[test]
+fn loom_abort_from_a_foreign_thread_cancels_a_task_on_the_worker() {
+    model(|| {
+        let executor = one_worker();
+        let (future, counters, slot) = Tracked::new(None);
+        let join = executor.spawner().spawn(future);
+        join.abort();
+        assert!(block_on(join).unwrap_err().is_cancelled());
+        assert!(counters.polls() <= 1);
+        assert_eq!(counters.drops(), 1);
+        slot.clear();
+        drop(executor);
+    });
+}
+
+/// A detached task: its JoinHandle is dropped while the worker completes it. The output
+/// is dropped exactly once, by whichever side comes second, and nothing keeps the
+/// scheduler alive after shutdown.
+#[test]
+fn loom_a_join_handle_dropped_while_the_worker_completes_the_task_drops_the_output_once() {
+    model(|| {
+        let (executor, park) = one_worker_with_park();
+        let output = Counters::new();
+        let token = output.drop_token();
+        drop(executor.spawner().spawn(async move { token }));
+        drop(executor);
+
+        assert_eq!(output.drops(), 1);
+        assert_eq!(
+            StdArc::strong_count(&park),
+            1,
+            "the scheduler was not freed"
+        );
+    });
+}
+
+/// A wake from a foreign thread racing with shutdown: the woken task lands in the
+/// injector just as the workers stop, and must not be left there (it would keep the
+/// scheduler alive); its JoinHandle resolves either way.
+#[test]
+fn loom_a_foreign_wake_racing_with_shutdown_leaves_nothing_behind() {
+    model(|| {
+        let (executor, park) = one_worker_with_park();
+        let signal = Signal::new();
+        let join = executor.spawner().spawn(signal.wait());
+        let waking = {
+            let signal = signal.clone();
+            thread::spawn(move || signal.set())
+        };
+        drop(executor);
+        waking.join().unwrap();
+
+        match block_on(join) {
+            Ok(()) => {}
+            Err(err) => assert!(err.is_cancelled(), "{err}"),
+        }
+        drop(signal);
+        assert_eq!(
+            StdArc::strong_count(&park),
+            1,
+            "the scheduler was not freed"
         );
     });
 }

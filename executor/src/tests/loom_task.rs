@@ -99,6 +99,7 @@ fn wake_racing_with_a_poll(wake: fn(Waker), second_runner: bool) {
         task.sched.shutdown();
         assert_eq!(task.counters.drops(), 1);
         assert!(task.sched.owns_no_tasks());
+        assert!(task.sched.is_last_handle(), "the task was not freed");
     });
 }
 
@@ -163,7 +164,47 @@ fn drop_join_handle_racing_with_completion(register_waker: bool) {
         );
         assert!(sched.owns_no_tasks());
         assert_eq!(sched.queued(), 0);
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
+}
+
+/// The last references race: another thread wakes (by value) or drops a waker while the
+/// main thread runs the task to completion and drops the JoinHandle. Whoever drops the
+/// last reference frees the task, once, after everyone else is done with it.
+fn last_references_race(wake: bool) {
+    model(move || {
+        let (future, counters, slot) = Tracked::new(Some(2));
+        let task = spawn_queued(future, counters, slot);
+        let waker = task.slot.get();
+        task.slot.clear();
+        let other = thread::spawn(move || {
+            if wake {
+                waker.wake();
+            } else {
+                drop(waker);
+            }
+        });
+        assert!(task.sched.run_one(), "the second poll completes the task");
+        drop(task.join);
+        other.join().unwrap();
+        task.sched.run_until_idle();
+
+        assert_eq!(task.counters.polls(), 2);
+        assert_eq!(task.counters.drops(), 1);
+        assert!(task.sched.owns_no_tasks());
+        assert_eq!(task.sched.queued(), 0);
+        assert!(task.sched.is_last_handle(), "the task was not freed");
+    });
+}
+
+#[test]
+fn loom_a_waker_woken_on_another_thread_as_the_join_handle_goes_frees_the_task_once() {
+    last_references_race(true);
+}
+
+#[test]
+fn loom_a_waker_dropped_on_another_thread_as_the_join_handle_goes_frees_the_task_once() {
+    last_references_race(false);
 }
 
 #[test]
@@ -201,6 +242,7 @@ fn loom_abort_racing_with_a_poll_drops_the_future_once() {
         drop(join);
         slot.clear();
         assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
 }
 
@@ -227,6 +269,7 @@ fn loom_abort_racing_with_completion_keeps_the_output_of_a_poll_that_ran() {
         }
         drop(join);
         assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
 }
 
@@ -257,6 +300,7 @@ fn loom_abort_racing_with_a_wake_of_an_idle_task_drops_the_future_once() {
         drop(join);
         slot.clear();
         assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
 }
 
@@ -298,6 +342,7 @@ fn join_waker_racing_with_completion(replace: bool) {
         assert_eq!(std::sync::Arc::strong_count(&first), 1);
         assert_eq!(std::sync::Arc::strong_count(&second), 1);
         assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
 }
 
@@ -337,6 +382,7 @@ fn loom_shutdown_racing_with_a_wake_drops_the_future_once() {
         drop(join);
         slot.clear();
         assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
 }
 
@@ -369,5 +415,6 @@ fn loom_shutdown_racing_with_a_poll_drops_the_future_once() {
         drop(join);
         slot.clear();
         assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
     });
 }

@@ -93,6 +93,11 @@ impl TestScheduler {
     pub(crate) fn owns_no_tasks(&self) -> bool {
         self.0.owned.is_empty()
     }
+
+    /// True when this is the last handle: every task (each holds a clone) was freed.
+    pub(crate) fn is_last_handle(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+    }
 }
 
 impl Schedule for TestScheduler {
