@@ -11,4 +11,5 @@ mod loom_queue;
 mod loom_scheduler;
 mod loom_task;
 
+mod scheduler;
 mod task;
