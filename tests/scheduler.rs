@@ -92,8 +92,10 @@ fn a_task_that_never_yields_does_not_stop_the_other_worker() {
         let rt = runtime(2);
         let done = Arc::new(AtomicUsize::new(0));
         let d = done.clone();
-        // The hog spawns its children onto its own worker's queue, then spins without
-        // yielding until they all ran: only stealing by the other worker can run them.
+        // The hog spawns its children onto its own worker, then spins without yielding
+        // until the queued ones ran: only stealing by the other worker can run them. The
+        // first child sits in the hog worker's LIFO slot (a spawn takes the slot when it
+        // is free), which is not stealable: it runs when the hog's poll ends.
         let hog = rt.spawn(async move {
             for _ in 0..CHILDREN {
                 let d = d.clone();
@@ -101,12 +103,41 @@ fn a_task_that_never_yields_does_not_stop_the_other_worker() {
                     d.fetch_add(1, Ordering::SeqCst);
                 }));
             }
-            while d.load(Ordering::SeqCst) < CHILDREN {
+            while d.load(Ordering::SeqCst) < CHILDREN - 1 {
                 std::hint::spin_loop();
             }
         });
         rt.block_on(hog).unwrap();
-        assert_eq!(done.load(Ordering::SeqCst), CHILDREN);
+        // And the one in the LIFO slot runs as soon as the hog is done.
+        while done.load(Ordering::SeqCst) < CHILDREN {
+            std::thread::yield_now();
+        }
+    });
+}
+
+#[test]
+fn tasks_spawned_together_start_in_spawn_order() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let o = order.clone();
+        rt.block_on(rt.spawn(async move {
+            let children: Vec<_> = (0..5)
+                .map(|i| {
+                    let o = o.clone();
+                    eddy::spawn(async move { o.lock().unwrap().push(i) })
+                })
+                .collect();
+            for child in children {
+                child.await.unwrap();
+            }
+        }))
+        .unwrap();
+        assert_eq!(
+            *order.lock().unwrap(),
+            [0, 1, 2, 3, 4],
+            "asyncio's create_task order"
+        );
     });
 }
 
@@ -336,7 +367,9 @@ fn a_yield_lets_remote_spawns_run_before_the_yielder_again() {
         for _ in 0..50 {
             let before = yields.load(Ordering::SeqCst);
             let y = yields.clone();
-            let seen = rt.block_on(rt.spawn(async move { y.load(Ordering::SeqCst) })).unwrap();
+            let seen = rt
+                .block_on(rt.spawn(async move { y.load(Ordering::SeqCst) }))
+                .unwrap();
             worst = worst.max(seen - before);
         }
         stop.store(true, Ordering::SeqCst);

@@ -54,10 +54,15 @@ mod imp {
 
     pub(crate) mod sync {
         //! loom's `Mutex` and `Condvar` behind parking_lot's poison-free signatures.
-        pub(crate) use loom::sync::MutexGuard;
+        use std::ops::{Deref, DerefMut};
 
         #[derive(Debug)]
         pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+        /// Holds loom's guard in an `Option` so that `Condvar::wait` can take it out and
+        /// put the re-acquired one back behind parking_lot's `&mut guard` signature. If
+        /// loom panics inside the wait (its deadlock report), the slot is simply empty.
+        pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
 
         impl<T> Mutex<T> {
             pub(crate) fn new(value: T) -> Mutex<T> {
@@ -65,7 +70,21 @@ mod imp {
             }
 
             pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-                self.0.lock().unwrap()
+                MutexGuard(Some(self.0.lock().unwrap()))
+            }
+        }
+
+        impl<T> Deref for MutexGuard<'_, T> {
+            type Target = T;
+
+            fn deref(&self) -> &T {
+                self.0.as_ref().expect("guard taken by a condvar wait")
+            }
+        }
+
+        impl<T> DerefMut for MutexGuard<'_, T> {
+            fn deref_mut(&mut self) -> &mut T {
+                self.0.as_mut().expect("guard taken by a condvar wait")
             }
         }
 
@@ -78,9 +97,8 @@ mod imp {
             }
 
             pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
-                // loom's condvar consumes the guard; swap it through a temporary so the
-                // caller keeps parking_lot's `&mut guard` shape.
-                take_mut(guard, |g| self.0.wait(g).unwrap());
+                let inner = guard.0.take().expect("guard taken by a condvar wait");
+                guard.0 = Some(self.0.wait(inner).unwrap());
             }
 
             pub(crate) fn notify_one(&self) -> bool {
@@ -92,24 +110,6 @@ mod imp {
                 self.0.notify_all();
                 0
             }
-        }
-
-        fn take_mut<T>(slot: &mut T, f: impl FnOnce(T) -> T) {
-            // Only used under loom, on guards; an abort on panic keeps the slot valid.
-            struct AbortOnPanic;
-            impl Drop for AbortOnPanic {
-                fn drop(&mut self) {
-                    std::process::abort();
-                }
-            }
-            let bomb = AbortOnPanic;
-            // SAFETY: the value is read out, transformed and written back before anyone
-            // can observe `slot`; a panic in between aborts instead of double-dropping.
-            unsafe {
-                let old = std::ptr::read(slot);
-                std::ptr::write(slot, f(old));
-            }
-            std::mem::forget(bomb);
         }
     }
 

@@ -21,10 +21,14 @@ pub(super) type Notified = task::Notified<Handle>;
 /// Where a task scheduled on its own worker goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Placement {
-    /// The LIFO slot: runs right after the current task (woken tasks).
+    /// The LIFO slot, its previous task moving to the back of the queue: a woken task
+    /// runs right after the current one, while the message it was sent is in cache.
     Lifo,
-    /// The back of the local queue: runs after everything queued (spawns).
-    Back,
+    /// The LIFO slot if it is free, else the back of the queue: a spawned task. The first
+    /// child of a poll runs next, on this worker (a spawn-and-await stays local, as in
+    /// ping-pong); the others queue behind it in spawn order, so tasks spawned together
+    /// start in FIFO order, as asyncio's `create_task` (`call_soon`) orders them.
+    LifoIfFree,
     /// Set aside until the local queue and the injector have been served (a task that
     /// yielded or woke itself): asyncio's `sleep(0)` goes behind everything ready.
     Yield,
@@ -173,9 +177,7 @@ impl Handle {
     {
         let (task, notified, join) = task::new_task(future, self.clone(), Id::next());
         if let Some(notified) = self.owned.bind(task, notified) {
-            // Back of the queue, as asyncio's `call_soon` orders new tasks: stealable at
-            // once, so a parent that keeps its worker busy cannot strand its children.
-            self.schedule_task(notified, Placement::Back);
+            self.schedule_task(notified, Placement::LifoIfFree);
         }
         join
     }

@@ -184,9 +184,13 @@ impl WorkerContext {
             return Some(task);
         };
         let pushed = match placement {
-            Placement::Back => {
+            Placement::LifoIfFree if core.lifo.is_some() => {
                 core.local.push(task);
                 true
+            }
+            Placement::LifoIfFree => {
+                core.lifo = Some(task);
+                false
             }
             // The slot's previous task keeps its turn, at the back of the queue.
             Placement::Lifo => match core.lifo.replace(task) {

@@ -176,6 +176,13 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     }
 
     fn dealloc(self) {
+        // Under loom, record the free as a write to the task's cells, so a use of the
+        // stage or join waker not ordered before the last reference drop is reported.
+        #[cfg(eddy_loom)]
+        {
+            self.core().stage.with_mut(|_| ());
+            self.trailer().waker.with_mut(|_| ());
+        }
         // SAFETY: the caller held the last reference; the cell came from `Box::leak` in
         // `Cell::new` with this very type.
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });

@@ -354,7 +354,9 @@ fn a_panicking_join_waker_does_not_break_the_hand_off() {
     let (future, _counters, waker) = Tracked::new(Some(2));
     let mut handle = sched.spawn(future);
     let panicky = Waker::from(Arc::new(PanicWake));
-    assert!(pin!(&mut handle).poll(&mut Context::from_waker(&panicky)).is_pending());
+    assert!(pin!(&mut handle)
+        .poll(&mut Context::from_waker(&panicky))
+        .is_pending());
     sched.run_until_idle();
     waker.get().wake();
     sched.run_until_idle(); // completes; waking the JoinHandle panics, contained
