@@ -9,7 +9,7 @@ use std::future::Future;
 
 pub use eddy_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 
-use crate::runtime::Handle;
+use crate::runtime::{context, Handle};
 
 /// Spawns `future` as a task on the current runtime — asyncio's `asyncio.create_task`.
 ///
@@ -32,8 +32,12 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match Handle::try_current() {
-        Ok(handle) => handle.spawn(future),
-        Err(err) => panic!("`eddy::spawn` called outside a runtime: {err}"),
+    let mut future = Some(future);
+    match context::with_current(|handle| handle.spawn(future.take().expect("spawned once"))) {
+        Some(join) => join,
+        None => panic!(
+            "`eddy::spawn` called outside a runtime: {}",
+            Handle::try_current().unwrap_err()
+        ),
     }
 }

@@ -15,6 +15,15 @@ pub(super) fn current() -> Option<Handle> {
     CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
+/// Calls `f` with the current runtime without cloning its handle (`eddy::spawn`'s hot
+/// path: a clone and drop would be two contended atomic operations per spawn).
+pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(f))
+        .ok()
+        .flatten()
+}
+
 /// Makes `handle` current for the rest of this worker thread's life.
 pub(super) fn set_for_worker(handle: Handle) {
     CURRENT.with(|c| *c.borrow_mut() = Some(handle));
@@ -28,7 +37,11 @@ pub(super) fn clear_for_worker() {
 
 /// Makes `handle` current until the guard drops (restoring the previous one).
 pub(super) fn enter(handle: Handle) -> EnterGuard {
-    let previous = CURRENT.with(|c| c.borrow_mut().replace(handle));
+    let previous = CURRENT.with(|c| {
+        c.try_borrow_mut()
+            .expect("`Handle::enter` called from a destructor run by `eddy::spawn` itself")
+            .replace(handle)
+    });
     EnterGuard {
         previous,
         _not_send: PhantomData,

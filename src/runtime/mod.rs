@@ -8,7 +8,7 @@
 //! | `context.rs` | the thread-local "current runtime" |
 
 mod builder;
-mod context;
+pub(crate) mod context;
 mod handle;
 #[allow(clippy::module_inception)]
 mod runtime;
