@@ -28,6 +28,13 @@ pub trait Park: Send + Sync + 'static {
 
     /// Wakes worker `worker` if it is parked, or makes its next `park` return at once.
     fn unpark(&self, worker: usize);
+
+    /// Called by a busy worker every 61 ticks, on its own thread: a chance to fire due
+    /// timers or poll I/O without blocking, so they do not starve behind a long run queue.
+    /// The default does nothing.
+    fn maintain(&self, worker: usize) {
+        let _ = worker;
+    }
 }
 
 /// The plain park hook: one [`Parker`] per worker, nothing else.

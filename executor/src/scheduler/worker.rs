@@ -20,8 +20,9 @@ use super::queue::Local;
 use super::shared::{Handle, Notified, Placement, Shared};
 use crate::coop;
 
-/// Check the injector first every this many ticks, so remote tasks are not starved by a
-/// busy local queue (Go's and tokio's figure).
+/// Check the injector first, and let the park hook do its maintenance (fire due timers,
+/// poll I/O without blocking), every this many ticks, so neither remote tasks nor timers
+/// starve behind a busy local queue (Go's and tokio's figure).
 const GLOBAL_POLL_INTERVAL: u32 = 61;
 
 /// LIFO-slot tasks run back to back at most this many times before the slot's task goes
@@ -34,6 +35,7 @@ const MAX_INJECTOR_BATCH: usize = 128;
 /// The worker's thread-local view: shared state plus its own queues.
 pub(crate) struct WorkerContext {
     pub(super) shared: Handle,
+    index: usize,
     /// Borrowed briefly by the loop and by `schedule_local`; never across a task poll.
     core: RefCell<Core>,
 }
@@ -67,6 +69,7 @@ pub(super) fn run(
     let _entered = context::enter();
     let cx = Rc::new(WorkerContext {
         shared,
+        index,
         core: RefCell::new(Core {
             index,
             local,
@@ -92,6 +95,16 @@ pub(super) fn run(
 impl WorkerContext {
     fn run(&self) {
         while !self.shared.is_shutdown() {
+            let (index, maintenance) = {
+                let mut core = self.core.borrow_mut();
+                core.tick = core.tick.wrapping_add(1);
+                (core.index, core.tick % GLOBAL_POLL_INTERVAL == 0)
+            };
+            if maintenance {
+                // Outside the core borrow: the hook may fire timers or I/O, and their
+                // wakers schedule tasks on this worker.
+                self.shared.park.maintain(index);
+            }
             let next = self.core.borrow_mut().next_task(&self.shared);
             if let Some(task) = next {
                 self.run_task(task);
@@ -177,6 +190,11 @@ impl WorkerContext {
         self.core.borrow_mut().is_searching = notified;
     }
 
+    /// This worker's index.
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
     /// Schedules a task woken, spawned or yielded on this worker's thread. Returns it back if the
     /// core is busy (borrowed by the loop), for the caller to inject.
     pub(super) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
@@ -217,7 +235,6 @@ impl WorkerContext {
 
 impl Core {
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
-        self.tick = self.tick.wrapping_add(1);
         if self.tick % GLOBAL_POLL_INTERVAL == 0 {
             if let Some(task) = shared.injector.steal() {
                 return Some(task);
