@@ -66,6 +66,7 @@ pub(super) fn run(
     local: Local<Notified>,
     on_start: Option<&(dyn Fn() + Send + Sync)>,
 ) {
+    crate::park::precise_timeouts();
     let _entered = context::enter();
     let cx = Rc::new(WorkerContext {
         shared,
