@@ -6,7 +6,6 @@
 //! benchmarks use [`ThreadPark`], one [`Parker`] per worker.
 
 use std::fmt;
-#[cfg(not(eddy_loom))]
 use std::time::Duration;
 
 use crate::loom::atomic::{AtomicUsize, Ordering};
@@ -198,6 +197,17 @@ impl Parker {
                 return;
             }
         }
+    }
+
+    /// Under loom a timed park is a spurious wake-up (loom has no clock): allowed by the
+    /// `Park` contract, and it keeps models from depending on time.
+    #[cfg(eddy_loom)]
+    pub fn park_timeout(&self, _timeout: Duration) {
+        // Consume a pending token, as a real park would; either way, return.
+        let _ = self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed);
+        crate::loom::thread::yield_now();
     }
 
     /// Makes a token available, waking the parked thread if there is one.

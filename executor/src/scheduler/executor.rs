@@ -108,13 +108,11 @@ impl Executor {
     /// polls. A worker stuck in a poll longer than that is left running on its own (its
     /// task is cancelled when the poll returns); everything else is torn down as in
     /// `Drop`. Returns true if every worker was joined.
-    #[cfg(not(eddy_loom))]
     pub fn shutdown_timeout(mut self, timeout: Duration) -> bool {
         self.shutdown(Some(timeout))
     }
 
     /// Shuts down without waiting for the workers (they exit after their current poll).
-    #[cfg(not(eddy_loom))]
     pub fn shutdown_background(mut self) {
         self.shutdown(Some(Duration::ZERO));
     }
