@@ -1,13 +1,13 @@
 //! Tasks: one allocation per spawned future, and the handles that share it.
 //!
-//! A task is a [`Cell`](core) holding a header (the state word, a vtable, owned-list links,
+//! A task is a `Cell` (`core.rs`) holding a header (the state word, a vtable, owned-list links,
 //! the id), a trailer (the join waker) and a core (the scheduler handle and the future or
 //! its output). Every handle is a pointer to that one allocation with a counted
-//! reference: [`Task`] (held by the scheduler's owned-task list), [`Notified`] (held by a
+//! reference: `Task` (held by the scheduler's owned-task list), `Notified` (held by a
 //! run queue), [`JoinHandle`], [`AbortHandle`], and each cloned `Waker`. The waker lent to
 //! `poll` borrows the poller's reference and counts nothing.
 //!
-//! Tasks know nothing of the scheduler beyond the [`Schedule`] trait (STYLE rule 2): the
+//! Tasks know nothing of the scheduler beyond the `Schedule` trait (STYLE rule 2): the
 //! unit tests drive them with a scheduler that only pushes to a `VecDeque`.
 //!
 //! # The state word
