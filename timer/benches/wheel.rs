@@ -10,8 +10,9 @@
 //! - `btree`: async-io's (smol's) scheme. A `BTreeMap<(deadline, seq), value>`; cancel
 //!   removes the key; the due timers are split off the front.
 //!
-//! Every workload inserts 1,000,000 timers with deadlines uniform over 10 s of 1 µs ticks
-//! (a seeded xorshift, the same for all three), then:
+//! Every workload inserts 1,000,000 timers (and, in the `_10k` groups, 10,000) with
+//! deadlines uniform over 10 s of 1 µs ticks (a seeded xorshift, the same for all three),
+//! then:
 //!
 //! - `insert_cancel`: cancels all of them in a random order (then advances time over the
 //!   span, so that the heap drops its cancelled entries as asyncio's loop would);
@@ -43,8 +44,9 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use eddy_timer::{TimerKey, Wheel};
 
-/// Timers per iteration.
-const TIMERS: usize = 1_000_000;
+/// Timers per iteration: a million (past the last-level cache), and ten thousand (a
+/// worker's wheel in a busy server, all in cache).
+const SIZES: [(usize, &str); 2] = [(1_000_000, "1M"), (10_000, "10k")];
 /// Deadlines are uniform over `0..SPAN` ticks: 10 s at 1 µs per tick.
 const SPAN: u64 = 10_000_000;
 /// Time advances by this many ticks per poll: 1 ms.
@@ -69,21 +71,25 @@ impl XorShift {
     }
 }
 
-/// The deadlines, and a random order (a permutation of `0..TIMERS`) to cancel them in.
+/// The deadlines, and a random order (a permutation of their indices) to cancel them in.
 struct Workload {
     deadlines: Vec<u64>,
     order: Vec<usize>,
 }
 
 impl Workload {
-    fn new() -> Workload {
+    fn new(timers: usize) -> Workload {
         let mut rng = XorShift(0x5eed_0fed_d1ce);
-        let deadlines = (0..TIMERS).map(|_| rng.next() % SPAN).collect();
-        let mut order: Vec<usize> = (0..TIMERS).collect();
-        for i in (1..TIMERS).rev() {
+        let deadlines = (0..timers).map(|_| rng.next() % SPAN).collect();
+        let mut order: Vec<usize> = (0..timers).collect();
+        for i in (1..timers).rev() {
             order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
         }
         Workload { deadlines, order }
+    }
+
+    fn timers(&self) -> usize {
+        self.deadlines.len()
     }
 }
 
@@ -329,8 +335,8 @@ impl<'a, Q: Timers> Run<'a, Q> {
             queue: Q::new(),
             base: 0,
             work,
-            keys: Vec::with_capacity(TIMERS),
-            doomed: Vec::with_capacity(TIMERS),
+            keys: Vec::with_capacity(work.timers()),
+            doomed: Vec::with_capacity(work.timers()),
             sum: 0,
         }
     }
@@ -364,16 +370,19 @@ impl<'a, Q: Timers> Run<'a, Q> {
     }
 
     fn insert_cancel(&mut self) -> Duration {
-        self.insert_and_doom(TIMERS) + self.cancel_and_advance(0)
+        let timers = self.work.timers();
+        self.insert_and_doom(timers) + self.cancel_and_advance(0)
     }
 
     fn insert_expire(&mut self) -> Duration {
-        self.insert_and_doom(0) + self.cancel_and_advance(TIMERS)
+        let timers = self.work.timers();
+        self.insert_and_doom(0) + self.cancel_and_advance(timers)
     }
 
     fn cancel_90_expire_10(&mut self) -> Duration {
-        let cancelled = TIMERS / 10 * 9;
-        self.insert_and_doom(cancelled) + self.cancel_and_advance(TIMERS - cancelled)
+        let timers = self.work.timers();
+        let cancelled = timers / 10 * 9;
+        self.insert_and_doom(cancelled) + self.cancel_and_advance(timers - cancelled)
     }
 }
 
@@ -391,11 +400,11 @@ fn time<'a, Q: Timers>(
     total
 }
 
-/// Registers `<name>/wheel`, `<name>/heap` and `<name>/btree`, each timing `Run::$run`.
+/// Registers `<name>_<size>/wheel`, `/heap` and `/btree`, each timing `Run::$run`.
 macro_rules! three_queues {
-    ($c:expr, $work:expr, $name:literal, $run:ident) => {{
-        let mut group = $c.benchmark_group($name);
-        group.throughput(Throughput::Elements(2 * TIMERS as u64));
+    ($c:expr, $work:expr, $size:expr, $name:literal, $run:ident) => {{
+        let mut group = $c.benchmark_group(format!("{}_{}", $name, $size));
+        group.throughput(Throughput::Elements(2 * $work.timers() as u64));
         group.bench_function("wheel", |b| {
             b.iter_custom(|iters| time::<EddyWheel>($work, iters, Run::$run))
         });
@@ -410,10 +419,12 @@ macro_rules! three_queues {
 }
 
 fn timers(c: &mut Criterion) {
-    let work = Workload::new();
-    three_queues!(c, &work, "insert_cancel", insert_cancel);
-    three_queues!(c, &work, "insert_expire", insert_expire);
-    three_queues!(c, &work, "cancel_90_expire_10", cancel_90_expire_10);
+    for (timers, size) in SIZES {
+        let work = Workload::new(timers);
+        three_queues!(c, &work, size, "insert_cancel", insert_cancel);
+        three_queues!(c, &work, size, "insert_expire", insert_expire);
+        three_queues!(c, &work, size, "cancel_90_expire_10", cancel_90_expire_10);
+    }
 }
 
 fn config() -> Criterion {

@@ -40,16 +40,19 @@ const SLOT_BITS: u32 = 6;
 pub(crate) const RANGE: u64 = 1 << (SLOT_BITS * LEVELS as u32);
 
 /// Ticks spanned by one slot of `level`: `64^level`.
+#[inline]
 pub(crate) const fn slot_width(level: usize) -> u64 {
     1 << (SLOT_BITS * level as u32)
 }
 
 /// Ticks spanned by all 64 slots of `level` (one slot of the level above): `64^(level+1)`.
+#[inline]
 pub(crate) const fn level_width(level: usize) -> u64 {
     1 << (SLOT_BITS * (level as u32 + 1))
 }
 
 /// The 6-bit digit of `tick` that names its slot at `level`.
+#[inline]
 pub(crate) const fn digit(tick: u64, level: usize) -> usize {
     ((tick >> (SLOT_BITS * level as u32)) & (SLOTS as u64 - 1)) as usize
 }
@@ -83,6 +86,7 @@ pub(crate) const fn digit(tick: u64, level: usize) -> usize {
 /// assert_eq!(level_for(0, 1 << 41), 6);
 /// assert_eq!(level_for(0, u64::MAX), 6); // beyond the range: clamped to the top
 /// ```
+#[inline]
 pub fn level_for(elapsed: u64, deadline: u64) -> usize {
     if deadline <= elapsed {
         return 0;
@@ -96,6 +100,7 @@ pub fn level_for(elapsed: u64, deadline: u64) -> usize {
 
 /// The last tick of the wheel's range at `elapsed`: the end of the top-level slot 63
 /// slots after the current one. A top-level entry at or past it is clamped to it.
+#[inline]
 pub(crate) fn horizon(elapsed: u64) -> u64 {
     let top = LEVELS - 1;
     (elapsed & !(slot_width(top) - 1)).saturating_add(RANGE - 1)
@@ -107,6 +112,7 @@ pub(crate) fn horizon(elapsed: u64) -> u64 {
 /// deadline is first clamped to [`horizon`]: a deadline in the next top-level rotation
 /// gets its own slot (reached at the right time: the ring wraps), one beyond the horizon
 /// gets the last slot, which is reached before the deadline and re-files it.
+#[inline]
 pub(crate) fn slot_for(elapsed: u64, deadline: u64, level: usize) -> usize {
     if level == LEVELS - 1 {
         digit(deadline.min(horizon(elapsed)), level)
@@ -120,6 +126,7 @@ pub(crate) fn slot_for(elapsed: u64, deadline: u64, level: usize) -> usize {
 /// Slots at or after the current digit are in the current rotation of the level. Only the
 /// top level holds slots before the current digit (deadlines in its next rotation, see
 /// [`slot_for`]); those start one level width later.
+#[inline]
 pub(crate) fn slot_start(elapsed: u64, level: usize, slot: usize) -> u64 {
     let rotation = elapsed & !(level_width(level) - 1);
     let start = rotation + ((slot as u64) << (SLOT_BITS * level as u32));
@@ -146,6 +153,7 @@ pub(crate) struct Level {
 
 impl Level {
     /// An empty level.
+    #[inline]
     pub(crate) const fn new() -> Level {
         Level {
             occupied: 0,
@@ -154,6 +162,7 @@ impl Level {
     }
 
     /// The first occupied slot at or after `current`, wrapping around, if any.
+    #[inline]
     pub(crate) fn next_occupied(&self, current: usize) -> Option<usize> {
         next_set_bit(self.occupied, current)
     }
@@ -161,6 +170,7 @@ impl Level {
 
 /// The first set bit of `bitmap` at or after `from`, wrapping around, if any: rotate the
 /// bitmap so bit `from` is bit 0, then count trailing zeros.
+#[inline]
 pub(crate) fn next_set_bit(bitmap: u64, from: usize) -> Option<usize> {
     if bitmap == 0 {
         return None;

@@ -113,7 +113,7 @@
 //! | `insert` | O(1); O(log k) for a deadline already past, with k such entries |
 //! | `cancel`, `deadline` | O(1) |
 //! | `next_deadline` | O(levels) + at most 32 entries read |
-//! | `poll_expired` | O(levels) per slot reached + O(1) per entry fired or cascaded |
+//! | `poll_expired` | O(levels) per slot reached + O(1) per entry fired or cascaded (O(log k) for an overdue one) |
 //!
 //! # Examples
 //!

@@ -318,6 +318,13 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.len(), 1);
     /// ```
     pub fn poll_expired(&mut self, now: u64, max: usize, out: &mut Vec<(TimerKey, T)>) -> usize {
+        if self.is_empty() {
+            // An idle driver's poll: nothing to walk.
+            if max > 0 {
+                self.elapsed = self.elapsed.max(now);
+            }
+            return 0;
+        }
         let mut pushed = 0;
         while pushed < max {
             // Overdue entries are earlier than anything filed in a slot. A top-level
