@@ -126,11 +126,12 @@ impl Rt for Tokio {
     type Join = tokio::task::JoinHandle<()>;
 
     fn build() -> Self {
-        // No `enable_all()`: eddy has no I/O or timer driver yet and async-executor has
-        // none, so tokio parks on a condvar like the other two rather than in epoll.
+        // Timers on, I/O off: eddy's runtime has a timer driver (and no reactor yet),
+        // so tokio parks through its time driver too rather than in epoll.
         Tokio(
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(NUM_WORKERS)
+                .enable_time()
                 .build()
                 .unwrap(),
         )

@@ -85,8 +85,42 @@ fn main() {
     println!("   4 x 100 ms of work on 2 workers: about 200 ms, not 400 ms");
     took(t);
 
-    // 3. await asyncio.sleep(0) -> eddy::task::yield_now().await
-    let t = step("3. yield_now() is asyncio.sleep(0): two tasks take turns on one worker");
+    // 3. asyncio.sleep(d) -> eddy::time::sleep(d): sleeping tasks cost no thread.
+    let t =
+        step("3. eddy::time::sleep is asyncio.sleep: three 300 ms sleeps gathered end together");
+    rt.block_on(async {
+        let sleepers: Vec<_> = (0..3)
+            .map(|i| {
+                eddy::spawn(async move {
+                    let start = Instant::now();
+                    eddy::time::sleep(Duration::from_millis(300)).await;
+                    println!("   sleeper {i} woke after {:.1?}", start.elapsed());
+                })
+            })
+            .collect();
+        for s in sleepers {
+            s.await.unwrap();
+        }
+    });
+    println!("   3 x 300 ms of sleeping, gathered: about 300 ms, not 900 ms");
+    took(t);
+
+    // 4. asyncio.wait_for / asyncio.timeout -> eddy::time::timeout.
+    let t = step("4. eddy::time::timeout is asyncio.wait_for: the slow future is cancelled");
+    rt.block_on(async {
+        let fast = eddy::time::timeout(Duration::from_millis(100), async { "fast answer" }).await;
+        println!("   timeout(100 ms, ready future) -> {fast:?}");
+        let slow = eddy::time::timeout(
+            Duration::from_millis(50),
+            eddy::time::sleep(Duration::from_secs(10)),
+        )
+        .await;
+        println!("   timeout(50 ms, 10 s sleep)    -> {slow:?} (\"deadline has elapsed\")");
+    });
+    took(t);
+
+    // 5. await asyncio.sleep(0) -> eddy::task::yield_now().await
+    let t = step("5. yield_now() is asyncio.sleep(0): two tasks take turns on one worker");
     let single = eddy::Runtime::builder().worker_threads(1).build().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     single.block_on(async {
@@ -110,8 +144,8 @@ fn main() {
     drop(single);
     took(t);
 
-    // 4. A task's exception -> JoinError::is_panic; the loop goes on.
-    let t = step("4. a panicking task is caught: awaiting it gives the error, the workers live on");
+    // 6. A task's exception -> JoinError::is_panic; the loop goes on.
+    let t = step("6. a panicking task is caught: awaiting it gives the error, the workers live on");
     let err = rt
         .block_on(rt.spawn(async {
             let empty: Vec<u32> = Vec::new();
@@ -126,9 +160,9 @@ fn main() {
     println!("   next task: {still_fine:?}");
     took(t);
 
-    // 5. task.cancel() -> JoinHandle::abort()
+    // 7. task.cancel() -> JoinHandle::abort()
     let t = step(
-        "5. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled",
+        "7. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled",
     );
     let forever = rt.spawn(std::future::pending::<()>());
     forever.abort();
@@ -139,8 +173,8 @@ fn main() {
     );
     took(t);
 
-    // 6. loop.call_soon_threadsafe -> Handle::spawn from any thread.
-    let t = step("6. a Handle spawns from any thread (asyncio's call_soon_threadsafe)");
+    // 8. loop.call_soon_threadsafe -> Handle::spawn from any thread.
+    let t = step("8. a Handle spawns from any thread (asyncio's call_soon_threadsafe)");
     let handle = rt.handle().clone();
     let from_thread = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
         .join()
@@ -151,16 +185,16 @@ fn main() {
     );
     took(t);
 
-    // 7. Nested loops are an error, with asyncio's words.
-    let t = step("7. block_on inside async code panics: \"this event loop is already running\"");
+    // 9. Nested loops are an error, with asyncio's words.
+    let t = step("9. block_on inside async code panics: \"this event loop is already running\"");
     let err = rt
         .block_on(rt.spawn(async { eddy::run(async {}) }))
         .unwrap_err();
     println!("   the task's JoinError: is_panic() = {}", err.is_panic());
     took(t);
 
-    // 8. Shutdown drops every task still pending (asyncio cancels them in run()).
-    let t = step("8. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
+    // 10. Shutdown drops every task still pending (asyncio cancels them in run()).
+    let t = step("10. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
     let pending: Vec<_> = (0..10_000)
         .map(|_| rt.spawn(std::future::pending::<()>()))
         .collect();

@@ -1,5 +1,5 @@
-//! eddy: asyncio's model — an event loop that runs tasks, futures you await, and (in
-//! coming releases) timers, sockets and a pool for blocking calls — as a multi-threaded,
+//! eddy: asyncio's model — an event loop that runs tasks, futures you await, timers, and
+//! (in coming releases) sockets and a pool for blocking calls — as a multi-threaded,
 //! work-stealing Rust runtime.
 //!
 //! # Architecture
@@ -11,8 +11,10 @@
 //!   vtable, future or output, join waker); a worker runs tasks from its own queue and a
 //!   LIFO slot for the task it just woke, steals half of another worker's queue when it
 //!   runs dry, and parks through a hook when there is nothing to steal.
-//! * `eddy-reactor` (readiness I/O on `polling`) and `eddy-timer` (a hierarchical timing
-//!   wheel) are joined through that park hook; their issues add them.
+//! * `eddy-timer` is a hierarchical timing wheel; [`time`] gives each worker one and joins
+//!   them to the workers through the executor's park hook: an idle worker parks until the
+//!   exact earliest deadline, a busy one fires due timers every 61 ticks.
+//! * `eddy-reactor` (readiness I/O on `polling`) will join through the same hook.
 //!
 //! | asyncio | eddy |
 //! |---|---|
@@ -22,6 +24,8 @@
 //! | `asyncio.create_task(coro)` | [`eddy::spawn`](spawn) -> [`JoinHandle`](task::JoinHandle) |
 //! | `task.cancel()` / `task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort) / [`is_finished`](task::JoinHandle::is_finished) |
 //! | `await asyncio.sleep(0)` | [`eddy::task::yield_now().await`](task::yield_now) |
+//! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
+//! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
 //!
 //! # Examples
 //!
@@ -44,8 +48,13 @@
 
 #![forbid(unsafe_code)]
 
+pub(crate) mod loom;
 pub mod runtime;
 pub mod task;
+pub mod time;
+
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 

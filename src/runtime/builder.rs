@@ -1,6 +1,9 @@
 use std::fmt;
 use std::io;
 
+use std::sync::Arc;
+
+use super::driver::Driver;
 use super::{context, Handle, Runtime};
 
 /// Configures and builds a [`Runtime`].
@@ -56,15 +59,20 @@ impl Builder {
         // Each worker makes the runtime current on its thread before running any task,
         // and forgets it when it stops. The hooks cannot capture the Handle (the workers
         // own the hooks: a cycle); the worker's own executor is current when they run.
-        self.executor.on_thread_start(|| {
-            if let Some(spawner) = eddy_executor::Spawner::try_current() {
-                context::set_for_worker(Handle { spawner });
+        let driver = Arc::new(Driver::new(self.executor.resolved_worker_threads().max(1)));
+        let for_workers = Arc::downgrade(&driver);
+        self.executor.on_thread_start(move || {
+            let spawner = eddy_executor::Spawner::try_current();
+            if let (Some(spawner), Some(driver)) = (spawner, for_workers.upgrade()) {
+                context::set_for_worker(Handle { spawner, driver });
             }
         });
         self.executor.on_thread_stop(context::clear_for_worker);
-        let executor = self.executor.build()?;
+        let park = driver.clone();
+        let executor = self.executor.build_with_park(move |_| park)?;
         let handle = Handle {
             spawner: executor.spawner(),
+            driver,
         };
         Ok(Runtime::from_parts(handle, executor))
     }

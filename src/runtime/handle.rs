@@ -1,7 +1,11 @@
 use std::fmt;
 use std::future::Future;
 
+use std::sync::Arc;
+
 use eddy_executor::Spawner;
+
+use super::driver::Driver;
 
 use super::context;
 use super::EnterGuard;
@@ -24,6 +28,7 @@ use crate::task::JoinHandle;
 #[derive(Clone)]
 pub struct Handle {
     pub(super) spawner: Spawner,
+    pub(crate) driver: Arc<Driver>,
 }
 
 impl Handle {
@@ -86,6 +91,11 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard {
         context::enter(self.clone())
+    }
+
+    /// The index of the current thread among this runtime's workers, if it is one.
+    pub(crate) fn current_worker(&self) -> Option<usize> {
+        self.spawner.current_worker()
     }
 
     /// The number of worker threads.

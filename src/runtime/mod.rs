@@ -9,6 +9,7 @@
 
 mod builder;
 pub(crate) mod context;
+pub(crate) mod driver;
 mod handle;
 #[allow(clippy::module_inception)]
 mod runtime;

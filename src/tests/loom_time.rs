@@ -1,0 +1,114 @@
+//! The time driver's concurrent protocols: firing vs. cancelling a timer, registering a
+//! timer vs. a worker going to park, and a sleep's waker hand-off vs. the fire.
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::task::{Wake, Waker};
+
+use eddy_executor::park::Park;
+
+use super::model;
+use crate::loom::Arc;
+use crate::runtime::driver::Driver;
+use crate::time::driver::TimerEntry;
+
+/// Counts wakes.
+#[derive(Default)]
+struct CountWakes(AtomicUsize);
+
+impl Wake for CountWakes {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn counting_waker() -> (std::sync::Arc<CountWakes>, Waker) {
+    let count = std::sync::Arc::new(CountWakes::default());
+    let waker = Waker::from(count.clone());
+    (count, waker)
+}
+
+/// A due timer is fired by a worker while its `Sleep` is dropped (cancelled) on another
+/// thread: the waker is woken at most once, never after a cancel that won, and the entry
+/// is freed (loom reports a leaked `Arc`).
+#[test]
+fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::new(1));
+        let (wakes, waker) = counting_waker();
+        let entry = Arc::new(TimerEntry::new());
+        assert!(!entry.register_waker(&waker));
+        // Deadline 0: due as soon as anyone looks.
+        let registration = driver.register_timer(1, 0, entry.clone());
+
+        let firer = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || driver.time.fire_due())
+        };
+        // The Sleep's drop: cancel unless it has fired.
+        let fired_before_cancel = entry.has_fired();
+        if !fired_before_cancel {
+            driver.time.cancel(registration);
+        }
+        let fired = firer.join().unwrap();
+        assert!(fired <= 1);
+        assert_eq!(wakes.0.load(SeqCst), fired, "woken exactly when fired");
+        assert_eq!(entry.has_fired(), fired == 1);
+        assert!(
+            driver.time.is_empty(),
+            "the wheel let go of the entry either way"
+        );
+    });
+}
+
+/// A timer registered from a non-worker thread while the only worker goes to park: the
+/// worker must not sleep through it. Either its park sees the new deadline, or the
+/// registration sees the worker parking and unparks it (loom reports a deadlock if both
+/// miss). Then the timer fires and wakes its waker.
+#[test]
+fn loom_register_vs_park_never_sleeps_through_a_deadline() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::new(1));
+        let (wakes, waker) = counting_waker();
+        let registrar = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || {
+                let entry = Arc::new(TimerEntry::new());
+                entry.register_waker(&waker);
+                // Shard 1: the wheel of threads that are not workers; deadline 0: due.
+                driver.register_timer(1, 0, entry);
+            })
+        };
+        // The worker: with no other work it parks, as the executor's loop would, until
+        // the timer has fired.
+        while wakes.0.load(SeqCst) == 0 {
+            driver.park(0);
+        }
+        registrar.join().unwrap();
+        assert_eq!(wakes.0.load(SeqCst), 1);
+    });
+}
+
+/// The waker hand-off of a registered sleep: the sleep stores a new waker while the
+/// timer fires. The task is never left unwoken: either the fire takes the new waker, or
+/// the sleep sees `fired` after storing it.
+#[test]
+fn loom_waker_update_vs_fire_is_never_lost() {
+    model(|| {
+        let entry = Arc::new(TimerEntry::new());
+        let (first, first_waker) = counting_waker();
+        assert!(!entry.register_waker(&first_waker));
+        let firer = {
+            let entry = entry.clone();
+            crate::loom::thread::spawn(move || entry.fire_for_test())
+        };
+        let (second, second_waker) = counting_waker();
+        let saw_fired = entry.register_waker(&second_waker);
+        firer.join().unwrap();
+        let woken = first.0.load(SeqCst) + second.0.load(SeqCst);
+        assert_eq!(woken, 1, "fired once, one waker woken");
+        assert!(
+            saw_fired || second.0.load(SeqCst) == 1,
+            "the newest waker is woken or the sleep saw the fire itself"
+        );
+    });
+}

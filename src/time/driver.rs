@@ -1,0 +1,241 @@
+//! The time driver: one timing wheel per worker (plus one for other threads), a clock, and
+//! the rules that keep parked workers from sleeping through a deadline.
+//!
+//! Ticks are microseconds since the runtime started. A deadline is rounded **up** to the
+//! next microsecond and a wheel's "now" **down**, so a timer never fires early; parking
+//! until the exact earliest deadline (not a millisecond boundary, as tokio does) keeps
+//! `sleep(1 ms)` close to 1 ms.
+//!
+//! # Who fires what
+//!
+//! A timer lives in the wheel of the worker that first polled its `Sleep` (uncontended
+//! lock), or in the shared last wheel when polled elsewhere (`block_on`). Any worker fires
+//! any wheel's due timers: when it parks, when it wakes, and every 61 ticks while busy
+//! (`Park::maintain`), skipping wheels whose cached next deadline is not due. Cancelling
+//! from another worker locks the owner's wheel: safe, and rare.
+//!
+//! # Not sleeping through a deadline
+//!
+//! A parking worker announces `PARKING`, then reads every wheel's next deadline, then
+//! sleeps until the earliest. A registration first lowers its wheel's next deadline, then
+//! reads the workers' park deadlines and unparks any that announced `PARKING` or would
+//! sleep past the new deadline. Both sides use SeqCst, so at least one sees the other
+//! (the store-then-load pattern): either the parker's minimum includes the new timer, or
+//! the registrar wakes the parker, which then recomputes.
+
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use eddy_timer::{TimerKey, Wheel};
+
+use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::sync::Mutex;
+use crate::loom::Arc;
+
+/// At most this many timers fire per wheel per call: a huge slot is fired in bounded
+/// batches, so the tasks woken first run before the rest are woken.
+const FIRE_BATCH: usize = 1024;
+
+/// `parked_until` value of a worker that is running.
+const AWAKE: u64 = 0;
+/// `parked_until` value of a worker between announcing a park and choosing its deadline.
+const PARKING: u64 = 1;
+/// "No deadline" (an empty wheel; a park without timeout).
+const NEVER: u64 = u64::MAX;
+
+/// What the wheel holds for one registered `Sleep`.
+#[derive(Debug)]
+pub(crate) struct TimerEntry {
+    fired: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl TimerEntry {
+    pub(crate) fn new() -> TimerEntry {
+        TimerEntry {
+            fired: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        }
+    }
+
+    /// True once the wheel has fired it. Acquire: pairs with the Release in `fire`.
+    pub(crate) fn has_fired(&self) -> bool {
+        self.fired.load(Acquire)
+    }
+
+    /// Stores the waker to wake when fired; returns true if it has fired meanwhile.
+    pub(crate) fn register_waker(&self, waker: &Waker) -> bool {
+        let mut slot = self.waker.lock();
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+        drop(slot);
+        // Checked after storing: `fire` sets the flag before taking the waker under the
+        // same lock, so either it takes ours or we see the flag.
+        self.has_fired()
+    }
+
+    /// Takes the stored waker (to move it to a new entry on `Sleep::reset`).
+    pub(crate) fn take_waker(&self) -> Option<Waker> {
+        self.waker.lock().take()
+    }
+
+    /// Fires it as the wheel would (for the loom models).
+    #[cfg(test)]
+    pub(crate) fn fire_for_test(&self) {
+        self.fire();
+    }
+
+    fn fire(&self) {
+        self.fired.store(true, Release);
+        let waker = self.waker.lock().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// Where a registered timer lives, for cancellation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Registration {
+    shard: usize,
+    key: TimerKey,
+}
+
+/// The runtime's timers.
+#[derive(Debug)]
+pub(crate) struct TimeDriver {
+    origin: Instant,
+    wheels: Box<[Mutex<Wheel<Arc<TimerEntry>>>]>,
+    /// Per wheel: a lower bound of its earliest deadline (`NEVER` if empty). Lowered on
+    /// insert, recomputed after firing; cancelling leaves it early, which only costs a
+    /// spurious wake-up.
+    next: Box<[AtomicU64]>,
+    /// Per worker: `AWAKE`, `PARKING`, or the tick it parks until (`NEVER`: no timeout).
+    parked_until: Box<[AtomicU64]>,
+}
+
+impl TimeDriver {
+    pub(crate) fn new(workers: usize) -> TimeDriver {
+        let origin = Instant::now();
+        TimeDriver {
+            origin,
+            wheels: (0..=workers).map(|_| Mutex::new(Wheel::new(0))).collect(),
+            next: (0..=workers).map(|_| AtomicU64::new(NEVER)).collect(),
+            parked_until: (0..workers).map(|_| AtomicU64::new(AWAKE)).collect(),
+        }
+    }
+
+    /// The wheel for a timer first polled on `worker` (`None`: not a worker).
+    pub(crate) fn shard_for(&self, worker: Option<usize>) -> usize {
+        worker.unwrap_or(self.wheels.len() - 1)
+    }
+
+    /// `deadline` as a tick, rounded up (never early).
+    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+        let Some(after) = deadline.checked_duration_since(self.origin) else {
+            return 0;
+        };
+        let micros = after.as_nanos().div_ceil(1_000);
+        u64::try_from(micros).unwrap_or(NEVER - 1).min(NEVER - 1)
+    }
+
+    /// The current tick, rounded down.
+    pub(crate) fn now_tick(&self) -> u64 {
+        let micros = self.origin.elapsed().as_micros();
+        u64::try_from(micros).unwrap_or(NEVER - 1)
+    }
+
+    fn instant_of(&self, tick: u64) -> Option<Instant> {
+        self.origin.checked_add(Duration::from_micros(tick))
+    }
+
+    /// Files `entry` in wheel `shard`. Returns its registration and, if a parked worker
+    /// would sleep past it, that worker: the caller unparks it.
+    pub(crate) fn register(
+        &self,
+        shard: usize,
+        deadline: u64,
+        entry: Arc<TimerEntry>,
+    ) -> (Registration, Option<usize>) {
+        let key = self.wheels[shard].lock().insert(deadline, entry);
+        // SeqCst: the registrar's half of the store-then-load pattern (module docs).
+        self.next[shard].fetch_min(deadline, SeqCst);
+        fence(SeqCst);
+        let sleeper = self.parked_until.iter().position(|parked| {
+            let until = parked.load(SeqCst);
+            until != AWAKE && (until == PARKING || until > deadline)
+        });
+        (Registration { shard, key }, sleeper)
+    }
+
+    /// Removes a timer (its `Sleep` was dropped or reset). O(1).
+    pub(crate) fn cancel(&self, registration: Registration) {
+        let removed = self.wheels[registration.shard]
+            .lock()
+            .cancel(registration.key);
+        // Dropped outside the lock.
+        drop(removed);
+    }
+
+    /// Fires due timers of every wheel whose cached deadline has come, in bounded
+    /// batches, waking their tasks outside the locks. Returns how many fired.
+    pub(crate) fn fire_due(&self) -> usize {
+        let now = self.now_tick();
+        let mut fired = 0;
+        let mut due = Vec::new();
+        for (shard, wheel) in self.wheels.iter().enumerate() {
+            if self.next[shard].load(SeqCst) > now {
+                continue;
+            }
+            let mut wheel = wheel.lock();
+            wheel.poll_expired(now, FIRE_BATCH, &mut due);
+            let next = wheel.next_deadline().unwrap_or(NEVER);
+            self.next[shard].store(next, SeqCst);
+            drop(wheel);
+            fired += due.len();
+            for (_, entry) in due.drain(..) {
+                entry.fire();
+            }
+        }
+        fired
+    }
+
+    /// True when no wheel holds a timer.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wheels.iter().all(|w| w.lock().is_empty())
+    }
+
+    /// The earliest deadline over all wheels (a lower bound), or `NEVER`.
+    fn earliest(&self) -> u64 {
+        self.next
+            .iter()
+            .map(|n| n.load(SeqCst))
+            .min()
+            .unwrap_or(NEVER)
+    }
+
+    /// Worker `worker` is about to park: announces it and returns how long to sleep
+    /// (`None`: until unparked; `Some(ZERO)`: a timer is already due).
+    pub(crate) fn begin_park(&self, worker: usize) -> Option<Duration> {
+        self.parked_until[worker].store(PARKING, SeqCst);
+        // SeqCst: the parker's half of the store-then-load pattern (module docs).
+        fence(SeqCst);
+        let earliest = self.earliest();
+        if earliest == NEVER {
+            self.parked_until[worker].store(NEVER, SeqCst);
+            return None;
+        }
+        // A wheel deadline of 0 or 1 would read as AWAKE / PARKING: clamp to 2.
+        self.parked_until[worker].store(earliest.max(2), SeqCst);
+        let now = Instant::now();
+        let at = self.instant_of(earliest)?;
+        Some(at.saturating_duration_since(now))
+    }
+
+    /// Worker `worker` is running again.
+    pub(crate) fn end_park(&self, worker: usize) {
+        self.parked_until[worker].store(AWAKE, SeqCst);
+    }
+}

@@ -1,0 +1,128 @@
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use super::sleep::{far_future_or, sleep_until, Sleep};
+use super::Instant;
+
+/// Ticks every `period`, the first tick at once — asyncio's periodic `call_later` loop.
+///
+/// # Panics
+///
+/// If `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// eddy::run(async {
+///     let mut every = eddy::time::interval(Duration::from_millis(2));
+///     let first = every.tick().await; // at once
+///     let second = every.tick().await;
+///     assert!(second - first >= Duration::from_millis(2));
+/// });
+/// ```
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    interval_at(Instant::now(), period)
+}
+
+/// Ticks every `period`, the first tick at `start`.
+///
+/// # Panics
+///
+/// If `period` is zero.
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(
+        !period.is_zero(),
+        "eddy::time::interval: the period must be non-zero"
+    );
+    Interval {
+        delay: sleep_until(start),
+        period,
+        missed: MissedTickBehavior::default(),
+    }
+}
+
+/// What an [`Interval`] does when ticks were missed (the task was busy past a deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks back to back until caught up, then keep the original
+    /// schedule (the default, as tokio).
+    #[default]
+    Burst,
+    /// Start the schedule again from now: the next tick is one period after the late one.
+    Delay,
+    /// Drop the missed ticks and keep the original schedule's phase.
+    Skip,
+}
+
+impl MissedTickBehavior {
+    /// The next deadline after a tick due at `due` was taken at `now`.
+    fn next(self, due: Instant, now: Instant, period: Duration) -> Instant {
+        match self {
+            MissedTickBehavior::Burst => due + period,
+            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Skip => {
+                let behind = now.saturating_duration_since(due).as_nanos();
+                let into_period = behind % period.as_nanos();
+                // Fits: less than `period`, itself a Duration.
+                now + period - Duration::from_nanos(into_period as u64)
+            }
+        }
+    }
+}
+
+/// A stream of evenly spaced instants; see [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    delay: Sleep,
+    period: Duration,
+    missed: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns the instant it was due.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick (for manual `Future` and `Stream` implementations).
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        ready!(Pin::new(&mut self.delay).poll(cx));
+        let due = self.delay.deadline();
+        let now = Instant::now();
+        // A tick taken within a millisecond of its deadline is on time; later, the
+        // missed-tick behaviour decides.
+        let next = if now > due + Duration::from_millis(1) {
+            self.missed.next(due, now, self.period)
+        } else {
+            far_future_or(due.checked_add(self.period))
+        };
+        Pin::new(&mut self.delay).reset(next);
+        Poll::Ready(due)
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    pub fn reset(&mut self) {
+        Pin::new(&mut self.delay).reset(Instant::now() + self.period);
+    }
+
+    /// The behaviour for missed ticks.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
+    }
+
+    /// Sets the behaviour for missed ticks.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}

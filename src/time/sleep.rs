@@ -1,0 +1,234 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use crate::loom::Arc as EntryArc;
+use std::time::Duration;
+
+use super::driver::{Registration, TimerEntry};
+use super::Instant;
+use crate::runtime::context;
+use crate::runtime::driver::Driver;
+
+/// Waits until `duration` has elapsed — asyncio's `await asyncio.sleep(delay)`.
+///
+/// The sleep never ends early, and on an idle machine ends within about 0.1 ms of its
+/// deadline: workers park until the exact earliest deadline, not a millisecond boundary.
+/// `sleep(Duration::ZERO)` completes at once without yielding; use
+/// [`yield_now`](crate::task::yield_now) for asyncio's `sleep(0)`.
+///
+/// A `Sleep` touches no timer until its first `Pending`, and cancelling it is dropping it
+/// (O(1)), so a [`timeout`](super::timeout) around a future that is already ready costs
+/// nothing.
+///
+/// # Panics
+///
+/// When polled for the first time outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// eddy::run(async {
+///     let start = Instant::now();
+///     eddy::time::sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep::new(far_future_or(Instant::now().checked_add(duration)))
+}
+
+/// Waits until `deadline` — asyncio's `loop.call_at`, awaited.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use eddy::time::Instant;
+///
+/// eddy::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     eddy::time::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// About thirty years from now: what an unrepresentable deadline (`Duration::MAX`)
+/// becomes. Such a sleep is filed at the end of the wheel's range and re-filed there, never
+/// lost.
+pub(crate) fn far_future_or(deadline: Option<Instant>) -> Instant {
+    deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365 * 30))
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+pub struct Sleep {
+    deadline: Instant,
+    state: State,
+}
+
+enum State {
+    /// Not in any wheel (lazy registration: only on the first `Pending`).
+    Idle,
+    /// In a wheel; `entry` is shared with it.
+    Registered {
+        driver: Arc<Driver>,
+        entry: EntryArc<TimerEntry>,
+        registration: Registration,
+    },
+    /// Done.
+    Elapsed,
+}
+
+impl Sleep {
+    fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            state: State::Idle,
+        }
+    }
+
+    /// The instant this sleep ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the sleep has completed (it returned `Ready`) or its deadline passed.
+    pub fn is_elapsed(&self) -> bool {
+        match &self.state {
+            State::Elapsed => true,
+            State::Registered { entry, .. } if entry.has_fired() => true,
+            _ => Instant::now() >= self.deadline,
+        }
+    }
+
+    /// Moves the deadline — asyncio's `Timeout.reschedule`. Works before, during and
+    /// after the sleep; a task waiting on it is woken at the new deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    /// use eddy::time::{sleep, Instant};
+    ///
+    /// eddy::run(async {
+    ///     let mut nap = pin!(sleep(Duration::from_secs(3600)));
+    ///     nap.as_mut().reset(Instant::now() + Duration::from_millis(1));
+    ///     nap.await; // an hour became a millisecond
+    /// });
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        match std::mem::replace(&mut this.state, State::Idle) {
+            State::Registered {
+                driver,
+                entry,
+                registration,
+            } => {
+                driver.time.cancel(registration);
+                // Re-register at once with the waiting task's waker, so it is woken at
+                // the new deadline even if nothing polls the sleep before then.
+                if let Some(waker) = entry.take_waker() {
+                    this.state = register(driver, deadline, &waker);
+                }
+            }
+            State::Idle | State::Elapsed => {}
+        }
+    }
+}
+
+/// Files a new entry for `deadline` with `waker`.
+fn register(driver: Arc<Driver>, deadline: Instant, waker: &std::task::Waker) -> State {
+    let entry = EntryArc::new(TimerEntry::new());
+    entry.register_waker(waker);
+    let shard = driver
+        .time
+        .shard_for(context::with_current(|h| h.current_worker()).flatten());
+    let tick = driver.time.deadline_tick(deadline);
+    let registration = driver.register_timer(shard, tick, entry.clone());
+    State::Registered {
+        driver,
+        entry,
+        registration,
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        match &this.state {
+            State::Elapsed => Poll::Ready(()),
+            State::Registered { entry, .. } => {
+                if entry.has_fired() {
+                    // The wheel has already let go of it: nothing to cancel.
+                    this.state = State::Elapsed;
+                    return Poll::Ready(());
+                }
+                ready!(eddy_executor::coop::poll_proceed(cx));
+                if entry.register_waker(cx.waker()) {
+                    this.state = State::Elapsed;
+                    return Poll::Ready(());
+                }
+                Poll::Pending
+            }
+            State::Idle => {
+                ready!(eddy_executor::coop::poll_proceed(cx));
+                if Instant::now() >= this.deadline {
+                    this.state = State::Elapsed;
+                    return Poll::Ready(());
+                }
+                let driver = context::with_current(|h| h.driver.clone()).unwrap_or_else(|| {
+                    panic!(
+                        "an eddy::time::Sleep was polled outside a runtime: timers need one. \
+                         Await it inside `eddy::run` / `Runtime::block_on` or a task"
+                    )
+                });
+                this.state = register(driver, this.deadline, cx.waker());
+                if let State::Registered { entry, .. } = &this.state {
+                    if entry.has_fired() {
+                        this.state = State::Elapsed;
+                        return Poll::Ready(());
+                    }
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let State::Registered {
+            driver,
+            entry,
+            registration,
+        } = &self.state
+        {
+            if !entry.has_fired() {
+                driver.time.cancel(*registration);
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field(
+                "registered",
+                &matches!(self.state, State::Registered { .. }),
+            )
+            .finish()
+    }
+}
