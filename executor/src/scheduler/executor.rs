@@ -203,7 +203,10 @@ impl Spawner {
     /// The index of the current thread among this executor's workers (`0..num_workers`),
     /// or `None` if it is not one of them.
     pub fn current_worker(&self) -> Option<usize> {
-        context::with_worker(|cx| cx.filter(|cx| cx.shared.same(&self.shared)).map(|cx| cx.index()))
+        context::with_worker(|cx| {
+            cx.filter(|cx| cx.shared.same(&self.shared))
+                .map(|cx| cx.index())
+        })
     }
 
     /// The number of worker threads.
