@@ -30,7 +30,8 @@
 //! timed (see [`Run`]). The payload is a `NonZeroU64`, pointer-sized with a niche like
 //! the driver's `Arc`.
 //!
-//! Run with `cargo bench -p eddy-timer --bench wheel`.
+//! Run with `cargo bench -p eddy-timer --bench wheel`; `python3 timer/benches/table.py`
+//! then prints the ns-per-operation table.
 
 // `criterion_group!` generates an undocumented `pub fn`.
 #![allow(missing_docs)]
