@@ -323,3 +323,86 @@ fn sleep_outside_a_runtime_panics_naming_the_fix() {
     let msg = support::panic_message(&*panic);
     assert!(msg.contains("outside a runtime"), "{msg}");
 }
+
+#[test]
+fn a_timeout_fires_even_when_the_inner_future_spends_the_whole_budget() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(rt.spawn(async {
+            // Each `sleep(ZERO)` spends a unit of cooperative budget and is ready: the
+            // inner future always exhausts the budget, and the deadline must still win.
+            let busy = async {
+                loop {
+                    sleep(Duration::ZERO).await;
+                }
+            };
+            assert!(timeout(10 * MS, busy).await.is_err());
+        }))
+        .unwrap();
+    });
+}
+
+#[test]
+fn reset_on_a_worker_of_another_runtime_uses_the_shared_wheel() {
+    with_timeout(LIMIT, || {
+        let small = runtime(1);
+        let big = runtime(4);
+        let mut nap = Box::pin(sleep(Duration::from_secs(3600)));
+        // Registered with `small`.
+        assert!(small.block_on(futures_poll_once(nap.as_mut())).is_pending());
+        big.block_on(async move {
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    eddy::spawn(async {
+                        let mut nap = Box::pin(sleep(Duration::from_secs(3600)));
+                        let _ = futures_poll_once(nap.as_mut()).await;
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            let reset = eddy::spawn(async move {
+                nap.as_mut().reset(Instant::now() + MS);
+                nap.await;
+            });
+            reset.await.unwrap();
+        });
+        drop(small);
+    });
+}
+
+#[test]
+fn a_sleep_that_outlives_its_runtime_panics_instead_of_hanging() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let mut nap = Box::pin(sleep(Duration::from_secs(3600)));
+        assert!(rt.block_on(futures_poll_once(nap.as_mut())).is_pending());
+        drop(rt);
+        let other = runtime(1);
+        let err = other.block_on(other.spawn(nap)).unwrap_err();
+        let msg = support::panic_message(&*err.into_panic());
+        assert!(msg.contains("outlived its runtime"), "{msg}");
+    });
+}
+
+#[test]
+fn an_interval_of_duration_max_never_overflows() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(async {
+            for behavior in [
+                MissedTickBehavior::Burst,
+                MissedTickBehavior::Delay,
+                MissedTickBehavior::Skip,
+            ] {
+                // The first tick is due in the past: taken late.
+                let mut never = interval_at(Instant::now() - Duration::from_secs(1), Duration::MAX);
+                never.set_missed_tick_behavior(behavior);
+                never.tick().await;
+                never.reset();
+                assert!(timeout(MS, never.tick()).await.is_err());
+            }
+        });
+    });
+}

@@ -63,6 +63,20 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     }
 }
 
+/// Runs `f` with no budget limit, restoring the current budget afterwards. For a
+/// resource that must still be checked when the budget is gone: a `timeout` whose inner
+/// future spent the whole budget must still see its deadline pass.
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u8>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = REMAINING.try_with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(REMAINING.with(|r| r.replace(None)));
+    f()
+}
+
 /// True while the current poll still has budget (always true outside the runtime).
 pub fn has_budget_remaining() -> bool {
     REMAINING.try_with(|r| r.get() != Some(0)).unwrap_or(true)

@@ -115,7 +115,7 @@ mod imp {
 
     pub(crate) mod thread {
         #[allow(unused_imports)]
-        pub(crate) use loom::thread::{spawn, yield_now, Builder, JoinHandle};
+        pub(crate) use loom::thread::{spawn, Builder, JoinHandle};
     }
 }
 

@@ -199,15 +199,12 @@ impl Parker {
         }
     }
 
-    /// Under loom a timed park is a spurious wake-up (loom has no clock): allowed by the
-    /// `Park` contract, and it keeps models from depending on time.
+    /// Under loom (no clock) a timed park waits for an unpark like `park`: a model then
+    /// checks that the protocol never relies on the timeout to notice new work (a
+    /// deadline that moved earlier, say) — loom reports the deadlock if it does.
     #[cfg(eddy_loom)]
     pub fn park_timeout(&self, _timeout: Duration) {
-        // Consume a pending token, as a real park would; either way, return.
-        let _ = self
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed);
-        crate::loom::thread::yield_now();
+        self.park();
     }
 
     /// Makes a token available, waking the parked thread if there is one.

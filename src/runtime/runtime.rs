@@ -109,6 +109,7 @@ impl Runtime {
         if let Some(executor) = self.executor.take() {
             executor.shutdown_timeout(timeout);
         }
+        self.handle.driver.time.shutdown();
     }
 
     /// Shuts down without waiting for the workers: tasks are cancelled, and a worker in
@@ -117,6 +118,7 @@ impl Runtime {
         if let Some(executor) = self.executor.take() {
             executor.shutdown_background();
         }
+        self.handle.driver.time.shutdown();
     }
 }
 
@@ -129,6 +131,7 @@ impl Drop for Runtime {
             // Joining workers here would block a thread that runs async code (and
             // deadlock on our own worker). Tear down without waiting, then say why.
             executor.shutdown_background();
+            self.handle.driver.time.shutdown();
             if !std::thread::panicking() {
                 panic!(
                     "a Runtime was dropped inside async code (this event loop is running: \
@@ -140,6 +143,7 @@ impl Drop for Runtime {
             return;
         }
         drop(executor);
+        self.handle.driver.time.shutdown();
     }
 }
 

@@ -112,3 +112,30 @@ fn loom_waker_update_vs_fire_is_never_lost() {
         );
     });
 }
+
+/// The only worker parks with a timeout for a far timer; another thread registers an
+/// earlier one. Timed parks wait for an unpark under loom, so the worker only returns if
+/// the registration (or its own re-check) notices that the new deadline is earlier.
+#[test]
+fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::new(1));
+        let far = Arc::new(TimerEntry::new());
+        // About 11 days away: the worker parks with a timeout, never reaching it.
+        let _far = driver.register_timer(0, 1 << 40, far.clone());
+        let (wakes, waker) = counting_waker();
+        let registrar = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || {
+                let near = Arc::new(TimerEntry::new());
+                near.register_waker(&waker);
+                driver.register_timer(1, 0, near);
+            })
+        };
+        while wakes.0.load(SeqCst) == 0 {
+            driver.park(0);
+        }
+        registrar.join().unwrap();
+        assert!(!far.has_fired());
+    });
+}

@@ -106,6 +106,8 @@ pub(crate) struct Registration {
 #[derive(Debug)]
 pub(crate) struct TimeDriver {
     origin: Instant,
+    /// Set when the runtime shuts down: no worker will fire these wheels again.
+    shut_down: AtomicBool,
     wheels: Box<[Mutex<Wheel<Arc<TimerEntry>>>]>,
     /// Per wheel: a lower bound of its earliest deadline (`NEVER` if empty). Lowered on
     /// insert, recomputed after firing; cancelling leaves it early, which only costs a
@@ -120,15 +122,39 @@ impl TimeDriver {
         let origin = Instant::now();
         TimeDriver {
             origin,
+            shut_down: AtomicBool::new(false),
             wheels: (0..=workers).map(|_| Mutex::new(Wheel::new(0))).collect(),
             next: (0..=workers).map(|_| AtomicU64::new(NEVER)).collect(),
             parked_until: (0..workers).map(|_| AtomicU64::new(AWAKE)).collect(),
         }
     }
 
+    /// The runtime is gone: fire every timer still armed, so a `Sleep` kept elsewhere
+    /// (another runtime's task, a plain thread) is woken and sees [`is_shut_down`]
+    /// instead of waiting for ever.
+    ///
+    /// [`is_shut_down`]: TimeDriver::is_shut_down
+    pub(crate) fn shutdown(&self) {
+        self.shut_down.store(true, SeqCst);
+        let mut all = Vec::new();
+        for wheel in self.wheels.iter() {
+            let mut wheel = wheel.lock();
+            while wheel.poll_expired(NEVER, FIRE_BATCH, &mut all) == FIRE_BATCH {}
+        }
+        for (_, entry) in all {
+            entry.fire();
+        }
+    }
+
+    /// True once the runtime has shut down.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(SeqCst)
+    }
+
     /// The wheel for a timer first polled on `worker` (`None`: not a worker).
     pub(crate) fn shard_for(&self, worker: Option<usize>) -> usize {
-        worker.unwrap_or(self.wheels.len() - 1)
+        let shared = self.wheels.len() - 1;
+        worker.filter(|&w| w < shared).unwrap_or(shared)
     }
 
     /// `deadline` as a tick, rounded up (never early).

@@ -64,13 +64,14 @@ impl MissedTickBehavior {
     /// The next deadline after a tick due at `due` was taken at `now`.
     fn next(self, due: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => due + period,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Burst => far_future_or(due.checked_add(period)),
+            MissedTickBehavior::Delay => far_future_or(now.checked_add(period)),
             MissedTickBehavior::Skip => {
                 let behind = now.saturating_duration_since(due).as_nanos();
                 let into_period = behind % period.as_nanos();
                 // Fits: less than `period`, itself a Duration.
-                now + period - Duration::from_nanos(into_period as u64)
+                let back = Duration::from_nanos(into_period as u64);
+                far_future_or(now.checked_add(period).map(|t| t - back))
             }
         }
     }
@@ -95,9 +96,10 @@ impl Interval {
         ready!(Pin::new(&mut self.delay).poll(cx));
         let due = self.delay.deadline();
         let now = Instant::now();
-        // A tick taken within a millisecond of its deadline is on time; later, the
-        // missed-tick behaviour decides.
-        let next = if now > due + Duration::from_millis(1) {
+        // A tick taken within a millisecond (or a period, if shorter) of its deadline is on
+        // time; later, the missed-tick behaviour decides.
+        let tolerance = self.period.min(Duration::from_millis(1));
+        let next = if now > far_future_or(due.checked_add(tolerance)) {
             self.missed.next(due, now, self.period)
         } else {
             far_future_or(due.checked_add(self.period))
@@ -108,7 +110,8 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        Pin::new(&mut self.delay).reset(Instant::now() + self.period);
+        let next = far_future_or(Instant::now().checked_add(self.period));
+        Pin::new(&mut self.delay).reset(next);
     }
 
     /// The behaviour for missed ticks.

@@ -145,13 +145,29 @@ impl Sleep {
     }
 }
 
+/// A sleep whose runtime has shut down can never end: say so, as tokio does, rather than
+/// hang.
+#[track_caller]
+fn runtime_gone() -> ! {
+    panic!(
+        "an eddy::time::Sleep outlived its runtime: the runtime it was registered with has \
+         shut down, so no timer will fire. Keep the runtime alive while its timers are awaited"
+    )
+}
+
 /// Files a new entry for `deadline` with `waker`.
 fn register(driver: Arc<Driver>, deadline: Instant, waker: &std::task::Waker) -> State {
     let entry = EntryArc::new(TimerEntry::new());
     entry.register_waker(waker);
-    let shard = driver
-        .time
-        .shard_for(context::with_current(|h| h.current_worker()).flatten());
+    // This runtime's worker: its own wheel. Anything else (a plain thread, or a worker of
+    // another runtime): the shared wheel.
+    let worker = context::with_current(|h| {
+        Arc::ptr_eq(&h.driver, &driver)
+            .then(|| h.current_worker())
+            .flatten()
+    })
+    .flatten();
+    let shard = driver.time.shard_for(worker);
     let tick = driver.time.deadline_tick(deadline);
     let registration = driver.register_timer(shard, tick, entry.clone());
     State::Registered {
@@ -168,8 +184,11 @@ impl Future for Sleep {
         let this = self.get_mut();
         match &this.state {
             State::Elapsed => Poll::Ready(()),
-            State::Registered { entry, .. } => {
+            State::Registered { entry, driver, .. } => {
                 if entry.has_fired() {
+                    if driver.time.is_shut_down() && Instant::now() < this.deadline {
+                        runtime_gone();
+                    }
                     // The wheel has already let go of it: nothing to cancel.
                     this.state = State::Elapsed;
                     return Poll::Ready(());
@@ -193,6 +212,9 @@ impl Future for Sleep {
                          Await it inside `eddy::run` / `Runtime::block_on` or a task"
                     )
                 });
+                if driver.time.is_shut_down() {
+                    runtime_gone();
+                }
                 this.state = register(driver, this.deadline, cx.waker());
                 if let State::Registered { entry, .. } = &this.state {
                     if entry.has_fired() {

@@ -89,7 +89,15 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        match Pin::new(this.delay).poll(cx) {
+        // If the inner future spent the whole cooperative budget, the deadline must still
+        // be able to fire: poll the timer outside the budget (tokio #5066).
+        let delay = Pin::new(this.delay);
+        let fired = if eddy_executor::coop::has_budget_remaining() {
+            delay.poll(cx)
+        } else {
+            eddy_executor::coop::unconstrained(|| delay.poll(cx))
+        };
+        match fired {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
         }
