@@ -22,6 +22,8 @@ use std::future::Future;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{mpsc, Arc};
+mod common;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -166,11 +168,7 @@ impl Rt for Tokio {
 
 /// smol's executor: an `async_executor::Executor` run by [`NUM_WORKERS`] threads, each in
 /// `block_on(ex.run(shutdown))` — the standard multi-threaded smol setup.
-struct Smol {
-    ex: &'static async_executor::Executor<'static>,
-    shutdown: Option<async_channel::Sender<()>>,
-    threads: Vec<thread::JoinHandle<()>>,
-}
+struct Smol(common::SmolPool);
 
 impl Rt for Smol {
     const NAME: &'static str = "smol";
@@ -178,42 +176,21 @@ impl Rt for Smol {
     type Join = async_executor::Task<()>;
 
     fn build() -> Self {
-        // Leaked (a few bytes per group) so tasks can carry a `&'static` to it, as with
-        // the usual `static EX: Executor`.
-        let ex: &'static async_executor::Executor<'static> =
-            Box::leak(Box::new(async_executor::Executor::new()));
-        let (shutdown, signal) = async_channel::bounded::<()>(1);
-        let threads = (0..NUM_WORKERS)
-            .map(|i| {
-                let signal = signal.clone();
-                thread::Builder::new()
-                    .name(format!("smol-worker-{i}"))
-                    .spawn(move || {
-                        futures_lite::future::block_on(ex.run(async move {
-                            // Returns when the sender is dropped.
-                            let _ = signal.recv().await;
-                        }))
-                    })
-                    .unwrap()
-            })
-            .collect();
-        Smol {
-            ex,
-            shutdown: Some(shutdown),
-            threads,
-        }
+        Smol(common::SmolPool::new(NUM_WORKERS, |f| {
+            futures_lite::future::block_on(f)
+        }))
     }
 
     fn ctx(&self) -> Self::Ctx {
-        self.ex
+        self.0.ex
     }
 
     fn spawn_remote(&self, f: impl Future<Output = ()> + Send + 'static) -> Self::Join {
-        self.ex.spawn(f)
+        self.0.ex.spawn(f)
     }
 
     fn spawn_remote_detached(&self, f: impl Future<Output = ()> + Send + 'static) {
-        self.ex.spawn(f).detach();
+        self.0.ex.spawn(f).detach();
     }
 
     fn spawn_local(ex: Self::Ctx, f: impl Future<Output = ()> + Send + 'static) {
@@ -228,15 +205,6 @@ impl Rt for Smol {
 
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()
-    }
-}
-
-impl Drop for Smol {
-    fn drop(&mut self) {
-        drop(self.shutdown.take());
-        for t in self.threads.drain(..) {
-            t.join().unwrap();
-        }
     }
 }
 

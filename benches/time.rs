@@ -11,7 +11,8 @@
 #![allow(missing_docs, clippy::manual_async_fn)]
 
 use std::future::Future;
-use std::thread;
+mod common;
+
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
@@ -105,37 +106,18 @@ impl Rt for Tokio {
 
 /// smol: async-executor run by 2 threads, async-io's `Timer` (its reactor thread
 /// `async-io` drives the timers, as in any smol program).
-struct Smol {
-    ex: &'static async_executor::Executor<'static>,
-    shutdown: Option<async_channel::Sender<()>>,
-    threads: Vec<thread::JoinHandle<()>>,
-}
+struct Smol(common::SmolPool);
 
 impl Rt for Smol {
     const NAME: &'static str = "smol";
     type Join = async_executor::Task<()>;
     fn build() -> Self {
-        let ex: &'static async_executor::Executor<'static> =
-            Box::leak(Box::new(async_executor::Executor::new()));
-        let (shutdown, signal) = async_channel::bounded::<()>(1);
-        let threads = (0..NUM_WORKERS)
-            .map(|_| {
-                let signal = signal.clone();
-                thread::spawn(move || {
-                    async_io::block_on(ex.run(async move {
-                        let _ = signal.recv().await;
-                    }))
-                })
-            })
-            .collect();
-        Smol {
-            ex,
-            shutdown: Some(shutdown),
-            threads,
-        }
+        Smol(common::SmolPool::new(NUM_WORKERS, |f| {
+            async_io::block_on(f)
+        }))
     }
     fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) -> Self::Join {
-        self.ex.spawn(f)
+        self.0.ex.spawn(f)
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         async_io::block_on(f)
@@ -157,15 +139,6 @@ impl Rt for Smol {
     }
     fn yield_now() -> impl Future<Output = ()> + Send + 'static {
         futures_lite::future::yield_now()
-    }
-}
-
-impl Drop for Smol {
-    fn drop(&mut self) {
-        drop(self.shutdown.take());
-        for t in self.threads.drain(..) {
-            t.join().unwrap();
-        }
     }
 }
 
