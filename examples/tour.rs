@@ -1,8 +1,8 @@
 //! A tour of eddy for people who know asyncio (and tokio): each step prints what it did
 //! and how long it took. Run it with `cargo run --release --example tour`.
 //!
-//! The tour grows with the runtime: timers, sockets, run_in_executor and the sync
-//! primitives join it as they land.
+//! The tour grows with the runtime: sockets, run_in_executor and the sync primitives
+//! join it as they land.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -186,7 +186,7 @@ fn main() {
     took(t);
 
     // 9. Nested loops are an error, with asyncio's words.
-    let t = step("9. block_on inside async code panics: \"this event loop is already running\"");
+    let t = step("9. eddy::run inside async code panics: \"this event loop is already running\"");
     let err = rt
         .block_on(rt.spawn(async { eddy::run(async {}) }))
         .unwrap_err();

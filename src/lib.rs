@@ -4,13 +4,14 @@
 //!
 //! # Architecture
 //!
-//! This crate is the facade: it does no work of its own (`#![forbid(unsafe_code)]`) and
-//! joins the member crates.
+//! This crate is the facade (`#![forbid(unsafe_code)]`): it joins the member crates, and
+//! the only work it does itself is the driver between them (`runtime/driver.rs`, and the
+//! per-worker timers in `time/`).
 //!
 //! * [`eddy_executor`] holds tasks and the scheduler. A task is one allocation (state word,
 //!   vtable, future or output, join waker); a worker runs tasks from its own queue and a
-//!   LIFO slot for the task it just woke, steals half of another worker's queue when it
-//!   runs dry, and parks through a hook when there is nothing to steal.
+//!   LIFO slot for the task it just woke, steals half of another worker's queue (at most 32
+//!   tasks) when it runs dry, and parks through a hook when there is nothing to steal.
 //! * `eddy-timer` is a hierarchical timing wheel; [`time`] gives each worker one and joins
 //!   them to the workers through the executor's park hook: an idle worker parks until the
 //!   exact earliest deadline, a busy one fires due timers every 61 ticks.

@@ -10,13 +10,14 @@
 //!
 //! The **scheduler** ([`Executor`]) runs tasks on N worker threads. Each worker has a
 //! crossbeam-deque FIFO queue and a LIFO slot for the task it woke last, so a message
-//! handed from one task to another is handled at once. Spawns and wakes from other threads
-//! go through a global injector, which every worker checks at least every 61 ticks. A
-//! worker out of work steals half of a random victim's queue; at most half the workers
-//! search at once, and a searcher that finds work wakes one more, so idle workers ramp up
-//! one at a time. A worker with nothing to do parks through the [`park::Park`] hook: the
-//! runtime facade supplies one that waits on I/O and timers, while this crate's tests and
-//! benchmarks use plain thread parkers. The executor knows nothing of I/O or time.
+//! handed from one task to another is handled at once. Spawns and wakes from other
+//! threads go through a global injector, which every worker checks at least every 61
+//! ticks. A worker out of work steals half of a random victim's queue (at most 32 tasks);
+//! at most half the workers search at once, and a searcher that finds work wakes one
+//! more, so idle workers ramp up one at a time. A worker with nothing to do parks through
+//! the [`park::Park`] hook: the runtime facade supplies one that waits on timers (and,
+//! later, I/O), while this crate's tests and benchmarks use plain thread parkers. The
+//! executor knows nothing of I/O or time.
 //!
 //! A panicking task is caught and reported through its `JoinHandle`; the worker lives on.
 //! Each poll gets a cooperative budget ([`coop`]), and a task that wakes itself goes to

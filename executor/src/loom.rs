@@ -1,9 +1,10 @@
 //! The one sync shim of this crate (STYLE rule 8).
 //!
 //! Every atomic, cell, lock and thread spawn in the executor is imported from here. Under
-//! `--cfg eddy_loom` the same names resolve to [loom]'s model-checked types, so the task
-//! state machine, the queues and the parker run unchanged inside loom models. `UnsafeCell`
-//! always has loom's closure API (`with` / `with_mut`) so that code is written once.
+//! `--cfg eddy_loom` the same names resolve to [loom](https://docs.rs/loom)'s
+//! model-checked types, so the task state machine, the queues and the parker run
+//! unchanged inside loom models. `UnsafeCell` always has loom's closure API (`with` /
+//! `with_mut`) so that code is written once.
 
 #[cfg(not(eddy_loom))]
 mod imp {

@@ -6,6 +6,7 @@
 //! | `builder.rs` | [`Builder`]: worker count, thread names |
 //! | `handle.rs` | [`Handle`]: spawn from anywhere; `Handle::current()` |
 //! | `context.rs` | the thread-local "current runtime" |
+//! | `driver.rs` | the park hook joining the workers to the timers |
 
 mod builder;
 pub(crate) mod context;

@@ -18,10 +18,10 @@
 //!
 //! A parking worker announces `PARKING`, then reads every wheel's next deadline, then
 //! sleeps until the earliest. A registration first lowers its wheel's next deadline, then
-//! reads the workers' park deadlines and unparks any that announced `PARKING` or would
-//! sleep past the new deadline. Both sides use SeqCst, so at least one sees the other
-//! (the store-then-load pattern): either the parker's minimum includes the new timer, or
-//! the registrar wakes the parker, which then recomputes.
+//! reads the workers' park deadlines and unparks the first that announced `PARKING` or
+//! would sleep past the new deadline. Both sides use SeqCst, so at least one sees the
+//! other (the store-then-load pattern): either the parker's minimum includes the new
+//! timer, or the registrar wakes the parker, which then recomputes.
 
 use std::task::Waker;
 use std::time::{Duration, Instant};

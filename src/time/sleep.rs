@@ -20,12 +20,13 @@ use crate::runtime::driver::Driver;
 /// [`yield_now`](crate::task::yield_now) for asyncio's `sleep(0)`.
 ///
 /// A `Sleep` touches no timer until its first `Pending`, and cancelling it is dropping it
-/// (O(1)), so a [`timeout`](super::timeout) around a future that is already ready costs
+/// (O(1)), so a [`timeout`](super::timeout()) around a future that is already ready costs
 /// nothing.
 ///
 /// # Panics
 ///
-/// When polled for the first time outside a runtime.
+/// When polled for the first time outside a runtime, or polled after the runtime it
+/// registered with has shut down (no timer could ever fire).
 ///
 /// # Examples
 ///

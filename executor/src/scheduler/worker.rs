@@ -9,7 +9,7 @@
 //!          |         victim, then the injector)
 //!          +-- found --> run_task --> loop
 //!          v
-//!        park       (listed as a sleeper; the last searcher re-checks all queues)
+//!        park       (listed as a sleeper, then re-checks all queues once)
 //! ```
 
 use std::cell::RefCell;
