@@ -70,6 +70,15 @@ impl Handle {
     ///
     /// The task starts running on a worker at once; the [`JoinHandle`] awaits its output.
     /// If the runtime has shut down, the task is cancelled at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = handle.spawn(async { "spawned through a handle" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned through a handle");
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

@@ -87,6 +87,21 @@ pub struct Interval {
 
 impl Interval {
     /// Waits for the next tick and returns the instant it was due.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use eddy::time::{interval_at, Instant, MissedTickBehavior};
+    ///
+    /// eddy::run(async {
+    ///     let start = Instant::now();
+    ///     let mut every = interval_at(start, Duration::from_millis(3));
+    ///     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    ///     assert_eq!(every.tick().await, start);
+    ///     assert_eq!(every.tick().await, start + Duration::from_millis(3));
+    /// });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }

@@ -9,6 +9,16 @@ use crate::coop;
 
 /// An owned permission to await a spawned task's output — asyncio's `Task`.
 ///
+/// A `JoinHandle` is `Send` only when its output is, since awaiting it moves the output
+/// to the awaiting thread:
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>(_: T) {}
+/// let rt = eddy_executor::Executor::builder().worker_threads(1).build().unwrap();
+/// let handle: eddy_executor::task::JoinHandle<std::rc::Rc<u8>> = todo!();
+/// assert_send(handle); // Rc is not Send
+/// ```
+///
 /// Awaiting it yields `Ok(output)`, or `Err(JoinError)` if the task panicked or was
 /// aborted. Dropping it **detaches** the task: it keeps running and its output is dropped
 /// when it finishes.
@@ -53,6 +63,23 @@ impl<T> JoinHandle<T> {
     /// is idle (it is queued for that), after its current poll if it is running. Awaiting
     /// the handle then gives a [`JoinError`] whose `is_cancelled()` is true. A task that
     /// already finished keeps its output, and aborting twice does nothing more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy_executor::Executor::builder().worker_threads(1).build().unwrap();
+    /// let forever = rt.spawner().spawn(std::future::pending::<()>());
+    /// forever.abort();
+    /// let err = eddy_executor::block_on(forever).unwrap_err();
+    /// assert!(err.is_cancelled());
+    ///
+    /// let done = rt.spawner().spawn(async { 5 });
+    /// while !done.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// done.abort(); // too late: the output is kept
+    /// assert_eq!(eddy_executor::block_on(done).unwrap(), 5);
+    /// ```
     pub fn abort(&self) {
         self.raw.remote_abort();
     }
