@@ -48,7 +48,9 @@ impl Park for Driver {
             Some(timeout) if timeout.is_zero() => {}
             Some(timeout) => self.parkers[worker].park_timeout(timeout),
         }
-        self.time.end_park(worker);
+        if let Some(other) = self.time.end_park(worker) {
+            self.parkers[other].unpark();
+        }
         self.time.fire_due();
     }
 

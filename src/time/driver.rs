@@ -22,6 +22,10 @@
 //! would sleep past the new deadline. Both sides use SeqCst, so at least one sees the
 //! other (the store-then-load pattern): either the parker's minimum includes the new
 //! timer, or the registrar wakes the parker, which then recomputes.
+//!
+//! A worker leaving a park hands the earliest deadline on (`end_park`): if every other
+//! parked worker would sleep past it, it unparks one, because the woken worker may now
+//! stay busy in a long poll.
 
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -260,8 +264,60 @@ impl TimeDriver {
         Some(at.saturating_duration_since(now))
     }
 
-    /// Worker `worker` is running again.
-    pub(crate) fn end_park(&self, worker: usize) {
+    /// Worker `worker` is running again. It may have been the one a registration woke to
+    /// cover a new, earlier deadline, and it may now stay busy in a long poll: if every
+    /// other parked worker would sleep past the earliest deadline, returns one of them for
+    /// the caller to unpark, so the deadline stays covered (the hand-off).
+    pub(crate) fn end_park(&self, worker: usize) -> Option<usize> {
         self.parked_until[worker].store(AWAKE, SeqCst);
+        fence(SeqCst);
+        let earliest = self.earliest();
+        if earliest == NEVER {
+            return None;
+        }
+        let mut oversleeper = None;
+        for (other, parked) in self.parked_until.iter().enumerate() {
+            if other == worker {
+                continue;
+            }
+            match parked.load(SeqCst) {
+                // Awake workers cover nothing: they may be busy.
+                AWAKE => {}
+                // About to read the deadlines, or waking at or before the earliest.
+                until if until == PARKING || until <= earliest => return None,
+                _ => {
+                    oversleeper.get_or_insert(other);
+                }
+            }
+        }
+        oversleeper
+    }
+}
+
+#[cfg(all(test, not(eddy_loom)))]
+mod tests {
+    use super::{TimeDriver, TimerEntry, NEVER};
+    use crate::loom::Arc;
+
+    #[test]
+    fn a_woken_worker_hands_an_uncovered_deadline_to_a_parked_one() {
+        let time = TimeDriver::new(2);
+        // Both workers idle, no timers: they park without a deadline.
+        assert_eq!(time.begin_park(0), None);
+        assert_eq!(time.begin_park(1), None);
+        // A plain thread registers a timer: the first worker that would oversleep it is
+        // the one to wake.
+        let deadline = time.now_tick() + 60_000_000;
+        let (_, sleeper) = time.register(2, deadline, Arc::new(TimerEntry::new()));
+        assert_eq!(sleeper, Some(0));
+        // Worker 0 wakes; if it now stays busy, worker 1 would sleep past the deadline:
+        // the hand-off names it.
+        assert_eq!(time.end_park(0), Some(1));
+        // Worker 1 re-parks for the deadline: covered, no further hand-off.
+        assert!(time.begin_park(1).is_some());
+        assert_eq!(time.end_park(0), None);
+        // With worker 1 awake too, nobody is parked: nothing to hand off.
+        assert_eq!(time.end_park(1), None);
+        assert_ne!(time.earliest(), NEVER);
     }
 }
