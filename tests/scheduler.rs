@@ -365,12 +365,12 @@ fn a_yield_lets_remote_spawns_run_before_the_yielder_again() {
         }
         let mut worst = 0;
         for _ in 0..50 {
-            let before = yields.load(Ordering::SeqCst);
             let y = yields.clone();
-            let seen = rt
-                .block_on(rt.spawn(async move { y.load(Ordering::SeqCst) }))
-                .unwrap();
-            worst = worst.max(seen - before);
+            let task = rt.spawn(async move { y.load(Ordering::SeqCst) });
+            // Read after the push: a preemption of this thread can only shrink the count.
+            let queued_at = yields.load(Ordering::SeqCst);
+            let seen = rt.block_on(task).unwrap();
+            worst = worst.max(seen.saturating_sub(queued_at));
         }
         stop.store(true, Ordering::SeqCst);
         rt.block_on(async {
