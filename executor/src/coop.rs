@@ -18,13 +18,19 @@ crate::loom::const_thread_local! {
 
 /// Runs `f` (one task poll) with a fresh budget, restoring the outer one afterwards.
 pub fn budget<R>(f: impl FnOnce() -> R) -> R {
+    with_remaining(Some(BUDGET), f)
+}
+
+/// Runs `f` with `remaining` units (`None`: unlimited), restoring the outer budget
+/// afterwards, even if `f` unwinds.
+fn with_remaining<R>(remaining: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {
         fn drop(&mut self) {
             let _ = REMAINING.try_with(|r| r.set(self.0));
         }
     }
-    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))));
+    let _restore = Restore(REMAINING.with(|r| r.replace(remaining)));
     f()
 }
 
@@ -67,14 +73,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// resource that must still be checked when the budget is gone: a `timeout` whose inner
 /// future spent the whole budget must still see its deadline pass.
 pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u8>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let _ = REMAINING.try_with(|r| r.set(self.0));
-        }
-    }
-    let _restore = Restore(REMAINING.with(|r| r.replace(None)));
-    f()
+    with_remaining(None, f)
 }
 
 /// True while the current poll still has budget (always true outside the runtime).
