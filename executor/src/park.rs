@@ -13,6 +13,36 @@ use crate::loom::sync::{Condvar, Mutex};
 
 /// How idle workers sleep and wake. Implemented by the runtime's driver.
 ///
+/// # Examples
+///
+/// A hook that counts parks, on plain parkers:
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use eddy_executor::park::{Park, ThreadPark};
+///
+/// struct Counting(ThreadPark, AtomicUsize);
+///
+/// impl Park for Counting {
+///     fn park(&self, worker: usize) {
+///         self.1.fetch_add(1, Ordering::Relaxed);
+///         self.0.park(worker);
+///     }
+///     fn unpark(&self, worker: usize) {
+///         self.0.unpark(worker);
+///     }
+/// }
+///
+/// let hook = Arc::new(Counting(ThreadPark::new(1), AtomicUsize::new(0)));
+/// let for_build = hook.clone();
+/// let executor = eddy_executor::Executor::builder()
+///     .worker_threads(1)
+///     .build_with_park(move |_| for_build)
+///     .unwrap();
+/// assert_eq!(eddy_executor::block_on(executor.spawner().spawn(async { 3 })).unwrap(), 3);
+/// ```
+///
 /// # Contract
 ///
 /// * `unpark(i)` before or during `park(i)` makes that `park(i)` (or the next one) return:

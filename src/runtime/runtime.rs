@@ -82,6 +82,14 @@ impl Runtime {
     }
 
     /// Spawns a task on this runtime; see [`Handle::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { "runs on a worker" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "runs on a worker");
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -114,6 +122,15 @@ impl Runtime {
 
     /// Shuts down without waiting for the workers: tasks are cancelled, and a worker in
     /// the middle of a poll exits when that poll returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let pending = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_background(); // returns at once
+    /// assert!(eddy::run(pending).unwrap_err().is_cancelled());
+    /// ```
     pub fn shutdown_background(mut self) {
         if let Some(executor) = self.executor.take() {
             executor.shutdown_background();

@@ -48,6 +48,20 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 }
 
 /// What an [`Interval`] does when ticks were missed (the task was busy past a deadline).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use eddy::time::{interval, MissedTickBehavior};
+///
+/// eddy::run(async {
+///     let mut heartbeat = interval(Duration::from_secs(1));
+///     // A slow loop should not send a burst of catch-up heartbeats:
+///     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+///     heartbeat.tick().await;
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MissedTickBehavior {
     /// Fire the missed ticks back to back until caught up, then keep the original

@@ -69,6 +69,21 @@ pub(crate) fn far_future_or(deadline: Option<Instant>) -> Instant {
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// # Examples
+///
+/// ```
+/// use std::pin::pin;
+/// use std::time::Duration;
+///
+/// eddy::run(async {
+///     let nap = pin!(eddy::time::sleep(Duration::from_millis(2)));
+///     let deadline = nap.deadline();
+///     assert!(!nap.is_elapsed());
+///     nap.await;
+///     assert!(eddy::time::Instant::now() >= deadline);
+/// });
+/// ```
 pub struct Sleep {
     deadline: Instant,
     state: State,

@@ -36,6 +36,17 @@ pub struct Executor {
 }
 
 /// A cheap, cloneable handle that spawns onto an [`Executor`] from any thread.
+///
+/// # Examples
+///
+/// ```
+/// let executor = eddy_executor::Executor::builder().worker_threads(2).build().unwrap();
+/// let spawner = executor.spawner();
+/// let from_thread = std::thread::spawn(move || spawner.spawn(async { 1 + 1 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(eddy_executor::block_on(from_thread).unwrap(), 2);
+/// ```
 #[derive(Clone)]
 pub struct Spawner {
     shared: Handle,
