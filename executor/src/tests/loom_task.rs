@@ -225,7 +225,7 @@ fn loom_abort_racing_with_a_poll_drops_the_future_once() {
     model(|| {
         let sched = TestScheduler::new();
         let (future, counters, slot) = Tracked::new(None);
-        let mut join = sched.spawn(future);
+        let join = sched.spawn(future);
         let abort = join.abort_handle();
         let aborting = thread::spawn(move || abort.abort());
         sched.run_one();
@@ -234,15 +234,7 @@ fn loom_abort_racing_with_a_poll_drops_the_future_once() {
 
         assert!(counters.polls() <= 1);
         assert_eq!(counters.drops(), 1);
-        let waker = Waker::from(WakeCounter::new());
-        match poll_join(&mut join, &waker) {
-            Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
-            other => panic!("expected a cancellation, got {other:?}"),
-        }
-        drop(join);
-        slot.clear();
-        assert!(sched.owns_no_tasks());
-        assert!(sched.is_last_handle(), "the task was not freed");
+        assert_cancelled_and_freed(join, &slot, &sched);
     });
 }
 
@@ -280,7 +272,7 @@ fn loom_abort_racing_with_a_wake_of_an_idle_task_drops_the_future_once() {
     model(|| {
         let sched = TestScheduler::new();
         let (future, counters, slot) = Tracked::new(None);
-        let mut join = sched.spawn(future);
+        let join = sched.spawn(future);
         assert!(sched.run_one());
         let abort = join.abort_handle();
         let aborting = thread::spawn(move || abort.abort());
@@ -292,15 +284,7 @@ fn loom_abort_racing_with_a_wake_of_an_idle_task_drops_the_future_once() {
 
         assert!((1..=2).contains(&counters.polls()));
         assert_eq!(counters.drops(), 1);
-        let waker = Waker::from(WakeCounter::new());
-        match poll_join(&mut join, &waker) {
-            Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
-            other => panic!("expected a cancellation, got {other:?}"),
-        }
-        drop(join);
-        slot.clear();
-        assert!(sched.owns_no_tasks());
-        assert!(sched.is_last_handle(), "the task was not freed");
+        assert_cancelled_and_freed(join, &slot, &sched);
     });
 }
 
@@ -364,7 +348,7 @@ fn loom_shutdown_racing_with_a_wake_drops_the_future_once() {
     model(|| {
         let sched = TestScheduler::new();
         let (future, counters, slot) = Tracked::new(None);
-        let mut join = sched.spawn(future);
+        let join = sched.spawn(future);
         assert!(sched.run_one());
         let waker = slot.get();
         let waking = thread::spawn(move || waker.wake());
@@ -374,15 +358,7 @@ fn loom_shutdown_racing_with_a_wake_drops_the_future_once() {
 
         assert_eq!(counters.polls(), 1);
         assert_eq!(counters.drops(), 1);
-        let waker = Waker::from(WakeCounter::new());
-        match poll_join(&mut join, &waker) {
-            Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
-            other => panic!("expected a cancellation, got {other:?}"),
-        }
-        drop(join);
-        slot.clear();
-        assert!(sched.owns_no_tasks());
-        assert!(sched.is_last_handle(), "the task was not freed");
+        assert_cancelled_and_freed(join, &slot, &sched);
     });
 }
 
@@ -394,7 +370,7 @@ fn loom_shutdown_racing_with_a_poll_drops_the_future_once() {
     model(|| {
         let sched = TestScheduler::new();
         let (future, counters, slot) = Tracked::new(None);
-        let mut join = sched.spawn(future);
+        let join = sched.spawn(future);
         let runner = {
             let sched = sched.clone();
             thread::spawn(move || {
@@ -407,14 +383,24 @@ fn loom_shutdown_racing_with_a_poll_drops_the_future_once() {
 
         assert!(counters.polls() <= 1);
         assert_eq!(counters.drops(), 1);
-        let waker = Waker::from(WakeCounter::new());
-        match poll_join(&mut join, &waker) {
-            Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
-            other => panic!("expected a cancellation, got {other:?}"),
-        }
-        drop(join);
-        slot.clear();
-        assert!(sched.owns_no_tasks());
-        assert!(sched.is_last_handle(), "the task was not freed");
+        assert_cancelled_and_freed(join, &slot, &sched);
     });
+}
+
+/// The end of every abort model: the JoinHandle reports a cancellation, and once it and
+/// the stashed waker are gone the task is freed and the scheduler owns nothing.
+fn assert_cancelled_and_freed<T: std::fmt::Debug>(
+    mut join: JoinHandle<T>,
+    slot: &WakerSlot,
+    sched: &TestScheduler,
+) {
+    let waker = Waker::from(WakeCounter::new());
+    match poll_join(&mut join, &waker) {
+        Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
+        other => panic!("expected a cancellation, got {other:?}"),
+    }
+    drop(join);
+    slot.clear();
+    assert!(sched.owns_no_tasks());
+    assert!(sched.is_last_handle(), "the task was not freed");
 }
