@@ -1,1 +1,104 @@
-//! eddy-reactor: readiness I/O on the `polling` crate. Empty until the I/O issue lands.
+//! eddy-reactor: readiness I/O for the eddy runtime, on the [`polling`] crate.
+//!
+//! It knows nothing of tasks, executors or time: it turns "this fd is readable/writable"
+//! into [`Waker::wake`](std::task::Waker::wake) calls, and a runtime decides which thread
+//! drives it and when.
+//!
+//! # Architecture
+//!
+//! A [`Reactor`] owns one OS **poller** ([`polling::Poller`]: epoll on Linux) and a **slab**
+//! of registered [`Source`]s whose slab key is also the poller key, so an event finds its
+//! source in O(1). Each source keeps, per [`Direction`], the tick of its last readiness
+//! and a short list of waiting tasks' wakers, behind its own mutex.
+//!
+//! - **Registration** ([`Reactor::register`], or [`Async::new`] for any [`AsFd`] type)
+//!   adds the fd with no interest. The first task to wait on a direction arms it.
+//! - **The poll round** ([`Reactor::poll`]) increments the reactor's tick, waits in the
+//!   poller, stamps each reported direction with that tick, re-arms what still has
+//!   waiters, and wakes the collected wakers only after releasing every lock (a waker may
+//!   run arbitrary code, even re-enter the reactor).
+//! - **The tick rule** decides whether a waiter is ready: it remembers the reactor's tick
+//!   and its direction's tick when it registers, and only a stamp different from both
+//!   counts. So readiness that arrives between "the syscall said `WouldBlock`" and "the
+//!   waiter registered" is never lost, and a stale event never counts as fresh. It is
+//!   written down at `readiness::DirectionState`, in the one piece of pure code that both
+//!   [`Source`] and the loom model (`src/tests/loom_readiness.rs`) run.
+//! - **Oneshot re-arm**: polling 3 registers interest oneshot, so every event disarms the
+//!   fd; the round re-arms (`Poller::modify`) the directions that still have waiters, and
+//!   a waiter arriving at a disarmed direction arms it. Interest is level-triggered, so
+//!   whatever is still ready is reported again.
+//! - **One poller at a time**: the round holds a lock for its whole duration; a second
+//!   thread calling [`poll`](Reactor::poll) gets `Ok(0)` at once ([`try_poll`](Reactor::try_poll)
+//!   tells it apart with `None`). [`notify`](Reactor::notify) wakes a blocked round from
+//!   any thread.
+//! - **Deregister before close**: the poller must forget an fd before it is closed (its fd
+//!   number could be reused). [`Reactor::deregister`] deletes it, removes it from the slab
+//!   and wakes its waiters with an error; [`Async`]'s `Drop` deregisters first and closes
+//!   after.
+//!
+//! Errors and hang-ups (`EPOLLERR`, `EPOLLHUP`) wake both directions, so a task always
+//! learns of EOF or a reset from its own syscall.
+//!
+//! # Examples
+//!
+//! A socket pair, a thread that drives the reactor, and a future on each end:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::os::unix::net::UnixStream;
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//! use std::sync::Arc;
+//! use eddy_reactor::{Async, Reactor};
+//!
+//! let reactor = Arc::new(Reactor::new()?);
+//! let (a, b) = UnixStream::pair()?;
+//! let a = Async::new(a, reactor.clone())?; // non-blocking and registered
+//! let b = Async::new(b, reactor.clone())?;
+//!
+//! // The driver: poll rounds until told to stop.
+//! let stop = Arc::new(AtomicBool::new(false));
+//! let driver = std::thread::spawn({
+//!     let (reactor, stop) = (reactor.clone(), stop.clone());
+//!     move || {
+//!         while !stop.load(Ordering::Acquire) {
+//!             reactor.poll(None)?;
+//!         }
+//!         std::io::Result::Ok(())
+//!     }
+//! });
+//!
+//! // The reader waits (Pending) until the writer's bytes arrive.
+//! let reader = std::thread::spawn(move || {
+//!     futures_lite::future::block_on(async {
+//!         let mut buf = [0; 4];
+//!         let n = a.read_with(|mut s| s.read(&mut buf)).await?;
+//!         std::io::Result::Ok(buf[..n].to_vec())
+//!     })
+//! });
+//! futures_lite::future::block_on(b.write_with(|mut s| s.write(b"ping")))?;
+//! assert_eq!(reader.join().unwrap()?, b"ping");
+//!
+//! stop.store(true, Ordering::Release);
+//! reactor.notify()?;
+//! driver.join().unwrap()?;
+//! drop(b); // deregisters, then closes
+//! assert_eq!(reactor.sources(), 0);
+//! # std::io::Result::Ok(())
+//! ```
+//!
+//! [`AsFd`]: std::os::fd::AsFd
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod io;
+mod reactor;
+mod readiness;
+mod source;
+
+#[cfg(test)]
+mod tests;
+
+pub use io::Async;
+pub use reactor::Reactor;
+pub use source::{Direction, Source};

@@ -1,0 +1,392 @@
+//! [`Async<T>`]: any fd-owning type, non-blocking and registered (asyncio's
+//! `add_reader` / `add_writer`, async-io's `Async`).
+
+use std::fmt;
+use std::future;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::{Direction, Reactor, Source};
+
+/// An I/O object (anything [`AsFd`]: sockets, pipes, terminals, eventfds, your own types)
+/// put in non-blocking mode and registered with a [`Reactor`].
+///
+/// [`read_with`](Async::read_with) and [`write_with`](Async::write_with) run an operation
+/// until it does not return `WouldBlock`, waiting for readiness in between; this is how
+/// socket types are built on top. On drop the source is deregistered **first**, then the
+/// I/O object is dropped (closing its fd), as the poller requires.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use std::sync::Arc;
+/// use eddy_reactor::{Async, Reactor};
+///
+/// let reactor = Arc::new(Reactor::new()?);
+/// let (a, b) = UnixStream::pair()?;
+/// let (a, b) = (Async::new(a, reactor.clone())?, Async::new(b, reactor.clone())?);
+///
+/// // A thread drives the reactor while this one blocks on a future.
+/// let driver = std::thread::spawn({
+///     let reactor = reactor.clone();
+///     move || reactor.poll(None)
+/// });
+/// let message = futures_lite::future::block_on(async {
+///     b.write_with(|mut s| s.write(b"hello")).await?;
+///     let mut buf = [0; 5];
+///     a.read_with(|mut s| s.read(&mut buf)).await?;
+///     std::io::Result::Ok(buf)
+/// })?;
+/// assert_eq!(&message, b"hello");
+/// reactor.notify()?;
+/// driver.join().unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Async<T: AsFd> {
+    reactor: Arc<Reactor>,
+    source: Arc<Source>,
+    /// `Some` until `into_inner` or `drop` takes it out, after deregistering.
+    io: Option<T>,
+}
+
+impl<T: AsFd> Async<T> {
+    /// Puts `io`'s fd in non-blocking mode (`O_NONBLOCK`) and registers it with `reactor`.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `fcntl`, or the poller's (epoll refuses regular files).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::TcpListener;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let listener = Async::new(TcpListener::bind("127.0.0.1:0")?, reactor.clone())?;
+    /// // No client yet: accept would block instead of waiting.
+    /// let error = listener.get_ref().accept().unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new(io: T, reactor: Arc<Reactor>) -> io::Result<Async<T>> {
+        set_nonblocking(io.as_fd())?;
+        let source = reactor.register(io.as_fd())?;
+        Ok(Async {
+            reactor,
+            source,
+            io: Some(io),
+        })
+    }
+
+    /// The I/O object.
+    ///
+    /// # Examples
+    ///
+    /// See [`Async::new`].
+    pub fn get_ref(&self) -> &T {
+        self.io
+            .as_ref()
+            .expect("Async's I/O object is present until drop")
+    }
+
+    /// The I/O object, mutably. Do not replace its fd: the registered one must stay open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let mut a = Async::new(a, reactor)?;
+    /// a.get_mut().shutdown(std::net::Shutdown::Write)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.io
+            .as_mut()
+            .expect("Async's I/O object is present until drop")
+    }
+
+    /// Deregisters the source and gives the I/O object back (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// The poller's error if the delete fails; the I/O object is then dropped with `self`
+    /// (after another deregistration attempt).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let a = Async::new(a, reactor.clone())?;
+    /// let a: UnixStream = a.into_inner()?;
+    /// assert_eq!(reactor.sources(), 0);
+    /// # drop(a);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn into_inner(mut self) -> io::Result<T> {
+        self.reactor.deregister(&self.source)?;
+        Ok(self
+            .io
+            .take()
+            .expect("Async's I/O object is present until drop"))
+    }
+
+    /// The registered source.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let a = Async::new(a, reactor)?;
+    /// assert_eq!(a.source().raw_fd(), a.get_ref().as_raw_fd());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn source(&self) -> &Arc<Source> {
+        &self.source
+    }
+
+    /// The reactor this object is registered with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let a = Async::new(a, reactor.clone())?;
+    /// assert!(Arc::ptr_eq(a.reactor(), &reactor));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn reactor(&self) -> &Arc<Reactor> {
+        &self.reactor
+    }
+
+    /// Polls for readability: [`Source::poll_ready`] with [`Direction::Read`].
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(&self.reactor, Direction::Read, cx)
+    }
+
+    /// Polls for writability: [`Source::poll_ready`] with [`Direction::Write`].
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(&self.reactor, Direction::Write, cx)
+    }
+
+    /// Waits until the object is readable (a hint: retry the read on `WouldBlock`).
+    ///
+    /// It waits for readiness delivered after it registered, from a poll round that began
+    /// after that (the tick rule): readiness already present is reported by the next round,
+    /// so the reactor must keep polling. Prefer [`read_with`](Async::read_with), which
+    /// tries the read first.
+    ///
+    /// # Errors
+    ///
+    /// As [`Source::poll_ready`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// # use std::sync::atomic::{AtomicBool, Ordering};
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let a = Async::new(a, reactor.clone())?;
+    /// // A thread runs poll rounds until stopped, as in the crate example.
+    /// # let stop = Arc::new(AtomicBool::new(false));
+    /// # let driver = std::thread::spawn({
+    /// #     let (reactor, stop) = (reactor.clone(), stop.clone());
+    /// #     move || {
+    /// #         while !stop.load(Ordering::Acquire) {
+    /// #             reactor.poll(None).unwrap();
+    /// #         }
+    /// #     }
+    /// # });
+    /// b.write_all(b"!")?;
+    /// futures_lite::future::block_on(a.readable())?;
+    /// # stop.store(true, Ordering::Release);
+    /// # reactor.notify()?;
+    /// # driver.join().unwrap();
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn readable(&self) -> io::Result<()> {
+        future::poll_fn(|cx| self.poll_readable(cx)).await
+    }
+
+    /// Waits until the object is writable (a hint: retry the write on `WouldBlock`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Source::poll_ready`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// # use std::sync::atomic::{AtomicBool, Ordering};
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let a = Async::new(a, reactor.clone())?;
+    /// // A thread runs poll rounds until stopped, as in the crate example.
+    /// # let stop = Arc::new(AtomicBool::new(false));
+    /// # let driver = std::thread::spawn({
+    /// #     let (reactor, stop) = (reactor.clone(), stop.clone());
+    /// #     move || {
+    /// #         while !stop.load(Ordering::Acquire) {
+    /// #             reactor.poll(None).unwrap();
+    /// #         }
+    /// #     }
+    /// # });
+    /// // An empty socket buffer: writable as soon as interest is armed.
+    /// futures_lite::future::block_on(a.writable())?;
+    /// # stop.store(true, Ordering::Release);
+    /// # reactor.notify()?;
+    /// # driver.join().unwrap();
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn writable(&self) -> io::Result<()> {
+        future::poll_fn(|cx| self.poll_writable(cx)).await
+    }
+
+    /// Runs `op` until it returns something other than `WouldBlock`; on `WouldBlock` waits
+    /// for readiness in direction `dir` (returning `Pending` until it comes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use eddy_reactor::{Async, Direction, Reactor};
+    ///
+    /// struct Noop;
+    /// impl Wake for Noop {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, b) = UnixStream::pair()?;
+    /// let b = Async::new(b, reactor)?;
+    /// let waker = Waker::from(Arc::new(Noop));
+    /// let mut cx = Context::from_waker(&waker);
+    /// // The socket buffer has room, so the write goes through without waiting.
+    /// let sent = b.poll_io(Direction::Write, &mut cx, |mut s| s.write(b"hi"));
+    /// assert!(matches!(sent, Poll::Ready(Ok(2))));
+    /// # drop(a);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_io<R>(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(self.get_ref()) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+            match self.source.poll_ready(&self.reactor, dir, cx) {
+                // Readiness came after the WouldBlock: try again.
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Reads with `op` (any read-like operation: `read`, `recv_from`, `accept`), waiting
+    /// for readability while it returns `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// `op`'s error, or [`Source::poll_ready`]'s.
+    ///
+    /// # Examples
+    ///
+    /// See [`Async`].
+    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        future::poll_fn(|cx| self.poll_io(Direction::Read, cx, &mut op)).await
+    }
+
+    /// Writes with `op` (any write-like operation: `write`, `send_to`, a finished
+    /// `connect`), waiting for writability while it returns `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// `op`'s error, or [`Source::poll_ready`]'s.
+    ///
+    /// # Examples
+    ///
+    /// See [`Async`].
+    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        future::poll_fn(|cx| self.poll_io(Direction::Write, cx, &mut op)).await
+    }
+}
+
+impl<T: AsFd> Drop for Async<T> {
+    fn drop(&mut self) {
+        if let Some(io) = self.io.take() {
+            // Deregister first: the poller must forget the fd before `io` closes it.
+            let _ = self.reactor.deregister(&self.source);
+            drop(io);
+        }
+    }
+}
+
+impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Async")
+            .field("io", &self.io)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sets `O_NONBLOCK` on `fd`, keeping its other status flags.
+fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: `fd` is a live `BorrowedFd`, and F_GETFL reads only the fd's status flags.
+    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+    if flags == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above; F_SETFL changes only the fd's status flags.
+        let set = unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+        if set == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
