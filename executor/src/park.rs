@@ -237,6 +237,17 @@ impl Parker {
         self.park();
     }
 
+    /// Consumes the token if one is available, without blocking; true if it did.
+    ///
+    /// A driver that waits somewhere else (in a reactor's poll, say) checks this after
+    /// announcing where it waits, so an `unpark` that came first is not slept through.
+    pub fn take_token(&self) -> bool {
+        // Acquire: pairs with the Release swap in `unpark`.
+        self.state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
     /// Makes a token available, waking the parked thread if there is one.
     pub fn unpark(&self) {
         // Release: pairs with the Acquire in `park`.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
@@ -56,6 +56,8 @@ pub struct Reactor {
     round: Mutex<Round>,
     /// The number of poll rounds begun (the tick rule in [`crate::readiness`]).
     tick: AtomicUsize,
+    /// Set by [`shutdown`](Reactor::shutdown): nobody will poll again.
+    shut_down: AtomicBool,
 }
 
 /// What only the polling thread touches, reused across rounds.
@@ -88,6 +90,7 @@ impl Reactor {
                 wakers: Vec::new(),
             }),
             tick: AtomicUsize::new(0),
+            shut_down: AtomicBool::new(false),
         })
     }
 
@@ -288,6 +291,52 @@ impl Reactor {
     /// See [`Reactor`].
     pub fn notify(&self) -> io::Result<()> {
         self.poller.notify()
+    }
+
+    /// Declares that nothing will poll this reactor again (its runtime shut down): wakes
+    /// every waiting task, and from now on every wait returns an error saying so, instead
+    /// of waiting for ever. Sources stay registered until their owners drop them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use eddy_reactor::{Direction, Reactor};
+    ///
+    /// struct Noop;
+    /// impl Wake for Noop {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    ///
+    /// let reactor = Reactor::new()?;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let source = reactor.register(a.as_fd())?;
+    /// let waker = Waker::from(Arc::new(Noop));
+    /// let mut cx = Context::from_waker(&waker);
+    /// reactor.shutdown();
+    /// let ready = source.poll_ready(&reactor, Direction::Read, &mut cx);
+    /// assert!(matches!(ready, Poll::Ready(Err(_))));
+    /// reactor.deregister(&source)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.shut_down.store(true, SeqCst);
+        let mut wakers = Vec::new();
+        for (_, source) in self.sources.lock().iter() {
+            readiness::shutdown_locked(&mut source.state.lock(), &mut wakers);
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// True once [`shutdown`](Reactor::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.shut_down.load(SeqCst)
     }
 
     /// The number of registered sources (for metrics and leak tests).

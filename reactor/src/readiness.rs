@@ -192,6 +192,19 @@ pub(crate) fn deregistered_error() -> io::Error {
     )
 }
 
+/// The error every wait on a reactor that was shut down returns.
+pub(crate) fn shut_down_error() -> io::Error {
+    io::Error::other(
+        "the runtime that drove this I/O source has shut down; nothing will poll it again",
+    )
+}
+
+/// The reactor shut down: hands over every waiting waker. The source stays registered (its
+/// owner still deregisters it on drop); the waiters see the shutdown when they poll again.
+pub(crate) fn shutdown_locked(state: &mut SourceState, wakers: &mut Vec<Waker>) {
+    state.drain_all(wakers);
+}
+
 /// The waiter's half, with the source lock held: apply the tick rule for `waker` on `dir`
 /// and, if it must wait while `dir` is disarmed, arm the interest it now needs with `arm`.
 ///

@@ -133,6 +133,11 @@ impl Source {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         let mut state = self.state.lock();
+        // Checked under the lock: `Reactor::shutdown` sets the flag before draining each
+        // source under its lock, so a waiter either sees the flag or is drained and woken.
+        if reactor.is_shut_down() {
+            return Poll::Ready(Err(readiness::shut_down_error()));
+        }
         // Read under the lock, so after the caller's syscall said WouldBlock (see the tick
         // rule for why that is the tick to remember).
         let reactor_tick = reactor.tick();

@@ -54,12 +54,13 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `worker_threads(0)`; the OS error if a thread cannot start.
+    /// `InvalidInput` for `worker_threads(0)`; the OS error if a thread or the I/O poller
+    /// cannot be created.
     pub fn build(&mut self) -> io::Result<Runtime> {
         // Each worker makes the runtime current on its thread before running any task,
         // and forgets it when it stops. The hooks cannot capture the Handle (the workers
         // own the hooks: a cycle); the worker's own executor is current when they run.
-        let driver = Arc::new(Driver::new(self.executor.resolved_worker_threads().max(1)));
+        let driver = Arc::new(Driver::new(self.executor.resolved_worker_threads().max(1))?);
         let for_workers = Arc::downgrade(&driver);
         self.executor.on_thread_start(move || {
             let spawner = eddy_executor::Spawner::try_current();

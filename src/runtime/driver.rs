@@ -1,24 +1,93 @@
-//! The park hook that joins the executor to the timers (and, when it lands, the reactor):
-//! an idle worker sleeps until it is unparked or the earliest timer is due, and fires due
-//! timers when it wakes and, while busy, every 61 ticks.
+//! The park hook that joins the executor to the timers and the reactor.
+//!
+//! An idle worker fires due timers, then sleeps until it is unparked or the earliest
+//! timer is due. Where it sleeps depends on the reactor:
+//!
+//! - **The I/O worker.** One idle worker at a time sleeps *in the reactor*
+//!   (`Poller::wait`, with the earliest timer as its timeout): socket readiness wakes it
+//!   and it wakes the waiting tasks, which land on its own queue.
+//! - **The others** sleep on their own parkers while the reactor is taken.
+//!
+//! # Unparking a worker that sleeps in the reactor
+//!
+//! A worker announces `IN_REACTOR`, then checks its parker's token, then waits in the
+//! poller. `unpark` first makes the token available, then reads the announcement and, if
+//! the worker is (or is about to be) in the reactor, calls `Reactor::notify`. Both sides
+//! use SeqCst between their store and their load (the store-then-load pattern), so either
+//! the worker sees the token and does not wait, or the unparker sees `IN_REACTOR` and
+//! notifies, and `notify` is sticky (an eventfd) even if it lands before the wait.
+//!
+//! # Never holding I/O hostage (tokio #4730)
+//!
+//! The worker that polled I/O goes back to running the tasks it woke, and may stay busy in
+//! a long poll. So when a reactor poll woke tasks and another worker is asleep on its
+//! parker, that worker is unparked: finding nothing to run, it parks again and takes the
+//! reactor. And every busy worker polls the reactor without blocking every 61 ticks
+//! (`maintain`), so CPU-bound tasks cannot starve I/O even when no worker is idle.
+
+use std::io;
+use std::time::Duration;
 
 use eddy_executor::park::{Park, Parker};
+use eddy_reactor::Reactor;
 
+use crate::loom::atomic::{fence, AtomicU8, Ordering::SeqCst};
 use crate::loom::Arc;
 use crate::time::driver::{Registration, TimeDriver, TimerEntry};
 
-/// The runtime's driver: one parker per worker, and the timers.
+/// `sleeping` value of a worker that is running tasks.
+const AWAKE: u8 = 0;
+/// `sleeping` value of a worker parked on its own parker.
+const ON_PARKER: u8 = 1;
+/// `sleeping` value of a worker that waits (or is about to wait) in the reactor.
+const IN_REACTOR: u8 = 2;
+
+/// The runtime's driver: one parker per worker, the timers and the reactor.
 #[derive(Debug)]
 pub(crate) struct Driver {
     parkers: Box<[Parker]>,
+    /// Per worker: `AWAKE`, `ON_PARKER` or `IN_REACTOR`.
+    sleeping: Box<[AtomicU8]>,
     pub(crate) time: TimeDriver,
+    /// `None` only in the loom models of the timers (a real poller cannot run there).
+    io: Option<std::sync::Arc<Reactor>>,
 }
 
 impl Driver {
-    pub(crate) fn new(workers: usize) -> Driver {
+    /// A driver for `workers` workers, with a reactor.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the poller (epoll and its eventfd) cannot be created.
+    pub(crate) fn new(workers: usize) -> io::Result<Driver> {
+        let mut driver = Driver::without_io(workers);
+        driver.io = Some(std::sync::Arc::new(Reactor::new()?));
+        Ok(driver)
+    }
+
+    /// A driver with timers only.
+    pub(crate) fn without_io(workers: usize) -> Driver {
         Driver {
             parkers: (0..workers).map(|_| Parker::new()).collect(),
+            sleeping: (0..workers).map(|_| AtomicU8::new(AWAKE)).collect(),
             time: TimeDriver::new(workers),
+            io: None,
+        }
+    }
+
+    /// The reactor that sockets of this runtime register with.
+    pub(crate) fn reactor(&self) -> &std::sync::Arc<Reactor> {
+        self.io
+            .as_ref()
+            .expect("eddy: this runtime was built without I/O")
+    }
+
+    /// The runtime is gone: fire every timer and wake every task waiting on I/O, so that
+    /// futures kept elsewhere see the shutdown instead of waiting for ever.
+    pub(crate) fn shutdown(&self) {
+        self.time.shutdown();
+        if let Some(reactor) = &self.io {
+            reactor.shutdown();
         }
     }
 
@@ -31,9 +100,60 @@ impl Driver {
     ) -> Registration {
         let (registration, sleeper) = self.time.register(shard, deadline, entry);
         if let Some(worker) = sleeper {
-            self.parkers[worker].unpark();
+            self.unpark(worker);
         }
         registration
+    }
+
+    /// Sleeps for `timeout` (`None`: until unparked), in the reactor if it is free.
+    fn sleep(&self, worker: usize, timeout: Option<Duration>) {
+        if let Some(reactor) = &self.io {
+            self.sleeping[worker].store(IN_REACTOR, SeqCst);
+            // SeqCst: the sleeper's half of the store-then-load pattern (module docs).
+            fence(SeqCst);
+            if self.parkers[worker].take_token() {
+                self.sleeping[worker].store(AWAKE, SeqCst);
+                return;
+            }
+            if let Some(polled) = reactor.try_poll(timeout) {
+                self.sleeping[worker].store(AWAKE, SeqCst);
+                // A token left by an unpark that also notified the reactor is stale now.
+                self.parkers[worker].take_token();
+                if matches!(polled, Ok(woken) if woken > 0) {
+                    self.hand_off_reactor(worker);
+                }
+                return;
+            }
+            // Another worker holds the reactor: sleep on our own parker.
+        }
+        self.sleeping[worker].store(ON_PARKER, SeqCst);
+        match timeout {
+            None => self.parkers[worker].park(),
+            Some(timeout) => self.parkers[worker].park_timeout(timeout),
+        }
+        self.sleeping[worker].store(AWAKE, SeqCst);
+    }
+
+    /// The reactor woke tasks and this worker is going to run them: wake a worker asleep
+    /// on its parker, so that it takes the reactor (module docs).
+    fn hand_off_reactor(&self, worker: usize) {
+        let parked = self
+            .sleeping
+            .iter()
+            .enumerate()
+            .find(|&(other, state)| other != worker && state.load(SeqCst) == ON_PARKER);
+        if let Some((other, _)) = parked {
+            self.parkers[other].unpark();
+        }
+    }
+
+    /// Polls the reactor without blocking, unless another worker is polling it.
+    fn poll_io_now(&self) {
+        if let Some(reactor) = &self.io {
+            if reactor.sources() > 0 {
+                let _ = reactor.try_poll(Some(Duration::ZERO));
+            }
+        }
     }
 }
 
@@ -44,21 +164,29 @@ impl Park for Driver {
             return;
         }
         match self.time.begin_park(worker) {
-            None => self.parkers[worker].park(),
-            Some(timeout) if timeout.is_zero() => {}
-            Some(timeout) => self.parkers[worker].park_timeout(timeout),
+            Some(timeout) if timeout.is_zero() => self.poll_io_now(),
+            timeout => self.sleep(worker, timeout),
         }
         if let Some(other) = self.time.end_park(worker) {
-            self.parkers[other].unpark();
+            self.unpark(other);
         }
         self.time.fire_due();
     }
 
     fn unpark(&self, worker: usize) {
         self.parkers[worker].unpark();
+        // SeqCst: the unparker's half of the store-then-load pattern (module docs).
+        fence(SeqCst);
+        if self.sleeping[worker].load(SeqCst) == IN_REACTOR {
+            if let Some(reactor) = &self.io {
+                // Only fails if the eventfd is gone, which the reactor outlives.
+                let _ = reactor.notify();
+            }
+        }
     }
 
     fn maintain(&self, _worker: usize) {
         self.time.fire_due();
+        self.poll_io_now();
     }
 }

@@ -117,7 +117,7 @@ impl Runtime {
         if let Some(executor) = self.executor.take() {
             executor.shutdown_timeout(timeout);
         }
-        self.handle.driver.time.shutdown();
+        self.handle.driver.shutdown();
     }
 
     /// Shuts down without waiting for the workers: tasks are cancelled, and a worker in
@@ -135,7 +135,7 @@ impl Runtime {
         if let Some(executor) = self.executor.take() {
             executor.shutdown_background();
         }
-        self.handle.driver.time.shutdown();
+        self.handle.driver.shutdown();
     }
 }
 
@@ -148,7 +148,7 @@ impl Drop for Runtime {
             // Joining workers here would block a thread that runs async code (and
             // deadlock on our own worker). Tear down without waiting, then say why.
             executor.shutdown_background();
-            self.handle.driver.time.shutdown();
+            self.handle.driver.shutdown();
             if !std::thread::panicking() {
                 panic!(
                     "a Runtime was dropped inside async code (this event loop is running: \
@@ -160,7 +160,7 @@ impl Drop for Runtime {
             return;
         }
         drop(executor);
-        self.handle.driver.time.shutdown();
+        self.handle.driver.shutdown();
     }
 }
 

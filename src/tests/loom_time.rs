@@ -33,7 +33,7 @@ fn counting_waker() -> (std::sync::Arc<CountWakes>, Waker) {
 #[test]
 fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
     model(|| {
-        let driver = std::sync::Arc::new(Driver::new(1));
+        let driver = std::sync::Arc::new(Driver::without_io(1));
         let (wakes, waker) = counting_waker();
         let entry = Arc::new(TimerEntry::new());
         assert!(!entry.register_waker(&waker));
@@ -67,7 +67,7 @@ fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
 #[test]
 fn loom_register_vs_park_never_sleeps_through_a_deadline() {
     model(|| {
-        let driver = std::sync::Arc::new(Driver::new(1));
+        let driver = std::sync::Arc::new(Driver::without_io(1));
         let (wakes, waker) = counting_waker();
         let registrar = {
             let driver = driver.clone();
@@ -119,7 +119,7 @@ fn loom_waker_update_vs_fire_is_never_lost() {
 #[test]
 fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
     model(|| {
-        let driver = std::sync::Arc::new(Driver::new(1));
+        let driver = std::sync::Arc::new(Driver::without_io(1));
         let far = Arc::new(TimerEntry::new());
         // About 11 days away: the worker parks with a timeout, never reaching it.
         let _far = driver.register_timer(0, 1 << 40, far.clone());
