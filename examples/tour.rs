@@ -193,8 +193,47 @@ fn main() {
     println!("   the task's JoinError: is_panic() = {}", err.is_panic());
     took(t);
 
-    // 10. Shutdown drops every task still pending (asyncio cancels them in run()).
-    let t = step("10. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
+    // asyncio.start_server / open_connection -> eddy::net
+    let t = step("10. eddy::net is open_connection / start_server: a TCP echo server, 100 clients");
+    let echoed = rt.block_on(async {
+        use futures_lite::{AsyncReadExt, AsyncWriteExt};
+        let listener = eddy::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // The server: one task per connection, like a start_server callback.
+        eddy::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    break;
+                };
+                eddy::spawn(async move {
+                    let (mut reader, mut writer) = socket.into_split();
+                    let _ = futures_lite::io::copy(&mut reader, &mut writer).await;
+                });
+            }
+        });
+        let clients: Vec<_> = (0..100)
+            .map(|i| {
+                eddy::spawn(async move {
+                    let mut stream = eddy::net::TcpStream::connect(addr).await.unwrap();
+                    let line = format!("hello #{i:03}\n");
+                    stream.write_all(line.as_bytes()).await.unwrap();
+                    let mut reply = vec![0; line.len()];
+                    stream.read_exact(&mut reply).await.unwrap();
+                    reply == line.as_bytes()
+                })
+            })
+            .collect();
+        let mut echoed = 0;
+        for client in clients {
+            echoed += usize::from(client.await.unwrap());
+        }
+        echoed
+    });
+    println!("   {echoed} of 100 clients got their line back, all connections open at once");
+    took(t);
+
+    // 11. Shutdown drops every task still pending (asyncio cancels them in run()).
+    let t = step("11. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
     let pending: Vec<_> = (0..10_000)
         .map(|_| rt.spawn(std::future::pending::<()>()))
         .collect();

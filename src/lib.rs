@@ -1,5 +1,5 @@
-//! eddy: asyncio's model — an event loop that runs tasks, futures you await, timers, and
-//! (in coming releases) sockets and a pool for blocking calls — as a multi-threaded,
+//! eddy: asyncio's model — an event loop that runs tasks, futures you await, timers,
+//! non-blocking sockets and a pool for blocking calls — as a multi-threaded,
 //! work-stealing Rust runtime.
 //!
 //! # Architecture
@@ -15,7 +15,11 @@
 //! * `eddy-timer` is a hierarchical timing wheel; [`time`] gives each worker one and joins
 //!   them to the workers through the executor's park hook: an idle worker parks until the
 //!   exact earliest deadline, a busy one fires due timers every 61 ticks.
-//! * `eddy-reactor` (readiness I/O on `polling`) will join through the same hook.
+//! * `eddy-reactor` is readiness I/O on `polling` (epoll): a slab of registered sources,
+//!   per-direction wakers and a readiness tick so no wakeup is lost. One idle worker at a
+//!   time sleeps in the poller (its timeout is the earliest timer); the others sleep on
+//!   their own parkers, and busy workers poll it without blocking every 61 ticks.
+//!   [`net`] and [`io::Async`] are built on it.
 //!
 //! | asyncio | eddy |
 //! |---|---|
@@ -27,6 +31,8 @@
 //! | `await asyncio.sleep(0)` | [`eddy::task::yield_now().await`](task::yield_now) |
 //! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
 //! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
+//! | `asyncio.open_connection` / `start_server` | [`net::TcpStream::connect`] / [`net::TcpListener::bind`] |
+//! | `loop.add_reader(fd, cb)` | [`io::Async::new(fd)`](io::Async)`.readable().await` |
 //!
 //! # Examples
 //!
@@ -49,7 +55,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod io;
 pub(crate) mod loom;
+pub mod net;
 pub mod runtime;
 pub mod task;
 pub mod time;

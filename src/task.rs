@@ -41,3 +41,10 @@ where
         ),
     }
 }
+
+// TEMPORARY until the blocking pool merges.
+pub(crate) fn spawn_blocking_tmp<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> JoinHandle<R> {
+    spawn(async move { f() })
+}

@@ -111,6 +111,23 @@ impl Handle {
     pub fn num_workers(&self) -> usize {
         self.spawner.num_workers()
     }
+
+    /// The number of I/O sources (sockets, [`Async`](crate::io::Async) fds) registered
+    /// with this runtime's reactor. Zero once every socket is dropped: a quick leak
+    /// check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let socket = rt.block_on(eddy::net::UdpSocket::bind("127.0.0.1:0")).unwrap();
+    /// assert_eq!(rt.handle().io_sources(), 1);
+    /// drop(socket);
+    /// assert_eq!(rt.handle().io_sources(), 0);
+    /// ```
+    pub fn io_sources(&self) -> usize {
+        self.driver.reactor().sources()
+    }
 }
 
 impl fmt::Debug for Handle {

@@ -1,0 +1,288 @@
+//! [`Async`]: readiness-based I/O on any non-blocking fd, on the current runtime's
+//! reactor.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use eddy_executor::coop;
+use eddy_reactor::{Direction, Reactor};
+use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::runtime::{context, Handle};
+
+/// An I/O object registered with the runtime's reactor — asyncio's
+/// `add_reader` / `add_writer`, as futures.
+///
+/// `Async::new` makes the fd non-blocking and registers it; dropping the `Async`
+/// deregisters it before the inner object closes the fd. Operations try the syscall
+/// first and wait for readiness only when it says `WouldBlock`, so a ready fd costs no
+/// trip through the reactor. Every operation spends one unit of the task's cooperative
+/// budget, so a task reading a fast socket in a loop still lets the others run.
+///
+/// When `&T` implements `Read` / `Write` (sockets, pipes, files), `Async<T>` implements
+/// [`AsyncRead`] / [`AsyncWrite`].
+///
+/// # Examples
+///
+/// A pipe of Unix sockets, one end written synchronously, the other awaited:
+///
+/// ```
+/// use std::io::Write;
+/// use std::os::unix::net::UnixStream;
+/// use futures_lite::AsyncReadExt;
+///
+/// eddy::run(async {
+///     let (ours, mut theirs) = UnixStream::pair().unwrap();
+///     let mut ours = eddy::io::Async::new(ours).unwrap();
+///     std::thread::spawn(move || theirs.write_all(b"ping").unwrap());
+///     let mut buf = [0; 4];
+///     ours.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"ping");
+/// });
+/// ```
+pub struct Async<T: AsFd> {
+    inner: eddy_reactor::Async<T>,
+}
+
+impl<T: AsFd> Async<T> {
+    /// Makes `io` non-blocking and registers it with the current runtime's reactor.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the fd cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the fix.
+    #[track_caller]
+    pub fn new(io: T) -> io::Result<Async<T>> {
+        Async::with_reactor(io, current_reactor())
+    }
+
+    pub(crate) fn with_reactor(io: T, reactor: Arc<Reactor>) -> io::Result<Async<T>> {
+        Ok(Async {
+            inner: eddy_reactor::Async::new(io, reactor)?,
+        })
+    }
+
+    /// The reactor the fd is registered with (a socket accepted from this one joins it).
+    pub(crate) fn reactor(&self) -> &Arc<Reactor> {
+        self.inner.reactor()
+    }
+
+    /// The inner I/O object.
+    pub fn get_ref(&self) -> &T {
+        self.inner.get_ref()
+    }
+
+    /// The inner I/O object, mutably. Reading or writing it directly is fine; closing
+    /// or replacing its fd is not (the reactor still holds the registration).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// Deregisters the fd and returns the inner object (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the fd cannot be removed from the poller.
+    pub fn into_inner(self) -> io::Result<T> {
+        self.inner.into_inner()
+    }
+
+    /// Waits until the fd is readable (or an error or hang-up is pending).
+    pub async fn readable(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_readable(cx)).await
+    }
+
+    /// Waits until the fd is writable (or an error or hang-up is pending).
+    pub async fn writable(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_writable(cx)).await
+    }
+
+    /// Polls for readability.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed(cx));
+        self.inner.poll_readable(cx)
+    }
+
+    /// Polls for writability.
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed(cx));
+        self.inner.poll_writable(cx)
+    }
+
+    /// Runs `op` until it succeeds or fails with anything but `WouldBlock`, waiting for
+    /// readability in between.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// eddy::run(async {
+    ///     let (ours, mut theirs) = UnixStream::pair().unwrap();
+    ///     let ours = eddy::io::Async::new(ours).unwrap();
+    ///     theirs.write_all(b"hi").unwrap();
+    ///     let mut buf = [0; 2];
+    ///     let n = ours.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"hi");
+    /// });
+    /// ```
+    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_io(Direction::Read, cx, &mut op)).await
+    }
+
+    /// Runs `op` until it succeeds or fails with anything but `WouldBlock`, waiting for
+    /// writability in between.
+    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_io(Direction::Write, cx, &mut op)).await
+    }
+
+    /// One budgeted attempt at `op` in direction `dir` (the building block of the
+    /// sockets' poll methods).
+    pub(crate) fn poll_io<R>(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        ready!(coop::poll_proceed(cx));
+        self.inner.poll_io(dir, cx, op)
+    }
+}
+
+/// The current runtime's reactor.
+#[track_caller]
+pub(crate) fn current_reactor() -> Arc<Reactor> {
+    match context::with_current(|handle| handle.driver.reactor().clone()) {
+        Some(reactor) => reactor,
+        None => panic!(
+            "eddy: sockets and `eddy::io::Async` need a runtime: {}",
+            Handle::try_current().unwrap_err()
+        ),
+    }
+}
+
+impl<T: AsFd> AsFd for Async<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl<T: AsFd> AsRawFd for Async<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.get_ref().as_fd().as_raw_fd()
+    }
+}
+
+impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Async").field(self.get_ref()).finish()
+    }
+}
+
+impl<T: AsFd> AsyncRead for &Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |mut io| io.read_vectored(bufs))
+    }
+}
+
+impl<T: AsFd> AsyncWrite for &Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl<T: AsFd> AsyncRead for Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
+    }
+}
+
+impl<T: AsFd> AsyncWrite for Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}

@@ -1,0 +1,205 @@
+//! [`TcpStream`]: asyncio's `open_connection`, as one bidirectional stream.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::sync::Arc;
+
+use eddy_reactor::Reactor;
+use socket2::{Domain, Socket, Type};
+
+use crate::io::Async;
+use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::split::owned_halves;
+use crate::net::stream_io::stream_io;
+
+/// A TCP connection.
+///
+/// Read and write it with the [`futures-io`](crate::io) traits (through `&TcpStream`
+/// too, so one task may read while another writes), or split it into owned halves with
+/// [`into_split`](Self::into_split). [`AsyncWrite::poll_close`](crate::io::AsyncWrite)
+/// shuts the write direction down, so the peer reads end-of-stream.
+///
+/// A connection reset by the peer is an `Err` from the read or write that meets it,
+/// never a panic.
+///
+/// # Examples
+///
+/// ```
+/// use eddy::net::{TcpListener, TcpStream};
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+///
+/// eddy::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     eddy::spawn(async move {
+///         let (mut socket, _) = listener.accept().await.unwrap();
+///         socket.write_all(b"welcome").await.unwrap();
+///     });
+///     let mut stream = TcpStream::connect(addr).await.unwrap();
+///     stream.set_nodelay(true).unwrap();
+///     let mut greeting = String::new();
+///     stream.read_to_string(&mut greeting).await.unwrap();
+///     assert_eq!(greeting, "welcome");
+/// });
+/// ```
+#[derive(Debug)]
+pub struct TcpStream {
+    io: Async<std::net::TcpStream>,
+}
+
+stream_io!(TcpStream);
+owned_halves!(TcpStream, SocketAddr);
+
+impl TcpStream {
+    /// Connects to `addr`, trying each address it resolves to in turn.
+    ///
+    /// # Errors
+    ///
+    /// The last address's error: `ConnectionRefused` when nothing listens there
+    /// (promptly, from the kernel's answer), `TimedOut`, and so on. Wrap the call in
+    /// [`eddy::time::timeout`](crate::time::timeout) to bound the wait.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the fix.
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        let reactor = crate::io::current_reactor();
+        each_addr(addr, |addr| connect_addr(addr, reactor.clone())).await
+    }
+
+    /// Wraps a stream made with std (made non-blocking here).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if it cannot be registered.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the fix.
+    #[track_caller]
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// A stream `accept` returned, joining its listener's reactor.
+    pub(super) fn from_accepted(
+        stream: std::net::TcpStream,
+        reactor: Arc<Reactor>,
+    ) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: Async::with_reactor(stream, reactor)?,
+        })
+    }
+
+    /// Deregisters the stream and returns it as std's (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if it cannot be deregistered.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        self.io.into_inner()
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Shuts down the read, write or both directions (std's `shutdown`): after
+    /// `Shutdown::Write` the peer reads end-of-stream.
+    ///
+    /// # Errors
+    ///
+    /// The OS error (`NotConnected` if the peer is gone).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Sets `TCP_NODELAY`: small writes go out at once instead of waiting to be batched
+    /// (Nagle's algorithm). Request/response protocols usually want it.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Sets the IP time-to-live.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Waits until the stream is readable (data, end-of-stream or an error is there).
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the stream is writable.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Reads what is there without waiting; `WouldBlock` if nothing is.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.get_ref().read(buf)
+    }
+
+    /// Writes what fits without waiting; `WouldBlock` if the send buffer is full.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.get_ref().write(buf)
+    }
+
+    /// Reads without consuming: the next read sees the same bytes.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read_with(|stream| stream.peek(buf)).await
+    }
+}
+
+/// A non-blocking connect: start it, wait until the socket is writable, then ask the
+/// kernel how it went.
+async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(err) => return Err(err),
+    }
+    let stream = TcpStream {
+        io: Async::with_reactor(std::net::TcpStream::from(socket), reactor)?,
+    };
+    stream.io.writable().await?;
+    if let Some(err) = stream.io.get_ref().take_error()? {
+        return Err(err);
+    }
+    // Writable without a pending error, yet not connected: report what the kernel says.
+    stream.peer_addr()?;
+    Ok(stream)
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}

@@ -1,0 +1,172 @@
+//! [`UnixStream`]: a connected Unix domain stream.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use eddy_reactor::Reactor;
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::io::Async;
+use crate::net::split::owned_halves;
+use crate::net::stream_io::stream_io;
+
+/// A Unix domain stream: the same reads, writes, halves and shutdown as
+/// [`TcpStream`](crate::net::TcpStream).
+///
+/// # Examples
+///
+/// ```
+/// use eddy::net::UnixStream;
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+///
+/// eddy::run(async {
+///     let (mut a, mut b) = UnixStream::pair().unwrap();
+///     a.write_all(b"over the socketpair").await.unwrap();
+///     a.close().await.unwrap(); // shuts down the write side: b reads to the end
+///     let mut got = String::new();
+///     b.read_to_string(&mut got).await.unwrap();
+///     assert_eq!(got, "over the socketpair");
+/// });
+/// ```
+#[derive(Debug)]
+pub struct UnixStream {
+    io: Async<std::os::unix::net::UnixStream>,
+}
+
+stream_io!(UnixStream);
+owned_halves!(UnixStream, SocketAddr);
+
+impl UnixStream {
+    /// Connects to the socket at `path`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` if no socket file is there, `ConnectionRefused` if nobody listens on
+    /// it, `WouldBlock` if the listener's backlog is full.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the fix.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let reactor = crate::io::current_reactor();
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        match socket.connect(&SockAddr::unix(path)?) {
+            Ok(()) => {}
+            Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(err) => return Err(err),
+        }
+        let stream = UnixStream {
+            io: Async::with_reactor(OwnedFd::from(socket).into(), reactor)?,
+        };
+        stream.io.writable().await?;
+        if let Some(err) = stream.io.get_ref().take_error()? {
+            return Err(err);
+        }
+        Ok(stream)
+    }
+
+    /// A connected pair, as `socketpair(2)` makes.
+    ///
+    /// # Errors
+    ///
+    /// The OS error.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the fix.
+    #[track_caller]
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std::os::unix::net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Wraps a stream made with std (made non-blocking here).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if it cannot be registered.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the fix.
+    #[track_caller]
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    pub(super) fn from_accepted(
+        stream: std::os::unix::net::UnixStream,
+        reactor: Arc<Reactor>,
+    ) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: Async::with_reactor(stream, reactor)?,
+        })
+    }
+
+    /// Deregisters the stream and returns it as std's (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if it cannot be deregistered.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        self.io.into_inner()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Shuts down the read, write or both directions.
+    ///
+    /// # Errors
+    ///
+    /// The OS error.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Waits until the stream is readable.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the stream is writable.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Reads what is there without waiting; `WouldBlock` if nothing is.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.get_ref().read(buf)
+    }
+
+    /// Writes what fits without waiting; `WouldBlock` if the send buffer is full.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.get_ref().write(buf)
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}

@@ -1,0 +1,594 @@
+//! eddy::net: TCP, UDP and Unix sockets on the reactor — round trips, bulk transfers,
+//! half-close, faults, and the driver's fairness rules (I/O is polled
+//! while workers are busy, and the poller is handed off while its worker runs long).
+
+mod support;
+
+use std::io::{ErrorKind, Write};
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eddy::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use support::{runtime, with_timeout, LIMIT};
+
+/// Accepts connections for ever, echoing each on its own task.
+fn spawn_echo_server(listener: TcpListener) {
+    eddy::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            eddy::spawn(async move {
+                let (mut reader, mut writer) = stream.into_split();
+                futures_lite::io::copy(&mut reader, &mut writer).await.ok();
+            });
+        }
+    });
+}
+
+#[test]
+fn echo_over_1000_concurrent_connections() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            spawn_echo_server(listener);
+            let clients: Vec<_> = (0..1000u32)
+                .map(|i| {
+                    eddy::spawn(async move {
+                        let mut stream = TcpStream::connect(addr).await.unwrap();
+                        let message = format!("hello from client {i:04}");
+                        for _ in 0..3 {
+                            stream.write_all(message.as_bytes()).await.unwrap();
+                            let mut echoed = vec![0; message.len()];
+                            stream.read_exact(&mut echoed).await.unwrap();
+                            assert_eq!(echoed, message.as_bytes());
+                        }
+                    })
+                })
+                .collect();
+            for client in clients {
+                client.await.unwrap();
+            }
+        });
+    });
+}
+
+/// A cheap checksum that notices reordering, loss and duplication (Fletcher-style).
+fn checksum(state: &mut (u64, u64), bytes: &[u8]) {
+    for &b in bytes {
+        state.0 = (state.0 + u64::from(b)) % 65_521;
+        state.1 = (state.1 + state.0) % 65_521;
+    }
+}
+
+#[test]
+fn a_64_mib_transfer_arrives_whole_through_partial_writes() {
+    const TOTAL: usize = 64 << 20;
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let sender = eddy::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut sum = (1, 0);
+                let mut chunk = vec![0u8; 1 << 20];
+                let mut sent = 0;
+                while sent < TOTAL {
+                    for (i, byte) in chunk.iter_mut().enumerate() {
+                        *byte = ((sent + i) * 7 % 251) as u8;
+                    }
+                    checksum(&mut sum, &chunk);
+                    // One poll_write takes what the kernel's buffer has room for: a
+                    // 1 MiB write is many partial writes under write_all.
+                    stream.write_all(&chunk).await.unwrap();
+                    sent += chunk.len();
+                }
+                stream.close().await.unwrap();
+                sum
+            });
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let mut sum = (1, 0);
+            let mut received = 0;
+            let mut buf = vec![0u8; 64 << 10];
+            loop {
+                let n = stream.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                checksum(&mut sum, &buf[..n]);
+                received += n;
+            }
+            assert_eq!(received, TOTAL);
+            assert_eq!(sum, sender.await.unwrap());
+        });
+    });
+}
+
+#[test]
+fn udp_round_trips_connected_and_not() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let server = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+            let server_addr = server.local_addr().unwrap();
+            let echo = eddy::spawn({
+                let server = server.clone();
+                async move {
+                    let mut buf = [0; 64];
+                    for _ in 0..200 {
+                        let (n, from) = server.recv_from(&mut buf).await.unwrap();
+                        server.send_to(&buf[..n], from).await.unwrap();
+                    }
+                }
+            });
+            // Unconnected: send_to / recv_from.
+            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            for i in 0..100u32 {
+                a.send_to(&i.to_be_bytes(), server_addr).await.unwrap();
+                let mut buf = [0; 4];
+                let (n, from) = a.recv_from(&mut buf).await.unwrap();
+                assert_eq!((n, from, u32::from_be_bytes(buf)), (4, server_addr, i));
+            }
+            // Connected: send / recv.
+            let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            b.connect(server_addr).await.unwrap();
+            assert_eq!(b.peer_addr().unwrap(), server_addr);
+            for i in 0..100u32 {
+                b.send(&i.to_le_bytes()).await.unwrap();
+                let mut buf = [0; 4];
+                assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+                assert_eq!(u32::from_le_bytes(buf), i);
+            }
+            echo.await.unwrap();
+        });
+    });
+}
+
+#[test]
+fn udp_send_to_a_closed_port_reports_refused_on_a_connected_socket() {
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let closed = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let closed_addr = closed.local_addr().unwrap();
+            drop(closed);
+            let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            socket.connect(closed_addr).await.unwrap();
+            socket.send(b"anyone?").await.unwrap();
+            let mut buf = [0; 8];
+            let err = socket.recv(&mut buf).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+        });
+    });
+}
+
+/// A fresh directory for socket files, removed by the test.
+fn socket_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eddy-net-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn unix_stream_echo_through_a_listener() {
+    with_timeout(LIMIT, || {
+        let dir = socket_dir("stream");
+        let path = dir.join("echo.sock");
+        runtime(2).block_on(async {
+            let listener = UnixListener::bind(&path).unwrap();
+            eddy::spawn(async move {
+                loop {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    eddy::spawn(async move {
+                        let (mut reader, mut writer) = stream.into_split();
+                        futures_lite::io::copy(&mut reader, &mut writer).await.ok();
+                    });
+                }
+            });
+            let clients: Vec<_> = (0..50)
+                .map(|i| {
+                    let path = path.clone();
+                    eddy::spawn(async move {
+                        let mut stream = UnixStream::connect(&path).await.unwrap();
+                        let message = format!("unix client {i}");
+                        stream.write_all(message.as_bytes()).await.unwrap();
+                        let mut echoed = vec![0; message.len()];
+                        stream.read_exact(&mut echoed).await.unwrap();
+                        assert_eq!(echoed, message.as_bytes());
+                    })
+                })
+                .collect();
+            for client in clients {
+                client.await.unwrap();
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn unix_datagrams_by_path_and_by_pair() {
+    with_timeout(LIMIT, || {
+        let dir = socket_dir("dgram");
+        runtime(1).block_on(async {
+            let server = UnixDatagram::bind(dir.join("server.sock")).unwrap();
+            let client = UnixDatagram::bind(dir.join("client.sock")).unwrap();
+            client
+                .send_to(b"by path", dir.join("server.sock"))
+                .await
+                .unwrap();
+            let mut buf = [0; 16];
+            let (n, from) = server.recv_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"by path");
+            assert_eq!(from.as_pathname(), Some(dir.join("client.sock").as_path()));
+
+            let (a, b) = UnixDatagram::pair().unwrap();
+            for i in 0..100u8 {
+                a.send(&[i; 3]).await.unwrap();
+                assert_eq!(b.recv(&mut buf).await.unwrap(), 3);
+                assert_eq!(&buf[..3], &[i; 3]);
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn half_close_lets_the_peer_read_to_the_end_and_still_answer() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = eddy::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut request = Vec::new();
+                // Reads until the client's write shutdown: read returns 0.
+                stream.read_to_end(&mut request).await.unwrap();
+                stream.write_all(&request).await.unwrap();
+                stream.write_all(b" (done)").await.unwrap();
+            });
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            client.write_all(b"request").await.unwrap();
+            client.shutdown(Shutdown::Write).unwrap();
+            let mut reply = String::new();
+            client.read_to_string(&mut reply).await.unwrap();
+            assert_eq!(reply, "request (done)");
+            // Further reads keep returning 0.
+            assert_eq!(client.read(&mut [0; 8]).await.unwrap(), 0);
+            server.await.unwrap();
+        });
+    });
+}
+
+#[test]
+fn owned_halves_work_from_two_tasks_and_reunite() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let (mut read_half, mut write_half) = a.into_split();
+            let writer = eddy::spawn(async move {
+                for i in 0..1000u32 {
+                    write_half.write_all(&i.to_be_bytes()).await.unwrap();
+                }
+                write_half
+            });
+            let peer = eddy::spawn(async move {
+                let mut b = b;
+                let mut buf = [0; 4];
+                for i in 0..1000u32 {
+                    b.read_exact(&mut buf).await.unwrap();
+                    assert_eq!(u32::from_be_bytes(buf), i);
+                    b.write_all(&buf).await.unwrap();
+                }
+                b
+            });
+            let mut buf = [0; 4];
+            for i in 0..1000u32 {
+                read_half.read_exact(&mut buf).await.unwrap();
+                assert_eq!(u32::from_be_bytes(buf), i);
+            }
+            let write_half = writer.await.unwrap();
+            let _b = peer.await.unwrap();
+            let stream = read_half.reunite(write_half).unwrap();
+            assert!(stream.local_addr().is_ok());
+        });
+    });
+}
+
+#[test]
+fn dropping_the_write_half_shuts_down_writing() {
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let (a, mut b) = UnixStream::pair().unwrap();
+            let (_read_half, write_half) = a.into_split();
+            drop(write_half);
+            let mut rest = Vec::new();
+            assert_eq!(b.read_to_end(&mut rest).await.unwrap(), 0);
+        });
+    });
+}
+
+#[test]
+fn connecting_to_a_closed_port_is_refused_promptly() {
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            drop(listener);
+            let started = Instant::now();
+            let err = TcpStream::connect(addr).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+            assert!(started.elapsed() < Duration::from_secs(5));
+        });
+    });
+}
+
+#[test]
+fn connecting_to_a_missing_unix_socket_says_not_found() {
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let err = UnixStream::connect("/nonexistent/eddy.sock")
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+        });
+    });
+}
+
+#[test]
+fn a_peer_reset_is_an_error_not_a_panic() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            // The peer is a plain std socket that closes with unread data: the kernel
+            // answers with RST instead of FIN.
+            let peer = std::thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(addr).unwrap();
+                stream.write_all(b"x").unwrap();
+                let mut buf = [0; 1];
+                std::io::Read::read_exact(&mut stream, &mut buf).unwrap();
+                // `buf` was the go-ahead; the server wrote more that stays unread.
+                std::thread::sleep(Duration::from_millis(20));
+                drop(stream);
+            });
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 1];
+            stream.read_exact(&mut buf).await.unwrap();
+            stream.write_all(b"go-ahead and more").await.unwrap();
+            peer.join().unwrap();
+            // Writing into a reset connection fails (EPIPE / ECONNRESET); reading
+            // reports the reset or end-of-stream. Neither panics.
+            let mut result = Ok(());
+            for _ in 0..100 {
+                if let Err(err) = stream.write_all(&[0; 1024]).await {
+                    result = Err(err);
+                    break;
+                }
+                eddy::time::sleep(Duration::from_millis(1)).await;
+            }
+            let err = result.expect_err("writes into a reset connection must fail");
+            assert!(
+                matches!(
+                    err.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+                ),
+                "{err:?}"
+            );
+            match stream.read(&mut [0; 16]).await {
+                Ok(n) => assert_eq!(n, 0),
+                Err(err) => assert_eq!(err.kind(), ErrorKind::ConnectionReset),
+            }
+        });
+    });
+}
+
+#[test]
+fn a_waiting_reader_is_woken_when_the_peer_drops() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let (started_tx, started_rx) = std::sync::mpsc::channel();
+            let reader = eddy::spawn(async move {
+                let mut a = a;
+                started_tx.send(()).unwrap();
+                let mut buf = [0; 8];
+                a.read(&mut buf).await
+            });
+            started_rx.recv().unwrap();
+            eddy::task::yield_now().await;
+            drop(b);
+            assert_eq!(reader.await.unwrap().unwrap(), 0);
+        });
+    });
+}
+
+#[test]
+fn aborting_a_task_waiting_on_a_socket_deregisters_it() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let sources = |rt: &eddy::Runtime| rt.handle().io_sources();
+        let (a, b) = rt.block_on(async { UnixStream::pair().unwrap() });
+        assert_eq!(sources(&rt), 2);
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let reader = rt.spawn(async move {
+            let mut a = a;
+            started_tx.send(()).unwrap();
+            a.read(&mut [0; 8]).await
+        });
+        started_rx.recv().unwrap();
+        reader.abort();
+        let err = rt.block_on(reader).unwrap_err();
+        assert!(err.is_cancelled());
+        assert_eq!(
+            sources(&rt),
+            1,
+            "the aborted task's socket was deregistered"
+        );
+        drop(b);
+        assert_eq!(sources(&rt), 0);
+    });
+}
+
+#[test]
+fn readable_and_writable_and_try_io() {
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.writable().await.unwrap();
+            assert_eq!(
+                b.try_read(&mut [0; 4]).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+            assert_eq!(a.try_write(b"abc").unwrap(), 3);
+            b.readable().await.unwrap();
+            let mut buf = [0; 4];
+            assert_eq!(b.try_read(&mut buf).unwrap(), 3);
+            assert_eq!(&buf[..3], b"abc");
+        });
+    });
+}
+
+#[test]
+fn a_hot_reader_spends_its_budget_and_lets_other_tasks_run() {
+    with_timeout(LIMIT, || {
+        // One worker: if reads never returned Pending, the reader would keep it.
+        runtime(1).block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let stop = Arc::new(AtomicBool::new(false));
+            // A writer thread keeps the socket readable.
+            let writer_stop = stop.clone();
+            let mut b = b.into_std().unwrap();
+            b.set_nonblocking(false).unwrap();
+            let writer = std::thread::spawn(move || {
+                while !writer_stop.load(SeqCst) {
+                    if b.write_all(&[1; 4096]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let reader_stop = stop.clone();
+            let reader = eddy::spawn(async move {
+                let mut a = a;
+                let mut buf = [0; 64];
+                let mut reads = 0u64;
+                while !reader_stop.load(SeqCst) {
+                    a.read_exact(&mut buf).await.unwrap();
+                    reads += 1;
+                }
+                reads
+            });
+            // This task gets to run although the reader always has data.
+            eddy::spawn(async {}).await.unwrap();
+            stop.store(true, SeqCst);
+            assert!(reader.await.unwrap() > 0);
+            writer.join().unwrap();
+        });
+    });
+}
+
+#[test]
+fn io_is_polled_while_every_worker_is_busy() {
+    with_timeout(LIMIT, || {
+        // Both workers run tasks that never stop yielding, so neither ever parks: only
+        // the busy-worker reactor poll (every 61 ticks) can deliver the readiness.
+        runtime(2).block_on(async {
+            let stop = Arc::new(AtomicBool::new(false));
+            let spinners: Vec<_> = (0..4)
+                .map(|_| {
+                    let stop = stop.clone();
+                    eddy::spawn(async move {
+                        while !stop.load(SeqCst) {
+                            eddy::task::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            let (a, b) = UnixStream::pair().unwrap();
+            let echo = eddy::spawn(async move {
+                let mut a = a;
+                let mut buf = [0; 4];
+                a.read_exact(&mut buf).await.unwrap();
+                a.write_all(&buf).await.unwrap();
+            });
+            let mut b = b;
+            b.write_all(b"ping").await.unwrap();
+            let mut buf = [0; 4];
+            b.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"ping");
+            echo.await.unwrap();
+            stop.store(true, SeqCst);
+            for spinner in spinners {
+                spinner.await.unwrap();
+            }
+        });
+    });
+}
+
+#[test]
+fn a_worker_stuck_after_polling_io_does_not_hold_io_hostage() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let (first, mut first_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (second, mut second_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let released = Arc::new(AtomicBool::new(false));
+        let (stuck_tx, stuck_rx) = std::sync::mpsc::channel();
+        let (waiting_tx, waiting_rx) = std::sync::mpsc::channel();
+        // Woken by I/O, this task blocks its worker (no await) until the other I/O event
+        // has been handled, which only the other worker can do: by taking the poller.
+        let stuck = rt.spawn({
+            let released = released.clone();
+            let waiting_tx = waiting_tx.clone();
+            async move {
+                let mut first = UnixStream::from_std(first).unwrap();
+                waiting_tx.send(()).unwrap();
+                first.read_exact(&mut [0; 1]).await.unwrap();
+                stuck_tx.send(()).unwrap();
+                while !released.load(SeqCst) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        let releaser = rt.spawn(async move {
+            let mut second = UnixStream::from_std(second).unwrap();
+            waiting_tx.send(()).unwrap();
+            second.read_exact(&mut [0; 1]).await.unwrap();
+            released.store(true, SeqCst);
+        });
+        waiting_rx.recv().unwrap();
+        waiting_rx.recv().unwrap();
+        first_peer.write_all(b"1").unwrap();
+        stuck_rx.recv().unwrap();
+        second_peer.write_all(b"2").unwrap();
+        rt.block_on(releaser).unwrap();
+        rt.block_on(stuck).unwrap();
+    });
+}
+
+#[test]
+fn a_socket_kept_past_its_runtime_errs_instead_of_hanging() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let (a, _b) = rt.block_on(async { UnixStream::pair().unwrap() });
+        let a = Arc::new(a);
+        // A plain thread waits on the socket with a runtime-agnostic executor.
+        let (waiting_tx, waiting_rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn({
+            let a = a.clone();
+            move || {
+                futures_lite::future::block_on(async {
+                    waiting_tx.send(()).unwrap();
+                    (&*a).read(&mut [0; 8]).await
+                })
+            }
+        });
+        waiting_rx.recv().unwrap();
+        drop(rt);
+        let err = waiter.join().unwrap().unwrap_err();
+        assert!(err.to_string().contains("shut down"), "{err}");
+        // Later waits fail at once too.
+        let err = futures_lite::future::block_on((&*a).read(&mut [0; 8])).unwrap_err();
+        assert!(err.to_string().contains("shut down"), "{err}");
+    });
+}
