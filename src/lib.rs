@@ -16,6 +16,9 @@
 //!   them to the workers through the executor's park hook: an idle worker parks until the
 //!   exact earliest deadline, a busy one fires due timers every 61 ticks.
 //! * `eddy-reactor` (readiness I/O on `polling`) will join through the same hook.
+//! * Blocking calls run on the executor's [blocking pool](eddy_executor::blocking): threads
+//!   started on demand up to a cap, a FIFO queue beyond it, threads exiting after a
+//!   keep-alive.
 //!
 //! | asyncio | eddy |
 //! |---|---|
@@ -26,6 +29,8 @@
 //! | `task.cancel()` / `task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort) / [`is_finished`](task::JoinHandle::is_finished) |
 //! | `await asyncio.sleep(0)` | [`eddy::task::yield_now().await`](task::yield_now) |
 //! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
+//! | `loop.run_in_executor(None, f)`, `asyncio.to_thread(f)` | [`eddy::run_in_executor(f)`](run_in_executor) (also `eddy::task::spawn_blocking`) |
+//! | `loop.run_in_executor(pool, f)` | [`BlockingPool::run(f)`](task::BlockingPool::run) |
 //! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
 //!
 //! # Examples
@@ -62,6 +67,7 @@ use std::future::Future;
 pub use eddy_executor;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::spawn;
+pub use task::spawn_blocking as run_in_executor;
 
 /// Runs `future` to completion on a new runtime, then shuts the runtime down —
 /// asyncio's `asyncio.run(main())`.
