@@ -18,7 +18,7 @@
 //! * `eddy-reactor` (readiness I/O on `polling`) will join through the same hook.
 //! * Blocking calls run on the executor's [blocking pool](eddy_executor::blocking): threads
 //!   started on demand up to a cap, a FIFO queue beyond it, threads exiting after a
-//!   keep-alive.
+//!   keep-alive. [`fs`] and [`io`]'s stdio run their system calls there, as tokio does.
 //!
 //! | asyncio | eddy |
 //! |---|---|
@@ -31,6 +31,7 @@
 //! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
 //! | `loop.run_in_executor(None, f)`, `asyncio.to_thread(f)` | [`eddy::run_in_executor(f)`](run_in_executor) (also `eddy::task::spawn_blocking`) |
 //! | `loop.run_in_executor(pool, f)` | [`BlockingPool::run(f)`](task::BlockingPool::run) |
+//! | `open()` / `pathlib` calls (aiofiles) | [`eddy::fs`](fs): `read`, `write`, `File`, `read_dir`, ... on the blocking pool |
 //! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
 //!
 //! # Examples
@@ -54,6 +55,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod fs;
+pub mod io;
 pub(crate) mod loom;
 pub mod runtime;
 pub mod task;
