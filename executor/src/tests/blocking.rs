@@ -142,7 +142,9 @@ fn idle_threads_exit_after_the_keep_alive() {
     for job in jobs {
         block_on(job).unwrap();
     }
-    assert_eq!(pool.num_threads(), 4);
+    // The barrier proved 4 threads at once (some may have idled out already: slow hosts,
+    // miri).
+    assert!(pool.num_threads() <= 4);
     eventually("every idle thread has exited", || pool.num_threads() == 0);
     // A new job starts a new thread.
     assert_eq!(block_on(pool.run(|| 1)).unwrap(), 1);
