@@ -57,6 +57,7 @@ impl Builder {
     }
 
     /// The worker threads' name; each gets `-{index}` appended (default `eddy-worker`).
+    /// Blocking threads are then named `{name}-blocking-{i}`.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         let name = name.into();
         self.blocking.name = Some(format!("{name}-blocking"));
@@ -73,9 +74,9 @@ impl Builder {
 
     /// The most threads [`run_in_executor`](crate::run_in_executor) jobs run on at once
     /// (default 512, as tokio). Threads start only when a job finds none idle; jobs
-    /// beyond the cap wait in FIFO order. Blocking threads are named after the workers:
-    /// `eddy-worker-blocking-{i}` by default. Zero makes [`build`](Self::build) fail with
-    /// an error naming this setter.
+    /// beyond the cap wait in FIFO order. Blocking threads are named `eddy-blocking-{i}`,
+    /// or `{name}-blocking-{i}` after [`thread_name`](Self::thread_name). Zero makes
+    /// [`build`](Self::build) fail with an error naming this setter.
     ///
     /// # Examples
     ///
@@ -83,7 +84,7 @@ impl Builder {
     /// let rt = eddy::Runtime::builder().max_blocking_threads(4).build().unwrap();
     /// let job = rt.handle().run_in_executor(|| std::thread::current().name().map(String::from));
     /// let name = rt.block_on(job).unwrap().unwrap();
-    /// assert!(name.starts_with("eddy-worker-blocking-"), "{name}");
+    /// assert!(name.starts_with("eddy-blocking-"), "{name}");
     /// ```
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
         self.blocking.max_threads = n;
@@ -180,7 +181,7 @@ impl Builder {
                 self.blocking
                     .name
                     .clone()
-                    .unwrap_or_else(|| "eddy-worker-blocking".into()),
+                    .unwrap_or_else(|| "eddy-blocking".into()),
             )
             .on_thread_start(move || {
                 let parts = (
