@@ -131,7 +131,7 @@ impl BlockingPool {
     /// ```
     pub fn shutdown(&mut self, timeout: Option<Duration>) -> bool {
         self.shut_down = true;
-        self.spawner.shared.shutdown(timeout)
+        Shared::shutdown(&self.spawner.shared, timeout)
     }
 
     /// Threads currently in the pool (running a job or idle).
@@ -171,10 +171,51 @@ impl BlockingSpawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.submit(f, false)
+    }
+
+    /// Like [`run`](Self::run), but a job still queued when the pool is shut down runs
+    /// anyway (shutdown waits for it as for a running job) instead of being cancelled:
+    /// for work that must not be lost, like a buffered file write (tokio's file writes
+    /// are "mandatory" the same way). Submitted after shutdown, it is still cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let mut pool = eddy_executor::blocking::BlockingPool::new(1);
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let busy = pool.run(move || rx.recv());
+    /// let written = Arc::new(AtomicBool::new(false));
+    /// let flag = written.clone();
+    /// let write = pool.spawner().run_mandatory(move || flag.store(true, Ordering::SeqCst));
+    /// let optional = pool.run(|| ());
+    /// pool.shutdown(Some(std::time::Duration::ZERO)); // both still queued behind `busy`
+    /// drop(tx);
+    /// pool.shutdown(None);
+    /// assert!(written.load(Ordering::SeqCst), "the mandatory job ran");
+    /// assert!(eddy_executor::block_on(optional).unwrap_err().is_cancelled());
+    /// # let _ = (busy, write);
+    /// ```
+    pub fn run_mandatory<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.submit(f, true)
+    }
+
+    fn submit<F, R>(&self, f: F, mandatory: bool) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let (task, notified, join) = task::new_task(Job::new(f), Scheduler, Id::next());
         // No owned-task list: the queue reaches every job that has not started.
         drop(task);
-        Shared::submit(&self.shared, notified);
+        Shared::submit(&self.shared, notified, mandatory);
         join
     }
 

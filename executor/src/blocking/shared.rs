@@ -8,14 +8,22 @@
 //!
 //! # The hand-off (no job left waiting while a thread sleeps)
 //!
-//! A submitter pushes the job, then (SeqCst fence) reads the idle count, the thread count
-//! and the lifecycle. A thread going idle publishes itself on the idle stack, and a thread
-//! leaving (keep-alive over, or the pool closed) publishes the lower thread count, then
-//! (SeqCst fence) looks at the queue once more. Either the submitter sees the idle or
-//! leaving thread (and takes the lock to wake an idle one or start a new one), or that
-//! thread sees the job (and takes it instead of sleeping or leaving). The same pairing
+//! A submitter pushes the job, then (SeqCst fence) reads the searching count, the idle
+//! count, the thread count and the lifecycle. A thread going idle publishes itself on the
+//! idle stack, a thread leaving (keep-alive over, or the pool closed) publishes the lower
+//! thread count, and a searching thread (woken or started for a job, not yet holding one)
+//! publishes that it stopped searching; then each (SeqCst fence) looks at the queue once
+//! more. Either the submitter sees the idle, leaving or searching thread (and wakes or
+//! starts a thread, or leaves the job to the searcher), or that thread sees the job (and
+//! takes it, or, as the last searcher, wakes the next thread for it). The same pairing
 //! covers shutdown: either the submitter sees the flag and cancels what is queued, or
 //! shutdown's drain finds the job. Modelled in `tests/loom_blocking.rs`.
+//!
+//! One thread on its way is enough: a submitter wakes an idle thread only when no thread
+//! is searching, and a searcher that takes a job while more wait wakes the next one
+//! before running its own. A burst of N short jobs costs a few wake-ups (the first
+//! threads often run them all), not N; a burst of long jobs still spreads over N threads,
+//! one wake-up latency apart.
 
 use std::fmt;
 use std::io;
@@ -45,14 +53,27 @@ pub(super) struct Config {
     pub(super) on_stop: Option<Hook>,
 }
 
+/// A job in the queue.
+pub(super) struct Queued {
+    pub(super) task: Notified<Scheduler>,
+    /// Runs even if still queued at shutdown (`BlockingSpawner::run_mandatory`): a write
+    /// that must not be lost.
+    pub(super) mandatory: bool,
+}
+
 /// Everything about one pool, shared by its handles and its threads.
 pub(crate) struct Shared {
     /// Jobs not yet started, oldest first.
-    pub(super) queue: Injector<Notified<Scheduler>>,
+    pub(super) queue: Injector<Queued>,
     /// Mirrors of `Synced`'s idle count, thread count and lifecycle, written under the
     /// lock and read without it by `submit` (and the lifecycle by the threads).
     num_idle: CachePadded<AtomicUsize>,
     num_threads: AtomicUsize,
+    /// Threads woken (or started) for a job that have not taken one yet. While one is on
+    /// its way, submitters do not wake another: the searcher wakes the next one when it
+    /// takes a job and sees more queued (`end_search`), so a burst of short jobs costs a
+    /// few wake-ups, not one each.
+    num_searching: CachePadded<AtomicUsize>,
     lifecycle: AtomicUsize,
     synced: CachePadded<Mutex<Synced>>,
     /// Notified (all) whenever a thread leaves, for `shutdown`'s wait.
@@ -108,7 +129,9 @@ pub(super) struct IdleSlot {
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Idled {
-    /// Woken for a job, or there is one already: take it.
+    /// Woken for a job (and counted as searching): take it.
+    Woken,
+    /// There is a job already: take it.
     Work,
     /// The pool closed or shut down while the queue is empty: leave.
     Leave,
@@ -137,6 +160,7 @@ impl Shared {
             queue: Injector::new(),
             num_idle: CachePadded::new(AtomicUsize::new(0)),
             num_threads: AtomicUsize::new(0),
+            num_searching: CachePadded::new(AtomicUsize::new(0)),
             lifecycle: AtomicUsize::new(Lifecycle::Open as usize),
             synced: CachePadded::new(Mutex::new(Synced {
                 idle: Vec::new(),
@@ -164,24 +188,43 @@ impl Shared {
     /// Queues a new job: wakes the most recently idled thread, or starts a thread if
     /// none is idle and the cap allows, or leaves the job to the busy threads. After
     /// shutdown or close the job is cancelled at once instead.
-    pub(super) fn submit(this: &Arc<Shared>, task: Notified<Scheduler>) {
+    pub(super) fn submit(this: &Arc<Shared>, task: Notified<Scheduler>, mandatory: bool) {
         if this.lifecycle() != Lifecycle::Open {
             task.shutdown();
             return;
         }
-        this.queue.push(task);
+        this.queue.push(Queued { task, mandatory });
         // SeqCst: pairs with the fences in `go_idle`, `leave` and `set_lifecycle`: either
         // we see the idle or leaving thread or the new lifecycle, or they see the job.
         fence(SeqCst);
         if this.lifecycle.load(Relaxed) == Lifecycle::Open as usize
-            && this.num_idle.load(Relaxed) == 0
-            && this.num_threads.load(Relaxed) >= this.config.max_threads
+            && (this.num_searching.load(Relaxed) > 0
+                || (this.num_idle.load(Relaxed) == 0
+                    && this.num_threads.load(Relaxed) >= this.config.max_threads))
         {
-            // Every thread is busy and the pool is at its cap: the first to finish takes
-            // the job, in FIFO order.
+            // A thread is on its way and will wake the next if it finds more jobs; or
+            // every thread is busy at the cap and the first to finish takes the job.
             return;
         }
         Shared::submit_slow(this);
+    }
+
+    /// A searching thread took a job. If it was the last searcher and more jobs wait,
+    /// it wakes (or starts) the next thread, before running its own job.
+    pub(super) fn end_search(this: &Arc<Shared>) {
+        let last = this.num_searching.fetch_sub(1, SeqCst) == 1;
+        // SeqCst: pairs with the fence in `submit`: either the submitter sees no searcher
+        // (and wakes a thread itself), or we see its job.
+        fence(SeqCst);
+        if last && !this.queue.is_empty() {
+            Shared::submit_slow(this);
+        }
+    }
+
+    /// A searching thread found no job (another thread took it); it goes idle, and
+    /// `go_idle`'s own look at the queue covers a job pushed meanwhile.
+    pub(super) fn abandon_search(&self) {
+        self.num_searching.fetch_sub(1, SeqCst);
     }
 
     fn submit_slow(this: &Arc<Shared>) {
@@ -189,7 +232,7 @@ impl Shared {
         let need_thread = match synced.lifecycle {
             Lifecycle::ShutDown => {
                 drop(synced);
-                this.cancel_queued();
+                Shared::cancel_queued(this, false);
                 return;
             }
             // Queued jobs still run after a close; make sure someone is left to run ours.
@@ -197,6 +240,7 @@ impl Shared {
             Lifecycle::Open => {
                 if let Some(slot) = synced.idle.pop() {
                     this.num_idle.store(synced.idle.len(), SeqCst);
+                    this.num_searching.fetch_add(1, SeqCst);
                     slot.wake();
                     return;
                 }
@@ -211,9 +255,11 @@ impl Shared {
             && synced.num_threads == 0
         {
             // No thread will ever run them: report the queued jobs cancelled rather than
-            // hang.
+            // hang (mandatory ones too: there is no thread to run them).
             drop(synced);
-            this.cancel_queued();
+            while let Some(queued) = this.queue.steal() {
+                queued.task.shutdown();
+            }
         }
     }
 
@@ -224,7 +270,15 @@ impl Shared {
             builder = builder.stack_size(size);
         }
         let shared = this.clone();
-        let handle = builder.spawn(move || pool_thread::run(shared, id))?;
+        // The new thread starts as a searcher: counted before it can take a job.
+        this.num_searching.fetch_add(1, SeqCst);
+        let handle = match builder.spawn(move || pool_thread::run(shared, id)) {
+            Ok(handle) => handle,
+            Err(err) => {
+                this.num_searching.fetch_sub(1, SeqCst);
+                return Err(err);
+            }
+        };
         synced.next_id += 1;
         synced.num_threads += 1;
         this.num_threads.store(synced.num_threads, SeqCst);
@@ -256,8 +310,8 @@ impl Shared {
                 .timed_out();
             if slot.woken.load(Relaxed) {
                 // Popped by a submitter (or by close/shutdown, which also set the
-                // lifecycle: the next round finds out).
-                return Idled::Work;
+                // lifecycle: the next round finds out), and counted as searching.
+                return Idled::Woken;
             }
             if timed_out {
                 self.remove_idle(&mut synced, slot);
@@ -282,7 +336,9 @@ impl Shared {
         self.num_threads.store(synced.num_threads, SeqCst);
         // SeqCst: pairs with the fence in `submit` (see the module docs).
         fence(SeqCst);
-        if synced.lifecycle != Lifecycle::ShutDown && !self.queue.is_empty() {
+        // Even after shutdown: a mandatory job queued then must still run (the others
+        // are cancelled as they are popped).
+        if !self.queue.is_empty() {
             synced.num_threads += 1;
             self.num_threads.store(synced.num_threads, SeqCst);
             return Idled::Work;
@@ -301,7 +357,8 @@ impl Shared {
         Some(synced.threads.swap_remove(at).1)
     }
 
-    /// True once `shutdown` began: a job popped now is cancelled, not run.
+    /// True once `shutdown` began: a job popped now is cancelled, not run (unless it is
+    /// mandatory).
     pub(super) fn is_shut_down(&self) -> bool {
         self.lifecycle() == Lifecycle::ShutDown
     }
@@ -311,6 +368,7 @@ impl Shared {
         self.lifecycle.store(to as usize, SeqCst);
         // Idle threads exist only while the queue is empty: they can all go.
         for slot in synced.idle.drain(..) {
+            self.num_searching.fetch_add(1, SeqCst);
             slot.wake();
         }
         self.num_idle.store(0, SeqCst);
@@ -324,35 +382,66 @@ impl Shared {
         }
     }
 
-    /// Drops every queued job, cancelled (their handles say so).
-    fn cancel_queued(&self) {
+    /// After shutdown: cancels every queued job (their handles say so) except the
+    /// mandatory ones, which go back in the queue for a thread to run. `shutdown` itself
+    /// starts a thread for them if none is left, and then waits for it. A submitter that
+    /// raced shutdown (it saw the flag only after pushing) must not: shutdown may be done
+    /// waiting, so with no thread left it cancels the mandatory jobs too — a job
+    /// submitted while the pool shuts down may be refused.
+    fn cancel_queued(this: &Arc<Shared>, from_shutdown: bool) {
         // Outside the lock: dropping a closure runs user destructors, which may submit
         // (refused now) or take other locks.
-        while let Some(task) = self.queue.steal() {
-            task.shutdown();
+        let mut mandatory = Vec::new();
+        while let Some(queued) = this.queue.steal() {
+            if queued.mandatory {
+                mandatory.push(queued);
+            } else {
+                queued.task.shutdown();
+            }
+        }
+        if mandatory.is_empty() {
+            return;
+        }
+        for queued in mandatory {
+            this.queue.push(queued);
+        }
+        // Under the lock: a thread leaves with the lock held, after looking at the queue,
+        // so either it saw these jobs (and stays to run them) or we see it gone.
+        let mut synced = this.synced.lock();
+        if synced.num_threads > 0 {
+            return;
+        }
+        if from_shutdown && Shared::start_thread(this, &mut synced).is_ok() {
+            return;
+        }
+        drop(synced);
+        while let Some(queued) = this.queue.steal() {
+            queued.task.shutdown();
         }
     }
 
-    /// Refuses new jobs, cancels the queued ones, wakes idle threads and waits at most
+    /// Refuses new jobs, cancels the queued ones (but mandatory ones still run), wakes
+    /// idle threads and waits at most
     /// `timeout` (`None`: for ever) for the running jobs. True when every thread has
     /// left and been joined. Threads still running are left registered (a later call
     /// may wait again) and are detached when the pool goes away.
-    pub(super) fn shutdown(&self, timeout: Option<Duration>) -> bool {
+    pub(super) fn shutdown(this: &Arc<Shared>, timeout: Option<Duration>) -> bool {
         {
-            let mut synced = self.synced.lock();
-            self.set_lifecycle(&mut synced, Lifecycle::ShutDown);
+            let mut synced = this.synced.lock();
+            this.set_lifecycle(&mut synced, Lifecycle::ShutDown);
         }
         // SeqCst: pairs with the fence in `submit`: either the submitter sees the flag
         // and cancels its job itself, or this drain finds it.
         fence(SeqCst);
-        self.cancel_queued();
+        Shared::cancel_queued(this, true);
+        let this = &**this;
 
         // Called from one of our own threads (a job dropping its runtime): do not wait
         // for, or join, ourselves.
-        let me = pool_thread::current_id(self);
+        let me = pool_thread::current_id(this);
         let target = usize::from(me.is_some());
-        let mut synced = self.synced.lock();
-        let all_exited = self.wait_for_threads(&mut synced, target, timeout);
+        let mut synced = this.synced.lock();
+        let all_exited = this.wait_for_threads(&mut synced, target, timeout);
         let mut joinable = Vec::new();
         let mut i = 0;
         while i < synced.threads.len() {

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::shared::{IdleSlot, Idled, Shared};
+use super::shared::{IdleSlot, Idled, Queued, Shared};
 use crate::loom::Arc;
 
 crate::loom::const_thread_local! {
@@ -31,11 +31,19 @@ pub(super) fn run(shared: Arc<Shared>, id: usize) {
 
 /// Runs jobs until the thread is told to go, or idles out; returns the thread's own
 /// handle if it must detach itself.
-fn work(shared: &Shared, id: usize) -> Option<crate::loom::thread::JoinHandle<()>> {
+fn work(shared: &Arc<Shared>, id: usize) -> Option<crate::loom::thread::JoinHandle<()>> {
     let slot = Arc::new(IdleSlot::new());
+    // Started for a job: a searcher until it takes one.
+    let mut searching = true;
     loop {
-        while let Some(task) = shared.queue.steal() {
-            if shared.is_shut_down() {
+        while let Some(Queued { task, mandatory }) = shared.queue.steal() {
+            if searching {
+                searching = false;
+                // Before running the job, which may block for long: wake the next thread
+                // if more jobs wait.
+                Shared::end_search(shared);
+            }
+            if !mandatory && shared.is_shut_down() {
                 // Popped while shutdown drains the queue: it is cancelled, like the rest.
                 task.shutdown();
             } else {
@@ -44,7 +52,12 @@ fn work(shared: &Shared, id: usize) -> Option<crate::loom::thread::JoinHandle<()
                 task.run();
             }
         }
+        if searching {
+            searching = false;
+            shared.abandon_search();
+        }
         match shared.go_idle(&slot) {
+            Idled::Woken => searching = true,
             Idled::Work => {}
             Idled::Leave => return shared.detach(id),
         }

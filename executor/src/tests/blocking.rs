@@ -241,3 +241,32 @@ fn shutdown_from_a_pool_job_waits_for_the_others_but_not_itself() {
         spawner.num_threads() == 0
     });
 }
+
+#[test]
+fn a_mandatory_job_queued_at_shutdown_still_runs_even_with_no_thread_left() {
+    let mut pool = BlockingPool::builder()
+        .max_threads(1)
+        .keep_alive(Duration::from_millis(5))
+        .build()
+        .unwrap();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel();
+    let busy = pool.run(move || {
+        started_tx.send(()).unwrap();
+        gate_rx.recv_timeout(LIMIT).unwrap()
+    });
+    started_rx.recv_timeout(LIMIT).unwrap();
+    let mandatory = pool.spawner().run_mandatory(|| "written");
+    let optional = pool.run(|| "dropped");
+    // Shut down while both wait behind `busy`: the optional one is cancelled at once.
+    assert!(!pool.shutdown(Some(Duration::ZERO)));
+    assert!(block_on(optional).unwrap_err().is_cancelled());
+    gate_tx.send(()).unwrap();
+    block_on(busy).unwrap();
+    assert!(pool.shutdown(Some(LIMIT)));
+    assert_eq!(block_on(mandatory).unwrap(), "written");
+    // Submitted after shutdown, even a mandatory job is refused.
+    assert!(block_on(pool.spawner().run_mandatory(|| ()))
+        .unwrap_err()
+        .is_cancelled());
+}

@@ -26,16 +26,23 @@ fn pool(max_threads: usize) -> BlockingPool {
 
 /// A submitter races `shutdown(None)`. Whatever the order, when both are done the job
 /// either ran once (and its handle has the output) or never ran (and its handle says
-/// cancelled), and no pool thread is left.
-#[test]
-fn loom_a_job_racing_shutdown_runs_or_is_cancelled_exactly_once() {
-    model(|| {
+/// cancelled), and no pool thread is left. The same holds for a mandatory job (which,
+/// once shutdown's drain has found it, always runs).
+fn job_racing_shutdown(mandatory: bool) {
+    model(move || {
         let mut pool = pool(1);
         let spawner = pool.spawner();
         let ran = Arc::new(AtomicUsize::new(0));
         let submitter = {
             let ran = ran.clone();
-            thread::spawn(move || spawner.run(move || ran.fetch_add(1, SeqCst)))
+            thread::spawn(move || {
+                let job = move || ran.fetch_add(1, SeqCst);
+                if mandatory {
+                    spawner.run_mandatory(job)
+                } else {
+                    spawner.run(job)
+                }
+            })
         };
         assert!(pool.shutdown(None), "a thread was left behind");
         let mut join = submitter.join().unwrap();
@@ -49,6 +56,16 @@ fn loom_a_job_racing_shutdown_runs_or_is_cancelled_exactly_once() {
             Poll::Pending => panic!("a job was neither run nor cancelled by shutdown"),
         }
     });
+}
+
+#[test]
+fn loom_a_job_racing_shutdown_runs_or_is_cancelled_exactly_once() {
+    job_racing_shutdown(false);
+}
+
+#[test]
+fn loom_a_mandatory_job_racing_shutdown_runs_or_is_refused_exactly_once() {
+    job_racing_shutdown(true);
 }
 
 /// Counts finished jobs and lets the main thread wait for a number of them.
@@ -185,6 +202,36 @@ fn loom_a_job_submitted_while_the_last_thread_idles_out_is_always_run() {
         };
         let second = submitter.join().unwrap();
         done.wait_for(2);
+        assert!(pool.shutdown(None));
+        for mut join in [first, second] {
+            assert!(matches!(poll_join(&mut join, &noop()), Poll::Ready(Ok(()))));
+        }
+    });
+}
+
+/// Two jobs from two threads on a pool of 2: while one thread is on its way (searching),
+/// a submitter wakes no other, so the searcher must start or wake the next thread when it
+/// takes a job and sees the other queued. Each job waits until both have started, so the
+/// two must run on two threads at once: a lost hand-off is a loom deadlock.
+#[test]
+fn loom_a_searching_thread_hands_the_next_job_on() {
+    model(|| {
+        let mut pool = pool(2);
+        let started = Done::new();
+        let job = |started: Done| {
+            move || {
+                started.add();
+                // Both run at once, or neither finishes.
+                started.wait_for(2);
+            }
+        };
+        let first = pool.run(job(started.clone()));
+        let submitter = {
+            let (spawner, started) = (pool.spawner(), started.clone());
+            thread::spawn(move || spawner.run(job(started)))
+        };
+        let second = submitter.join().unwrap();
+        started.wait_for(2);
         assert!(pool.shutdown(None));
         for mut join in [first, second] {
             assert!(matches!(poll_join(&mut join, &noop()), Poll::Ready(Ok(()))));
