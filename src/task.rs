@@ -96,3 +96,22 @@ where
         ),
     }
 }
+
+/// `spawn_blocking` for writes that must not be lost: still run if queued at shutdown.
+#[track_caller]
+pub(crate) fn spawn_mandatory_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let mut f = Some(f);
+    match context::with_current(|handle| {
+        handle.run_in_executor_mandatory(f.take().expect("run once"))
+    }) {
+        Some(join) => join,
+        None => panic!(
+            "an `eddy::fs::File` write was started outside a runtime: {}",
+            Handle::try_current().unwrap_err()
+        ),
+    }
+}

@@ -418,3 +418,38 @@ fn a_runtime_dropped_inside_its_own_blocking_job_does_not_deadlock() {
         eventually("every thread has exited", || threads_named("own-") == 0);
     });
 }
+
+#[test]
+fn parallel_blocking_calls_all_start_at_once_below_the_cap() {
+    with_timeout(LIMIT, || {
+        let rt = runtime("par", 512);
+        // Twice: from a cold pool (threads started) and a warm one (idle threads woken).
+        for round in ["cold", "warm"] {
+            let start = Instant::now();
+            let last_start = rt.block_on(async move {
+                let jobs: Vec<_> = (0..64)
+                    .map(|_| {
+                        eddy::run_in_executor(move || {
+                            let started = start.elapsed();
+                            std::thread::sleep(Duration::from_millis(100));
+                            started
+                        })
+                    })
+                    .collect();
+                let mut last = Duration::ZERO;
+                for job in jobs {
+                    last = last.max(job.await.unwrap());
+                }
+                last
+            });
+            let took = start.elapsed();
+            println!(
+                "{round}: the last of 64 jobs started after {last_start:?}; all done in {took:?}"
+            );
+            assert!(
+                took < Duration::from_millis(400),
+                "{round}: 64 parallel 100 ms calls took {took:?}"
+            );
+        }
+    });
+}

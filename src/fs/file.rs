@@ -42,7 +42,8 @@ static HOPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::ne
 ///
 /// Dropping a `File` with unwritten data writes it in the background (on the blocking
 /// pool, or inline outside a runtime); its errors are lost then, so `flush` (or `close`)
-/// first when they matter.
+/// first when they matter. Writes are never lost to a runtime shutdown: a write still
+/// queued then runs anyway, and the shutdown waits for it.
 ///
 /// # Examples
 ///
@@ -336,7 +337,9 @@ impl File {
         }
     }
 
-    /// Starts `op` on a pool thread with the buffer.
+    /// Starts `op` on a pool thread with the buffer. An operation that writes buffered
+    /// data is mandatory: if it is still queued when the runtime shuts down, it runs
+    /// anyway (as tokio's file writes do), so a clean shutdown loses no written data.
     fn start(
         &mut self,
         mut buf: Buf,
@@ -345,10 +348,16 @@ impl File {
         #[cfg(test)]
         HOPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let std = self.std.clone();
-        self.state = State::Busy(crate::task::spawn_blocking(move || {
+        let mandatory = buf.mode == Mode::Write;
+        let job = move || {
             let op = op(&std, &mut buf);
             (op, buf)
-        }));
+        };
+        self.state = State::Busy(if mandatory {
+            crate::task::spawn_mandatory_blocking(job)
+        } else {
+            crate::task::spawn_blocking(job)
+        });
     }
 
     /// Waits for the operation in flight; the file is idle again afterwards.
@@ -516,7 +525,7 @@ impl Drop for File {
             let _ = buf.write_to(&std);
         };
         match crate::Handle::try_current() {
-            Ok(handle) => drop(handle.run_in_executor(write)),
+            Ok(handle) => drop(handle.run_in_executor_mandatory(write)),
             // Not on a runtime thread: blocking here stalls no event loop.
             Err(_) => write(),
         }

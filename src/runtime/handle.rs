@@ -114,6 +114,16 @@ impl Handle {
         self.blocking.run(f)
     }
 
+    /// As `run_in_executor`, but the job still runs if it is queued when the runtime
+    /// shuts down (file writes, which must not be lost).
+    pub(crate) fn run_in_executor_mandatory<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.run_mandatory(f)
+    }
+
     /// tokio's name for [`run_in_executor`](Self::run_in_executor).
     ///
     /// # Examples
