@@ -8,9 +8,9 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `functions.rs` | one-shot calls: [`read`], [`write`], [`metadata`], [`rename`], ... |
+//! | `functions.rs` | one-shot calls: [`read`], [`write`](write()), [`metadata`], [`rename`], ... |
 //! | `file.rs` | [`File`]: `futures-io`'s `AsyncRead` / `AsyncWrite` / `AsyncSeek`, buffered |
-//! | `read_dir.rs` | [`read_dir`], [`ReadDir`], [`DirEntry`]: entries fetched in batches |
+//! | `read_dir.rs` | [`read_dir`](read_dir()), [`ReadDir`], [`DirEntry`]: entries fetched in batches |
 //!
 //! Every future here must be polled inside a runtime (a task, a blocking job, or
 //! `block_on`), and panics outside one, naming the fix.
