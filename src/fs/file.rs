@@ -53,7 +53,13 @@ static HOPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::ne
 ///
 /// eddy::run(async {
 ///     let path = std::env::temp_dir().join(format!("eddy-file-doc-{}", std::process::id()));
-///     let mut file = eddy::fs::File::create(&path).await?;
+///     let std = std::fs::OpenOptions::new()
+///         .read(true)
+///         .write(true)
+///         .create(true)
+///         .truncate(true)
+///         .open(&path)?;
+///     let mut file = eddy::fs::File::from_std(std);
 ///     for line in ["one\n", "two\n", "three\n"] {
 ///         file.write_all(line.as_bytes()).await?; // buffered: no thread hop each
 ///     }
