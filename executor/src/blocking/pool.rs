@@ -121,7 +121,12 @@ impl BlockingPool {
     ///
     /// let mut pool = eddy_executor::blocking::BlockingPool::new(1);
     /// let (tx, rx) = std::sync::mpsc::channel::<()>();
-    /// let stuck = pool.run(move || rx.recv());
+    /// let (started_tx, started) = std::sync::mpsc::channel();
+    /// let stuck = pool.run(move || {
+    ///     started_tx.send(()).unwrap();
+    ///     rx.recv()
+    /// });
+    /// started.recv().unwrap(); // running, no longer queued
     /// let queued = pool.run(|| "never runs");
     /// assert!(!pool.shutdown(Some(Duration::from_millis(10)))); // `stuck` still runs
     /// assert!(eddy_executor::block_on(queued).unwrap_err().is_cancelled());
