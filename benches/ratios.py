@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Print the scheduler benchmark results as a markdown table of medians and ratios.
+"""Print the benchmark results as a markdown table of medians and ratios.
 
 Reads criterion's `<target>/criterion/<workload>/<runtime>/new/estimates.json`, written
-by `cargo bench --bench scheduler`, for the runtimes eddy, tokio and smol. A ratio below
+by `cargo bench --bench scheduler` (or `time`, `blocking`), for the runtimes eddy, tokio
+and smol. A ratio below
 1 means eddy is faster.
 
 Usage: python3 benches/ratios.py [TARGET_DIR]
@@ -23,6 +24,10 @@ WORKLOADS = (
     "yield_many",
     "ping_pong",
     "chained_spawn",
+    # benches/blocking.rs
+    "blocking_20k",
+    "blocking_batches_x1",
+    "blocking_batches_x2",
 )
 
 

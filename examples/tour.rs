@@ -1,8 +1,7 @@
 //! A tour of eddy for people who know asyncio (and tokio): each step prints what it did
 //! and how long it took. Run it with `cargo run --release --example tour`.
 //!
-//! The tour grows with the runtime: sockets, run_in_executor and the sync primitives
-//! join it as they land.
+//! The tour grows with the runtime: sockets and the sync primitives join it as they land.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -193,8 +192,47 @@ fn main() {
     println!("   the task's JoinError: is_panic() = {}", err.is_panic());
     took(t);
 
-    // asyncio.start_server / open_connection -> eddy::net
-    let t = step("10. eddy::net is open_connection / start_server: a TCP echo server, 100 clients");
+    // 10. loop.run_in_executor / asyncio.to_thread -> eddy::run_in_executor.
+    let t = step(
+        "10. run_in_executor is asyncio.to_thread: 4 blocking 200 ms calls while a task keeps ticking",
+    );
+    rt.block_on(async {
+        let ticker = eddy::spawn(async {
+            let mut ticks = 0;
+            for _ in 0..8 {
+                eddy::time::sleep(Duration::from_millis(25)).await;
+                ticks += 1;
+            }
+            ticks
+        });
+        let calls: Vec<_> = (0..4)
+            .map(|i| {
+                eddy::run_in_executor(move || {
+                    std::thread::sleep(Duration::from_millis(200)); // a blocking call
+                    let thread = std::thread::current().name().unwrap_or("?").to_string();
+                    (i, thread)
+                })
+            })
+            .collect();
+        for call in calls {
+            let (i, thread) = call.await.unwrap();
+            println!("   blocking call {i} ran on {thread}");
+        }
+        println!(
+            "   meanwhile the ticker task ticked {} times on the workers",
+            ticker.await.unwrap()
+        );
+        let text = eddy::fs::read_to_string("Cargo.toml").await.unwrap();
+        println!(
+            "   eddy::fs::read_to_string(\"Cargo.toml\") read {} bytes on the same pool",
+            text.len()
+        );
+    });
+    println!("   4 x 200 ms of blocking calls: about 200 ms, and no worker was blocked");
+    took(t);
+
+    // 11. asyncio.start_server / open_connection -> eddy::net
+    let t = step("11. eddy::net is open_connection / start_server: a TCP echo server, 100 clients");
     let echoed = rt.block_on(async {
         use futures_lite::{AsyncReadExt, AsyncWriteExt};
         let listener = eddy::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -232,8 +270,8 @@ fn main() {
     println!("   {echoed} of 100 clients got their line back, all connections open at once");
     took(t);
 
-    // 11. Shutdown drops every task still pending (asyncio cancels them in run()).
-    let t = step("11. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
+    // 12. Shutdown drops every task still pending (asyncio cancels them in run()).
+    let t = step("12. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
     let pending: Vec<_> = (0..10_000)
         .map(|_| rt.spawn(std::future::pending::<()>()))
         .collect();

@@ -20,6 +20,9 @@
 //!   time sleeps in the poller (its timeout is the earliest timer); the others sleep on
 //!   their own parkers, and busy workers poll it without blocking every 61 ticks.
 //!   [`net`] and [`io::Async`] are built on it.
+//! * Blocking calls run on the executor's [blocking pool](eddy_executor::blocking): threads
+//!   started on demand up to a cap, a FIFO queue beyond it, threads exiting after a
+//!   keep-alive. [`fs`] and [`io`]'s stdio run their system calls there, as tokio does.
 //!
 //! | asyncio | eddy |
 //! |---|---|
@@ -30,6 +33,9 @@
 //! | `task.cancel()` / `task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort) / [`is_finished`](task::JoinHandle::is_finished) |
 //! | `await asyncio.sleep(0)` | [`eddy::task::yield_now().await`](task::yield_now) |
 //! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
+//! | `loop.run_in_executor(None, f)`, `asyncio.to_thread(f)` | [`eddy::run_in_executor(f)`](run_in_executor) (also `eddy::task::spawn_blocking`) |
+//! | `loop.run_in_executor(pool, f)` | [`BlockingPool::run(f)`](task::BlockingPool::run) |
+//! | `open()` / `pathlib` calls (aiofiles) | [`eddy::fs`](fs): `read`, `write`, `File`, `read_dir`, ... on the blocking pool |
 //! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
 //! | `asyncio.open_connection` / `start_server` | [`net::TcpStream::connect`] / [`net::TcpListener::bind`] |
 //! | `loop.add_reader(fd, cb)` | [`io::Async::new(fd)`](io::Async)`.readable().await` |
@@ -55,6 +61,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod fs;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
@@ -70,6 +77,7 @@ use std::future::Future;
 pub use eddy_executor;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::spawn;
+pub use task::spawn_blocking as run_in_executor;
 
 /// Runs `future` to completion on a new runtime, then shuts the runtime down —
 /// asyncio's `asyncio.run(main())`.

@@ -4,9 +4,16 @@
 //! [`JoinHandle`] to await its output, [`abort`](JoinHandle::abort) it (asyncio's
 //! `cancel()`) or check [`is_finished`](JoinHandle::is_finished). A task that panics
 //! reports the panic through its handle as a [`JoinError`]; the runtime carries on.
+//!
+//! Blocking calls go to [`spawn_blocking`] (also [`eddy::run_in_executor`](crate::run_in_executor)),
+//! which runs them on the runtime's pool of blocking threads, or to your own
+//! [`BlockingPool`] — asyncio's `run_in_executor(executor, f)` with your own executor.
+//! `docs/blocking.md` tells the pool's story: the cap, the keep-alive, and what shutdown
+//! waits for.
 
 use std::future::Future;
 
+pub use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 pub use eddy_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 
 use crate::runtime::{context, Handle};
@@ -42,9 +49,69 @@ where
     }
 }
 
-// TEMPORARY until the blocking pool merges.
-pub(crate) fn spawn_blocking_tmp<R: Send + 'static>(
-    f: impl FnOnce() -> R + Send + 'static,
-) -> JoinHandle<R> {
-    spawn(async move { f() })
+/// Runs the blocking function `f` on the current runtime's blocking pool and returns a
+/// handle to await its result — asyncio's `loop.run_in_executor(None, f)` and
+/// `asyncio.to_thread(f)`, tokio's `spawn_blocking`. Also available as
+/// [`eddy::run_in_executor`](crate::run_in_executor).
+///
+/// Use it for calls that would stall a worker: file I/O, a blocking library, CPU-heavy
+/// work. The workers keep running tasks meanwhile.
+///
+/// * Threads start on demand, up to [`Builder::max_blocking_threads`](crate::Builder::max_blocking_threads)
+///   (512 by default); beyond that, jobs wait in FIFO order. An idle thread exits after
+///   [`Builder::blocking_keep_alive`](crate::Builder::blocking_keep_alive) (10 s).
+/// * A panic in `f` comes back as a [`JoinError`] with `is_panic()`; the thread lives on.
+/// * [`JoinHandle::abort`] cancels a job that has not started, at once; a running job
+///   runs to the end (a thread cannot be interrupted). Dropping the handle detaches the
+///   job; it still runs.
+/// * At runtime shutdown, queued jobs are cancelled and running ones are waited for
+///   (see [`Runtime`](crate::Runtime) for the bounded variants).
+///
+/// # Panics
+///
+/// Outside a runtime (not in a task, a blocking job, or `block_on`), naming the fix; use
+/// [`Handle::run_in_executor`] from other threads.
+///
+/// # Examples
+///
+/// ```
+/// eddy::run(async {
+///     let config = eddy::task::spawn_blocking(|| std::fs::read_to_string("Cargo.toml"));
+///     let text = config.await.unwrap().unwrap();
+///     assert!(text.contains("[package]"));
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let mut f = Some(f);
+    match context::with_current(|handle| handle.run_in_executor(f.take().expect("run once"))) {
+        Some(join) => join,
+        None => panic!(
+            "`eddy::run_in_executor` (`spawn_blocking`) called outside a runtime: {}",
+            Handle::try_current().unwrap_err()
+        ),
+    }
+}
+
+/// `spawn_blocking` for writes that must not be lost: still run if queued at shutdown.
+#[track_caller]
+pub(crate) fn spawn_mandatory_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let mut f = Some(f);
+    match context::with_current(|handle| {
+        handle.run_in_executor_mandatory(f.take().expect("run once"))
+    }) {
+        Some(join) => join,
+        None => panic!(
+            "an `eddy::fs::File` write was started outside a runtime: {}",
+            Handle::try_current().unwrap_err()
+        ),
+    }
 }

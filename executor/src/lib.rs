@@ -19,6 +19,10 @@
 //! later, I/O), while this crate's tests and benchmarks use plain thread parkers. The
 //! executor knows nothing of I/O or time.
 //!
+//! Blocking calls go to a separate [`blocking::BlockingPool`]: a job is a task of its own
+//! scheduler (a FIFO queue and threads started on demand up to a cap), so it gets the
+//! same `JoinHandle`, `JoinError` and abort as a spawned future.
+//!
 //! A panicking task is caught and reported through its `JoinHandle`; the worker lives on.
 //! Each poll gets a cooperative budget ([`coop`]), and a task that wakes itself goes to
 //! the back of the queue.
@@ -50,6 +54,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod block_on;
+pub mod blocking;
 pub mod coop;
 pub(crate) mod loom;
 pub mod park;

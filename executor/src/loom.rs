@@ -15,7 +15,7 @@ mod imp {
     }
 
     pub(crate) mod sync {
-        pub(crate) use parking_lot::{Condvar, Mutex};
+        pub(crate) use parking_lot::{Condvar, Mutex, MutexGuard};
     }
 
     pub(crate) mod thread {
@@ -63,7 +63,10 @@ mod imp {
         /// Holds loom's guard in an `Option` so that `Condvar::wait` can take it out and
         /// put the re-acquired one back behind parking_lot's `&mut guard` signature. If
         /// loom panics inside the wait (its deadlock report), the slot is simply empty.
-        pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+        pub(crate) struct MutexGuard<'a, T>(
+            Option<loom::sync::MutexGuard<'a, T>>,
+            &'a loom::sync::Mutex<T>,
+        );
 
         impl<T> Mutex<T> {
             pub(crate) fn new(value: T) -> Mutex<T> {
@@ -71,7 +74,7 @@ mod imp {
             }
 
             pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-                MutexGuard(Some(self.0.lock().unwrap()))
+                MutexGuard(Some(self.0.lock().unwrap()), &self.0)
             }
         }
 
@@ -110,6 +113,37 @@ mod imp {
             pub(crate) fn notify_all(&self) -> usize {
                 self.0.notify_all();
                 0
+            }
+
+            /// loom has no clock. A timed wait is a wait for a notification (as the
+            /// Parker's timed park is), so a model that relied on the timeout to notice
+            /// new work deadlocks and loom reports it — except that a timeout under
+            /// 1 ms models an expiry: the lock is released, other threads may run, and
+            /// the wait reports a timeout (so a model can race a submit against an idle
+            /// thread's keep-alive running out).
+            pub(crate) fn wait_for<T>(
+                &self,
+                guard: &mut MutexGuard<'_, T>,
+                timeout: std::time::Duration,
+            ) -> WaitTimeoutResult {
+                if timeout < std::time::Duration::from_millis(1) {
+                    drop(guard.0.take());
+                    loom::thread::yield_now();
+                    guard.0 = Some(guard.1.lock().unwrap());
+                    return WaitTimeoutResult(true);
+                }
+                self.wait(guard);
+                WaitTimeoutResult(false)
+            }
+        }
+
+        /// parking_lot's `WaitTimeoutResult`; never timed out under loom.
+        #[derive(Debug, Clone, Copy)]
+        pub(crate) struct WaitTimeoutResult(bool);
+
+        impl WaitTimeoutResult {
+            pub(crate) fn timed_out(self) -> bool {
+                self.0
             }
         }
     }

@@ -1,15 +1,21 @@
-//! Asynchronous I/O — the traits the ecosystem shares, and readiness for your own fds.
+//! Asynchronous I/O — the traits the ecosystem shares, readiness for your own fds, and the
+//! process's standard streams.
 //!
 //! eddy's sockets and files implement the [`futures-io`](https://docs.rs/futures-io)
-//! traits [`AsyncRead`] and [`AsyncWrite`], so the extension methods of `futures-lite`
-//! or `futures-util` (`read_exact`, `write_all`, `copy`, `lines`, …) work on them.
+//! traits [`AsyncRead`] and [`AsyncWrite`] (re-exported here), so the extension methods
+//! of `futures-lite` or `futures-util` (`read_exact`, `write_all`, `copy`, `lines`, …)
+//! work on them.
 //!
-//! [`Async`] wraps any non-blocking file descriptor you bring — a pipe, a device, a
-//! socket from another library — and lets tasks wait until it is readable or writable:
-//! asyncio's `loop.add_reader` / `loop.add_writer`, as a future.
+//! | file | what |
+//! |---|---|
+//! | `async_fd.rs` | [`Async`]: any non-blocking fd you bring (a pipe, a device, a socket from another library), awaited until readable or writable — asyncio's `add_reader` / `add_writer` |
+//! | `stdio.rs` | [`stdin`], [`stdout`], [`stderr`]: the std handles on the blocking pool |
 
 mod async_fd;
+mod stdio;
+
+pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 pub(crate) use self::async_fd::current_reactor;
 pub use self::async_fd::Async;
-pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+pub use self::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};

@@ -126,7 +126,7 @@ pub(crate) async fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketA
 
 /// Looks `host` up with the system resolver, off the workers.
 async fn lookup(host: String, port: u16) -> io::Result<Vec<SocketAddr>> {
-    let job = crate::task::spawn_blocking_tmp(move || {
+    let job = crate::task::spawn_blocking(move || {
         std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map(Iterator::collect)
     });
     match job.await {

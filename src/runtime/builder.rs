@@ -1,7 +1,9 @@
 use std::fmt;
 use std::io;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use std::sync::Arc;
+use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 
 use super::driver::Driver;
 use super::{context, Handle, Runtime};
@@ -20,6 +22,16 @@ use super::{context, Handle, Runtime};
 /// ```
 pub struct Builder {
     executor: eddy_executor::Builder,
+    blocking: BlockingConfig,
+}
+
+/// The blocking pool's settings (the executor builder keeps the workers').
+#[derive(Debug)]
+struct BlockingConfig {
+    max_threads: usize,
+    keep_alive: Duration,
+    name: Option<String>,
+    stack_size: Option<usize>,
 }
 
 impl Builder {
@@ -27,6 +39,12 @@ impl Builder {
     pub fn new() -> Builder {
         Builder {
             executor: eddy_executor::Builder::new(),
+            blocking: BlockingConfig {
+                max_threads: 512,
+                keep_alive: Duration::from_secs(10),
+                name: None,
+                stack_size: None,
+            },
         }
     }
 
@@ -39,7 +57,10 @@ impl Builder {
     }
 
     /// The worker threads' name; each gets `-{index}` appended (default `eddy-worker`).
+    /// Blocking threads are then named `{name}-blocking-{i}`.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        self.blocking.name = Some(format!("{name}-blocking"));
         self.executor.thread_name(name);
         self
     }
@@ -47,6 +68,47 @@ impl Builder {
     /// The worker threads' stack size in bytes (default: the platform's, as std uses).
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.executor.thread_stack_size(bytes);
+        self.blocking.stack_size = Some(bytes);
+        self
+    }
+
+    /// The most threads [`run_in_executor`](crate::run_in_executor) jobs run on at once
+    /// (default 512, as tokio). Threads start only when a job finds none idle; jobs
+    /// beyond the cap wait in FIFO order. Blocking threads are named `eddy-blocking-{i}`,
+    /// or `{name}-blocking-{i}` after [`thread_name`](Self::thread_name). Zero makes
+    /// [`build`](Self::build) fail with an error naming this setter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::builder().max_blocking_threads(4).build().unwrap();
+    /// let job = rt.handle().run_in_executor(|| std::thread::current().name().map(String::from));
+    /// let name = rt.block_on(job).unwrap().unwrap();
+    /// assert!(name.starts_with("eddy-blocking-"), "{name}");
+    /// ```
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.blocking.max_threads = n;
+        self
+    }
+
+    /// How long a blocking thread waits idle for a job before it exits (default 10 s, as
+    /// tokio; smol's is 500 ms). Zero makes [`build`](Self::build) fail with an error
+    /// naming this setter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = eddy::Runtime::builder()
+    ///     .blocking_keep_alive(Duration::from_millis(500))
+    ///     .build()
+    ///     .unwrap();
+    /// let sum = rt.block_on(async { eddy::run_in_executor(|| 2 + 2).await.unwrap() });
+    /// assert_eq!(sum, 4);
+    /// ```
+    pub fn blocking_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
+        self.blocking.keep_alive = keep_alive;
         self
     }
 
@@ -54,28 +116,92 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `worker_threads(0)`; the OS error if a thread or the I/O poller
-    /// cannot be created.
+    /// `InvalidInput` for `worker_threads(0)`, `max_blocking_threads(0)` or a zero
+    /// `blocking_keep_alive`; the OS error if a thread or the I/O poller cannot be created.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        if self.blocking.max_threads == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`max_blocking_threads(0)`: run_in_executor needs at least one thread; pass \
+                 1 or more, or leave it unset for the default of 512",
+            ));
+        }
+        if self.blocking.keep_alive.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`blocking_keep_alive(0)`: an idle blocking thread would exit before it could \
+                 take the next job; pass a positive duration, or leave it unset for 10 s",
+            ));
+        }
         // Each worker makes the runtime current on its thread before running any task,
         // and forgets it when it stops. The hooks cannot capture the Handle (the workers
         // own the hooks: a cycle); the worker's own executor is current when they run.
         let driver = Arc::new(Driver::new(self.executor.resolved_worker_threads().max(1))?);
+        let (blocking, executor_slot) = self.build_blocking_pool(&driver)?;
         let for_workers = Arc::downgrade(&driver);
+        let blocking_for_workers = blocking.spawner();
         self.executor.on_thread_start(move || {
             let spawner = eddy_executor::Spawner::try_current();
             if let (Some(spawner), Some(driver)) = (spawner, for_workers.upgrade()) {
-                context::set_for_worker(Handle { spawner, driver });
+                let blocking = blocking_for_workers.clone();
+                context::set_for_worker(Handle {
+                    spawner,
+                    driver,
+                    blocking,
+                });
             }
         });
         self.executor.on_thread_stop(context::clear_for_worker);
         let park = driver.clone();
         let executor = self.executor.build_with_park(move |_| park)?;
+        let _ = executor_slot.set(executor.spawner());
         let handle = Handle {
             spawner: executor.spawner(),
             driver,
+            blocking: blocking.spawner(),
         };
-        Ok(Runtime::from_parts(handle, executor))
+        Ok(Runtime::from_parts(handle, executor, blocking))
+    }
+
+    /// The pool for `run_in_executor`. Its threads make the runtime current (so
+    /// `eddy::spawn` and `Handle::current()` work in a job); the hook finds the executor
+    /// in a slot filled once the executor is built (no job can run before that: jobs
+    /// are submitted through the runtime's handle).
+    fn build_blocking_pool(
+        &self,
+        driver: &Arc<Driver>,
+    ) -> io::Result<(BlockingPool, Arc<OnceLock<eddy_executor::Spawner>>)> {
+        let slot = Arc::new(OnceLock::<eddy_executor::Spawner>::new());
+        let (for_threads, driver) = (slot.clone(), Arc::downgrade(driver));
+        let mut builder = BlockingPool::builder();
+        builder
+            .max_threads(self.blocking.max_threads)
+            .keep_alive(self.blocking.keep_alive)
+            .thread_name(
+                self.blocking
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| "eddy-blocking".into()),
+            )
+            .on_thread_start(move || {
+                let parts = (
+                    for_threads.get().cloned(),
+                    driver.upgrade(),
+                    BlockingSpawner::try_current(),
+                );
+                if let (Some(spawner), Some(driver), Some(blocking)) = parts {
+                    context::set_for_worker(Handle {
+                        spawner,
+                        driver,
+                        blocking,
+                    });
+                }
+            })
+            .on_thread_stop(context::clear_for_worker);
+        if let Some(bytes) = self.blocking.stack_size {
+            builder.thread_stack_size(bytes);
+        }
+        Ok((builder.build()?, slot))
     }
 }
 
@@ -89,6 +215,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("executor", &self.executor)
+            .field("blocking", &self.blocking)
             .finish()
     }
 }

@@ -3,6 +3,7 @@ use std::future::Future;
 
 use std::sync::Arc;
 
+use eddy_executor::blocking::BlockingSpawner;
 use eddy_executor::Spawner;
 
 use super::driver::Driver;
@@ -29,6 +30,7 @@ use crate::task::JoinHandle;
 pub struct Handle {
     pub(super) spawner: Spawner,
     pub(crate) driver: Arc<Driver>,
+    pub(super) blocking: BlockingSpawner,
 }
 
 impl Handle {
@@ -85,6 +87,58 @@ impl Handle {
         F::Output: Send + 'static,
     {
         self.spawner.spawn(future)
+    }
+
+    /// Runs the blocking function `f` on the runtime's blocking pool — asyncio's
+    /// `loop.run_in_executor(None, f)`, from any thread. See
+    /// [`eddy::run_in_executor`](crate::run_in_executor) for the semantics; after the
+    /// runtime shut down, the job is cancelled at once (the handle says so).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let job = std::thread::spawn(move || {
+    ///     handle.run_in_executor(|| std::fs::metadata(".").is_ok())
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert!(rt.block_on(job).unwrap());
+    /// ```
+    pub fn run_in_executor<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.run(f)
+    }
+
+    /// As `run_in_executor`, but the job still runs if it is queued when the runtime
+    /// shuts down (file writes, which must not be lost).
+    pub(crate) fn run_in_executor_mandatory<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.run_mandatory(f)
+    }
+
+    /// tokio's name for [`run_in_executor`](Self::run_in_executor).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let job = rt.handle().spawn_blocking(|| 6 * 7);
+    /// assert_eq!(rt.block_on(job).unwrap(), 42);
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.run(f)
     }
 
     /// Makes this runtime current on this thread until the guard drops, so that

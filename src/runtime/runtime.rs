@@ -3,6 +3,7 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
+use eddy_executor::blocking::BlockingPool;
 use eddy_executor::Executor;
 
 use super::{Builder, Handle};
@@ -13,7 +14,11 @@ use crate::task::JoinHandle;
 ///
 /// Dropping the runtime shuts it down: every worker finishes the poll it is in and exits
 /// and is joined, then every task still alive has its future dropped (awaiting its
-/// `JoinHandle` gives a cancellation error).
+/// `JoinHandle` gives a cancellation error). [`run_in_executor`](crate::run_in_executor)
+/// jobs still queued are cancelled, and the drop **waits for the running ones** to
+/// return (a thread cannot be interrupted); use
+/// [`shutdown_timeout`](Self::shutdown_timeout) to bound that wait or
+/// [`shutdown_background`](Self::shutdown_background) to skip it.
 ///
 /// # Examples
 ///
@@ -28,6 +33,7 @@ use crate::task::JoinHandle;
 pub struct Runtime {
     handle: Handle,
     executor: Option<Executor>,
+    blocking: Option<BlockingPool>,
 }
 
 impl Runtime {
@@ -45,10 +51,15 @@ impl Runtime {
         Builder::new()
     }
 
-    pub(super) fn from_parts(handle: Handle, executor: Executor) -> Runtime {
+    pub(super) fn from_parts(
+        handle: Handle,
+        executor: Executor,
+        blocking: BlockingPool,
+    ) -> Runtime {
         Runtime {
             handle,
             executor: Some(executor),
+            blocking: Some(blocking),
         }
     }
 
@@ -98,11 +109,32 @@ impl Runtime {
         self.handle.spawn(future)
     }
 
-    /// Shuts down, waiting at most `timeout` for workers to finish their current poll.
+    /// Runs the blocking function `f` on the runtime's blocking pool; see
+    /// [`eddy::run_in_executor`](crate::run_in_executor).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let job = rt.run_in_executor(|| std::env::current_dir().is_ok());
+    /// assert!(rt.block_on(job).unwrap());
+    /// ```
+    pub fn run_in_executor<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.run_in_executor(f)
+    }
+
+    /// Shuts down, waiting at most `timeout` (in all, plus a little) for workers to finish
+    /// their current poll and for running [`run_in_executor`](crate::run_in_executor)
+    /// jobs to return.
     ///
     /// A worker stuck in a long poll is left to finish it on its own thread (its task's
     /// future is dropped when the poll returns); all other tasks are cancelled before this
-    /// returns.
+    /// returns. Likewise a blocking job still running at the deadline is **left to finish
+    /// on its own thread**, which then exits; queued jobs are cancelled.
     ///
     /// # Examples
     ///
@@ -114,14 +146,12 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_secs(1));
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        if let Some(executor) = self.executor.take() {
-            executor.shutdown_timeout(timeout);
-        }
-        self.handle.driver.shutdown();
+        self.shutdown(Some(timeout));
     }
 
     /// Shuts down without waiting for the workers: tasks are cancelled, and a worker in
-    /// the middle of a poll exits when that poll returns.
+    /// the middle of a poll exits when that poll returns. Queued blocking jobs are
+    /// cancelled; running ones finish on their own threads, which then exit.
     ///
     /// # Examples
     ///
@@ -132,8 +162,33 @@ impl Runtime {
     /// assert!(eddy::run(pending).unwrap_err().is_cancelled());
     /// ```
     pub fn shutdown_background(mut self) {
+        self.shutdown(Some(Duration::ZERO));
+    }
+
+    /// The shutdown order: the blocking pool first refuses new jobs and cancels queued
+    /// ones (so none starts while the workers stop), then the workers stop and every task
+    /// is cancelled, then the running blocking jobs get what is left of `timeout`.
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        if let Some(pool) = &mut self.blocking {
+            pool.shutdown(Some(Duration::ZERO));
+        }
         if let Some(executor) = self.executor.take() {
-            executor.shutdown_background();
+            match timeout {
+                None => drop(executor),
+                Some(t) if t.is_zero() => executor.shutdown_background(),
+                Some(t) => drop(executor.shutdown_timeout(t)),
+            }
+        }
+        if let Some(mut pool) = self.blocking.take() {
+            let left = match (timeout, deadline) {
+                (None, _) => None,
+                (Some(_), Some(deadline)) => {
+                    Some(deadline.saturating_duration_since(std::time::Instant::now()))
+                }
+                (Some(t), None) => Some(t),
+            };
+            pool.shutdown(left);
         }
         self.handle.driver.shutdown();
     }
@@ -141,14 +196,13 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let Some(executor) = self.executor.take() else {
+        if self.executor.is_none() {
             return;
-        };
+        }
         if eddy_executor::is_entered() {
             // Joining workers here would block a thread that runs async code (and
             // deadlock on our own worker). Tear down without waiting, then say why.
-            executor.shutdown_background();
-            self.handle.driver.shutdown();
+            self.shutdown(Some(Duration::ZERO));
             if !std::thread::panicking() {
                 panic!(
                     "a Runtime was dropped inside async code (this event loop is running: \
@@ -159,8 +213,7 @@ impl Drop for Runtime {
             }
             return;
         }
-        drop(executor);
-        self.handle.driver.shutdown();
+        self.shutdown(None);
     }
 }
 

@@ -26,5 +26,7 @@ pub(crate) use self::shared::Handle as SchedulerHandle;
 // For the loom models of the queues and the idle accounting (`tests/loom_*.rs`).
 #[cfg(test)]
 pub(crate) use self::idle::Idle;
+// The injector is also the blocking pool's job queue.
 #[cfg(test)]
-pub(crate) use self::queue::{local as local_queue, Injector};
+pub(crate) use self::queue::local as local_queue;
+pub(crate) use self::queue::Injector;

@@ -8,7 +8,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::core::{Cell, Core, Header, Stage, Trailer};
-use super::state::{State, TransitionToIdle, TransitionToRunning};
+use super::state::{State, TransitionToAbortedInPlace, TransitionToIdle, TransitionToRunning};
 use super::{waker, Id, JoinError, Notified, RawTask, Schedule, Task};
 
 /// A typed view of one task.
@@ -142,6 +142,22 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         }
         cancel_task(self.core(), self.id());
         self.complete();
+    }
+
+    /// Protocol 5, abort, from a handle that keeps its reference. On a scheduler with
+    /// `ABORT_IN_PLACE` a task nobody runs is cancelled right here; otherwise it is
+    /// marked and, if idle, queued for a runtime thread to drop.
+    fn abort(self) {
+        if !S::ABORT_IN_PLACE {
+            return self.raw().abort_by_scheduling();
+        }
+        match self.state().transition_to_aborted_in_place() {
+            TransitionToAbortedInPlace::CancelHere => {
+                cancel_task(self.core(), self.id());
+                self.complete();
+            }
+            TransitionToAbortedInPlace::DoNothing => {}
+        }
     }
 
     /// Protocol 3, join: read the output, or register the waker.
@@ -302,4 +318,9 @@ pub(super) unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<
 pub(super) unsafe fn shutdown<T: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: see the note above the entries.
     unsafe { Harness::<T, S>::from_raw(ptr) }.shutdown()
+}
+
+pub(super) unsafe fn abort<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: see the note above the entries (the caller keeps its reference).
+    unsafe { Harness::<T, S>::from_raw(ptr) }.abort()
 }

@@ -81,10 +81,14 @@
 //! 4. **Detach** (`drop_join_handle_*`): clears `JOIN_INTEREST` (and `JOIN_WAKER` if not
 //!    complete). If the task was complete the handle drops the output; it drops the waker
 //!    unless the completing thread still holds it (`COMPLETE` with `JOIN_WAKER`).
-//! 5. **Abort** (`remote_abort`): sets `CANCELLED`. An idle task is also marked `NOTIFIED`
+//! 5. **Abort** (`Harness::abort`): sets `CANCELLED`. An idle task is also marked `NOTIFIED`
 //!    and queued, so a runtime thread drops its future; a queued task sees `CANCELLED`
 //!    when dequeued; a running task sees it when its poll ends. A complete task keeps its
-//!    output.
+//!    output. On a scheduler with `Schedule::ABORT_IN_PLACE` (the blocking pool) a task
+//!    that nobody runs — idle or queued — is cancelled by the aborting thread itself
+//!    (`transition_to_aborted_in_place` takes `RUNNING`), so its JoinHandle reports the
+//!    cancellation at once; the queue entry later finds it complete and drops its
+//!    reference.
 //! 6. **Shutdown** (`Harness::shutdown`): the scheduler closes the owned list, pops each
 //!    task and sets `CANCELLED`, taking `RUNNING` if the task is idle to drop the future
 //!    on the spot. Spawns after that are cancelled at once.
@@ -124,6 +128,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// The task completed: remove it from the owned-task list, returning the list's
     /// reference if it was there.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+
+    /// Whether `abort()` may drop the future of a task that nobody runs on the aborting
+    /// thread, instead of queueing it for one of the scheduler's threads. Right for the
+    /// blocking pool (its "future" is a closure that has not started; waiting for a pool
+    /// thread to reach the queue entry could take as long as the jobs ahead of it); wrong
+    /// for the workers, whose futures may expect to be dropped on a runtime thread.
+    const ABORT_IN_PLACE: bool = false;
 }
 
 /// The owned-task list's reference to a task.
@@ -217,6 +228,12 @@ impl<S: Schedule> Notified<S> {
     /// Polls the task once (or drops its future, if it was aborted).
     pub(crate) fn run(self) {
         ManuallyDrop::new(self).raw.poll();
+    }
+
+    /// Cancels a task that will never run (its scheduler shut down), consuming this
+    /// reference: the future is dropped here unless someone else holds `RUNNING`.
+    pub(crate) fn shutdown(self) {
+        ManuallyDrop::new(self).raw.shutdown();
     }
 }
 

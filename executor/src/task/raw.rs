@@ -24,6 +24,8 @@ pub(crate) struct Vtable {
     pub(super) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     /// Runtime shutdown: cancels the task, consuming a reference.
     pub(super) shutdown: unsafe fn(NonNull<Header>),
+    /// `abort()` from a handle (which keeps its reference).
+    pub(super) abort: unsafe fn(NonNull<Header>),
 }
 
 /// The vtable for tasks of future `T` on scheduler `S`.
@@ -35,6 +37,7 @@ pub(super) fn vtable<T: Future, S: Schedule>() -> &'static Vtable {
         try_read_output: harness::try_read_output::<T, S>,
         drop_join_handle_slow: harness::drop_join_handle_slow::<T, S>,
         shutdown: harness::shutdown::<T, S>,
+        abort: harness::abort::<T, S>,
     }
 }
 
@@ -151,8 +154,15 @@ impl RawTask {
 
     /// `abort()` from a JoinHandle or AbortHandle (which keeps the task alive).
     pub(super) fn remote_abort(self) {
+        // SAFETY: the vtable matches (Header invariant); the caller's handle holds a
+        // reference for the whole call.
+        unsafe { (self.header().vtable.abort)(self.ptr) }
+    }
+
+    /// Protocol 5 on a scheduler that does not cancel in place: mark, and queue the task
+    /// if it was idle so that a runtime thread drops the future.
+    pub(super) fn abort_by_scheduling(self) {
         if self.state().transition_to_notified_and_cancel() {
-            // Schedule it so that a runtime thread drops the future.
             self.schedule();
         }
     }

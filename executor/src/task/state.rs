@@ -82,6 +82,18 @@ pub(super) enum TransitionToIdle {
     Cancelled,
 }
 
+/// What an `abort` should do on a scheduler whose queued tasks are cancelled in place
+/// (`Schedule::ABORT_IN_PLACE`).
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum TransitionToAbortedInPlace {
+    /// The caller now holds `RUNNING` and a new running reference: drop the future and
+    /// complete the task, here, on the aborting thread.
+    CancelHere,
+    /// Running (its runner sees `CANCELLED`) or already complete: nothing to do.
+    DoNothing,
+}
+
 /// What a `wake` (by value) should do; the waker's reference is consumed.
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
@@ -249,6 +261,35 @@ impl State {
             next
         });
         submit
+    }
+
+    /// `abort` on a scheduler that cancels in place (the blocking pool): marks the task
+    /// cancelled and, if nobody runs it — idle, or queued with `NOTIFIED` — takes
+    /// `RUNNING` and adds the running reference in the same step, so the aborting thread
+    /// drops the future at once. A queue entry left behind finds the task complete and
+    /// only drops its reference (`transition_to_running` = `Failed`).
+    pub(super) fn transition_to_aborted_in_place(&self) -> TransitionToAbortedInPlace {
+        let mut action = TransitionToAbortedInPlace::DoNothing;
+        self.fetch_update(|mut next| {
+            if next.is_complete() {
+                action = TransitionToAbortedInPlace::DoNothing;
+                return next;
+            }
+            next.0 |= CANCELLED;
+            if next.is_running() {
+                // The runner sees CANCELLED in `transition_to_idle` (a blocking job never
+                // returns Pending, so it simply completes with its output).
+                action = TransitionToAbortedInPlace::DoNothing;
+            } else {
+                next.0 |= RUNNING;
+                // The caller's JoinHandle or AbortHandle reference keeps the task alive
+                // while we add one, so the count cannot be zero here.
+                next.ref_inc();
+                action = TransitionToAbortedInPlace::CancelHere;
+            }
+            next
+        });
+        action
     }
 
     /// Runtime shutdown: marks the task cancelled and, if it is idle, takes `RUNNING`

@@ -6,10 +6,12 @@
 
 mod support;
 
+mod loom_blocking;
 mod loom_park;
 mod loom_queue;
 mod loom_scheduler;
 mod loom_task;
 
+mod blocking;
 mod scheduler;
 mod task;

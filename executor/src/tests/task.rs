@@ -364,3 +364,84 @@ fn a_panicking_join_waker_does_not_break_the_hand_off() {
     drop(handle); // the waker's slot is released and dropped without trouble
     assert!(sched.owns_no_tasks());
 }
+
+/// A queue-only scheduler whose aborts cancel in place (the blocking pool's choice), with
+/// no owned-task list.
+#[derive(Clone)]
+struct InPlace(Arc<std::sync::Mutex<std::collections::VecDeque<task::Notified<InPlace>>>>);
+
+impl task::Schedule for InPlace {
+    fn schedule(&self, task: task::Notified<Self>) {
+        self.0.lock().unwrap().push_back(task);
+    }
+
+    fn release(&self, _task: &task::Task<Self>) -> Option<task::Task<Self>> {
+        None
+    }
+
+    const ABORT_IN_PLACE: bool = true;
+}
+
+impl InPlace {
+    fn spawn<F: Future<Output = usize> + Send + 'static>(&self, f: F) -> JoinHandle<usize> {
+        let (owned, notified, join) = task::new_task(f, self.clone(), task::Id::next());
+        drop(owned);
+        self.schedule_now(notified);
+        join
+    }
+
+    fn schedule_now(&self, notified: task::Notified<Self>) {
+        task::Schedule::schedule(self, notified);
+    }
+
+    fn run_all(&self) -> usize {
+        let mut ran = 0;
+        loop {
+            let next = self.0.lock().unwrap().pop_front();
+            let Some(task) = next else { return ran };
+            task.run();
+            ran += 1;
+        }
+    }
+}
+
+#[test]
+fn abort_in_place_cancels_a_queued_task_on_the_aborting_thread() {
+    let sched = InPlace(Default::default());
+    let (future, counters, _slot) = Tracked::new(Some(1));
+    let mut handle = sched.spawn(future);
+    handle.abort();
+    // Cancelled at once: the future is gone before any thread reached the queue entry.
+    assert!(handle.is_finished());
+    assert_eq!(counters.drops(), 1);
+    assert_eq!(counters.polls(), 0);
+    let flag = Arc::new(Flag::default());
+    match poll_join(&mut handle, &flag) {
+        Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
+        other => panic!("expected a cancellation, got {other:?}"),
+    }
+    // The stale queue entry only drops its reference.
+    assert_eq!(sched.run_all(), 1);
+    assert_eq!(counters.polls(), 0);
+    drop(handle);
+    assert_eq!(Arc::strong_count(&sched.0), 1, "the task was freed");
+}
+
+#[test]
+fn abort_in_place_of_an_idle_task_cancels_it_and_a_later_wake_does_nothing() {
+    let sched = InPlace(Default::default());
+    let (future, counters, slot) = Tracked::new(None);
+    let mut handle = sched.spawn(future);
+    assert_eq!(sched.run_all(), 1); // polled once: Pending, idle
+    let waker = slot.get();
+    handle.abort();
+    assert_eq!(counters.drops(), 1);
+    handle.abort(); // twice: nothing more
+    waker.wake(); // complete: not queued again
+    assert_eq!(sched.run_all(), 0);
+    let flag = Arc::new(Flag::default());
+    assert!(matches!(poll_join(&mut handle, &flag), Poll::Ready(Err(e)) if e.is_cancelled()));
+    slot.clear();
+    drop(handle);
+    assert_eq!(Arc::strong_count(&sched.0), 1, "the task was freed");
+}

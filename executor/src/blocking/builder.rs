@@ -1,0 +1,137 @@
+use std::fmt;
+use std::io;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use super::shared::{Config, Hook, Shared};
+use super::BlockingPool;
+use crate::loom::Arc;
+
+/// Configures a [`BlockingPool`]: thread cap, keep-alive, thread names, hooks.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let pool = eddy_executor::blocking::BlockingPool::builder()
+///     .max_threads(4)
+///     .keep_alive(Duration::from_secs(1))
+///     .thread_name("disk")
+///     .build()
+///     .unwrap();
+/// let name = eddy_executor::block_on(pool.run(|| {
+///     std::thread::current().name().unwrap().to_string()
+/// }));
+/// assert_eq!(name.unwrap(), "disk-0");
+/// ```
+pub struct Builder {
+    max_threads: usize,
+    keep_alive: Duration,
+    name: StdArc<dyn Fn(usize) -> String + Send + Sync + 'static>,
+    stack_size: Option<usize>,
+    on_start: Option<Hook>,
+    on_stop: Option<Hook>,
+}
+
+impl Builder {
+    /// The defaults: at most 512 threads, each exiting after 10 s idle, named
+    /// `eddy-blocking-{i}` (tokio's cap and keep-alive).
+    pub fn new() -> Builder {
+        Builder {
+            max_threads: 512,
+            keep_alive: Duration::from_secs(10),
+            name: StdArc::new(|i| format!("eddy-blocking-{i}")),
+            stack_size: None,
+            on_start: None,
+            on_stop: None,
+        }
+    }
+
+    /// The most threads the pool runs at once (default 512). Jobs beyond that wait in
+    /// FIFO order. Zero makes [`build`](Self::build) fail.
+    pub fn max_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_threads = n;
+        self
+    }
+
+    /// How long a thread stays idle before it exits (default 10 s). Zero makes
+    /// [`build`](Self::build) fail; `Duration::MAX` keeps threads for ever.
+    pub fn keep_alive(&mut self, d: Duration) -> &mut Builder {
+        self.keep_alive = d;
+        self
+    }
+
+    /// The threads' name; each gets `-{i}` appended, `i` counting up from 0 as threads
+    /// are started.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        self.name = StdArc::new(move |i| format!("{name}-{i}"));
+        self
+    }
+
+    /// The threads' stack size in bytes (default: std's).
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs on each pool thread before its first job ([`BlockingSpawner::try_current`](super::BlockingSpawner::try_current)
+    /// already returns this pool there). A panic in it is contained.
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_start = Some(StdArc::new(f));
+        self
+    }
+
+    /// Runs on each pool thread as it exits. A panic in it is contained.
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_stop = Some(StdArc::new(f));
+        self
+    }
+
+    /// Makes the pool. No thread starts until the first job arrives.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `max_threads(0)` or a zero `keep_alive`.
+    pub fn build(&mut self) -> io::Result<BlockingPool> {
+        if self.max_threads == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`max_threads(0)`: a blocking pool needs at least one thread; pass 1 or more \
+                 (the default is 512)",
+            ));
+        }
+        if self.keep_alive.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`keep_alive(0)`: an idle thread would exit before it could take the next \
+                 job; pass a positive duration (the default is 10 s)",
+            ));
+        }
+        Ok(BlockingPool::from_shared(Arc::new(Shared::new(Config {
+            max_threads: self.max_threads,
+            keep_alive: self.keep_alive,
+            name: self.name.clone(),
+            stack_size: self.stack_size,
+            on_start: self.on_start.clone(),
+            on_stop: self.on_stop.clone(),
+        }))))
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("max_threads", &self.max_threads)
+            .field("keep_alive", &self.keep_alive)
+            .field("stack_size", &self.stack_size)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,224 @@
+//! The standard streams as `futures-io` types: each read or write runs the std handle's
+//! call on the blocking pool (a terminal or pipe read may block for ever, which must not
+//! happen on a worker), as tokio's stdio does.
+
+use std::fmt;
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::task::JoinHandle;
+
+/// The most one thread hop reads or writes.
+const MAX_BUF: usize = 2 * 1024 * 1024;
+
+/// The process's standard input; see [`stdin`].
+pub struct Stdin(Blocking<io::Stdin>);
+
+/// The process's standard output; see [`stdout`].
+pub struct Stdout(Blocking<io::Stdout>);
+
+/// The process's standard error; see [`stderr`].
+pub struct Stderr(Blocking<io::Stderr>);
+
+/// The process's standard input, read on the blocking pool. Each read that finds the
+/// buffer empty is one thread hop, reading what is available (up to 2 MiB).
+///
+/// # Examples
+///
+/// ```no_run
+/// use futures_lite::AsyncReadExt;
+///
+/// eddy::run(async {
+///     let mut line = String::new();
+///     eddy::io::stdin().read_to_string(&mut line).await.unwrap();
+/// });
+/// ```
+pub fn stdin() -> Stdin {
+    Stdin(Blocking::new(io::stdin()))
+}
+
+/// The process's standard output, written on the blocking pool. A write returns once
+/// the data is copied (up to 2 MiB at a time); it is written and flushed in the
+/// background, and its error is returned by the next write or `flush`.
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::AsyncWriteExt;
+///
+/// eddy::run(async {
+///     let mut out = eddy::io::stdout();
+///     out.write_all(b"hello from the blocking pool\n").await.unwrap();
+///     out.flush().await.unwrap();
+/// });
+/// ```
+pub fn stdout() -> Stdout {
+    Stdout(Blocking::new(io::stdout()))
+}
+
+/// The process's standard error, written on the blocking pool; as [`stdout`].
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::AsyncWriteExt;
+///
+/// eddy::run(async {
+///     eddy::io::stderr().write_all(b"warning: example\n").await.unwrap();
+/// });
+/// ```
+pub fn stderr() -> Stderr {
+    Stderr(Blocking::new(io::stderr()))
+}
+
+/// A blocking std handle behind a buffer: idle (we hold both) or busy with one call on
+/// a pool thread (which holds both).
+struct Blocking<T> {
+    state: State<T>,
+}
+
+enum State<T> {
+    Idle(Option<(T, Vec<u8>, usize)>),
+    Busy(JoinHandle<(io::Result<usize>, T, Vec<u8>)>),
+}
+
+impl<T: Send + 'static> Blocking<T> {
+    fn new(inner: T) -> Blocking<T> {
+        Blocking {
+            state: State::Idle(Some((inner, Vec::new(), 0))),
+        }
+    }
+
+    /// Waits for the call in flight. Returns its result; the handle is idle afterwards
+    /// (with the buffer the call filled, for a read).
+    fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let State::Busy(handle) = &mut self.state else {
+            return Poll::Ready(Ok(0));
+        };
+        let (res, inner, buf) = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::from)?;
+        self.state = State::Idle(Some((inner, buf, 0)));
+        Poll::Ready(res)
+    }
+}
+
+impl<T: Read + Send + 'static> Blocking<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, dst: &mut [u8]) -> Poll<io::Result<usize>> {
+        loop {
+            match &mut self.state {
+                State::Idle(slot) => {
+                    let (inner, mut buf, pos) = slot.take().expect("idle stdio holds its buffer");
+                    if pos < buf.len() || dst.is_empty() {
+                        let n = (buf.len() - pos).min(dst.len());
+                        dst[..n].copy_from_slice(&buf[pos..pos + n]);
+                        *slot = Some((inner, buf, pos + n));
+                        return Poll::Ready(Ok(n));
+                    }
+                    let want = dst.len().min(MAX_BUF);
+                    let mut inner = inner;
+                    self.state = State::Busy(crate::task::spawn_blocking(move || {
+                        buf.resize(want, 0);
+                        let res = loop {
+                            match inner.read(&mut buf) {
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                                res => break res,
+                            }
+                        };
+                        buf.truncate(*res.as_ref().unwrap_or(&0));
+                        (res, inner, buf)
+                    }));
+                }
+                State::Busy(_) => {
+                    if ready!(self.poll_complete(cx))? == 0 {
+                        return Poll::Ready(Ok(0));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T: Write + Send + 'static> Blocking<T> {
+    fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+        loop {
+            match &mut self.state {
+                State::Idle(slot) => {
+                    let (mut inner, mut buf, _) = slot.take().expect("idle stdio holds its buffer");
+                    let n = src.len().min(MAX_BUF);
+                    buf.clear();
+                    buf.extend_from_slice(&src[..n]);
+                    self.state = State::Busy(crate::task::spawn_blocking(move || {
+                        let res = inner.write_all(&buf).and_then(|()| inner.flush());
+                        buf.clear();
+                        (res.map(|()| 0), inner, buf)
+                    }));
+                    return Poll::Ready(Ok(n));
+                }
+                State::Busy(_) => {
+                    ready!(self.poll_complete(cx))?;
+                }
+            }
+        }
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Every write flushes on its pool thread: waiting for the one in flight is enough.
+        ready!(self.poll_complete(cx))?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for Stdin {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().0.poll_read(cx, buf)
+    }
+}
+
+macro_rules! impl_async_write {
+    ($t:ty) => {
+        impl AsyncWrite for $t {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.get_mut().0.poll_write(cx, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.get_mut().0.poll_flush(cx)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.get_mut().0.poll_flush(cx)
+            }
+        }
+    };
+}
+impl_async_write!(Stdout);
+impl_async_write!(Stderr);
+
+impl fmt::Debug for Stdin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stdin").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Stdout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stdout").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Stderr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stderr").finish_non_exhaustive()
+    }
+}
