@@ -4,9 +4,15 @@
 //! [`JoinHandle`] to await its output, [`abort`](JoinHandle::abort) it (asyncio's
 //! `cancel()`) or check [`is_finished`](JoinHandle::is_finished). A task that panics
 //! reports the panic through its handle as a [`JoinError`]; the runtime carries on.
+//!
+//! [`JoinSet`] (`join_set.rs`) holds many tasks and joins them as they finish — asyncio's
+//! `TaskGroup`: dropping it aborts what is left.
 
 use std::future::Future;
 
+mod join_set;
+
+pub use self::join_set::JoinSet;
 pub use eddy_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 
 use crate::runtime::{context, Handle};
