@@ -55,6 +55,7 @@
 
 #![forbid(unsafe_code)]
 
+mod gather;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
@@ -70,6 +71,8 @@ use std::future::Future;
 pub use eddy_executor;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::spawn;
+
+pub use gather::{gather, try_gather, Gather, TryGather};
 
 /// Runs `future` to completion on a new runtime, then shuts the runtime down —
 /// asyncio's `asyncio.run(main())`.
