@@ -74,6 +74,71 @@ pub use task::spawn;
 
 pub use gather::{gather, try_gather, Gather, TryGather};
 
+/// Runs an `async fn main` on a new runtime — asyncio's `asyncio.run(main())`.
+///
+/// The function becomes a plain `fn` that builds a runtime
+/// (`Runtime::builder().worker_threads(n).build()`), runs the body to completion with
+/// [`Runtime::block_on`] and shuts the runtime down. `worker_threads = N` sets the number
+/// of workers (default: one per CPU core). The body may return a value, such as a
+/// `Result` for `?`.
+///
+/// # Examples
+///
+/// ```
+/// #[eddy::main(worker_threads = 2)]
+/// async fn main() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = eddy::spawn(async { "42" }).await.unwrap().parse()?;
+///     assert_eq!(n, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// A function that is not `async` is a compile error: "the `async` keyword is missing
+/// from the function declaration".
+///
+/// ```compile_fail
+/// #[eddy::main]
+/// fn main() {}
+/// ```
+///
+/// So is an unknown argument, or a worker count that is not a positive literal:
+///
+/// ```compile_fail
+/// #[eddy::main(threads = 2)]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[eddy::main(worker_threads = 0)]
+/// async fn main() {}
+/// ```
+pub use eddy_macros::main;
+
+/// Runs an `async fn` test on a fresh runtime of its own — `#[test]` for async code.
+///
+/// Each test gets a new runtime (`worker_threads = N` as in [`main`]; default one per
+/// CPU core), dropped when the test ends, so no task outlives its test. The test may
+/// return a `Result`, and other attributes (`#[should_panic]`, `#[ignore]`) apply as
+/// usual.
+///
+/// # Examples
+///
+/// ```
+/// #[eddy::test(worker_threads = 1)]
+/// async fn spawned_tasks_run() {
+///     assert_eq!(eddy::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+/// ```
+///
+/// A function that is not `async` is a compile error: "the `async` keyword is missing
+/// from the function declaration".
+///
+/// ```compile_fail
+/// #[eddy::test]
+/// fn not_async() {}
+/// ```
+pub use eddy_macros::test;
+
 /// Runs `future` to completion on a new runtime, then shuts the runtime down —
 /// asyncio's `asyncio.run(main())`.
 ///
