@@ -58,6 +58,7 @@
 mod gather;
 pub mod io;
 pub(crate) mod loom;
+mod macros;
 pub mod net;
 pub mod runtime;
 pub mod task;
@@ -73,6 +74,9 @@ pub use runtime::{Builder, Handle, Runtime};
 pub use task::spawn;
 
 pub use gather::{gather, try_gather, Gather, TryGather};
+
+#[doc(hidden)]
+pub use macros::support as __private;
 
 /// Runs an `async fn main` on a new runtime — asyncio's `asyncio.run(main())`.
 ///
