@@ -23,10 +23,14 @@
 //!
 //! | asyncio | eddy |
 //! |---|---|
-//! | `asyncio.run(main())` | [`eddy::run(main())`](run) |
+//! | `asyncio.run(main())` | [`eddy::run(main())`](run); [`#[eddy::main]`](main) on `async fn main` |
 //! | `loop.run_until_complete(f)` | [`Runtime::block_on`] |
 //! | `asyncio.get_event_loop()` | [`Handle::current`] / [`Handle::try_current`] |
 //! | `asyncio.create_task(coro)` | [`eddy::spawn`](spawn) -> [`JoinHandle`](task::JoinHandle) |
+//! | `asyncio.gather(*aws, return_exceptions=True)` | [`eddy::gather(iter)`](gather) (tasks, results in order); [`eddy::join!`](join!) (same task) |
+//! | `asyncio.gather(*aws)` | [`eddy::try_gather(iter)`](try_gather) (first error wins, the rest aborted) |
+//! | `asyncio.TaskGroup` / `as_completed` | [`task::JoinSet`] (`join_next` in completion order; drop aborts the rest) |
+//! | `asyncio.wait(aws, return_when=FIRST_COMPLETED)` | [`eddy::select!`](select!) (the losers are dropped) |
 //! | `task.cancel()` / `task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort) / [`is_finished`](task::JoinHandle::is_finished) |
 //! | `await asyncio.sleep(0)` | [`eddy::task::yield_now().await`](task::yield_now) |
 //! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
