@@ -26,10 +26,14 @@
 //!
 //! | asyncio | eddy |
 //! |---|---|
-//! | `asyncio.run(main())` | [`eddy::run(main())`](run) |
+//! | `asyncio.run(main())` | [`eddy::run(main())`](run); [`#[eddy::main]`](main) on `async fn main` |
 //! | `loop.run_until_complete(f)` | [`Runtime::block_on`] |
 //! | `asyncio.get_event_loop()` | [`Handle::current`] / [`Handle::try_current`] |
 //! | `asyncio.create_task(coro)` | [`eddy::spawn`](spawn) -> [`JoinHandle`](task::JoinHandle) |
+//! | `asyncio.gather(*aws, return_exceptions=True)` | [`eddy::gather(iter)`](gather) (tasks, results in order); [`eddy::join!`](join!) (same task) |
+//! | `asyncio.gather(*aws)` | [`eddy::try_gather(iter)`](try_gather) (first error wins, the rest aborted) |
+//! | `asyncio.TaskGroup` / `as_completed` | [`task::JoinSet`] (`join_next` in completion order; drop aborts the rest) |
+//! | `asyncio.wait(aws, return_when=FIRST_COMPLETED)` | [`eddy::select!`](select!) (the losers are dropped) |
 //! | `task.cancel()` / `task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort) / [`is_finished`](task::JoinHandle::is_finished) |
 //! | `await asyncio.sleep(0)` | [`eddy::task::yield_now().await`](task::yield_now) |
 //! | `await asyncio.sleep(d)` | [`eddy::time::sleep(d).await`](time::sleep) |
@@ -62,8 +66,10 @@
 #![forbid(unsafe_code)]
 
 pub mod fs;
+mod gather;
 pub mod io;
 pub(crate) mod loom;
+mod macros;
 pub mod net;
 pub mod runtime;
 pub mod task;
@@ -78,6 +84,76 @@ pub use eddy_executor;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::spawn;
 pub use task::spawn_blocking as run_in_executor;
+
+pub use gather::{gather, try_gather, Gather, TryGather};
+
+#[doc(hidden)]
+pub use macros::support as __private;
+
+/// Runs an `async fn main` on a new runtime — asyncio's `asyncio.run(main())`.
+///
+/// The function becomes a plain `fn` that builds a runtime
+/// (`Runtime::builder().worker_threads(n).build()`), runs the body to completion with
+/// [`Runtime::block_on`] and shuts the runtime down. `worker_threads = N` sets the number
+/// of workers (default: one per CPU core). The body may return a value, such as a
+/// `Result` for `?`.
+///
+/// # Examples
+///
+/// ```
+/// #[eddy::main(worker_threads = 2)]
+/// async fn main() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = eddy::spawn(async { "42" }).await.unwrap().parse()?;
+///     assert_eq!(n, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// A function that is not `async` is a compile error: "the `async` keyword is missing
+/// from the function declaration".
+///
+/// ```compile_fail
+/// #[eddy::main]
+/// fn main() {}
+/// ```
+///
+/// So is an unknown argument, or a worker count that is not a positive literal:
+///
+/// ```compile_fail
+/// #[eddy::main(threads = 2)]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[eddy::main(worker_threads = 0)]
+/// async fn main() {}
+/// ```
+pub use eddy_macros::main;
+
+/// Runs an `async fn` test on a fresh runtime of its own — `#[test]` for async code.
+///
+/// Each test gets a new runtime (`worker_threads = N` as in [`main`]; default one per
+/// CPU core), dropped when the test ends, so no task outlives its test. The test may
+/// return a `Result`, and other attributes (`#[should_panic]`, `#[ignore]`) apply as
+/// usual.
+///
+/// # Examples
+///
+/// ```
+/// #[eddy::test(worker_threads = 1)]
+/// async fn spawned_tasks_run() {
+///     assert_eq!(eddy::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+/// ```
+///
+/// A function that is not `async` is a compile error: "the `async` keyword is missing
+/// from the function declaration".
+///
+/// ```compile_fail
+/// #[eddy::test]
+/// fn not_async() {}
+/// ```
+pub use eddy_macros::test;
 
 /// Runs `future` to completion on a new runtime, then shuts the runtime down —
 /// asyncio's `asyncio.run(main())`.

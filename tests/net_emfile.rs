@@ -19,10 +19,8 @@ fn set_fd_limit(limit: u64) {
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes a `rlimit` into the valid, exclusively borrowed `rlim`.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rlim) },
-        0
-    );
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rlim) };
+    assert_eq!(got, 0);
     rlim.rlim_cur = limit.min(rlim.rlim_max);
     // SAFETY: setrlimit only reads the valid `rlim`.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rlim) }, 0);

@@ -10,9 +10,15 @@
 //! [`BlockingPool`] — asyncio's `run_in_executor(executor, f)` with your own executor.
 //! `docs/blocking.md` tells the pool's story: the cap, the keep-alive, and what shutdown
 //! waits for.
+//!
+//! [`JoinSet`] (`join_set.rs`) holds many tasks and joins them as they finish — asyncio's
+//! `TaskGroup`: dropping it aborts what is left.
 
 use std::future::Future;
 
+mod join_set;
+
+pub use self::join_set::JoinSet;
 pub use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 pub use eddy_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 

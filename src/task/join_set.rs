@@ -1,0 +1,455 @@
+//! [`JoinSet`]: a set of tasks joined in completion order — asyncio's `TaskGroup`.
+//!
+//! Each spawned future is wrapped in a [`Notifying`] guard that, when the task lets go of
+//! its future (it completed, panicked or was cancelled: in every case the runtime drops
+//! the future), pushes the task's key onto the set's shared ready list and wakes the set.
+//! So `join_next` polls only the handles of tasks that have finished, never every handle.
+//!
+//! The future is dropped just *before* the task stores its output and becomes complete, so
+//! a handle taken from the ready list may still say `Pending` for a moment; it is then
+//! kept on a re-check list, and its completion wakes the set through the handle's own
+//! join waker.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use parking_lot::Mutex;
+use pin_project_lite::pin_project;
+
+use super::{AbortHandle, Id, JoinError, JoinHandle};
+use crate::runtime::Handle;
+
+/// A set of tasks that finish in any order, joined as they finish — asyncio's
+/// `TaskGroup` and `as_completed`.
+///
+/// [`spawn`](JoinSet::spawn) starts a task in the set; [`join_next`](JoinSet::join_next)
+/// waits for the next one to finish, in completion order (not spawn order), and gives its
+/// output or its [`JoinError`] (a panic comes back as [`JoinError::is_panic`]).
+/// **Dropping the set aborts every task still in it**, as leaving a `TaskGroup` cancels
+/// its tasks; [`detach_all`](JoinSet::detach_all) lets them run on instead.
+///
+/// # Examples
+///
+/// ```
+/// use eddy::task::JoinSet;
+///
+/// eddy::run(async {
+///     let mut set = JoinSet::new();
+///     for i in 0..3u32 {
+///         set.spawn(async move { i * 10 });
+///     }
+///     let mut outputs = Vec::new();
+///     while let Some(result) = set.join_next().await {
+///         outputs.push(result.unwrap());
+///     }
+///     outputs.sort();
+///     assert_eq!(outputs, [0, 10, 20]);
+///     assert!(set.is_empty());
+/// });
+/// ```
+pub struct JoinSet<T> {
+    /// The handles of the tasks in the set, by key.
+    tasks: HashMap<u64, JoinHandle<T>>,
+    /// Keys the tasks pushed as they let go of their futures.
+    ready: Arc<Ready>,
+    /// Keys taken from `ready` whose handle was not complete yet (see the module docs).
+    recheck: VecDeque<u64>,
+    /// The next key; keys are never reused, so a stale key from a detached task is
+    /// simply not found.
+    next_key: u64,
+}
+
+/// The ready list, shared by the set and its tasks' [`Notifying`] guards.
+struct Ready {
+    inner: Mutex<ReadyInner>,
+}
+
+struct ReadyInner {
+    keys: VecDeque<u64>,
+    waker: Option<Waker>,
+}
+
+pin_project! {
+    /// A task's future, with the guard that reports to the set when the future goes.
+    struct Notifying<F> {
+        #[pin]
+        future: F,
+        guard: Guard,
+    }
+}
+
+impl<F: Future> Future for Notifying<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
+    }
+}
+
+/// Pushes its key and wakes the set when dropped: when the task completes, panics or is
+/// cancelled, the runtime drops the task's future, and with it this guard.
+struct Guard {
+    key: u64,
+    ready: Arc<Ready>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let waker = {
+            let mut inner = self.ready.inner.lock();
+            inner.keys.push_back(self.key);
+            inner.waker.take()
+        };
+        // Wake outside the lock: the woken task may run at once on another worker and
+        // lock the list itself.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> JoinSet<T> {
+    /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set = eddy::task::JoinSet::<()>::new();
+    /// assert!(set.is_empty());
+    /// ```
+    pub fn new() -> JoinSet<T> {
+        JoinSet {
+            tasks: HashMap::new(),
+            ready: Arc::new(Ready {
+                inner: Mutex::new(ReadyInner {
+                    keys: VecDeque::new(),
+                    waker: None,
+                }),
+            }),
+            recheck: VecDeque::new(),
+            next_key: 0,
+        }
+    }
+
+    /// The number of tasks in the set: spawned and not yet returned by
+    /// [`join_next`](Self::join_next) (finished ones count until they are joined).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     set.spawn(async { 2 });
+    ///     assert_eq!(set.len(), 2);
+    ///     set.join_next().await;
+    ///     assert_eq!(set.len(), 1);
+    /// });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// True when the set holds no task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     set.spawn(async {});
+    ///     assert!(!set.is_empty());
+    ///     set.join_next().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Aborts every task in the set. They stay in the set: [`join_next`](Self::join_next)
+    /// returns each one, as a cancellation error unless it had already finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.abort_all();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort_all(&mut self) {
+        for handle in self.tasks.values() {
+            handle.abort();
+        }
+    }
+
+    /// Removes every task from the set without aborting it: they run on, and their
+    /// outputs are dropped when they finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let (tx, rx) = std::sync::mpsc::channel();
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     set.spawn(async move { tx.send("ran anyway").unwrap() });
+    ///     set.detach_all();
+    ///     drop(set); // does not abort the detached task
+    ///     assert_eq!(rx.recv().unwrap(), "ran anyway");
+    /// });
+    /// ```
+    pub fn detach_all(&mut self) {
+        self.tasks.clear();
+        self.recheck.clear();
+        self.ready.inner.lock().keys.clear();
+    }
+
+    /// Aborts every task and waits until all have finished, so that no future of the set
+    /// is alive when it returns; the outputs are dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     for _ in 0..3 {
+    ///         set.spawn(std::future::pending::<()>());
+    ///     }
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
+    /// Waits for the next task to finish and returns its output, or `None` if the set is
+    /// empty. Tasks come back in the order they finish.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no task's output is
+    /// lost; the next call returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     let slow = set.spawn(std::future::pending::<&str>()); // spawned first
+    ///     set.spawn(async { "fast" });
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "fast");
+    ///     slow.abort();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    ///     assert!(set.join_next().await.is_none());
+    /// });
+    /// ```
+    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// Like [`join_next`](Self::join_next), with the finished task's [`Id`] beside its
+    /// output (a [`JoinError`] carries it as [`JoinError::id`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     let id = set.spawn(async { "done" }).id();
+    ///     assert_eq!(set.join_next_with_id().await.unwrap().unwrap(), (id, "done"));
+    /// });
+    /// ```
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// Returns the output of a task that has already finished, without waiting: `None`
+    /// if no task has finished (or the set is empty).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     let handle = set.spawn(async { 7 });
+    ///     while !handle.is_finished() {
+    ///         eddy::task::yield_now().await;
+    ///     }
+    ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 7);
+    ///     assert!(set.try_join_next().is_none());
+    /// });
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        let waker = Waker::from(Arc::new(NoopWake));
+        match self.poll_join_next_with_id(&mut Context::from_waker(&waker)) {
+            Poll::Ready(result) => result.map(|r| r.map(|(_, output)| output)),
+            Poll::Pending => None,
+        }
+    }
+
+    /// Polls for the next finished task: the poll form of [`join_next`](Self::join_next),
+    /// for hand-written futures. `cx`'s waker is woken when a task finishes.
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx)
+            .map(|next| next.map(|r| r.map(|(_, output)| output)))
+    }
+
+    /// Polls for the next finished task with its id; see
+    /// [`join_next_with_id`](Self::join_next_with_id).
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
+        if self.tasks.is_empty() {
+            return Poll::Ready(None);
+        }
+        // Keys seen before whose task had not quite completed: their join waker is ours.
+        for _ in 0..self.recheck.len() {
+            let key = self.recheck.pop_front().expect("counted");
+            if let Some(done) = self.poll_key(key, cx) {
+                return Poll::Ready(Some(done));
+            }
+        }
+        loop {
+            let key = {
+                let mut inner = self.ready.inner.lock();
+                match inner.keys.pop_front() {
+                    Some(key) => key,
+                    None => {
+                        // Register under the lock: a guard pushing after this sees it.
+                        if !inner
+                            .waker
+                            .as_ref()
+                            .is_some_and(|w| w.will_wake(cx.waker()))
+                        {
+                            inner.waker = Some(cx.waker().clone());
+                        }
+                        return Poll::Pending;
+                    }
+                }
+            };
+            if let Some(done) = self.poll_key(key, cx) {
+                return Poll::Ready(Some(done));
+            }
+        }
+    }
+
+    /// Polls the handle of a task that let go of its future: its result if complete; else
+    /// it goes on the re-check list (or is forgotten if the set no longer holds it).
+    fn poll_key(&mut self, key: u64, cx: &mut Context<'_>) -> Option<Result<(Id, T), JoinError>> {
+        let handle = self.tasks.get_mut(&key)?;
+        match Pin::new(&mut *handle).poll(cx) {
+            Poll::Ready(result) => {
+                let id = handle.id();
+                self.tasks.remove(&key);
+                Some(result.map(|output| (id, output)))
+            }
+            Poll::Pending => {
+                self.recheck.push_back(key);
+                None
+            }
+        }
+    }
+}
+
+impl<T: Send + 'static> JoinSet<T> {
+    /// Spawns `future` as a task in the set on the current runtime, returning a handle to
+    /// abort it on its own.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, as [`eddy::spawn`](crate::spawn) does; use
+    /// [`spawn_on`](Self::spawn_on) with a [`Handle`] there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     let abort = set.spawn(std::future::pending::<()>());
+    ///     abort.abort();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let future = self.wrap(future);
+        self.insert(crate::spawn(future))
+    }
+
+    /// Spawns `future` as a task in the set on the runtime of `handle`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let mut set = eddy::task::JoinSet::new();
+    /// set.spawn_on(async { "from outside" }, rt.handle());
+    /// let out = rt.block_on(set.join_next()).unwrap().unwrap();
+    /// assert_eq!(out, "from outside");
+    /// ```
+    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let future = self.wrap(future);
+        self.insert(handle.spawn(future))
+    }
+
+    fn wrap<F: Future<Output = T>>(&mut self, future: F) -> Notifying<F> {
+        let key = self.next_key;
+        self.next_key += 1;
+        Notifying {
+            future,
+            guard: Guard {
+                key,
+                ready: self.ready.clone(),
+            },
+        }
+    }
+
+    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
+        // `wrap` took `next_key - 1` for this task.
+        self.tasks.insert(self.next_key - 1, handle);
+        abort
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    fn drop(&mut self) {
+        // Abort, then drop the handles (detaching): the runtime drops the futures.
+        self.abort_all();
+    }
+}
+
+impl<T> Default for JoinSet<T> {
+    fn default() -> JoinSet<T> {
+        JoinSet::new()
+    }
+}
+
+impl<T> fmt::Debug for JoinSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinSet").field("len", &self.len()).finish()
+    }
+}
+
+/// The waker of [`JoinSet::try_join_next`], which does not wait.
+struct NoopWake;
+
+impl Wake for NoopWake {
+    fn wake(self: Arc<Self>) {}
+}

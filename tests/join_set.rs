@@ -1,0 +1,325 @@
+//! JoinSet: completion order, panics, abort_all, abort on drop, detach, shutdown, len.
+
+mod support;
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Wake, Waker};
+
+use eddy::task::JoinSet;
+use support::{panic_message, runtime, with_timeout, DropCounter, LIMIT};
+
+/// Sends on a channel when dropped: a future that holds it reports its own drop.
+struct DropSignal(mpsc::Sender<()>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+fn noop_waker() -> Waker {
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    Waker::from(Arc::new(Noop))
+}
+
+#[test]
+fn join_next_returns_tasks_in_completion_order_not_spawn_order() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            let mut gates = Vec::new();
+            for i in 0..3 {
+                let (tx, rx) = async_channel::bounded::<()>(1);
+                gates.push(tx);
+                set.spawn(async move {
+                    rx.recv().await.unwrap();
+                    i
+                });
+            }
+            for i in [2, 0, 1] {
+                gates[i].send(()).await.unwrap();
+                assert_eq!(set.join_next().await.unwrap().unwrap(), i);
+            }
+            assert!(set.join_next().await.is_none());
+        });
+    });
+}
+
+#[test]
+fn join_next_with_id_names_the_task() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            let ok = set.spawn(async { "fine" }).id();
+            let (id, out) = set.join_next_with_id().await.unwrap().unwrap();
+            assert_eq!((id, out), (ok, "fine"));
+            let bad = set.spawn(async { panic!("bad") }).id();
+            let err = set.join_next_with_id().await.unwrap().unwrap_err();
+            assert_eq!(err.id(), bad);
+        });
+    });
+}
+
+#[test]
+fn a_panicking_task_comes_back_as_a_join_error_and_the_others_finish() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            for i in 0..10u32 {
+                set.spawn(async move {
+                    if i == 3 {
+                        panic!("task three");
+                    }
+                    i
+                });
+            }
+            let (mut sum, mut panics) = (0, 0);
+            while let Some(result) = set.join_next().await {
+                match result {
+                    Ok(i) => sum += i,
+                    Err(err) => {
+                        assert!(err.is_panic());
+                        assert_eq!(panic_message(&*err.into_panic()), "task three");
+                        panics += 1;
+                    }
+                }
+            }
+            assert_eq!((sum, panics), (45 - 3, 1));
+        });
+    });
+}
+
+#[test]
+fn abort_all_cancels_every_task_and_join_next_reports_each() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let counter = DropCounter::default();
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            for _ in 0..5 {
+                let token = counter.token();
+                set.spawn(async move {
+                    let _token = token;
+                    std::future::pending::<()>().await;
+                });
+            }
+            set.abort_all();
+            assert_eq!(set.len(), 5);
+            let mut cancelled = 0;
+            while let Some(result) = set.join_next().await {
+                assert!(result.unwrap_err().is_cancelled());
+                cancelled += 1;
+            }
+            assert_eq!(cancelled, 5);
+        });
+        assert_eq!(counter.dropped(), 5);
+    });
+}
+
+#[test]
+fn dropping_the_set_aborts_what_is_left() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let (dropped_tx, dropped_rx) = mpsc::channel();
+        let (started_tx, started_rx) = mpsc::channel();
+        let mut set = JoinSet::new();
+        for _ in 0..4 {
+            let signal = DropSignal(dropped_tx.clone());
+            let started = started_tx.clone();
+            set.spawn_on(
+                async move {
+                    let _signal = signal;
+                    started.send(()).unwrap();
+                    std::future::pending::<()>().await;
+                },
+                rt.handle(),
+            );
+        }
+        for _ in 0..4 {
+            started_rx.recv().unwrap();
+        }
+        drop(set);
+        for _ in 0..4 {
+            dropped_rx.recv().unwrap(); // each future dropped, not left pending
+        }
+    });
+}
+
+#[test]
+fn detach_all_lets_the_tasks_run_on() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let (tx, rx) = mpsc::channel();
+        let (go_tx, go_rx) = async_channel::bounded::<()>(1);
+        let mut set = JoinSet::new();
+        set.spawn_on(
+            async move {
+                go_rx.recv().await.unwrap();
+                tx.send("finished").unwrap();
+            },
+            rt.handle(),
+        );
+        set.detach_all();
+        assert!(set.is_empty());
+        drop(set);
+        go_tx.send_blocking(()).unwrap();
+        assert_eq!(rx.recv().unwrap(), "finished");
+    });
+}
+
+#[test]
+fn shutdown_returns_once_every_future_is_dropped() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let counter = DropCounter::default();
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            for _ in 0..8 {
+                let token = counter.token();
+                set.spawn(async move {
+                    let _token = token;
+                    std::future::pending::<()>().await;
+                });
+            }
+            set.shutdown().await;
+            assert!(set.is_empty());
+            assert_eq!(counter.dropped(), 8);
+        });
+    });
+}
+
+#[test]
+fn len_and_is_empty_count_tasks_until_they_are_joined() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            assert!(set.is_empty());
+            assert_eq!(set.len(), 0);
+            let a = set.spawn(async { 1 });
+            set.spawn(async { 2 });
+            assert_eq!(set.len(), 2);
+            while !a.is_finished() {
+                eddy::task::yield_now().await;
+            }
+            assert_eq!(set.len(), 2, "finished but not joined still counts");
+            set.join_next().await.unwrap().unwrap();
+            assert_eq!(set.len(), 1);
+            set.join_next().await.unwrap().unwrap();
+            assert!(set.is_empty());
+        });
+    });
+}
+
+#[test]
+fn try_join_next_returns_only_finished_tasks() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            assert!(set.try_join_next().is_none());
+            let (go_tx, go_rx) = async_channel::bounded::<()>(1);
+            let handle = set.spawn(async move {
+                go_rx.recv().await.unwrap();
+                5
+            });
+            assert!(set.try_join_next().is_none());
+            go_tx.send(()).await.unwrap();
+            while !handle.is_finished() {
+                eddy::task::yield_now().await;
+            }
+            assert_eq!(set.try_join_next().unwrap().unwrap(), 5);
+            assert!(set.try_join_next().is_none());
+        });
+    });
+}
+
+#[test]
+fn a_dropped_join_next_loses_no_output() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            let (go_tx, go_rx) = async_channel::bounded::<()>(1);
+            set.spawn(async move {
+                go_rx.recv().await.unwrap();
+                "kept"
+            });
+            {
+                let waker = noop_waker();
+                let mut next = pin!(set.join_next());
+                assert!(next
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending());
+            } // cancelled while waiting
+            go_tx.send(()).await.unwrap();
+            assert_eq!(set.join_next().await.unwrap().unwrap(), "kept");
+        });
+    });
+}
+
+#[test]
+fn many_tasks_are_all_joined() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let sum = rt.block_on(async {
+            let mut set = JoinSet::new();
+            for i in 0..10_000u64 {
+                set.spawn(async move {
+                    if i % 3 == 0 {
+                        eddy::task::yield_now().await;
+                    }
+                    i
+                });
+            }
+            let mut sum = 0;
+            while let Some(r) = set.join_next().await {
+                sum += r.unwrap();
+            }
+            sum
+        });
+        assert_eq!(sum, (0..10_000u64).sum());
+    });
+}
+
+#[test]
+fn a_task_that_never_ran_is_reported_when_the_runtime_shuts_down() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let mut set = JoinSet::new();
+        set.spawn_on(std::future::pending::<()>(), rt.handle());
+        rt.shutdown_background();
+        let other = runtime(1);
+        let result = other.block_on(set.join_next()).unwrap();
+        assert!(result.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn spawn_outside_a_runtime_panics_naming_the_fix() {
+    let mut set = JoinSet::<()>::new();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        set.spawn(async {});
+    }))
+    .unwrap_err();
+    assert!(panic_message(&*err).contains("outside a runtime"));
+}
+
+#[test]
+fn poll_join_next_on_an_empty_set_is_ready_none() {
+    let mut set = JoinSet::<()>::new();
+    let waker = noop_waker();
+    assert!(matches!(
+        set.poll_join_next(&mut Context::from_waker(&waker)),
+        Poll::Ready(None)
+    ));
+}
