@@ -59,6 +59,7 @@ pub mod io;
 pub(crate) mod loom;
 pub mod net;
 pub mod runtime;
+pub mod sync;
 pub mod task;
 pub mod time;
 
