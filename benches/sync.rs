@@ -307,20 +307,25 @@ fn mpsc<L: Lib>(g: &mut BenchmarkGroup<'_, WallTime>, producers: u64) {
         b.iter(|| {
             L::run(&rt, ctx, async move {
                 let (tx, mut rx) = L::channel(CAPACITY);
-                for _ in 0..producers {
-                    let tx = tx.clone();
-                    drop(L::spawn(ctx, async move {
-                        for i in 0..MESSAGES / producers {
-                            L::send(&tx, i).await;
-                        }
-                    }));
-                }
+                let senders: Vec<_> = (0..producers)
+                    .map(|_| {
+                        let tx = tx.clone();
+                        L::spawn(ctx, async move {
+                            for i in 0..MESSAGES / producers {
+                                L::send(&tx, i).await;
+                            }
+                        })
+                    })
+                    .collect();
                 drop(tx);
                 let mut received = 0;
                 while L::recv(&mut rx).await.is_some() {
                     received += 1;
                 }
                 assert_eq!(received, MESSAGES);
+                for s in senders {
+                    s.await;
+                }
             })
         })
     });
