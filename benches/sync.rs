@@ -234,7 +234,7 @@ impl Lib for Smol {
     type Ctx = &'static async_executor::Executor<'static>;
 
     fn build() -> (common::SmolPool, Self::Ctx) {
-        let pool = common::SmolPool::new(NUM_WORKERS, |f| futures_lite::future::block_on(f));
+        let pool = common::SmolPool::new(NUM_WORKERS, futures_lite::future::block_on);
         let ex = pool.ex;
         (pool, ex)
     }

@@ -97,9 +97,9 @@ fn waiting_senders_are_served_in_order() {
     for s in &mut sends {
         s.pending();
     }
-    for i in 0..3 {
-        assert_eq!(rx.try_recv(), Ok(i));
-        sends[i].ready().unwrap();
+    for (i, send) in sends.iter_mut().enumerate() {
+        assert_eq!(rx.try_recv(), Ok(i as i32));
+        send.ready().unwrap();
     }
     assert_eq!(rx.try_recv(), Ok(3));
 }
@@ -327,7 +327,10 @@ fn broadcast_a_slow_receiver_lags_and_resumes_at_the_oldest() {
     for i in 0..5 {
         tx.send(i).unwrap();
     }
-    assert_eq!(eddy::run(rx.recv()), Err(broadcast::error::RecvError::Lagged(3)));
+    assert_eq!(
+        eddy::run(rx.recv()),
+        Err(broadcast::error::RecvError::Lagged(3))
+    );
     assert_eq!(rx.try_recv(), Ok(3));
     assert_eq!(rx.try_recv(), Ok(4));
     assert_eq!(rx.try_recv(), Err(broadcast::error::TryRecvError::Empty));
@@ -346,7 +349,10 @@ fn broadcast_recv_waits_then_sees_close() {
     assert!(recv.is_woken());
     recv.pending();
     drop(tx);
-    assert_eq!(recv.ready(), (Ok(7), Err(broadcast::error::RecvError::Closed)));
+    assert_eq!(
+        recv.ready(),
+        (Ok(7), Err(broadcast::error::RecvError::Closed))
+    );
 }
 
 #[test]

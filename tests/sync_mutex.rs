@@ -50,7 +50,10 @@ fn the_lock_is_handed_over_in_arrival_order() {
     for w in &mut waiters {
         w.pending();
     }
-    assert!(m.try_lock().is_err(), "try_lock does not barge past queued waiters");
+    assert!(
+        m.try_lock().is_err(),
+        "try_lock does not barge past queued waiters"
+    );
     drop(held);
     // Poll in reverse: only the head can complete, whatever the polling order.
     let mut done = [false; 4];

@@ -344,12 +344,10 @@ impl AcquireState {
                 break;
             }
             // AcqRel/Acquire: see `try_acquire`.
-            match sem.permits.compare_exchange_weak(
-                curr,
-                curr - (needed << SHIFT),
-                AcqRel,
-                Acquire,
-            ) {
+            match sem
+                .permits
+                .compare_exchange_weak(curr, curr - (needed << SHIFT), AcqRel, Acquire)
+            {
                 Ok(_) => return Poll::Ready(Ok(())),
                 Err(actual) => curr = actual,
             }
@@ -363,12 +361,10 @@ impl AcquireState {
                 return Poll::Ready(Err(AcquireError(())));
             }
             let take = (curr >> SHIFT).min(needed);
-            match sem.permits.compare_exchange_weak(
-                curr,
-                curr - (take << SHIFT),
-                AcqRel,
-                Acquire,
-            ) {
+            match sem
+                .permits
+                .compare_exchange_weak(curr, curr - (take << SHIFT), AcqRel, Acquire)
+            {
                 Ok(_) => break take,
                 Err(actual) => curr = actual,
             }

@@ -177,7 +177,10 @@ impl<T> State<T> {
 /// ```
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(capacity > 0, "broadcast::channel: capacity must be at least 1");
+    assert!(
+        capacity > 0,
+        "broadcast::channel: capacity must be at least 1"
+    );
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             ring: (0..capacity).map(|_| None).collect(),
@@ -337,7 +340,9 @@ impl<T: Clone> Receiver<T> {
         if self.next < state.tail {
             let slot = (self.next % state.capacity()) as usize;
             self.next += 1;
-            return Ok(state.ring[slot].clone().expect("a held position has a value"));
+            return Ok(state.ring[slot]
+                .clone()
+                .expect("a held position has a value"));
         }
         if state.closed() {
             Err(TryRecvError::Closed)

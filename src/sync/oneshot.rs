@@ -175,7 +175,10 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(5), Err(5));
     /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
-        let shared = self.shared.take().expect("a Sender holds its channel until sent");
+        let shared = self
+            .shared
+            .take()
+            .expect("a Sender holds its channel until sent");
         let mut state = shared.state.lock();
         if state.rx_closed {
             return Err(value);

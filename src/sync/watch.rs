@@ -524,19 +524,19 @@ impl<T> Receiver<T> {
     ) -> Result<Ref<'_, T>, RecvError> {
         loop {
             let notified = self.shared.changed.notified();
-            let guard = self.shared.value.read();
-            // Under the read lock: the version belongs to the value `f` sees.
-            let version = self.shared.version.load(SeqCst);
-            if f(&guard) {
+            {
+                let guard = self.shared.value.read();
+                // Under the read lock: the version belongs to the value `f` sees.
+                let version = self.shared.version.load(SeqCst);
                 let has_changed = version & !CLOSED != self.seen;
                 self.seen = version & !CLOSED;
-                return Ok(Ref { guard, has_changed });
+                if f(&guard) {
+                    return Ok(Ref { guard, has_changed });
+                }
+                if version & CLOSED != 0 {
+                    return Err(RecvError(()));
+                }
             }
-            self.seen = version & !CLOSED;
-            if version & CLOSED != 0 {
-                return Err(RecvError(()));
-            }
-            drop(guard);
             notified.await;
         }
     }

@@ -4,7 +4,6 @@
 //! `Event` and `watch` too), the mpsc sender count against the receiver, and oneshot.
 
 use std::future::Future;
-use std::pin::pin;
 use std::task::{Context, Poll};
 
 use super::model;
@@ -36,13 +35,19 @@ fn loom_semaphore_acquire_release_hands_the_permit_over() {
             let (sem, inside) = (sem.clone(), inside.clone());
             crate::loom::thread::spawn(move || {
                 block_on(sem.acquire(1)).unwrap();
-                assert_eq!(inside.fetch_add(1, crate::loom::atomic::Ordering::SeqCst), 0);
+                assert_eq!(
+                    inside.fetch_add(1, crate::loom::atomic::Ordering::SeqCst),
+                    0
+                );
                 inside.fetch_sub(1, crate::loom::atomic::Ordering::SeqCst);
                 sem.release(1);
             })
         };
         block_on(sem.acquire(1)).unwrap();
-        assert_eq!(inside.fetch_add(1, crate::loom::atomic::Ordering::SeqCst), 0);
+        assert_eq!(
+            inside.fetch_add(1, crate::loom::atomic::Ordering::SeqCst),
+            0
+        );
         inside.fetch_sub(1, crate::loom::atomic::Ordering::SeqCst);
         sem.release(1);
         other.join().unwrap();
@@ -58,7 +63,7 @@ fn loom_semaphore_dropped_waiter_vs_release_loses_no_permit() {
     model(|| {
         let sem = Arc::new(Semaphore::new(0));
         {
-            let mut acquire = pin!(sem.acquire(1));
+            let mut acquire = Box::pin(sem.acquire(1));
             assert!(poll_once(acquire.as_mut()).is_pending());
             let releaser = {
                 let sem = sem.clone();

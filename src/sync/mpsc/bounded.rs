@@ -38,7 +38,10 @@ use crate::sync::batch_semaphore::TryAcquireError;
 /// ```
 #[track_caller]
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(buffer > 0, "mpsc::channel: the buffer must hold at least one message");
+    assert!(
+        buffer > 0,
+        "mpsc::channel: the buffer must hold at least one message"
+    );
     let (tx, rx) = chan::new(Some(buffer));
     (
         Sender {
@@ -107,7 +110,11 @@ pub struct Permit<'a, T> {
 
 impl<T> Sender<T> {
     fn sem(&self) -> &crate::sync::batch_semaphore::Semaphore {
-        self.tx.0.sem.as_ref().expect("a bounded channel has a semaphore")
+        self.tx
+            .0
+            .sem
+            .as_ref()
+            .expect("a bounded channel has a semaphore")
     }
 
     /// Sends `value`, waiting for room while the buffer is full.
@@ -517,6 +524,8 @@ impl<T> Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver").field("chan", &*self.rx.0).finish()
+        f.debug_struct("Receiver")
+            .field("chan", &*self.rx.0)
+            .finish()
     }
 }
