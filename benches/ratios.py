@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print the scheduler benchmark results as a markdown table of medians and ratios.
+"""Print the benchmark results (scheduler, time, sync) as a markdown table of medians and ratios.
 
 Reads criterion's `<target>/criterion/<workload>/<runtime>/new/estimates.json`, written
 by `cargo bench --bench scheduler`, for the runtimes eddy, tokio and smol. A ratio below
@@ -15,7 +15,8 @@ import os
 import sys
 
 RUNTIMES = ("eddy", "tokio", "smol")
-# The order of benches/scheduler.rs; other groups found on disk follow, sorted.
+# The order of benches/scheduler.rs and benches/sync.rs; other groups found on disk
+# follow, sorted.
 WORKLOADS = (
     "spawn_many_local",
     "spawn_many_remote_idle",
@@ -23,6 +24,12 @@ WORKLOADS = (
     "yield_many",
     "ping_pong",
     "chained_spawn",
+    # benches/sync.rs
+    "mpsc_1_producer",
+    "mpsc_4_producers",
+    "mutex_contended",
+    "semaphore_contended",
+    "oneshot_ping_pong",
 )
 
 
