@@ -2,9 +2,8 @@
 """Print the benchmark results as a markdown table of medians and ratios.
 
 Reads criterion's `<target>/criterion/<workload>/<runtime>/new/estimates.json`, written
-by `cargo bench --bench scheduler` (or `time`, `blocking`), for the runtimes eddy, tokio
-and smol. A ratio below
-1 means eddy is faster.
+by `cargo bench --bench scheduler` (or `time`, `blocking`, `sync`), for the runtimes eddy,
+tokio and smol. A ratio below 1 means eddy is faster.
 
 Usage: python3 benches/ratios.py [TARGET_DIR]
 TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target` next to this script's parent.
@@ -16,7 +15,8 @@ import os
 import sys
 
 RUNTIMES = ("eddy", "tokio", "smol")
-# The order of benches/scheduler.rs; other groups found on disk follow, sorted.
+# The order of benches/scheduler.rs and benches/sync.rs; other groups found on disk
+# follow, sorted.
 WORKLOADS = (
     "spawn_many_local",
     "spawn_many_remote_idle",
@@ -28,6 +28,12 @@ WORKLOADS = (
     "blocking_20k",
     "blocking_batches_x1",
     "blocking_batches_x2",
+    # benches/sync.rs
+    "mpsc_1_producer",
+    "mpsc_4_producers",
+    "mutex_contended",
+    "semaphore_contended",
+    "oneshot_ping_pong",
 )
 
 

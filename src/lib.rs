@@ -72,6 +72,7 @@ pub(crate) mod loom;
 mod macros;
 pub mod net;
 pub mod runtime;
+pub mod sync;
 pub mod task;
 pub mod time;
 

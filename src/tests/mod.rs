@@ -1,6 +1,7 @@
-//! Loom models of the facade's own protocols (the time driver). Each body runs under loom
-//! with `--cfg eddy_loom` (`.ci/loom`) and once, plainly, otherwise.
+//! Loom models of the facade's own protocols (the time driver, `eddy::sync`). Each body
+//! runs under loom with `--cfg eddy_loom` (`.ci/loom`) and once, plainly, otherwise.
 
+mod loom_sync;
 mod loom_time;
 
 /// Runs `f` as a loom model under `--cfg eddy_loom`, once otherwise.

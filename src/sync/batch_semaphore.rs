@@ -1,0 +1,424 @@
+//! The fair, cancel-safe counting semaphore that [`Semaphore`](super::Semaphore),
+//! [`Mutex`](super::Mutex), [`RwLock`](super::RwLock) and the bounded
+//! [`mpsc`](super::mpsc) channel are built on (tokio's `batch_semaphore`, without unsafe).
+//!
+//! # State
+//!
+//! * `permits: AtomicUsize` — available permits `<< 1`, bit 0 = closed. Acquiring takes
+//!   permits from it with a CAS, without the lock, when there are enough (the uncontended
+//!   fast path of `Mutex::lock`).
+//! * `waiters: Mutex<Waiters>` — the FIFO of queued acquirers ([`WaitQueue`]). Each entry
+//!   records the permits it still needs and those already assigned to it.
+//!
+//! # Invariant: no barging
+//!
+//! *Whenever a waiter is queued, `permits` is 0.* Released permits are handed to the
+//! queued waiters first, in order, under the lock — a head waiter that needs more than is
+//! released keeps what it got and stays at the head — and only what is left once the queue
+//! is empty goes back into the atomic. An acquirer that finds too few permits takes the
+//! lock, takes what is there and queues for the rest. So a newcomer can never take permits
+//! ahead of a queued waiter: acquisition is FIFO even for `acquire_many`.
+//!
+//! # Cancellation
+//!
+//! A dropped [`Acquire`] removes its entry and releases whatever had been assigned to it
+//! (all of its permits if it was granted but not yet polled) to the next waiters, under the
+//! same lock: nothing is lost and no ghost waiter stays.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::{Mutex, MutexGuard};
+
+use super::wait_queue::{set_waker, WaitQueue, WakeList};
+
+/// Bit 0 of `permits`.
+const CLOSED: usize = 1;
+/// Permits are stored above the closed bit.
+const SHIFT: usize = 1;
+
+/// The most permits a semaphore can hold (leaves headroom so that adding never overflows
+/// the shifted counter).
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
+
+/// A counting semaphore with FIFO waiters.
+pub(crate) struct Semaphore {
+    permits: AtomicUsize,
+    waiters: Mutex<Waiters>,
+}
+
+#[derive(Debug)]
+struct Waiters {
+    queue: WaitQueue<Waiter>,
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    /// Permits still needed; 0 once granted (and unlinked).
+    remaining: usize,
+    /// Permits assigned so far; given back if the waiter is dropped.
+    acquired: usize,
+    waker: Option<Waker>,
+}
+
+/// Error from acquiring on a closed semaphore.
+///
+/// # Examples
+///
+/// ```
+/// use eddy::sync::Semaphore;
+///
+/// let sem = Semaphore::new(1);
+/// sem.close();
+/// let err = eddy::run(sem.acquire()).unwrap_err();
+/// assert_eq!(err.to_string(), "semaphore closed");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcquireError(());
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl std::error::Error for AcquireError {}
+
+/// Error from a `try_acquire*` that could not take its permits at once.
+///
+/// # Examples
+///
+/// ```
+/// use eddy::sync::{Semaphore, TryAcquireError};
+///
+/// let sem = Semaphore::new(1);
+/// let _held = sem.try_acquire().unwrap();
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+/// sem.close();
+/// assert!(sem.try_acquire().unwrap_err().is_closed());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// Not enough permits are available right now (or others are queued for them).
+    NoPermits,
+}
+
+impl TryAcquireError {
+    /// Whether the semaphore was closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TryAcquireError::Closed)
+    }
+
+    /// Whether there were too few permits.
+    pub fn is_no_permits(&self) -> bool {
+        matches!(self, TryAcquireError::NoPermits)
+    }
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+impl Semaphore {
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`].
+    #[track_caller]
+    pub(crate) fn new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore holds at most {MAX_PERMITS} permits, {permits} were asked for"
+        );
+        Semaphore {
+            permits: AtomicUsize::new(permits << SHIFT),
+            waiters: Mutex::new(Waiters {
+                queue: WaitQueue::new(),
+                closed: false,
+            }),
+        }
+    }
+
+    pub(crate) fn available_permits(&self) -> usize {
+        self.permits.load(Acquire) >> SHIFT
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.permits.load(Acquire) & CLOSED != 0
+    }
+
+    /// Takes `n` permits now or fails. Never barges: queued waiters keep `permits` at 0.
+    pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
+        let mut curr = self.permits.load(Acquire);
+        loop {
+            if curr & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if curr >> SHIFT < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            // AcqRel: Acquire pairs with the Release of the `release` that put these
+            // permits back (the previous holder's writes happen before ours); Release
+            // orders nothing but keeps the RMW chain simple.
+            match self
+                .permits
+                .compare_exchange_weak(curr, curr - (n << SHIFT), AcqRel, Acquire)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Waits for `n` permits, FIFO. Cancel-safe: see the module docs.
+    pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+        Acquire {
+            sem: self,
+            state: AcquireState::new(n),
+        }
+    }
+
+    /// Removes up to `n` available permits for good; returns how many.
+    pub(crate) fn forget_permits(&self, n: usize) -> usize {
+        let mut curr = self.permits.load(Acquire);
+        loop {
+            let take = (curr >> SHIFT).min(n);
+            match self
+                .permits
+                .compare_exchange_weak(curr, curr - (take << SHIFT), AcqRel, Acquire)
+            {
+                Ok(_) => return take,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Gives back (or adds) `n` permits: first to the queued waiters in order, the rest
+    /// to the pool.
+    ///
+    /// # Panics
+    ///
+    /// If the pool would exceed [`MAX_PERMITS`].
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.add_permits_locked(n, self.waiters.lock());
+    }
+
+    /// Hands `rem` permits out under the lock, waking the waiters it completes after the
+    /// lock is released (re-locking when the batch of wakers is full).
+    fn add_permits_locked<'a>(&'a self, mut rem: usize, mut waiters: MutexGuard<'a, Waiters>) {
+        let mut wakers = WakeList::new();
+        loop {
+            while rem > 0 && wakers.can_push() {
+                let Some(key) = waiters.queue.front() else {
+                    break;
+                };
+                let waiter = waiters.queue.get_mut(key);
+                let give = rem.min(waiter.remaining);
+                waiter.remaining -= give;
+                waiter.acquired += give;
+                rem -= give;
+                if waiter.remaining == 0 {
+                    let waker = waiter.waker.take();
+                    waiters.queue.pop_front();
+                    wakers.push(waker);
+                }
+            }
+            if rem > 0 && waiters.queue.is_empty() {
+                // Release: pairs with the Acquire of the next fast-path CAS, so the
+                // releaser's writes (a mutex guard's) are visible to the next holder.
+                let prev = self.permits.fetch_add(rem << SHIFT, Release);
+                assert!(
+                    (prev >> SHIFT) + rem <= MAX_PERMITS,
+                    "a semaphore holds at most {MAX_PERMITS} permits"
+                );
+                rem = 0;
+            }
+            drop(waiters);
+            wakers.wake_all();
+            if rem == 0 {
+                return;
+            }
+            waiters = self.waiters.lock();
+        }
+    }
+
+    /// Closes the semaphore: queued and future acquires fail; permits held stay valid.
+    pub(crate) fn close(&self) {
+        let mut waiters = self.waiters.lock();
+        // Release: pairs with the Acquire loads that report `is_closed`.
+        self.permits.fetch_or(CLOSED, Release);
+        waiters.closed = true;
+        let mut wakers = WakeList::new();
+        while let Some(key) = waiters.queue.pop_front() {
+            wakers.push(waiters.queue.get_mut(key).waker.take());
+            if !wakers.can_push() {
+                drop(waiters);
+                wakers.wake_all();
+                waiters = self.waiters.lock();
+            }
+        }
+        drop(waiters);
+        wakers.wake_all();
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// An acquisition in progress, independent of how the semaphore is reached (borrowed or
+/// through an `Arc` in an owned future).
+#[derive(Debug)]
+pub(crate) struct AcquireState {
+    needed: usize,
+    /// The queue slot, once queued.
+    node: Option<usize>,
+}
+
+impl AcquireState {
+    pub(crate) fn new(needed: usize) -> AcquireState {
+        AcquireState { needed, node: None }
+    }
+
+    /// Polls for the permits; spends one unit of the cooperative budget.
+    pub(crate) fn poll(
+        &mut self,
+        sem: &Semaphore,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), AcquireError>> {
+        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
+        match self.node {
+            None => self.poll_first(sem, cx),
+            Some(key) => {
+                let mut waiters = sem.waiters.lock();
+                if waiters.queue.get_mut(key).remaining == 0 {
+                    waiters.queue.remove(key);
+                    self.node = None;
+                    return Poll::Ready(Ok(()));
+                }
+                if waiters.closed {
+                    let waiter = waiters.queue.remove(key);
+                    self.node = None;
+                    sem.add_permits_locked(waiter.acquired, waiters);
+                    return Poll::Ready(Err(AcquireError(())));
+                }
+                set_waker(&mut waiters.queue.get_mut(key).waker, cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+
+    fn poll_first(
+        &mut self,
+        sem: &Semaphore,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), AcquireError>> {
+        let needed = self.needed;
+        // Fast path: enough permits, no lock.
+        let mut curr = sem.permits.load(Acquire);
+        loop {
+            if curr & CLOSED != 0 {
+                return Poll::Ready(Err(AcquireError(())));
+            }
+            if curr >> SHIFT < needed {
+                break;
+            }
+            // AcqRel/Acquire: see `try_acquire`.
+            match sem
+                .permits
+                .compare_exchange_weak(curr, curr - (needed << SHIFT), AcqRel, Acquire)
+            {
+                Ok(_) => return Poll::Ready(Ok(())),
+                Err(actual) => curr = actual,
+            }
+        }
+        // Slow path: under the lock, take what is there and queue for the rest. A release
+        // needs the lock too, so none can slip between our look and our queueing.
+        let mut waiters = sem.waiters.lock();
+        let mut curr = sem.permits.load(Acquire);
+        let taken = loop {
+            if curr & CLOSED != 0 {
+                return Poll::Ready(Err(AcquireError(())));
+            }
+            let take = (curr >> SHIFT).min(needed);
+            match sem
+                .permits
+                .compare_exchange_weak(curr, curr - (take << SHIFT), AcqRel, Acquire)
+            {
+                Ok(_) => break take,
+                Err(actual) => curr = actual,
+            }
+        };
+        if taken == needed {
+            return Poll::Ready(Ok(()));
+        }
+        self.node = Some(waiters.queue.push_back(Waiter {
+            remaining: needed - taken,
+            acquired: taken,
+            waker: Some(cx.waker().clone()),
+        }));
+        Poll::Pending
+    }
+
+    /// The future is dropped: leave the queue, passing on whatever was assigned to us.
+    pub(crate) fn cancel(&mut self, sem: &Semaphore) {
+        if let Some(key) = self.node.take() {
+            let mut waiters = sem.waiters.lock();
+            let waiter = waiters.queue.remove(key);
+            if waiter.acquired > 0 {
+                sem.add_permits_locked(waiter.acquired, waiters);
+            }
+        }
+    }
+}
+
+/// Future of [`Semaphore::acquire`]: `Ok` once the permits are the caller's.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub(crate) struct Acquire<'a> {
+    sem: &'a Semaphore,
+    state: AcquireState,
+}
+
+impl Future for Acquire<'_> {
+    type Output = Result<(), AcquireError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.state.poll(this.sem, cx)
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        self.state.cancel(self.sem);
+    }
+}
+
+#[cfg(test)]
+impl Semaphore {
+    /// Queued waiters (for the loom models' no-ghost-waiter checks).
+    pub(crate) fn waiters_len(&self) -> usize {
+        self.waiters.lock().queue.len()
+    }
+}

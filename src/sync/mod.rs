@@ -1,0 +1,100 @@
+//! Synchronization for tasks — asyncio's `Lock`, `Event`, `Condition`, `Semaphore`,
+//! `Barrier`, `Queue` and `loop.create_future()`, with tokio's names and signatures so
+//! code ports line by line.
+//!
+//! | asyncio | eddy |
+//! |---|---|
+//! | `fut = loop.create_future()`; `fut.set_result(v)`; `await fut` | [`oneshot::channel()`](oneshot::channel): `tx.send(v)`, `rx.await` |
+//! | `asyncio.Lock()`, `async with lock:` | [`Mutex`] (holds the data): `let guard = m.lock().await;` |
+//! | — | [`RwLock`]: many readers or one writer |
+//! | `asyncio.Semaphore(n)`, `async with sem:` | [`Semaphore`]: `let _permit = sem.acquire().await?;` |
+//! | `asyncio.Event()`: `set`, `clear`, `wait` | [`Event`] |
+//! | `asyncio.Condition`: `notify`, `notify_all` | [`Notify`]: `notify_one`, `notify_waiters` |
+//! | `asyncio.Barrier(n)`: `wait` | [`Barrier`]: `wait().await.is_leader()` |
+//! | `asyncio.Queue(maxsize)`: `put`, `get` | [`mpsc::channel`] / [`mpsc::unbounded_channel`]: `send`, `recv` |
+//! | — | [`watch`] (one value, watched for changes), [`broadcast`] (every receiver sees every message) |
+//!
+//! Every primitive is usable from any thread and any runtime: nothing here needs to run
+//! on an eddy worker (blocking helpers such as `blocking_recv` are for plain threads).
+//!
+//! # Fair and cancel-safe
+//!
+//! Waiters are served first come, first served: a `lock`, `acquire` or bounded `send`
+//! that starts waiting before another gets in before it, and nobody barges past a queued
+//! waiter (`try_lock` fails instead). Dropping a waiting future — a `select!` that took
+//! another branch, a timeout, an aborted task — leaves no trace: its place in the queue is
+//! removed, and whatever had been handed to it in the meantime (a permit, the lock, a
+//! `notify_one`) goes to the next waiter.
+//!
+//! # Design
+//!
+//! Each primitive keeps its waiters in a FIFO behind one `parking_lot` lock: a slab of
+//! entries linked in arrival order (`wait_queue.rs`). A waiting future holds the key of its
+//! entry; the side that grants it something unlinks the entry and writes the grant into
+//! it, and only the future itself frees the entry — when it completes, or in `Drop`, where
+//! it passes on what it was granted. No unsafe code is involved. [`Semaphore`] is the core
+//! that [`Mutex`], [`RwLock`] and the bounded [`mpsc`] channel build on; its permit count
+//! is an atomic, so an uncontended `lock` or `acquire` is one compare-and-swap. The
+//! operations that wait for a resource (`acquire`, `lock`, `recv`) spend one unit of the
+//! task's cooperative budget.
+//!
+//! # Examples
+//!
+//! A worker pool: jobs through a bounded queue, results through a shared `Mutex`, the end
+//! signalled by an `Event`:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use eddy::sync::{mpsc, Event, Mutex};
+//!
+//! eddy::run(async {
+//!     let (jobs, rx) = mpsc::channel::<u32>(4);
+//!     let rx = Arc::new(Mutex::new(rx));
+//!     let total = Arc::new(Mutex::new(0));
+//!     let workers: Vec<_> = (0..3)
+//!         .map(|_| {
+//!             let (rx, total) = (rx.clone(), total.clone());
+//!             eddy::spawn(async move {
+//!                 while let Some(job) = rx.lock().await.recv().await {
+//!                     *total.lock().await += job;
+//!                 }
+//!             })
+//!         })
+//!         .collect();
+//!     for job in 1..=10 {
+//!         jobs.send(job).await.unwrap(); // waits while 4 jobs are queued
+//!     }
+//!     drop(jobs); // workers see None and stop
+//!     for w in workers {
+//!         w.await.unwrap();
+//!     }
+//!     let done = Event::new();
+//!     done.set();
+//!     done.wait().await;
+//!     assert_eq!(*total.lock().await, 55);
+//! });
+//! ```
+
+mod barrier;
+pub(crate) mod batch_semaphore;
+pub mod broadcast;
+mod event;
+pub mod mpsc;
+mod mutex;
+mod notify;
+pub mod oneshot;
+mod rwlock;
+mod semaphore;
+mod wait_queue;
+pub mod watch;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use event::Event;
+pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use notify::{Notified, Notify};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};

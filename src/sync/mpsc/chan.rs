@@ -1,0 +1,211 @@
+//! The state the bounded and unbounded channels share.
+//!
+//! One lock guards the buffer (a `VecDeque`), the receiver's waker and the two "closed"
+//! flags, so "nothing to receive, so register the waker" and "push, so take the waker"
+//! can never interleave badly. The bounded channel adds a [`batch_semaphore`] of
+//! `capacity` permits in front: a sender takes one before pushing (that is the
+//! backpressure, FIFO and cancel-safe), the receiver gives one back per message taken.
+//! The only atomic is the sender count; the last sender to go marks the channel closed
+//! under the lock.
+//!
+//! [`batch_semaphore`]: crate::sync::batch_semaphore
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::atomic::{AtomicUsize, Ordering::AcqRel};
+use crate::loom::sync::Mutex;
+use crate::loom::Arc;
+use crate::sync::batch_semaphore as ll;
+use crate::sync::wait_queue::set_waker;
+use crate::sync::Notify;
+
+use super::error::TryRecvError;
+
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+    /// Live senders; the channel is closed for the receiver when it reaches 0.
+    tx_count: AtomicUsize,
+    /// Capacity permits of a bounded channel.
+    pub(super) sem: Option<ll::Semaphore>,
+    /// Senders waiting in `closed()`.
+    rx_gone: Notify,
+}
+
+struct State<T> {
+    queue: VecDeque<T>,
+    rx_waker: Option<Waker>,
+    /// The receiver closed the channel or was dropped.
+    rx_closed: bool,
+    /// Every sender is gone.
+    tx_gone: bool,
+}
+
+/// A sender's counted reference to the channel.
+pub(crate) struct Tx<T>(pub(crate) Arc<Chan<T>>);
+
+/// The receiver's reference: closes and drains the channel when dropped.
+pub(crate) struct Rx<T>(pub(crate) Arc<Chan<T>>);
+
+pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
+    let chan = Arc::new(Chan {
+        state: Mutex::new(State {
+            queue: VecDeque::new(),
+            rx_waker: None,
+            rx_closed: false,
+            tx_gone: false,
+        }),
+        tx_count: AtomicUsize::new(1),
+        sem: capacity.map(ll::Semaphore::new),
+        rx_gone: Notify::new(),
+    });
+    (Tx(chan.clone()), Rx(chan))
+}
+
+impl<T> Chan<T> {
+    /// Appends `value` (a bounded sender holds a permit for it) and wakes the receiver.
+    /// Gives the value back if the receiver is gone.
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+        let mut state = self.state.lock();
+        if state.rx_closed {
+            return Err(value);
+        }
+        state.queue.push_back(value);
+        let waker = state.rx_waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Whether the receiver is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.lock().rx_closed
+    }
+
+    /// Waits until the receiver is gone.
+    pub(crate) async fn closed(&self) {
+        // Notified first, then the check: a close in between still wakes us.
+        let notified = self.rx_gone.notified();
+        if self.is_closed() {
+            return;
+        }
+        notified.await;
+    }
+
+    pub(crate) fn same_channel(&self, other: &Chan<T>) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl<T> Tx<T> {
+    pub(crate) fn clone_tx(&self) -> Tx<T> {
+        // Relaxed would do (the count only goes up from a live sender), but loom models
+        // are easier to read with one ordering for the count.
+        self.0.tx_count.fetch_add(1, AcqRel);
+        Tx(self.0.clone())
+    }
+}
+
+impl<T> Drop for Tx<T> {
+    fn drop(&mut self) {
+        // AcqRel: the last sender's Acquire sees every other sender's pushes (which were
+        // made under the lock anyway) before it marks the channel closed.
+        if self.0.tx_count.fetch_sub(1, AcqRel) != 1 {
+            return;
+        }
+        let mut state = self.0.state.lock();
+        state.tx_gone = true;
+        let waker = state.rx_waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> Rx<T> {
+    /// The next message; `None` once the buffer is empty and every sender is gone (or
+    /// the receiver closed the channel). Spends one unit of the cooperative budget.
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
+        let mut state = self.0.state.lock();
+        if let Some(value) = state.queue.pop_front() {
+            drop(state);
+            self.release_one();
+            return Poll::Ready(Some(value));
+        }
+        if state.tx_gone || state.rx_closed {
+            return Poll::Ready(None);
+        }
+        set_waker(&mut state.rx_waker, cx.waker());
+        Poll::Pending
+    }
+
+    pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let mut state = self.0.state.lock();
+        if let Some(value) = state.queue.pop_front() {
+            drop(state);
+            self.release_one();
+            return Ok(value);
+        }
+        if state.tx_gone || state.rx_closed {
+            Err(TryRecvError::Disconnected)
+        } else {
+            Err(TryRecvError::Empty)
+        }
+    }
+
+    /// A message left the buffer: room for one more.
+    fn release_one(&self) {
+        if let Some(sem) = &self.0.sem {
+            sem.release(1);
+        }
+    }
+
+    /// Closes the channel for senders; buffered messages can still be received.
+    pub(crate) fn close(&mut self) {
+        let mut state = self.0.state.lock();
+        if state.rx_closed {
+            return;
+        }
+        state.rx_closed = true;
+        drop(state);
+        if let Some(sem) = &self.0.sem {
+            sem.close();
+        }
+        self.0.rx_gone.notify_waiters();
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        let state = self.0.state.lock();
+        state.rx_closed || state.tx_gone
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.state.lock().queue.len()
+    }
+}
+
+impl<T> Drop for Rx<T> {
+    fn drop(&mut self) {
+        self.close();
+        // Drop the undelivered messages now (outside the lock: their drops may do
+        // anything), not when the last sender goes.
+        let queue = std::mem::take(&mut self.0.state.lock().queue);
+        drop(queue);
+    }
+}
+
+impl<T> fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock();
+        f.debug_struct("Chan")
+            .field("buffered", &state.queue.len())
+            .field("rx_closed", &state.rx_closed)
+            .field("tx_gone", &state.tx_gone)
+            .finish()
+    }
+}

@@ -1,0 +1,270 @@
+//! The unbounded channel: [`unbounded_channel`], [`UnboundedSender`],
+//! [`UnboundedReceiver`].
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use super::chan::{self, Rx, Tx};
+use super::error::{SendError, TryRecvError};
+
+/// A channel with no limit on buffered messages — asyncio's `Queue()`: sending never
+/// waits (memory is the only bound), receiving waits while it is empty.
+///
+/// # Examples
+///
+/// ```
+/// eddy::run(async {
+///     let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+///     for i in 0..100 {
+///         tx.send(i).unwrap(); // never waits
+///     }
+///     drop(tx);
+///     let mut sum = 0;
+///     while let Some(i) = rx.recv().await {
+///         sum += i;
+///     }
+///     assert_eq!(sum, 4950);
+/// });
+/// ```
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let (tx, rx) = chan::new(None);
+    (UnboundedSender { tx }, UnboundedReceiver { rx })
+}
+
+/// The sending half of an unbounded channel; clone it for more producers.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+/// tx.clone().send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub struct UnboundedSender<T> {
+    tx: Tx<T>,
+}
+
+/// The receiving half of an unbounded channel.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel::<u8>();
+/// drop(tx);
+/// assert_eq!(eddy::run(rx.recv()), None);
+/// ```
+pub struct UnboundedReceiver<T> {
+    rx: Rx<T>,
+}
+
+impl<T> UnboundedSender<T> {
+    /// Sends `value`, from any thread; never waits.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::mpsc::unbounded_channel();
+    /// assert!(tx.send(1).is_ok());
+    /// drop(rx);
+    /// assert!(tx.send(2).is_err());
+    /// ```
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        self.tx.0.push(value).map_err(SendError)
+    }
+
+    /// Waits until the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let (tx, rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+    ///     eddy::spawn(async move { drop(rx) });
+    ///     tx.closed().await;
+    /// });
+    /// ```
+    pub async fn closed(&self) {
+        self.tx.0.closed().await
+    }
+
+    /// Whether the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tx.0.is_closed()
+    }
+
+    /// Whether both senders feed the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &UnboundedSender<T>) -> bool {
+        self.tx.0.same_channel(&other.tx.0)
+    }
+}
+
+impl<T> Clone for UnboundedSender<T> {
+    fn clone(&self) -> Self {
+        UnboundedSender {
+            tx: self.tx.clone_tx(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for UnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedSender")
+            .field("chan", &*self.tx.0)
+            .finish()
+    }
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// The next message, waiting while none is buffered; `None` once the buffer is empty
+    /// and every sender is gone (or [`close`](UnboundedReceiver::close) was called).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: a message is taken only when the future returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    ///     eddy::spawn(async move { tx.send("x").unwrap() });
+    ///     assert_eq!(rx.recv().await, Some("x"));
+    /// });
+    /// ```
+    pub async fn recv(&mut self) -> Option<T> {
+        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+    }
+
+    /// Polls for the next message (for hand-written futures and streams).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(eddy::run(std::future::poll_fn(|cx| rx.poll_recv(cx))), Some(1));
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// The next message if one is buffered.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`], or [`TryRecvError::Disconnected`] once every sender is
+    /// gone and the buffer is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Blocks the thread for the next message — for synchronous code outside the runtime.
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime: `.await` [`recv`](UnboundedReceiver::recv) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// std::thread::spawn(move || tx.send(4).unwrap());
+    /// assert_eq!(rx.blocking_recv(), Some(4));
+    /// ```
+    #[track_caller]
+    pub fn blocking_recv(&mut self) -> Option<T> {
+        if eddy_executor::is_entered() {
+            crate::runtime::already_running("mpsc::UnboundedReceiver::blocking_recv");
+        }
+        eddy_executor::block_on(self.recv())
+    }
+
+    /// Closes the channel: sends fail from now on; buffered messages can still be
+    /// received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// Whether the channel is closed (by `close` or because every sender is gone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.rx.is_closed()
+    }
+
+    /// Buffered messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::mpsc::unbounded_channel();
+    /// tx.send(()).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Whether no message is buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> fmt::Debug for UnboundedReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedReceiver")
+            .field("chan", &*self.rx.0)
+            .finish()
+    }
+}
