@@ -79,6 +79,12 @@ pub mod time;
 #[cfg(test)]
 mod tests;
 
+/// docs/asyncio.md, the guide for asyncio users: its examples run as doc tests, so the
+/// guide cannot fall behind the code.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/asyncio.md")]
+pub struct AsyncioGuide;
+
 use std::future::Future;
 
 pub use eddy_executor;
