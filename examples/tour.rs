@@ -32,7 +32,7 @@ fn crunch(millis: u64) -> u64 {
 
 fn main() {
     let total = Instant::now();
-    // Steps 4 and 7 panic on purpose; print one line per panic instead of a backtrace.
+    // Steps 9 and 12 panic on purpose; print one line per panic instead of a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let thread = std::thread::current();
         let payload = info.payload();
@@ -59,7 +59,7 @@ fn main() {
     // For the rest of the tour, one explicit runtime: asyncio's loop.
     let rt = eddy::Runtime::builder().worker_threads(2).build().unwrap();
 
-    // 2. create_task -> eddy::spawn, gather -> await the handles in order.
+    // 2. create_task -> eddy::spawn; await the handles in order.
     let t = step("2. eddy::spawn is create_task: 4 CPU-bound tasks of 100 ms on 2 worker threads");
     let results = rt.block_on(async {
         let tasks: Vec<_> = (0..4)
@@ -84,42 +84,24 @@ fn main() {
     println!("   4 x 100 ms of work on 2 workers: about 200 ms, not 400 ms");
     took(t);
 
-    // 3. asyncio.sleep(d) -> eddy::time::sleep(d): sleeping tasks cost no thread.
-    let t =
-        step("3. eddy::time::sleep is asyncio.sleep: three 300 ms sleeps gathered end together");
-    rt.block_on(async {
-        let sleepers: Vec<_> = (0..3)
-            .map(|i| {
-                eddy::spawn(async move {
-                    let start = Instant::now();
-                    eddy::time::sleep(Duration::from_millis(300)).await;
-                    println!("   sleeper {i} woke after {:.1?}", start.elapsed());
-                })
-            })
-            .collect();
-        for s in sleepers {
-            s.await.unwrap();
-        }
-    });
-    println!("   3 x 300 ms of sleeping, gathered: about 300 ms, not 900 ms");
+    // 3. asyncio.gather + asyncio.sleep -> eddy::gather + eddy::time::sleep.
+    let t = step(
+        "3. eddy::gather is asyncio.gather: three 1 s sleeps gathered end after ~1 s, not 3 s",
+    );
+    let woke = rt.block_on(eddy::gather((0..3).map(|i| async move {
+        let start = Instant::now();
+        eddy::time::sleep(Duration::from_secs(1)).await;
+        (i, start.elapsed())
+    })));
+    for result in woke {
+        let (i, slept) = result.unwrap();
+        println!("   sleeper {i} woke after {slept:.2?}");
+    }
+    println!("   the results come back in input order, each a Result (return_exceptions=True)");
     took(t);
 
-    // 4. asyncio.wait_for / asyncio.timeout -> eddy::time::timeout.
-    let t = step("4. eddy::time::timeout is asyncio.wait_for: the slow future is cancelled");
-    rt.block_on(async {
-        let fast = eddy::time::timeout(Duration::from_millis(100), async { "fast answer" }).await;
-        println!("   timeout(100 ms, ready future) -> {fast:?}");
-        let slow = eddy::time::timeout(
-            Duration::from_millis(50),
-            eddy::time::sleep(Duration::from_secs(10)),
-        )
-        .await;
-        println!("   timeout(50 ms, 10 s sleep)    -> {slow:?} (\"deadline has elapsed\")");
-    });
-    took(t);
-
-    // 5. await asyncio.sleep(0) -> eddy::task::yield_now().await
-    let t = step("5. yield_now() is asyncio.sleep(0): two tasks take turns on one worker");
+    // 4. await asyncio.sleep(0) -> eddy::task::yield_now().await
+    let t = step("4. yield_now() is asyncio.sleep(0): two tasks take turns on one worker");
     let single = eddy::Runtime::builder().worker_threads(1).build().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     single.block_on(async {
@@ -143,58 +125,21 @@ fn main() {
     drop(single);
     took(t);
 
-    // 6. A task's exception -> JoinError::is_panic; the loop goes on.
-    let t = step("6. a panicking task is caught: awaiting it gives the error, the workers live on");
-    let err = rt
-        .block_on(rt.spawn(async {
-            let empty: Vec<u32> = Vec::new();
-            empty[0] // index out of bounds
-        }))
-        .unwrap_err();
-    println!("   JoinError: {err}");
-    println!("   is_panic() = {}", err.is_panic());
-    let still_fine = rt
-        .block_on(rt.spawn(async { "the runtime still runs tasks" }))
-        .unwrap();
-    println!("   next task: {still_fine:?}");
+    // 5. loop.create_future() + fut.set_result() -> eddy::sync::oneshot.
+    let t = step("5. a future set from another thread: oneshot is create_future + set_result");
+    let (setter, future) = eddy::sync::oneshot::channel();
+    let setter_thread = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50)); // some plain-thread work
+        setter.send("set from a plain thread").unwrap();
+    });
+    let value = rt.block_on(async { future.await.unwrap() });
+    setter_thread.join().unwrap();
+    println!("   the awaiting task got {value:?}");
     took(t);
 
-    // 7. task.cancel() -> JoinHandle::abort()
+    // 6. loop.run_in_executor / asyncio.to_thread -> eddy::run_in_executor.
     let t = step(
-        "7. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled",
-    );
-    let forever = rt.spawn(std::future::pending::<()>());
-    forever.abort();
-    let err = rt.block_on(forever).unwrap_err();
-    println!(
-        "   JoinError: {err}; is_cancelled() = {}",
-        err.is_cancelled()
-    );
-    took(t);
-
-    // 8. loop.call_soon_threadsafe -> Handle::spawn from any thread.
-    let t = step("8. a Handle spawns from any thread (asyncio's call_soon_threadsafe)");
-    let handle = rt.handle().clone();
-    let from_thread = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
-        .join()
-        .unwrap();
-    println!(
-        "   spawned from a plain thread, answer = {}",
-        rt.block_on(from_thread).unwrap()
-    );
-    took(t);
-
-    // 9. Nested loops are an error, with asyncio's words.
-    let t = step("9. eddy::run inside async code panics: \"this event loop is already running\"");
-    let err = rt
-        .block_on(rt.spawn(async { eddy::run(async {}) }))
-        .unwrap_err();
-    println!("   the task's JoinError: is_panic() = {}", err.is_panic());
-    took(t);
-
-    // 10. loop.run_in_executor / asyncio.to_thread -> eddy::run_in_executor.
-    let t = step(
-        "10. run_in_executor is asyncio.to_thread: 4 blocking 200 ms calls while a task keeps ticking",
+        "6. run_in_executor is asyncio.to_thread: 4 blocking 200 ms calls while a task keeps ticking",
     );
     rt.block_on(async {
         let ticker = eddy::spawn(async {
@@ -231,8 +176,8 @@ fn main() {
     println!("   4 x 200 ms of blocking calls: about 200 ms, and no worker was blocked");
     took(t);
 
-    // 11. asyncio.start_server / open_connection -> eddy::net
-    let t = step("11. eddy::net is open_connection / start_server: a TCP echo server, 100 clients");
+    // 7. asyncio.start_server / open_connection -> eddy::net
+    let t = step("7. eddy::net is open_connection / start_server: a TCP echo server, 100 clients");
     let echoed = rt.block_on(async {
         use futures_lite::{AsyncReadExt, AsyncWriteExt};
         let listener = eddy::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -270,8 +215,71 @@ fn main() {
     println!("   {echoed} of 100 clients got their line back, all connections open at once");
     took(t);
 
-    // 12. Shutdown drops every task still pending (asyncio cancels them in run()).
-    let t = step("12. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
+    // 8. asyncio.wait_for / asyncio.timeout -> eddy::time::timeout.
+    let t = step("8. eddy::time::timeout is asyncio.wait_for: the slow future is cancelled");
+    rt.block_on(async {
+        let fast = eddy::time::timeout(Duration::from_millis(100), async { "fast answer" }).await;
+        println!("   timeout(100 ms, ready future) -> {fast:?}");
+        let slow = eddy::time::timeout(
+            Duration::from_millis(50),
+            eddy::time::sleep(Duration::from_secs(10)),
+        )
+        .await;
+        println!("   timeout(50 ms, 10 s sleep)    -> {slow:?} (\"deadline has elapsed\")");
+    });
+    took(t);
+
+    // 9. A task's exception -> JoinError::is_panic; the loop goes on.
+    let t = step("9. a panicking task is caught: awaiting it gives the error, the workers live on");
+    let err = rt
+        .block_on(rt.spawn(async {
+            let empty: Vec<u32> = Vec::new();
+            empty[0] // index out of bounds
+        }))
+        .unwrap_err();
+    println!("   JoinError: {err}");
+    println!("   is_panic() = {}", err.is_panic());
+    let still_fine = rt
+        .block_on(rt.spawn(async { "the runtime still runs tasks" }))
+        .unwrap();
+    println!("   next task: {still_fine:?}");
+    took(t);
+
+    // 10. task.cancel() -> JoinHandle::abort()
+    let t = step(
+        "10. abort() is task.cancel(): the future is dropped on a worker, the handle says cancelled",
+    );
+    let forever = rt.spawn(std::future::pending::<()>());
+    forever.abort();
+    let err = rt.block_on(forever).unwrap_err();
+    println!(
+        "   JoinError: {err}; is_cancelled() = {}",
+        err.is_cancelled()
+    );
+    took(t);
+
+    // 11. loop.call_soon_threadsafe -> Handle::spawn from any thread.
+    let t = step("11. a Handle spawns from any thread (asyncio's call_soon_threadsafe)");
+    let handle = rt.handle().clone();
+    let from_thread = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+        .join()
+        .unwrap();
+    println!(
+        "   spawned from a plain thread, answer = {}",
+        rt.block_on(from_thread).unwrap()
+    );
+    took(t);
+
+    // 12. Nested loops are an error, with asyncio's words.
+    let t = step("12. eddy::run inside async code panics: \"this event loop is already running\"");
+    let err = rt
+        .block_on(rt.spawn(async { eddy::run(async {}) }))
+        .unwrap_err();
+    println!("   the task's JoinError: is_panic() = {}", err.is_panic());
+    took(t);
+
+    // 13. Shutdown drops every task still pending (asyncio cancels them in run()).
+    let t = step("13. dropping the runtime cancels what is left: 10,000 pending tasks dropped");
     let pending: Vec<_> = (0..10_000)
         .map(|_| rt.spawn(std::future::pending::<()>()))
         .collect();
