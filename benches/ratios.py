@@ -2,8 +2,10 @@
 """Print the benchmark results as a markdown table of medians and ratios.
 
 Reads criterion's `<target>/criterion/<workload>/<runtime>/new/estimates.json`, written
-by `cargo bench --bench scheduler` (or `time`, `blocking`, `sync`), for the runtimes eddy,
-tokio and smol. A ratio below 1 means eddy is faster.
+by `cargo bench --bench scheduler` (or `time`, `blocking`, `sync`, `net`), for the
+runtimes eddy, tokio and smol. A ratio below 1 means eddy is faster. Groups that declare a
+criterion throughput (`net`'s) also get a second table, of the same medians as
+throughput, read from `benchmark.json` beside the estimates.
 
 Usage: python3 benches/ratios.py [TARGET_DIR]
 TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target` next to this script's parent.
@@ -15,8 +17,8 @@ import os
 import sys
 
 RUNTIMES = ("eddy", "tokio", "smol")
-# The order of benches/scheduler.rs and benches/sync.rs; other groups found on disk
-# follow, sorted.
+# The order of benches/scheduler.rs, blocking.rs, sync.rs and net.rs; other groups found
+# on disk follow, sorted.
 WORKLOADS = (
     "spawn_many_local",
     "spawn_many_remote_idle",
@@ -34,6 +36,9 @@ WORKLOADS = (
     "mutex_contended",
     "semaphore_contended",
     "oneshot_ping_pong",
+    # benches/net.rs
+    "tcp_echo",
+    "tcp_bulk",
 )
 
 
@@ -53,6 +58,30 @@ def median_ns(criterion_dir, workload, runtime):
             return json.load(f)["median"]["point_estimate"]
     except FileNotFoundError:
         return None
+
+
+def throughput(criterion_dir, workload, runtime):
+    """`("Elements" | "Bytes", count per iteration)`, or None if the group declares none."""
+    path = os.path.join(criterion_dir, workload, runtime, "new", "benchmark.json")
+    try:
+        with open(path) as f:
+            declared = json.load(f).get("throughput")
+    except FileNotFoundError:
+        return None
+    if not declared:
+        return None
+    ((kind, count),) = declared.items()
+    return kind, count
+
+
+def fmt_rate(ns, tp):
+    if ns is None or tp is None or ns == 0:
+        return "–"
+    kind, count = tp
+    per_s = count / (ns / 1e9)
+    if kind.startswith("Bytes"):
+        return f"{per_s / 2**30:.2f} GiB/s"
+    return f"{per_s / 1e3:.1f} k/s"
 
 
 def fmt_time(ns, unit):
@@ -96,6 +125,22 @@ def main():
         )
     print()
     print("Medians of criterion's samples (time per iteration); ratio < 1 means eddy is faster.")
+
+    rated = [w for w in workloads if throughput(criterion_dir, w, "eddy")]
+    if rated:
+        print()
+        print("| workload | unit | eddy | tokio | smol |")
+        print("|---|---|---:|---:|---:|")
+        for w in rated:
+            tp = throughput(criterion_dir, w, "eddy")
+            unit = "bytes" if tp[0].startswith("Bytes") else f"elements ({tp[1]} per iteration)"
+            rates = (
+                fmt_rate(median_ns(criterion_dir, w, r), throughput(criterion_dir, w, r))
+                for r in RUNTIMES
+            )
+            print(f"| {w} | {unit} | " + " | ".join(rates) + " |")
+        print()
+        print("The same medians as throughput (higher is faster); k/s = thousand elements a second.")
 
 
 if __name__ == "__main__":
