@@ -386,7 +386,7 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+        self.rx.recv().await
     }
 
     /// Polls for the next message (for hand-written futures and streams).
@@ -435,10 +435,7 @@ impl<T> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        if eddy_executor::is_entered() {
-            crate::runtime::already_running("mpsc::Receiver::blocking_recv");
-        }
-        eddy_executor::block_on(self.recv())
+        self.rx.blocking_recv("mpsc::Receiver::blocking_recv")
     }
 
     /// Closes the channel: sends fail from now on (waiting senders too), while the

@@ -144,6 +144,21 @@ impl<T> Rx<T> {
         Poll::Pending
     }
 
+    /// Waits for [`poll_recv`](Rx::poll_recv).
+    pub(crate) async fn recv(&mut self) -> Option<T> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// [`recv`](Rx::recv) blocking the thread, for synchronous code; `what` names the
+    /// public method in the panic when called inside the runtime.
+    #[track_caller]
+    pub(crate) fn blocking_recv(&mut self, what: &str) -> Option<T> {
+        if eddy_executor::is_entered() {
+            crate::runtime::already_running(what);
+        }
+        eddy_executor::block_on(self.recv())
+    }
+
     pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let mut state = self.0.state.lock();
         if let Some(value) = state.queue.pop_front() {

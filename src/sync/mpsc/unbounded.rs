@@ -151,7 +151,7 @@ impl<T> UnboundedReceiver<T> {
     /// });
     /// ```
     pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+        self.rx.recv().await
     }
 
     /// Polls for the next message (for hand-written futures and streams).
@@ -200,10 +200,8 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        if eddy_executor::is_entered() {
-            crate::runtime::already_running("mpsc::UnboundedReceiver::blocking_recv");
-        }
-        eddy_executor::block_on(self.recv())
+        self.rx
+            .blocking_recv("mpsc::UnboundedReceiver::blocking_recv")
     }
 
     /// Closes the channel: sends fail from now on; buffered messages can still be
