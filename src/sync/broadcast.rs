@@ -46,19 +46,7 @@ pub mod error {
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed: every receiver is gone")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
+    send_error_impls!("channel closed: every receiver is gone");
 
     /// Error from [`Receiver::recv`](super::Receiver::recv).
     ///

@@ -75,6 +75,27 @@
 //! });
 //! ```
 
+/// The impls of a channel's `SendError<T>(pub T)`, which hands back the value that could
+/// not be sent: `Debug` without the value (so `T` needs no `Debug`, as `unwrap` wants),
+/// `Display` as `$msg`, and `Error`. mpsc, watch and broadcast each keep their own type.
+macro_rules! send_error_impls {
+    ($msg:literal) => {
+        impl<T> fmt::Debug for SendError<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("SendError").finish_non_exhaustive()
+            }
+        }
+
+        impl<T> fmt::Display for SendError<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($msg)
+            }
+        }
+
+        impl<T> std::error::Error for SendError<T> {}
+    };
+}
+
 mod barrier;
 pub(crate) mod batch_semaphore;
 pub mod broadcast;

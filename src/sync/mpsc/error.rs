@@ -14,19 +14,7 @@ use std::fmt;
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError").finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed: the receiver is gone")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+send_error_impls!("channel closed: the receiver is gone");
 
 /// Error from [`Sender::try_send`](super::Sender::try_send); the value is handed back.
 ///
