@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 
-const NUM_WORKERS: usize = 2;
+use common::{workload, NUM_WORKERS};
+
 /// Jobs per iteration of `blocking_20k`.
 const NUM_JOBS: usize = 20_000;
 /// Batches per task, and jobs per batch, of tokio's benchmark.
@@ -55,12 +56,7 @@ impl Rt for Eddy {
     const NAME: &'static str = "eddy";
 
     fn build() -> Self {
-        Eddy(
-            eddy::Runtime::builder()
-                .worker_threads(NUM_WORKERS)
-                .build()
-                .unwrap(),
-        )
+        Eddy(common::eddy_runtime())
     }
 
     fn unblock<R: Send + 'static>(
@@ -90,13 +86,7 @@ impl Rt for Tokio {
     const NAME: &'static str = "tokio";
 
     fn build() -> Self {
-        Tokio(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(NUM_WORKERS)
-                .enable_time()
-                .build()
-                .unwrap(),
-        )
+        Tokio(common::tokio_runtime(false))
     }
 
     fn unblock<R: Send + 'static>(
@@ -210,16 +200,6 @@ fn blocking_batches_x2<R: Rt>(g: &mut BenchmarkGroup<'_, WallTime>) {
     batches::<R>(g, 2);
 }
 
-macro_rules! workload {
-    ($c:expr, $workload:ident) => {{
-        let mut g = $c.benchmark_group(stringify!($workload));
-        $workload::<Eddy>(&mut g);
-        $workload::<Tokio>(&mut g);
-        $workload::<Smol>(&mut g);
-        g.finish();
-    }};
-}
-
 fn blocking_pool(c: &mut Criterion) {
     workload!(c, blocking_20k);
     workload!(c, blocking_batches_x1);
@@ -227,10 +207,7 @@ fn blocking_pool(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+    common::criterion(20, 3)
 }
 
 criterion_group! {

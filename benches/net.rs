@@ -29,13 +29,12 @@ mod common;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
-/// Worker threads for every runtime.
-const NUM_WORKERS: usize = 2;
+use common::{workload, NUM_WORKERS};
+
 /// Client connections in `tcp_echo`.
 const CLIENTS: usize = 32;
 /// Round trips per client per `tcp_echo` iteration.
@@ -156,12 +155,7 @@ impl Rt for Eddy {
     type Stream = eddy::net::TcpStream;
 
     fn build() -> Self {
-        Eddy(
-            eddy::Runtime::builder()
-                .worker_threads(NUM_WORKERS)
-                .build()
-                .unwrap(),
-        )
+        Eddy(common::eddy_runtime())
     }
     fn spawn<T: Send + 'static>(
         &self,
@@ -197,13 +191,7 @@ impl Rt for Tokio {
 
     fn build() -> Self {
         // I/O and timers, as eddy's runtime has both.
-        Tokio(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(NUM_WORKERS)
-                .enable_all()
-                .build()
-                .unwrap(),
-        )
+        Tokio(common::tokio_runtime(true))
     }
     fn spawn<T: Send + 'static>(
         &self,
@@ -400,18 +388,6 @@ fn tcp_bulk<R: Rt>(g: &mut BenchmarkGroup<'_, WallTime>) {
 // Groups.
 // ---------------------------------------------------------------------------------------
 
-/// One criterion group per workload, with eddy, tokio and smol in it (in that order).
-macro_rules! workload {
-    ($c:expr, $workload:ident, $throughput:expr) => {{
-        let mut g = $c.benchmark_group(stringify!($workload));
-        g.throughput($throughput);
-        $workload::<Eddy>(&mut g);
-        $workload::<Tokio>(&mut g);
-        $workload::<Smol>(&mut g);
-        g.finish();
-    }};
-}
-
 fn net(c: &mut Criterion) {
     // Elements: round trips, so criterion prints round trips per second.
     workload!(
@@ -425,10 +401,7 @@ fn net(c: &mut Criterion) {
 fn config() -> Criterion {
     // An iteration takes 15–40 ms: 20 samples (210 iterations) fit in 8 s, and the whole
     // run takes under two minutes.
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8))
+    common::criterion(20, 8)
 }
 
 criterion_group! {

@@ -18,20 +18,20 @@
 // `criterion_group!` generates an undocumented `pub fn`.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::future::Future;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{mpsc, Arc};
-mod common;
-
 use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 
-/// Worker threads for every runtime.
-const NUM_WORKERS: usize = 2;
+use common::{workload, NUM_WORKERS};
+
 /// Tasks spawned per iteration by the `spawn_many_*` workloads.
 const NUM_SPAWN: usize = 10_000;
 /// CPU time a busy task burns between yields in `spawn_many_remote_busy1`.
@@ -85,12 +85,7 @@ impl Rt for Eddy {
     type Join = eddy::task::JoinHandle<()>;
 
     fn build() -> Self {
-        Eddy(
-            eddy::Runtime::builder()
-                .worker_threads(NUM_WORKERS)
-                .build()
-                .unwrap(),
-        )
+        Eddy(common::eddy_runtime())
     }
 
     fn ctx(&self) {}
@@ -130,13 +125,7 @@ impl Rt for Tokio {
     fn build() -> Self {
         // Timers on, I/O off: eddy's runtime has a timer driver (and no reactor yet),
         // so tokio parks through its time driver too rather than in epoll.
-        Tokio(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(NUM_WORKERS)
-                .enable_time()
-                .build()
-                .unwrap(),
-        )
+        Tokio(common::tokio_runtime(false))
     }
 
     fn ctx(&self) {}
@@ -407,17 +396,6 @@ fn stall() {
 // Groups.
 // ---------------------------------------------------------------------------------------
 
-/// One criterion group per workload, with eddy, tokio and smol in it (in that order).
-macro_rules! workload {
-    ($c:expr, $workload:ident) => {{
-        let mut g = $c.benchmark_group(stringify!($workload));
-        $workload::<Eddy>(&mut g);
-        $workload::<Tokio>(&mut g);
-        $workload::<Smol>(&mut g);
-        g.finish();
-    }};
-}
-
 fn scheduler(c: &mut Criterion) {
     workload!(c, spawn_many_local);
     workload!(c, spawn_many_remote_idle);
@@ -429,10 +407,7 @@ fn scheduler(c: &mut Criterion) {
 
 fn config() -> Criterion {
     // Quick enough for a shared 2-core machine: the whole run takes a few minutes.
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+    common::criterion(20, 3)
 }
 
 criterion_group! {

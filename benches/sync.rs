@@ -17,13 +17,12 @@
 mod common;
 
 use std::future::Future;
-use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 
-/// Worker threads for every runtime.
-const NUM_WORKERS: usize = 2;
+use common::{workload, NUM_WORKERS};
+
 /// Messages per iteration of the mpsc workloads.
 const MESSAGES: u64 = 1_000_000;
 /// Buffer of the bounded channel in the mpsc workloads.
@@ -84,11 +83,7 @@ impl Lib for Eddy {
     type Ctx = ();
 
     fn build() -> (eddy::Runtime, ()) {
-        let rt = eddy::Runtime::builder()
-            .worker_threads(NUM_WORKERS)
-            .build()
-            .unwrap();
-        (rt, ())
+        (common::eddy_runtime(), ())
     }
 
     fn run<T: Send + 'static>(
@@ -158,12 +153,7 @@ impl Lib for Tokio {
 
     fn build() -> (tokio::runtime::Runtime, ()) {
         // As in the scheduler benchmarks: timers on (eddy's runtime has a timer driver).
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(NUM_WORKERS)
-            .enable_time()
-            .build()
-            .unwrap();
-        (rt, ())
+        (common::tokio_runtime(false), ())
     }
 
     fn run<T: Send + 'static>(
@@ -448,17 +438,6 @@ fn pair_channel<L: Lib>() -> (PairTx<L>, PairRx<L>) {
 // Groups.
 // ---------------------------------------------------------------------------------------
 
-/// One criterion group per workload, with eddy, tokio and smol in it (in that order).
-macro_rules! workload {
-    ($c:expr, $workload:ident) => {{
-        let mut g = $c.benchmark_group(stringify!($workload));
-        $workload::<Eddy>(&mut g);
-        $workload::<Tokio>(&mut g);
-        $workload::<Smol>(&mut g);
-        g.finish();
-    }};
-}
-
 fn sync(c: &mut Criterion) {
     workload!(c, mpsc_1_producer);
     workload!(c, mpsc_4_producers);
@@ -469,10 +448,7 @@ fn sync(c: &mut Criterion) {
 
 fn config() -> Criterion {
     // 1M-message iterations take tens of milliseconds: 10 samples keep the run short.
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+    common::criterion(10, 3)
 }
 
 criterion_group! {

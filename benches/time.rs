@@ -10,15 +10,15 @@
 // futures and the impls keep that shape for clarity.
 #![allow(missing_docs, clippy::manual_async_fn)]
 
-use std::future::Future;
 mod common;
 
+use std::future::Future;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 
-const NUM_WORKERS: usize = 2;
+use common::{workload, NUM_WORKERS};
 
 trait Rt: Sized {
     const NAME: &'static str;
@@ -41,12 +41,7 @@ impl Rt for Eddy {
     const NAME: &'static str = "eddy";
     type Join = eddy::task::JoinHandle<()>;
     fn build() -> Self {
-        Eddy(
-            eddy::Runtime::builder()
-                .worker_threads(NUM_WORKERS)
-                .build()
-                .unwrap(),
-        )
+        Eddy(common::eddy_runtime())
     }
     fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) -> Self::Join {
         self.0.spawn(f)
@@ -75,13 +70,7 @@ impl Rt for Tokio {
     const NAME: &'static str = "tokio";
     type Join = tokio::task::JoinHandle<()>;
     fn build() -> Self {
-        Tokio(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(NUM_WORKERS)
-                .enable_time()
-                .build()
-                .unwrap(),
-        )
+        Tokio(common::tokio_runtime(false))
     }
     fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) -> Self::Join {
         self.0.spawn(f)
@@ -199,46 +188,15 @@ fn sleep_1ms_x100<R: Rt>(g: &mut BenchmarkGroup<'_, WallTime>) {
     });
 }
 
-fn group(c: &mut Criterion, name: &str, bench: [fn(&mut BenchmarkGroup<'_, WallTime>); 3]) {
-    let mut g = c.benchmark_group(name);
-    g.sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
-    for f in bench {
-        f(&mut g);
-    }
-    g.finish();
-}
-
 fn benches(c: &mut Criterion) {
-    group(
-        c,
-        "timeout_cancelled",
-        [
-            timeout_cancelled::<Eddy>,
-            timeout_cancelled::<Tokio>,
-            timeout_cancelled::<Smol>,
-        ],
-    );
-    group(
-        c,
-        "sleeps_fire",
-        [
-            sleeps_fire::<Eddy>,
-            sleeps_fire::<Tokio>,
-            sleeps_fire::<Smol>,
-        ],
-    );
-    group(
-        c,
-        "sleep_1ms_x100",
-        [
-            sleep_1ms_x100::<Eddy>,
-            sleep_1ms_x100::<Tokio>,
-            sleep_1ms_x100::<Smol>,
-        ],
-    );
+    workload!(c, timeout_cancelled);
+    workload!(c, sleeps_fire);
+    workload!(c, sleep_1ms_x100);
 }
 
-criterion_group!(time, benches);
+criterion_group! {
+    name = time;
+    config = common::criterion(10, 3);
+    targets = benches
+}
 criterion_main!(time);

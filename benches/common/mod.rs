@@ -1,8 +1,59 @@
-//! Shared by the benchmark files: smol's standard multi-threaded set-up.
+//! Shared by the benchmark files: the runtimes' set-up (the same worker count for
+//! eddy, tokio and smol's standard multi-threaded pool), criterion's settings, and the
+//! one-group-per-workload layout that `benches/ratios.py` reads.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::thread;
+use std::time::Duration;
+
+use criterion::Criterion;
+
+/// Worker threads for every runtime.
+pub const NUM_WORKERS: usize = 2;
+
+/// eddy's multi-threaded runtime with [`NUM_WORKERS`] workers.
+pub fn eddy_runtime() -> eddy::Runtime {
+    eddy::Runtime::builder()
+        .worker_threads(NUM_WORKERS)
+        .build()
+        .unwrap()
+}
+
+/// tokio's multi-threaded runtime with [`NUM_WORKERS`] workers and its timer driver (as
+/// eddy's runtime has one); `enable_io` adds its I/O driver (`enable_all`).
+pub fn tokio_runtime(enable_io: bool) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(NUM_WORKERS).enable_time();
+    if enable_io {
+        builder.enable_io();
+    }
+    builder.build().unwrap()
+}
+
+/// criterion's settings: `sample_size` samples, 1 s of warm-up, `measurement_secs` of
+/// measurement per benchmark.
+pub fn criterion(sample_size: usize, measurement_secs: u64) -> Criterion {
+    Criterion::default()
+        .sample_size(sample_size)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(measurement_secs))
+}
+
+/// One criterion group per workload, named after it, with the benchmarks `eddy`, `tokio`
+/// and `smol` in it (in that order): `$workload::<Eddy>`, `::<Tokio>` and `::<Smol>`,
+/// the types of the calling file. An optional `Throughput` is declared for the group.
+macro_rules! workload {
+    ($c:expr, $workload:ident $(, $throughput:expr)?) => {{
+        let mut g = $c.benchmark_group(stringify!($workload));
+        $(g.throughput($throughput);)?
+        $workload::<Eddy>(&mut g);
+        $workload::<Tokio>(&mut g);
+        $workload::<Smol>(&mut g);
+        g.finish();
+    }};
+}
+pub(crate) use workload;
 
 /// A future the pool's threads run until shutdown.
 pub type Runner = Pin<Box<dyn Future<Output = ()> + Send>>;
