@@ -1,6 +1,40 @@
-//! The futures-io impls shared by [`TcpStream`](super::TcpStream) and
-//! [`UnixStream`](super::UnixStream): reads and writes through the registered socket,
-//! and `close` as a write shutdown (the peer reads end-of-stream).
+//! What [`TcpStream`](super::TcpStream) and [`UnixStream`](super::UnixStream) share:
+//! the futures-io impls (reads and writes through the registered socket, and `close` as a
+//! write shutdown, so the peer reads end-of-stream), and the non-blocking connect.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+
+use eddy_reactor::Reactor;
+use socket2::{SockAddr, SockRef, Socket};
+
+use crate::io::Async;
+
+/// A non-blocking connect of `socket` to `addr`: start it (`EINPROGRESS` is the usual
+/// answer), register the socket with `reactor`, wait until it is writable, then ask the
+/// kernel how it went (a pending `SO_ERROR` is the connect's error).
+pub(super) async fn connect<S>(
+    socket: Socket,
+    addr: &SockAddr,
+    reactor: Arc<Reactor>,
+) -> io::Result<Async<S>>
+where
+    S: AsFd + From<OwnedFd>,
+{
+    socket.set_nonblocking(true)?;
+    match socket.connect(addr) {
+        Ok(()) => {}
+        Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(err) => return Err(err),
+    }
+    let io = Async::with_reactor(S::from(OwnedFd::from(socket)), reactor)?;
+    io.writable().await?;
+    if let Some(err) = SockRef::from(io.get_ref()).take_error()? {
+        return Err(err);
+    }
+    Ok(io)
+}
 
 /// Implements `AsyncRead` / `AsyncWrite` for `$stream` and `&$stream`, whose field `io`
 /// is an `Async` of a std stream with a `shutdown(Shutdown)` method.

@@ -11,7 +11,7 @@ use socket2::{Domain, Socket, Type};
 use crate::io::Async;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::split::owned_halves;
-use crate::net::stream_io::stream_io;
+use crate::net::stream_io::{self, stream_io};
 
 /// A TCP connection.
 ///
@@ -170,23 +170,12 @@ impl TcpStream {
     }
 }
 
-/// A non-blocking connect: start it, wait until the socket is writable, then ask the
-/// kernel how it went.
+/// One address's connect (see [`stream_io::connect`](crate::net::stream_io::connect)).
 async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.set_nonblocking(true)?;
-    match socket.connect(&addr.into()) {
-        Ok(()) => {}
-        Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
-        Err(err) => return Err(err),
-    }
     let stream = TcpStream {
-        io: Async::with_reactor(std::net::TcpStream::from(socket), reactor)?,
+        io: stream_io::connect(socket, &addr.into(), reactor).await?,
     };
-    stream.io.writable().await?;
-    if let Some(err) = stream.io.get_ref().take_error()? {
-        return Err(err);
-    }
     // Writable without a pending error, yet not connected: report what the kernel says.
     stream.peer_addr()?;
     Ok(stream)

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::io::Async;
 use crate::net::split::owned_halves;
-use crate::net::stream_io::stream_io;
+use crate::net::stream_io::{self, stream_io};
 
 /// A Unix domain stream: the same reads, writes, halves and shutdown as
 /// [`TcpStream`](crate::net::TcpStream).
@@ -54,20 +54,10 @@ impl UnixStream {
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let reactor = crate::io::current_reactor();
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-        socket.set_nonblocking(true)?;
-        match socket.connect(&SockAddr::unix(path)?) {
-            Ok(()) => {}
-            Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            Err(err) => return Err(err),
-        }
-        let stream = UnixStream {
-            io: Async::with_reactor(OwnedFd::from(socket).into(), reactor)?,
-        };
-        stream.io.writable().await?;
-        if let Some(err) = stream.io.get_ref().take_error()? {
-            return Err(err);
-        }
-        Ok(stream)
+        let addr = SockAddr::unix(path)?;
+        Ok(UnixStream {
+            io: stream_io::connect(socket, &addr, reactor).await?,
+        })
     }
 
     /// A connected pair, as `socketpair(2)` makes.
