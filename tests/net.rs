@@ -461,6 +461,8 @@ fn a_hot_reader_spends_its_budget_and_lets_other_tasks_run() {
             let writer_stop = stop.clone();
             let mut b = b.into_std().unwrap();
             b.set_nonblocking(false).unwrap();
+            // Data before the reader starts, whenever the writer thread gets to run.
+            b.write_all(&[1; 4096]).unwrap();
             let writer = std::thread::spawn(move || {
                 while !writer_stop.load(SeqCst) {
                     if b.write_all(&[1; 4096]).is_err() {
@@ -474,8 +476,16 @@ fn a_hot_reader_spends_its_budget_and_lets_other_tasks_run() {
                 let mut buf = [0; 64];
                 let mut reads = 0u64;
                 while !reader_stop.load(SeqCst) {
-                    a.read_exact(&mut buf).await.unwrap();
-                    reads += 1;
+                    match a.read_exact(&mut buf).await {
+                        Ok(()) => reads += 1,
+                        // The writer leaves only once `stop` is set: if this reader had
+                        // caught up and was waiting then, it reads end-of-stream.
+                        Err(error) if error.kind() == ErrorKind::UnexpectedEof => {
+                            assert!(reader_stop.load(SeqCst), "end-of-stream before stop");
+                            break;
+                        }
+                        Err(error) => panic!("{error}"),
+                    }
                 }
                 reads
             });

@@ -8,32 +8,36 @@
 //!
 //! A [`Reactor`] owns one OS **poller** ([`polling::Poller`]: epoll on Linux) and a **slab**
 //! of registered [`Source`]s whose slab key is also the poller key, so an event finds its
-//! source in O(1). Each source keeps, per [`Direction`], the tick of its last readiness
-//! and a short list of waiting tasks' wakers, behind its own mutex.
+//! source in O(1). Each source keeps, per [`Direction`], an atomic word (a tick of
+//! delivered edges and a ready bit) and, behind its own mutex, a short list of waiting
+//! tasks' wakers: tokio's `ScheduledIo` model.
 //!
 //! - **Registration** ([`Reactor::register`], or [`Async::new`] for any [`AsFd`] type)
-//!   adds the fd with no interest. The first task to wait on a direction arms it.
-//! - **The poll round** ([`Reactor::poll`]) increments the reactor's tick, waits in the
-//!   poller, stamps each reported direction with that tick, re-arms what still has
-//!   waiters, and wakes the collected wakers only after releasing every lock (a waker may
-//!   run arbitrary code, even re-enter the reactor).
-//! - **The tick rule** decides whether a waiter is ready: it remembers the reactor's tick
-//!   and its direction's tick when it registers, and only a stamp different from both
-//!   counts. So readiness that arrives between "the syscall said `WouldBlock`" and "the
-//!   waiter registered" is never lost, and a stale event never counts as fresh. It is
-//!   written down at `readiness::DirectionState`, in the one piece of pure code that both
-//!   [`Source`] and the loom model (`src/tests/loom_readiness.rs`) run.
-//! - **Oneshot re-arm**: polling 3 registers interest oneshot, so every event disarms the
-//!   fd; the round re-arms (`Poller::modify`) the directions that still have waiters, and
-//!   a waiter arriving at a disarmed direction arms it. Interest is level-triggered, so
-//!   whatever is still ready is reported again.
+//!   adds the fd **once, edge-triggered, for both directions** (`Poller::add_with_mode`
+//!   with `PollMode::Edge`). Nothing is ever re-armed: no `epoll_ctl` on the wait path.
+//! - **The poll round** ([`Reactor::poll`]) waits in the poller and, for each event (an
+//!   edge), under the source lock bumps the tick and sets the ready bit of each reported
+//!   direction and takes that direction's wakers; it wakes them only after releasing every
+//!   lock (a waker may run arbitrary code, even re-enter the reactor).
+//! - **The readiness rule** decides whether a task waits: [`Async::poll_io`] reads the
+//!   direction's word before its syscall (no lock); a `WouldBlock` clears the ready bit
+//!   only if the tick is unchanged (compare-and-swap), then, under the source lock, the
+//!   task retries if the tick moved and registers its waker otherwise. Since a delivery
+//!   bumps the tick and takes the wakers under that same lock, an edge arriving between
+//!   "the syscall said `WouldBlock`" and "the task registered" is never lost. It is
+//!   written down at `readiness::Readiness`, in the one piece of code that both
+//!   [`Source`] and the loom models (`src/tests/loom_readiness.rs`) run. While the bit is
+//!   clear, `poll_io` skips the syscall and waits at once.
+//! - **Bare readiness** ([`Source::poll_ready`], [`Async::readable`]) is ready while the
+//!   bit is set, so it can be spuriously ready; a `WouldBlock` through [`Async::try_io`]
+//!   or `poll_io` clears it.
 //! - **One poller at a time**: the round holds a lock for its whole duration; a second
 //!   thread calling [`poll`](Reactor::poll) gets `Ok(0)` at once ([`try_poll`](Reactor::try_poll)
 //!   tells it apart with `None`). [`notify`](Reactor::notify) wakes a blocked round from
 //!   any thread.
 //! - **Deregister before close**: the poller must forget an fd before it is closed (its fd
 //!   number could be reused). [`Reactor::deregister`] deletes it, removes it from the slab
-//!   and wakes its waiters with an error; [`Async`]'s `Drop` deregisters first and closes
+//!   and wakes its waiters, whose waits then fail; [`Async`]'s `Drop` deregisters first and closes
 //!   after.
 //!
 //! Errors and hang-ups (`EPOLLERR`, `EPOLLHUP`) wake both directions, so a task always

@@ -4,16 +4,15 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use polling::{Event, Events, Poller};
+use polling::{Event, Events, PollMode, Poller};
 use slab::Slab;
 
-use crate::readiness::{self, Interest};
 use crate::Source;
 
 /// Readiness I/O on one [`polling::Poller`]: many registrars, one poller at a time.
@@ -54,8 +53,6 @@ pub struct Reactor {
     sources: Mutex<Slab<Arc<Source>>>,
     /// The poll round's buffers; holding this lock is being "the" poller.
     round: Mutex<Round>,
-    /// The number of poll rounds begun (the tick rule in [`crate::readiness`]).
-    tick: AtomicUsize,
     /// Set by [`shutdown`](Reactor::shutdown): nobody will poll again.
     shut_down: AtomicBool,
 }
@@ -89,12 +86,13 @@ impl Reactor {
                 events: Events::new(),
                 wakers: Vec::new(),
             }),
-            tick: AtomicUsize::new(0),
             shut_down: AtomicBool::new(false),
         })
     }
 
-    /// Registers a file descriptor. Interest is empty until a task waits on a direction.
+    /// Registers a file descriptor, once and for good: interest in both directions,
+    /// edge-triggered (`EPOLLET`), so the poller reports each change of the fd's state
+    /// once and nothing is ever re-armed.
     ///
     /// The fd must already be non-blocking ([`Async::new`](crate::Async::new) sets that
     /// for you), and it must stay open until [`deregister`](Reactor::deregister): the
@@ -126,13 +124,16 @@ impl Reactor {
         let entry = sources.vacant_entry();
         let key = entry.key();
         let source = Arc::new(Source::new(key, fd.as_raw_fd()));
-        // SAFETY: `Poller::add` requires the fd to be deleted from the poller before it is
+        // SAFETY: `Poller::add_with_mode` requires the fd to be deleted from the poller before it is
         // closed. That is this method's documented contract (deregister before close),
         // which `Async` keeps by construction. If a caller breaks it, epoll (the Linux
-        // backend) drops the closed fd by itself, and a later `modify`/`delete` on the old
+        // backend) drops the closed fd by itself, and a later `delete` on the old
         // number fails or acts on this poller's own registrations only: no memory is reached
         // through the fd, so nothing worse than a lost or spurious wakeup can follow.
-        unsafe { self.poller.add(fd.as_raw_fd(), Event::none(key))? };
+        unsafe {
+            self.poller
+                .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)?;
+        }
         entry.insert(source.clone());
         Ok(source)
     }
@@ -166,9 +167,9 @@ impl Reactor {
     /// ```
     pub fn deregister(&self, source: &Source) -> io::Result<()> {
         let mut wakers = Vec::new();
-        // First mark it, under its lock: from here on neither a waiter nor the poll round
-        // arms it again, so no `modify` can race with the `delete` below.
-        if !readiness::deregister_locked(&mut source.state.lock(), &mut wakers) {
+        // First mark it, under its lock: from here on no waiter registers and the poll round
+        // delivers nothing to it.
+        if !source.readiness.deregister(&mut wakers) {
             return Ok(());
         }
         // SAFETY: `register`'s contract keeps the fd open until this call returns.
@@ -193,9 +194,9 @@ impl Reactor {
     ///
     /// Blocks in the OS poller for at most `timeout` (`None`: until an event or a
     /// [`notify`](Reactor::notify); `Some(Duration::ZERO)`: not at all), then, for each
-    /// event, records readiness per direction with this round's tick, re-arms the
-    /// directions that still have waiters (interest is oneshot), and finally wakes the
-    /// collected wakers after releasing every lock.
+    /// event (an edge), bumps the tick and sets the ready bit of each direction it reports
+    /// and collects that direction's wakers, and finally wakes them after releasing every
+    /// lock.
     ///
     /// Only one thread polls at a time: if another thread is inside `poll`, this returns
     /// `Ok(0)` at once. A wait interrupted by a signal is `Ok(0)` too.
@@ -238,13 +239,6 @@ impl Reactor {
 
     fn poll_round(&self, round: &mut Round, timeout: Option<Duration>) -> io::Result<usize> {
         let Round { events, wakers } = round;
-        // Bump *before* waiting: a waiter that reads this tick registered while this
-        // round may already have looked at its fd, so this round's events do not count
-        // for it (the tick rule). SeqCst pairs with the load in `tick`; the rounds
-        // themselves are serialised by the `round` lock. An inexact tick could only make a
-        // `Ready` spurious (allowed by the contract), never lose a wakeup: that guarantee
-        // rests on the source lock and the level-triggered re-arm.
-        let tick = self.tick.fetch_add(1, SeqCst).wrapping_add(1);
         events.clear();
         match self.poller.wait(events, timeout) {
             Ok(_) => {}
@@ -261,14 +255,10 @@ impl Reactor {
                 // Errors and hang-ups wake both directions, so readers and writers retry
                 // their syscall and see EOF or the error (epoll already folds them in).
                 let failed = event.is_interrupt() || event.is_err() == Some(true);
-                let mut state = source.state.lock();
-                readiness::deliver_locked(
-                    &mut state,
-                    tick,
+                source.readiness.deliver(
                     event.readable || failed,
                     event.writable || failed,
                     wakers,
-                    |interest| self.arm(source, interest),
                 );
             }
         }
@@ -327,7 +317,7 @@ impl Reactor {
         self.shut_down.store(true, SeqCst);
         let mut wakers = Vec::new();
         for (_, source) in self.sources.lock().iter() {
-            readiness::shutdown_locked(&mut source.state.lock(), &mut wakers);
+            source.readiness.shutdown(&mut wakers);
         }
         for waker in wakers {
             waker.wake();
@@ -347,28 +337,12 @@ impl Reactor {
     pub fn sources(&self) -> usize {
         self.sources.lock().len()
     }
-
-    /// The number of poll rounds begun.
-    pub(crate) fn tick(&self) -> usize {
-        // SeqCst: pairs with the `fetch_add` in `poll_round`.
-        self.tick.load(SeqCst)
-    }
-
-    /// Sets the poller's interest for `source` to exactly `interest` (oneshot).
-    pub(crate) fn arm(&self, source: &Source, interest: Interest) -> io::Result<()> {
-        // SAFETY: `register`'s contract keeps the fd open until `deregister`, and neither
-        // half of `readiness` arms a source once `deregister` has marked it.
-        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
-        self.poller
-            .modify(fd, Event::new(source.key, interest.read, interest.write))
-    }
 }
 
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reactor")
             .field("sources", &self.sources())
-            .field("tick", &self.tick())
             .finish_non_exhaustive()
     }
 }

@@ -1,191 +1,351 @@
-//! The readiness state of one source: the tick rule, the waiter lists and what is armed in
-//! the poller. Pure code: no locks, no syscalls, no atomics.
+//! The readiness of one source: per direction an atomic word (a tick and a ready bit) and,
+//! behind the source lock, the waiting tasks' wakers. The protocol of waiters and the poll
+//! round lives here, once, generic over the atomic and the lock.
 //!
-//! [`Source`](crate::Source) keeps a [`SourceState`] behind its mutex and the loom model
-//! (`src/tests/loom_readiness.rs`) keeps the same type behind loom's mutex, so the model
-//! checks this code and not a copy of it. The two entry points that run with the lock held,
-//! [`poll_ready_locked`] and [`deliver_locked`], take `&mut SourceState` (the lock held is
-//! the precondition, as a value) and an `arm` closure that changes the poller's interest;
-//! it too runs under the lock, so arming can never interleave with a delivery on the same
-//! source.
+//! [`Source`](crate::Source) instantiates [`Readiness`] with std's atomic and
+//! `parking_lot`'s mutex; the loom models (`src/tests/loom_readiness.rs`) instantiate it
+//! with loom's, so they check this code and not a copy of it.
 
 use std::io;
 use std::task::{Poll, Waker};
 
 use crate::Direction;
 
-/// Which directions are armed (or to be armed) in the poller for one source.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Interest {
-    /// Interest in readability.
-    pub(crate) read: bool,
-    /// Interest in writability.
-    pub(crate) write: bool,
-}
+/// The ready bit: readiness was delivered and no operation has said `WouldBlock` since.
+const READY: usize = 0b01;
+/// Set once by [`Readiness::deregister`]: sends every fast path to the lock, which errors.
+const CLOSED: usize = 0b010;
+/// The state is known: set by the first delivery or the first clear. Before, a fresh
+/// source's operations are tried (the edge its registration queued may be in flight).
+const KNOWN: usize = 0b100;
+/// The tick occupies the bits above the flags; one delivery adds this.
+const TICK_ONE: usize = 0b1000;
 
-impl Interest {
-    fn get(self, dir: Direction) -> bool {
-        match dir {
-            Direction::Read => self.read,
-            Direction::Write => self.write,
-        }
-    }
-
-    fn set(&mut self, dir: Direction, value: bool) {
-        match dir {
-            Direction::Read => self.read = value,
-            Direction::Write => self.write = value,
-        }
-    }
-
-    fn any(self) -> bool {
-        self.read || self.write
-    }
-}
-
-/// One task waiting on one direction of a source.
-#[derive(Debug)]
-struct Waiter {
-    waker: Waker,
-    /// The reactor tick when this waiter registered: a round that had begun by then may
-    /// have looked at the fd before the waiter's syscall said `WouldBlock`.
-    reactor_tick: usize,
-    /// The direction's tick when this waiter registered: readiness it had already seen.
-    direction_tick: usize,
-    /// Woken by a delivery and not polled since. A notified waiter no longer counts as
-    /// waiting (it needs no armed interest), and one still notified when the next delivery
-    /// comes is dropped: its task either went away or will register afresh.
-    notified: bool,
-}
-
-/// The readiness of one direction (read or write) of one source, and its waiters.
-///
-/// # The tick rule
-///
-/// Every poll round first increments the reactor's tick, then waits in the poller. An
-/// event that round `t` delivers for this direction stamps it: `tick = t`. A waiter that
-/// registers remembers two ticks, the reactor's current tick `r` and this direction's tick
-/// `d`, and is **ready only when the direction's tick differs from both**:
-///
-/// - `tick != d`: readiness was delivered after the waiter registered. Rounds run one at a
-///   time, so any stamp written after registration comes from round `r` or later.
-/// - `tick != r`: round `r` had already begun waiting when the waiter registered, so its
-///   events may describe the fd *before* the waiter's syscall said `WouldBlock`: a stale
-///   event from that round never counts as fresh. Round `r + 1` began after registration,
-///   and the poller re-checks a level-triggered fd when it waits, so its events are fresh.
-///
-/// No wakeup is lost in the gap between "the syscall said `WouldBlock`" and "the waiter
-/// registered": the poller is oneshot, so every event disarms the whole fd, and interest is
-/// armed again, under the source lock, whenever a direction gains a waiter while disarmed
-/// ([`poll_ready_locked`]) or still has waiters after a delivery ([`deliver_locked`]).
-/// Readiness that arrived in the gap is either delivered to an armed fd, which then wakes
-/// the waiter if it registered first or leaves the fd disarmed so that the waiter arms it
-/// again, or it finds the fd disarmed; either way the waiter arms a level-triggered
-/// interest and the poller reports the readiness, which is still there, in a later round.
-/// Ignoring a round-`r` event therefore costs at most one round, never the wakeup.
-///
-/// A waiter is found again by its waker ([`Waker::will_wake`]), so one task waiting twice
-/// on the same direction keeps one entry, with the ticks of its first registration, and
-/// several tasks on one direction (split halves, an `Arc`'d socket) are all woken.
-#[derive(Debug, Default)]
-pub(crate) struct DirectionState {
-    /// The round that last delivered readiness for this direction (0: none yet).
-    tick: usize,
-    /// Waiters, in registration order; a handful at most in practice.
-    waiters: Vec<Waiter>,
-}
-
-impl DirectionState {
-    /// The tick rule for the waiter whose waker is `waker`: `Ready` consumes its entry;
-    /// `Pending` registers it (or refreshes its waker) as waiting.
-    fn poll_ready(&mut self, reactor_tick: usize, waker: &Waker) -> Poll<()> {
-        if let Some(i) = self.waiters.iter().position(|w| w.waker.will_wake(waker)) {
-            let waiter = &mut self.waiters[i];
-            if self.tick != waiter.reactor_tick && self.tick != waiter.direction_tick {
-                self.waiters.swap_remove(i);
-                return Poll::Ready(());
+/// An atomic word: std's `AtomicUsize`, or loom's in the models.
+pub(crate) trait Word {
+    /// Loads the word (`SeqCst`).
+    fn load(&self) -> usize;
+    /// Compare-and-swap (`SeqCst`); `Err` carries the value found.
+    fn compare_exchange(&self, current: usize, new: usize) -> Result<usize, usize>;
+    /// Replaces the word with `f(word)` while `f` says `Some`; returns the last value seen.
+    fn update(&self, mut f: impl FnMut(usize) -> Option<usize>) -> usize {
+        let mut current = self.load();
+        while let Some(new) = f(current) {
+            match self.compare_exchange(current, new) {
+                Ok(_) => break,
+                Err(found) => current = found,
             }
-            waiter.notified = false;
-            return Poll::Pending;
         }
-        self.waiters.push(Waiter {
-            waker: waker.clone(),
-            reactor_tick,
-            direction_tick: self.tick,
-            notified: false,
-        });
-        Poll::Pending
-    }
-
-    /// Round `tick` delivered readiness: stamp it, notify the waiting waiters (their wakers
-    /// go to `wakers`), drop the ones notified by an earlier delivery and never polled since.
-    fn deliver(&mut self, tick: usize, wakers: &mut Vec<Waker>) {
-        self.tick = tick;
-        self.waiters.retain_mut(|waiter| {
-            if waiter.notified {
-                return false;
-            }
-            waiter.notified = true;
-            wakers.push(waiter.waker.clone());
-            true
-        });
-    }
-
-    /// Whether a waiter needs interest armed in the poller.
-    fn has_waiting(&self) -> bool {
-        self.waiters.iter().any(|w| !w.notified)
-    }
-
-    /// Forgets every waiter and hands over the wakers of the waiting ones.
-    fn drain(&mut self, wakers: &mut Vec<Waker>) {
-        wakers.extend(
-            self.waiters
-                .drain(..)
-                .filter(|w| !w.notified)
-                .map(|w| w.waker),
-        );
-    }
-
-    /// Number of entries (waiting or notified), for tests.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.waiters.len()
+        current
     }
 }
 
-/// Everything one source's mutex guards.
+impl Word for std::sync::atomic::AtomicUsize {
+    fn load(&self) -> usize {
+        // SeqCst throughout: a plain load on x86, and the CASes are locked either way.
+        self.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn compare_exchange(&self, current: usize, new: usize) -> Result<usize, usize> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.compare_exchange(current, new, SeqCst, SeqCst)
+    }
+}
+
+/// A mutex around [`Waiters`]: `parking_lot`'s, or loom's in the models.
+pub(crate) trait Lock {
+    /// Runs `f` with the lock held.
+    fn with<R>(&self, f: impl FnOnce(&mut Waiters) -> R) -> R;
+}
+
+impl Lock for parking_lot::Mutex<Waiters> {
+    fn with<R>(&self, f: impl FnOnce(&mut Waiters) -> R) -> R {
+        f(&mut self.lock())
+    }
+}
+
+/// One direction's word as read at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Snapshot(usize);
+
+impl Snapshot {
+    /// The number of deliveries so far (wrapping).
+    pub(crate) fn tick(self) -> usize {
+        self.0 / TICK_ONE
+    }
+
+    /// Readiness was delivered and not cleared by a `WouldBlock` since.
+    pub(crate) fn is_ready(self) -> bool {
+        self.0 & READY != 0
+    }
+
+    /// The source was deregistered.
+    pub(crate) fn is_closed(self) -> bool {
+        self.0 & CLOSED != 0
+    }
+
+    /// Whether an operation may succeed: skip the syscall only when this direction is known
+    /// not to be ready (an operation said `WouldBlock` and no edge came since). Before the
+    /// first delivery or `WouldBlock` nothing is known (the edge that registration queues
+    /// may still be in the kernel), so the operation is tried.
+    pub(crate) fn worth_trying(self) -> bool {
+        self.is_ready() || self.is_closed() || self.0 & KNOWN == 0
+    }
+}
+
+/// What the source lock guards: the waiting tasks per direction.
 #[derive(Debug, Default)]
-pub(crate) struct SourceState {
-    /// Indexed by [`Direction::index`].
-    dirs: [DirectionState; 2],
-    /// What is armed in the poller right now (an event disarms everything: oneshot).
-    armed: Interest,
-    /// Set once by [`deregister_locked`]; from then on every poll is an error.
+pub(crate) struct Waiters {
+    /// Indexed by [`Direction::index`]; one waker per task (found again with
+    /// [`Waker::will_wake`]), a handful at most in practice.
+    dirs: [Vec<Waker>; 2],
+    /// Set once by [`Readiness::deregister`]; from then on every wait is an error.
     deregistered: bool,
 }
 
-impl SourceState {
-    /// The state of one direction, for tests.
+impl Waiters {
+    /// Number of wakers waiting on `dir`, for tests.
     #[cfg(test)]
-    pub(crate) fn direction(&self, dir: Direction) -> &DirectionState {
-        &self.dirs[dir.index()]
+    pub(crate) fn len(&self, dir: Direction) -> usize {
+        self.dirs[dir.index()].len()
     }
 
-    fn wanted(&self) -> Interest {
-        Interest {
-            read: self.dirs[Direction::Read.index()].has_waiting(),
-            write: self.dirs[Direction::Write.index()].has_waiting(),
+    fn register(&mut self, dir: Direction, waker: &Waker) {
+        let list = &mut self.dirs[dir.index()];
+        if !list.iter().any(|w| w.will_wake(waker)) {
+            list.push(waker.clone());
         }
     }
 
+    fn forget(&mut self, dir: Direction, waker: &Waker) {
+        self.dirs[dir.index()].retain(|w| !w.will_wake(waker));
+    }
+
     fn drain_all(&mut self, wakers: &mut Vec<Waker>) {
-        for dir in &mut self.dirs {
-            dir.drain(wakers);
+        for list in &mut self.dirs {
+            wakers.append(list);
         }
     }
 }
 
-/// The error every poll of a deregistered source returns.
+/// The readiness of one source, registered **once, edge-triggered**: the poller reports a
+/// direction once per change of the fd's state, and nobody re-arms anything.
+///
+/// # The readiness rule
+///
+/// Each direction has a word: a **tick**, bumped by every delivered edge, and a **ready
+/// bit**, set by every delivered edge and cleared only by a `WouldBlock`.
+///
+/// - **Delivery** (the poll round, [`deliver`](Readiness::deliver)): *with the source lock
+///   held*, bump the tick and set the ready bit of each reported direction (errors and
+///   hang-ups: both), then take that direction's wakers (woken after every lock is
+///   released).
+/// - **An operation** ([`poll_io`](Readiness::poll_io)) loads the word **before** the
+///   syscall (no lock). On `WouldBlock` it clears the ready bit **only if the tick is still
+///   the one it loaded** (a compare-and-swap, so an edge delivered meanwhile is not
+///   erased); then, *with the source lock held*, it compares the tick with the one it
+///   loaded: changed → retry the syscall; unchanged → register its waker and return
+///   `Pending`.
+///
+/// Because the tick is bumped and the wakers are taken in one critical section, and the
+/// waiter compares and registers in another, either the delivery comes first (the waiter
+/// sees the new tick and retries) or the registration does (the delivery takes the waker
+/// and wakes it): **an edge that comes after the load before a `WouldBlock` always reaches
+/// the waiter**. An edge that came before that load is covered by the syscall itself,
+/// which ran after it. Edges are never lost between "the syscall said `WouldBlock`" and "the
+/// waiter registered", so nothing needs re-arming, and a later edge is guaranteed because
+/// the fd was seen not ready after everything delivered so far.
+///
+/// A task that waits without an operation ([`poll_ready`](Readiness::poll_ready),
+/// asyncio's `add_reader`) is ready while the ready bit is set, else it registers (checking
+/// the bit again under the lock). So it may be **ready spuriously**: the bit stays set until
+/// an operation says `WouldBlock` (through [`poll_io`](Readiness::poll_io) or
+/// [`try_io`](Readiness::try_io), which clear it), as with tokio's `clear_readiness`.
+///
+/// Delivery takes every waker of the direction, so several tasks waiting on one direction
+/// (split halves, an `Arc`'d socket) are all woken, and the entry of a task that stopped
+/// waiting (its future dropped) goes at the next delivery; a task waiting again on the same
+/// direction keeps one entry ([`Waker::will_wake`]).
+#[derive(Debug)]
+pub(crate) struct Readiness<W, L> {
+    /// Indexed by [`Direction::index`].
+    words: [W; 2],
+    waiters: L,
+}
+
+impl<W: Word, L: Lock> Readiness<W, L> {
+    /// Readiness with nothing delivered yet.
+    pub(crate) fn new(words: [W; 2], waiters: L) -> Self {
+        Readiness { words, waiters }
+    }
+
+    /// The direction's word now.
+    pub(crate) fn snapshot(&self, dir: Direction) -> Snapshot {
+        Snapshot(self.words[dir.index()].load())
+    }
+
+    /// Clears the ready bit of `dir` if no edge was delivered since `seen` was taken.
+    pub(crate) fn clear(&self, dir: Direction, seen: Snapshot) {
+        self.words[dir.index()].update(|word| {
+            let unchanged = word / TICK_ONE == seen.tick();
+            let set = word & READY != 0 || word & KNOWN == 0;
+            (unchanged && set).then_some((word & !READY) | KNOWN)
+        });
+    }
+
+    /// Runs `op` until it does not say `WouldBlock`, waiting for an edge in between (the
+    /// readiness rule). `drained(&r)` says whether a successful `op` left the fd not ready
+    /// (a short write on a stream socket); the ready bit is then cleared as after a
+    /// `WouldBlock`, and the next call waits without a syscall.
+    ///
+    /// `shut_down` is asked with the lock held before registering.
+    pub(crate) fn poll_io<R>(
+        &self,
+        dir: Direction,
+        waker: &Waker,
+        shut_down: impl Fn() -> bool,
+        mut op: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let seen = self.snapshot(dir);
+            if seen.worth_trying() {
+                match op() {
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        self.clear(dir, seen);
+                    }
+                    Ok(result) => {
+                        if drained(&result) {
+                            self.clear(dir, seen);
+                        }
+                        return Poll::Ready(Ok(result));
+                    }
+                    Err(error) => return Poll::Ready(Err(error)),
+                }
+            }
+            match self.wait(dir, Some(seen), waker, &shut_down) {
+                // An edge came after `seen`: try again.
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Runs `op` once; on `WouldBlock` clears the ready bit as [`poll_io`](Self::poll_io)
+    /// does, so that a task that waited with [`poll_ready`](Self::poll_ready) waits for
+    /// the next edge instead of being ready again at once.
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        op: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let seen = self.snapshot(dir);
+        let result = op();
+        if matches!(result, Err(ref error) if error.kind() == io::ErrorKind::WouldBlock) {
+            self.clear(dir, seen);
+        }
+        result
+    }
+
+    /// Bare readiness: `Ready` while the ready bit is set (possibly spurious), else the
+    /// task registers and gets `Pending`.
+    pub(crate) fn poll_ready(
+        &self,
+        dir: Direction,
+        waker: &Waker,
+        shut_down: impl Fn() -> bool,
+    ) -> Poll<io::Result<()>> {
+        let seen = self.snapshot(dir);
+        if seen.is_ready() && !seen.is_closed() {
+            return Poll::Ready(Ok(()));
+        }
+        self.wait(dir, None, waker, &shut_down)
+    }
+
+    /// The waiter's critical section. With `since`, ready if the tick moved past it (the
+    /// caller retries its operation); without, ready if the ready bit is set. Otherwise the
+    /// waker is registered. Deregistration and shutdown are errors.
+    fn wait(
+        &self,
+        dir: Direction,
+        since: Option<Snapshot>,
+        waker: &Waker,
+        shut_down: &impl Fn() -> bool,
+    ) -> Poll<io::Result<()>> {
+        self.waiters.with(|waiters| {
+            if waiters.deregistered {
+                return Poll::Ready(Err(deregistered_error()));
+            }
+            // Under the lock: `Reactor::shutdown` sets its flag before draining each source
+            // under its lock, so a waiter either sees the flag or is drained and woken.
+            if shut_down() {
+                return Poll::Ready(Err(shut_down_error()));
+            }
+            let now = self.snapshot(dir);
+            let ready = match since {
+                Some(seen) => now.tick() != seen.tick(),
+                None => now.is_ready(),
+            };
+            if ready {
+                // An entry from an earlier wait would only cost a spurious wake later.
+                waiters.forget(dir, waker);
+                Poll::Ready(Ok(()))
+            } else {
+                waiters.register(dir, waker);
+                Poll::Pending
+            }
+        })
+    }
+
+    /// The poll round delivered an edge: with the lock held, bump the tick and set the
+    /// ready bit of each reported direction and move its wakers to `wakers` (for the caller
+    /// to wake after releasing its locks). Nothing happens once deregistered.
+    pub(crate) fn deliver(&self, readable: bool, writable: bool, wakers: &mut Vec<Waker>) {
+        self.waiters.with(|waiters| {
+            if waiters.deregistered {
+                return;
+            }
+            for (dir, reported) in [(Direction::Read, readable), (Direction::Write, writable)] {
+                if reported {
+                    self.words[dir.index()]
+                        .update(|word| Some(word.wrapping_add(TICK_ONE) | READY | KNOWN));
+                    wakers.append(&mut waiters.dirs[dir.index()]);
+                }
+            }
+        });
+    }
+
+    /// Marks the source deregistered and moves every waker to `wakers`; `false` if it
+    /// already was. Every later wait is an error.
+    pub(crate) fn deregister(&self, wakers: &mut Vec<Waker>) -> bool {
+        self.waiters.with(|waiters| {
+            if waiters.deregistered {
+                return false;
+            }
+            waiters.deregistered = true;
+            for word in &self.words {
+                word.update(|word| Some(word | CLOSED));
+            }
+            waiters.drain_all(wakers);
+            true
+        })
+    }
+
+    /// The reactor shut down: moves every waker to `wakers`. The waiters see the shutdown
+    /// when they wait again.
+    pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
+        self.waiters.with(|waiters| waiters.drain_all(wakers));
+    }
+
+    /// Runs `f` on the waiters, for tests.
+    #[cfg(test)]
+    pub(crate) fn with_waiters<R>(&self, f: impl FnOnce(&Waiters) -> R) -> R {
+        self.waiters.with(|waiters| f(waiters))
+    }
+}
+
+/// The error every wait on a deregistered source returns.
 pub(crate) fn deregistered_error() -> io::Error {
     io::Error::other(
         "the I/O source was deregistered from its reactor; register the fd again to wait on it",
@@ -197,91 +357,4 @@ pub(crate) fn shut_down_error() -> io::Error {
     io::Error::other(
         "the runtime that drove this I/O source has shut down; nothing will poll it again",
     )
-}
-
-/// The reactor shut down: hands over every waiting waker. The source stays registered (its
-/// owner still deregisters it on drop); the waiters see the shutdown when they poll again.
-pub(crate) fn shutdown_locked(state: &mut SourceState, wakers: &mut Vec<Waker>) {
-    state.drain_all(wakers);
-}
-
-/// The waiter's half, with the source lock held: apply the tick rule for `waker` on `dir`
-/// and, if it must wait while `dir` is disarmed, arm the interest it now needs with `arm`.
-///
-/// `reactor_tick` is the reactor's tick read after the waiter's syscall said `WouldBlock`.
-/// If `arm` fails, the waiter is forgotten again and gets the error.
-pub(crate) fn poll_ready_locked(
-    state: &mut SourceState,
-    dir: Direction,
-    reactor_tick: usize,
-    waker: &Waker,
-    arm: impl FnOnce(Interest) -> io::Result<()>,
-) -> Poll<io::Result<()>> {
-    if state.deregistered {
-        return Poll::Ready(Err(deregistered_error()));
-    }
-    if state.dirs[dir.index()]
-        .poll_ready(reactor_tick, waker)
-        .is_ready()
-    {
-        return Poll::Ready(Ok(()));
-    }
-    if !state.armed.get(dir) {
-        let mut interest = state.armed;
-        interest.set(dir, true);
-        if let Err(error) = arm(interest) {
-            // Nothing armed means nothing will wake this waiter: take it back out.
-            let waiters = &mut state.dirs[dir.index()].waiters;
-            waiters.retain(|w| !w.waker.will_wake(waker));
-            return Poll::Ready(Err(error));
-        }
-        state.armed = interest;
-    }
-    Poll::Pending
-}
-
-/// The poller's half, with the source lock held: round `tick` delivered an event (a
-/// oneshot event disarmed the fd), so stamp the directions it reports, collect their
-/// wakers into `wakers`, and re-arm with `arm` the directions that still have waiters.
-///
-/// If re-arming fails (the fd was closed behind the reactor's back), every waiter is woken
-/// so that it retries its syscall and sees that error, or arms again and gets it from
-/// [`poll_ready_locked`].
-pub(crate) fn deliver_locked(
-    state: &mut SourceState,
-    tick: usize,
-    readable: bool,
-    writable: bool,
-    wakers: &mut Vec<Waker>,
-    arm: impl FnOnce(Interest) -> io::Result<()>,
-) {
-    if state.deregistered {
-        return;
-    }
-    state.armed = Interest::default();
-    if readable {
-        state.dirs[Direction::Read.index()].deliver(tick, wakers);
-    }
-    if writable {
-        state.dirs[Direction::Write.index()].deliver(tick, wakers);
-    }
-    let wanted = state.wanted();
-    if wanted.any() {
-        match arm(wanted) {
-            Ok(()) => state.armed = wanted,
-            Err(_) => state.drain_all(wakers),
-        }
-    }
-}
-
-/// Marks the source deregistered and hands over every waiting waker; `false` if it already
-/// was. Nothing is armed after this: both halves above leave a deregistered source alone.
-pub(crate) fn deregister_locked(state: &mut SourceState, wakers: &mut Vec<Waker>) -> bool {
-    if state.deregistered {
-        return false;
-    }
-    state.deregistered = true;
-    state.armed = Interest::default();
-    state.drain_all(wakers);
-    true
 }

@@ -3,11 +3,12 @@
 use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
+use std::sync::atomic::AtomicUsize;
 use std::task::{Context, Poll};
 
 use parking_lot::Mutex;
 
-use crate::readiness::{self, SourceState};
+use crate::readiness::{Readiness, Waiters};
 use crate::Reactor;
 
 /// A direction of readiness: readable or writable.
@@ -43,29 +44,31 @@ impl Direction {
 /// with [`poll_ready`](Source::poll_ready); the reactor's [`poll`](Reactor::poll) wakes
 /// them. The readiness contract:
 ///
-/// - **Readiness is a hint.** `Ready` means readiness was reported after the waiter
-///   registered, not that the next syscall succeeds: another task may have taken the data,
-///   and an old registration can report once more after the caller's syscall already
-///   succeeded. Always retry the operation and wait again on `WouldBlock`
-///   ([`Async::poll_io`](crate::Async::poll_io) does that loop).
-/// - **Interest is oneshot and lazy.** Nothing is armed at registration; the first waiter
-///   on a direction arms it, each delivered event disarms the fd and the reactor re-arms
-///   the directions that still have waiters.
+/// - **Readiness is a hint.** `Ready` means an edge was delivered and no operation has said
+///   `WouldBlock` since, not that the next syscall succeeds: another task may have taken
+///   the data. Always retry the operation and wait again on `WouldBlock`
+///   ([`Async::poll_io`](crate::Async::poll_io) does that loop, and
+///   [`Async::try_io`](crate::Async::try_io) clears the readiness a `WouldBlock` disproves).
+/// - **Interest is registered once, edge-triggered.** The fd is added for both directions
+///   at registration and never re-armed: the poller reports each change of its state once,
+///   and the source keeps, per direction, a tick of delivered edges and a ready bit (the
+///   readiness rule, at `readiness::Readiness`).
 /// - **Errors and hang-ups wake both directions**, so a reader sees EOF or `ECONNRESET`
 ///   from its syscall instead of waiting for ever.
 /// - **After [`Reactor::deregister`]**, every waiter is woken and every poll returns an
 ///   error of kind [`Other`](io::ErrorKind::Other).
 ///
 /// A task that stops waiting (its future dropped by a timeout) leaves its entry behind until
-/// the direction's next event or two, or until the source is deregistered.
+/// the direction's next edge, or until the source is deregistered.
 pub struct Source {
     /// The poller key and the slab key (the same number).
     pub(crate) key: usize,
     /// The registered fd; open until `deregister` by `Reactor::register`'s contract.
     pub(crate) fd: RawFd,
-    /// Locked by waiters (`poll_ready`), the poll round (`deliver`), `deregister`. Never
-    /// held while a waker runs.
-    pub(crate) state: Mutex<SourceState>,
+    /// Per direction a tick and a ready bit (atomics, read without the lock), and the
+    /// waiters behind a mutex locked by waiters that must wait, the poll round and
+    /// `deregister`; never held while a waker runs.
+    pub(crate) readiness: Readiness<AtomicUsize, Mutex<Waiters>>,
 }
 
 impl Source {
@@ -73,26 +76,30 @@ impl Source {
         Source {
             key,
             fd,
-            state: Mutex::new(SourceState::default()),
+            readiness: Readiness::new(
+                [AtomicUsize::new(0), AtomicUsize::new(0)],
+                Mutex::new(Waiters::default()),
+            ),
         }
     }
 
     /// Polls for readiness in direction `dir`.
     ///
-    /// Returns `Ready(Ok(()))` when readiness for `dir` was delivered after this task
-    /// registered as a waiter (the tick rule, documented in the crate root). Otherwise it
-    /// stores the task's waker (one entry per task, found again with
-    /// [`Waker::will_wake`](std::task::Waker::will_wake)), arms interest in the poller if
-    /// `dir` is not armed, and returns `Pending`; a later [`Reactor::poll`] wakes the task.
-    /// Call it only after the I/O operation said `WouldBlock`: the first call for a task
-    /// always returns `Pending`.
+    /// Returns `Ready(Ok(()))` while `dir` is ready: an edge was delivered and no
+    /// operation said `WouldBlock` since (through [`Async::poll_io`](crate::Async::poll_io)
+    /// or [`Async::try_io`](crate::Async::try_io); a syscall made around them does not
+    /// count). So it can be ready spuriously, and the caller must retry its operation.
+    /// Otherwise it stores the task's waker (one entry per task, found again with
+    /// [`Waker::will_wake`](std::task::Waker::will_wake)) and returns `Pending`; the
+    /// [`Reactor::poll`] round that delivers the next edge wakes the task. Nothing is
+    /// known before the first round: a fresh source is not ready.
     ///
     /// `reactor` must be the reactor this source was registered with.
     ///
     /// # Errors
     ///
-    /// An error of kind [`Other`](io::ErrorKind::Other) once the source is deregistered,
-    /// and the poller's error if arming interest fails (e.g. the fd was closed).
+    /// An error of kind [`Other`](io::ErrorKind::Other) once the source is deregistered or
+    /// the reactor shut down (when it would wait).
     ///
     /// # Examples
     ///
@@ -116,10 +123,10 @@ impl Source {
     ///
     /// let waker = Waker::from(Arc::new(Noop));
     /// let mut cx = Context::from_waker(&waker);
-    /// // Nothing to read yet: the waiter registers and interest is armed.
+    /// // Nothing delivered yet: the waiter registers.
     /// assert!(source.poll_ready(&reactor, Direction::Read, &mut cx).is_pending());
     /// b.write_all(b"x")?;
-    /// reactor.poll(None)?; // delivers the readiness (and would wake the waker)
+    /// reactor.poll(None)?; // delivers the edge (and would wake the waker)
     /// let ready = source.poll_ready(&reactor, Direction::Read, &mut cx);
     /// assert!(matches!(ready, Poll::Ready(Ok(()))));
     ///
@@ -132,18 +139,8 @@ impl Source {
         dir: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        let mut state = self.state.lock();
-        // Checked under the lock: `Reactor::shutdown` sets the flag before draining each
-        // source under its lock, so a waiter either sees the flag or is drained and woken.
-        if reactor.is_shut_down() {
-            return Poll::Ready(Err(readiness::shut_down_error()));
-        }
-        // Read under the lock, so after the caller's syscall said WouldBlock (see the tick
-        // rule for why that is the tick to remember).
-        let reactor_tick = reactor.tick();
-        readiness::poll_ready_locked(&mut state, dir, reactor_tick, cx.waker(), |interest| {
-            reactor.arm(self, interest)
-        })
+        self.readiness
+            .poll_ready(dir, cx.waker(), || reactor.is_shut_down())
     }
 
     /// The registered file descriptor.

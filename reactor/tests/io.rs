@@ -177,7 +177,8 @@ fn readiness_arriving_between_would_block_and_registration_is_not_lost() {
         assert!(would_block((&a).read(&mut [0; 4])));
         b.write_all(b"late").unwrap();
         assert!(poll_ready(&source, &reactor, Direction::Read, &waker).is_pending());
-        // Registering armed a level-triggered interest: the next round reports it.
+        // The edge of the write (with the one registration queued) waits in the poller:
+        // the next round delivers it and wakes the waiter.
         assert_eq!(reactor.poll(Some(HANG)).unwrap(), 1);
         assert_eq!(flag.take(), 1);
         assert!(matches!(
@@ -192,30 +193,88 @@ fn readiness_arriving_between_would_block_and_registration_is_not_lost() {
 #[test]
 fn readiness_delivered_to_another_waiter_in_the_gap_is_not_lost() {
     within_timeout(|| {
-        let reactor = Reactor::new().unwrap();
+        let reactor = Arc::new(Reactor::new().unwrap());
         let (a, mut b) = UnixStream::pair().unwrap();
-        a.set_nonblocking(true).unwrap();
-        let source = reactor.register(std::os::fd::AsFd::as_fd(&a)).unwrap();
+        let a = Async::new(a, reactor.clone()).unwrap();
         let (first_flag, first) = Flag::new();
         let (late_flag, late) = Flag::new();
 
-        // A first task waits, so read interest is armed.
-        assert!(poll_ready(&source, &reactor, Direction::Read, &first).is_pending());
-        // A second task's read says WouldBlock; then the bytes arrive and the round
-        // delivers them to the first task only (oneshot: the fd is disarmed now).
-        assert!(would_block((&a).read(&mut [0; 4])));
+        // A first task waits on readability.
+        assert!(poll_ready(a.source(), &reactor, Direction::Read, &first).is_pending());
+        // A second task's read says WouldBlock (the direction is cleared); then the bytes
+        // arrive and the round delivers their edge, waking the first task only. The
+        // edge is reported once and never again (edge-triggered).
+        let mut cx = Context::from_waker(&late);
+        let mut buf = [0; 4];
+        let read = a.poll_io(Direction::Read, &mut cx, |mut s| s.read(&mut buf));
+        assert!(read.is_pending());
         b.write_all(b"data").unwrap();
-        assert_eq!(reactor.poll(Some(HANG)).unwrap(), 1);
-        assert_eq!(first_flag.take(), 1);
-        // The second task registers after that round: it must arm again and be woken.
-        assert!(poll_ready(&source, &reactor, Direction::Read, &late).is_pending());
-        assert_eq!(reactor.poll(Some(HANG)).unwrap(), 1);
-        assert_eq!(late_flag.take(), 1);
+        assert_eq!(reactor.poll(Some(HANG)).unwrap(), 2, "both waiters woken");
+        assert_eq!((first_flag.take(), late_flag.take()), (1, 1));
+        // A third task that registers only now still sees the readiness: the bit stays
+        // set until an operation says WouldBlock.
+        let (_third_flag, third) = Flag::new();
         assert!(matches!(
-            poll_ready(&source, &reactor, Direction::Read, &late),
+            poll_ready(a.source(), &reactor, Direction::Read, &third),
             Poll::Ready(Ok(()))
         ));
-        reactor.deregister(&source).unwrap();
+        let read = a.poll_io(Direction::Read, &mut cx, |mut s| s.read(&mut buf));
+        assert!(matches!(read, Poll::Ready(Ok(4))));
+    });
+}
+
+#[test]
+fn an_operation_on_a_cleared_direction_waits_without_a_syscall() {
+    within_timeout(|| {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let (a, mut b) = pair(&reactor);
+        let (flag, waker) = Flag::new();
+        let mut cx = Context::from_waker(&waker);
+        let calls = std::cell::Cell::new(0);
+        let mut read = |s: &UnixStream| {
+            calls.set(calls.get() + 1);
+            let mut s = s;
+            s.read(&mut [0; 8])
+        };
+        // The first round delivers the registration's edge (writable only).
+        reactor.poll(Some(std::time::Duration::ZERO)).unwrap();
+        assert!(a.poll_io(Direction::Read, &mut cx, &mut read).is_pending());
+        assert!(a.poll_io(Direction::Read, &mut cx, &mut read).is_pending());
+        assert_eq!(
+            calls.get(),
+            1,
+            "known not readable: the second poll made no syscall"
+        );
+        b.get_mut().write_all(b"x").unwrap();
+        assert_eq!(reactor.poll(Some(HANG)).unwrap(), 1);
+        assert_eq!(flag.take(), 1);
+        assert!(matches!(
+            a.poll_io(Direction::Read, &mut cx, &mut read),
+            Poll::Ready(Ok(1))
+        ));
+    });
+}
+
+#[test]
+fn try_io_would_block_clears_a_spurious_readable() {
+    within_timeout(|| {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let (a, mut b) = pair(&reactor);
+        let (_flag, waker) = Flag::new();
+        b.get_mut().write_all(b"x").unwrap();
+        reactor.poll(Some(HANG)).unwrap();
+        // Read around the reactor: the ready bit stays set, so readable() is spurious.
+        a.get_ref().read_exact(&mut [0; 1]).unwrap();
+        let readable = |a: &Async<UnixStream>| {
+            a.source()
+                .poll_ready(&reactor, Direction::Read, &mut Context::from_waker(&waker))
+        };
+        assert!(matches!(readable(&a), Poll::Ready(Ok(()))));
+        let error = a
+            .try_io(Direction::Read, |mut s| s.read(&mut [0; 1]))
+            .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WouldBlock);
+        assert!(readable(&a).is_pending(), "cleared by the WouldBlock");
     });
 }
 

@@ -155,6 +155,17 @@ impl<T: AsFd> Async<T> {
         ready!(coop::poll_proceed(cx));
         self.inner.poll_io(dir, cx, op)
     }
+
+    /// Runs `op` once without waiting; its `WouldBlock` clears the direction's readiness,
+    /// so a following [`readable`](Self::readable) / [`writable`](Self::writable) waits
+    /// for the next edge instead of being spuriously ready again.
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.inner.try_io(dir, op)
+    }
 }
 
 /// The current runtime's reactor.

@@ -132,22 +132,26 @@ impl UdpSocket {
 
     /// Sends without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.get_ref().send(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Write, |s| s.send(buf))
     }
 
     /// Receives without waiting; `WouldBlock` if no datagram is there.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.get_ref().recv(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Read, |s| s.recv(buf))
     }
 
     /// Sends to `target` without waiting.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io.get_ref().send_to(buf, target)
+        self.io
+            .try_io(eddy_reactor::Direction::Write, |s| s.send_to(buf, target))
     }
 
     /// Receives without waiting: length and sender.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.get_ref().recv_from(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Read, |s| s.recv_from(buf))
     }
 
     /// Waits until a datagram can be received.

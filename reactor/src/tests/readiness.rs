@@ -1,71 +1,24 @@
-//! The tick rule and the re-arm decisions of `readiness.rs`, one interleaving at a time.
+//! The readiness rule of `readiness.rs`, one interleaving at a time, on the type the
+//! reactor uses (std's atomic, `parking_lot`'s mutex).
 
+use std::cell::Cell;
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
-use crate::readiness::{self, Interest, SourceState};
-use crate::Direction::{self, Read, Write};
+use parking_lot::Mutex;
 
-/// A source's state plus a log of the interest each `arm` call set.
-#[derive(Default)]
-struct Harness {
-    state: SourceState,
-    armed: Vec<Interest>,
-    fail_arm: bool,
-}
+use crate::readiness::{Readiness, Waiters};
+use crate::Direction::{Read, Write};
 
-const READ: Interest = Interest {
-    read: true,
-    write: false,
-};
-const WRITE: Interest = Interest {
-    read: false,
-    write: true,
-};
-const BOTH: Interest = Interest {
-    read: true,
-    write: true,
-};
+type Real = Readiness<AtomicUsize, Mutex<Waiters>>;
 
-impl Harness {
-    fn poll(&mut self, dir: Direction, reactor_tick: usize, waker: &Waker) -> Poll<io::Result<()>> {
-        let (armed, fail) = (&mut self.armed, self.fail_arm);
-        readiness::poll_ready_locked(&mut self.state, dir, reactor_tick, waker, |interest| {
-            armed.push(interest);
-            if fail {
-                Err(io::Error::from_raw_os_error(libc::EBADF))
-            } else {
-                Ok(())
-            }
-        })
-    }
-
-    fn is_ready(&mut self, dir: Direction, reactor_tick: usize, waker: &Waker) -> bool {
-        matches!(self.poll(dir, reactor_tick, waker), Poll::Ready(Ok(())))
-    }
-
-    fn deliver(&mut self, tick: usize, readable: bool, writable: bool) -> Vec<Waker> {
-        let mut wakers = Vec::new();
-        let (armed, fail) = (&mut self.armed, self.fail_arm);
-        readiness::deliver_locked(
-            &mut self.state,
-            tick,
-            readable,
-            writable,
-            &mut wakers,
-            |interest| {
-                armed.push(interest);
-                if fail {
-                    Err(io::Error::from_raw_os_error(libc::EBADF))
-                } else {
-                    Ok(())
-                }
-            },
-        );
-        wakers
-    }
+fn readiness() -> Real {
+    Readiness::new(
+        [AtomicUsize::new(0), AtomicUsize::new(0)],
+        Mutex::new(Waiters::default()),
+    )
 }
 
 /// A waker that records a wake (std's atomic: these tests run outside loom even under the
@@ -89,180 +42,252 @@ impl Wake for Flag {
     }
 }
 
-fn wake_all(wakers: Vec<Waker>) {
+fn deliver(r: &Real, readable: bool, writable: bool) -> usize {
+    let mut wakers = Vec::new();
+    r.deliver(readable, writable, &mut wakers);
+    let n = wakers.len();
     wakers.into_iter().for_each(Waker::wake);
+    n
+}
+
+fn would_block<R>() -> io::Result<R> {
+    Err(io::ErrorKind::WouldBlock.into())
+}
+
+fn not_shut_down() -> bool {
+    false
+}
+
+fn waiting(r: &Real, dir: crate::Direction) -> usize {
+    r.with_waiters(|w| w.len(dir))
 }
 
 #[test]
-fn the_first_waiter_arms_its_direction_once() {
-    let mut h = Harness::default();
-    let (_flag, waker) = Flag::new();
-    assert!(h.poll(Read, 0, &waker).is_pending());
-    assert!(h.poll(Read, 0, &waker).is_pending());
-    assert_eq!(h.armed, [READ], "armed once, not on every poll");
-    assert_eq!(h.state.direction(Read).len(), 1, "one entry per task");
-}
-
-#[test]
-fn a_delivery_after_registration_wakes_and_makes_ready() {
-    let mut h = Harness::default();
-    let (flag, waker) = Flag::new();
-    assert!(h.poll(Read, 3, &waker).is_pending());
-    wake_all(h.deliver(4, true, false));
-    assert!(flag.take());
-    assert!(h.is_ready(Read, 4, &waker));
-    assert_eq!(h.state.direction(Read).len(), 0, "ready consumes the entry");
-    assert_eq!(h.armed, [READ], "no waiter left: nothing re-armed");
-}
-
-#[test]
-fn a_delivery_from_the_round_in_progress_at_registration_is_stale() {
-    let mut h = Harness::default();
-    let (flag, waker) = Flag::new();
-    // Round 7 had begun waiting when the waiter registered: its event may predate the
-    // waiter's WouldBlock.
-    assert!(h.poll(Read, 7, &waker).is_pending());
-    wake_all(h.deliver(7, true, false));
-    assert!(flag.take(), "woken all the same: the task re-polls");
-    assert!(h.poll(Read, 7, &waker).is_pending(), "but not ready");
-    assert_eq!(
-        h.armed,
-        [READ, READ],
-        "and the oneshot interest is armed again"
+fn a_fresh_source_is_unknown_so_operations_are_tried_but_readable_waits() {
+    let r = readiness();
+    let seen = r.snapshot(Read);
+    assert_eq!((seen.tick(), seen.is_ready()), (0, false));
+    assert!(
+        seen.worth_trying(),
+        "the registration's edge may be in flight"
     );
-    wake_all(h.deliver(8, true, false));
-    assert!(flag.take());
-    assert!(h.is_ready(Read, 8, &waker));
+    let (_flag, waker) = Flag::new();
+    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    assert_eq!(waiting(&r, Read), 1, "one entry per task");
 }
 
 #[test]
-fn readiness_seen_before_registration_does_not_count() {
-    let mut h = Harness::default();
-    let (_early, early) = Flag::new();
-    let (_late, late) = Flag::new();
-    assert!(h.poll(Read, 0, &early).is_pending());
-    h.deliver(1, true, false);
-    // Registered after round 1 ended (tick 1, direction tick 1): round 1 is old news.
-    assert!(h.poll(Read, 1, &late).is_pending());
-    assert!(h.is_ready(Read, 1, &early));
-    assert!(h.poll(Read, 1, &late).is_pending());
-}
-
-#[test]
-fn two_waiters_on_one_direction_are_both_woken() {
-    let mut h = Harness::default();
+fn a_delivery_sets_ready_bumps_the_tick_and_wakes_every_waiter() {
+    let r = readiness();
     let (flag_a, a) = Flag::new();
     let (flag_b, b) = Flag::new();
-    assert!(h.poll(Read, 0, &a).is_pending());
-    assert!(h.poll(Read, 0, &b).is_pending());
-    assert_eq!(
-        h.armed,
-        [READ],
-        "the second waiter finds the direction armed"
-    );
-    let wakers = h.deliver(1, true, false);
-    assert_eq!(wakers.len(), 2);
-    wake_all(wakers);
+    assert!(r.poll_ready(Read, &a, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &b, not_shut_down).is_pending());
+    assert_eq!(deliver(&r, true, false), 2);
     assert!(flag_a.take() && flag_b.take());
-    assert!(h.is_ready(Read, 1, &a) && h.is_ready(Read, 1, &b));
+    assert_eq!(waiting(&r, Read), 0, "delivery takes the wakers");
+    let now = r.snapshot(Read);
+    assert_eq!((now.tick(), now.is_ready()), (1, true));
+    assert!(matches!(
+        r.poll_ready(Read, &a, not_shut_down),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(matches!(
+        r.poll_ready(Read, &b, not_shut_down),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(
+        !r.snapshot(Write).is_ready(),
+        "the other direction is untouched"
+    );
 }
 
 #[test]
-fn a_read_event_re_arms_the_waiting_writer_only() {
-    let mut h = Harness::default();
-    let (_reader, reader) = Flag::new();
-    let (writer_flag, writer) = Flag::new();
-    assert!(h.poll(Read, 0, &reader).is_pending());
-    assert!(h.poll(Write, 0, &writer).is_pending());
-    assert_eq!(h.armed, [READ, BOTH]);
-    let wakers = h.deliver(1, true, false);
-    assert_eq!(wakers.len(), 1);
-    assert_eq!(
-        h.armed,
-        [READ, BOTH, WRITE],
-        "oneshot disarmed both; the writer waits on"
+fn would_block_waits_and_the_next_edge_retries_the_operation() {
+    let r = readiness();
+    let (flag, waker) = Flag::new();
+    let calls = Cell::new(0);
+    let op = || {
+        calls.set(calls.get() + 1);
+        would_block::<()>()
+    };
+    assert!(r
+        .poll_io(Read, &waker, not_shut_down, op, |_| false)
+        .is_pending());
+    assert_eq!((calls.get(), waiting(&r, Read)), (1, 1));
+    deliver(&r, true, false);
+    assert!(flag.take());
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(7), |_| false);
+    assert!(matches!(got, Poll::Ready(Ok(7))));
+}
+
+#[test]
+fn a_cleared_direction_waits_without_a_syscall() {
+    let r = readiness();
+    let (_flag, waker) = Flag::new();
+    deliver(&r, true, false);
+    let calls = Cell::new(0);
+    let op = || {
+        calls.set(calls.get() + 1);
+        would_block::<()>()
+    };
+    assert!(r
+        .poll_io(Read, &waker, not_shut_down, op, |_| false)
+        .is_pending());
+    assert!(!r.snapshot(Read).is_ready(), "WouldBlock cleared it");
+    assert!(r
+        .poll_io(Read, &waker, not_shut_down, op, |_| false)
+        .is_pending());
+    assert_eq!(calls.get(), 1, "known not ready: no second syscall");
+    assert_eq!(waiting(&r, Read), 1);
+}
+
+#[test]
+fn an_edge_between_the_load_and_would_block_is_not_cleared_and_retries() {
+    let r = readiness();
+    let (flag, waker) = Flag::new();
+    deliver(&r, true, false);
+    let calls = Cell::new(0);
+    // The first attempt races a delivery: data arrived after the syscall looked.
+    let op = || {
+        calls.set(calls.get() + 1);
+        if calls.get() == 1 {
+            deliver(&r, true, false);
+            would_block()
+        } else {
+            Ok(calls.get())
+        }
+    };
+    let got = r.poll_io(Read, &waker, not_shut_down, op, |_| false);
+    assert!(matches!(got, Poll::Ready(Ok(2))), "retried, not parked");
+    assert!(r.snapshot(Read).is_ready(), "the newer edge was not erased");
+    assert!(!flag.take());
+}
+
+#[test]
+fn clear_only_erases_the_tick_it_saw() {
+    let r = readiness();
+    deliver(&r, true, false);
+    let old = r.snapshot(Read);
+    deliver(&r, true, false);
+    r.clear(Read, old);
+    assert!(r.snapshot(Read).is_ready(), "an edge came after `old`");
+    r.clear(Read, r.snapshot(Read));
+    assert!(!r.snapshot(Read).is_ready());
+    assert_eq!(r.snapshot(Read).tick(), 2, "clearing keeps the tick");
+}
+
+#[test]
+fn a_short_transfer_clears_readiness_a_full_or_empty_one_does_not() {
+    let r = readiness();
+    let (_flag, waker) = Flag::new();
+    deliver(&r, true, false);
+    let short = |&n: &usize| n > 0 && n < 64;
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(10), short);
+    assert!(matches!(got, Poll::Ready(Ok(10))));
+    assert!(
+        !r.snapshot(Read).is_ready(),
+        "short: drained (or, for writes, filled)"
     );
-    assert!(!writer_flag.take());
+    deliver(&r, true, false);
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(64), short);
+    assert!(matches!(got, Poll::Ready(Ok(64))));
+    assert!(
+        r.snapshot(Read).is_ready(),
+        "a full transfer may leave more"
+    );
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(0), short);
+    assert!(matches!(got, Poll::Ready(Ok(0))));
+    assert!(r.snapshot(Read).is_ready(), "zero bytes proves nothing");
+}
+
+#[test]
+fn try_io_would_block_clears_a_spurious_readable() {
+    let r = readiness();
+    let (_flag, waker) = Flag::new();
+    deliver(&r, true, false);
+    // The data was taken around the reactor: readable() is spuriously ready.
+    assert!(matches!(
+        r.poll_ready(Read, &waker, not_shut_down),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(r.try_io(Read, would_block::<()>).is_err());
+    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    assert!(r.try_io(Read, || Ok(1)).is_ok());
 }
 
 #[test]
 fn errors_and_hangups_wake_both_directions() {
-    let mut h = Harness::default();
+    let r = readiness();
     let (read_flag, reader) = Flag::new();
     let (write_flag, writer) = Flag::new();
-    assert!(h.poll(Read, 0, &reader).is_pending());
-    assert!(h.poll(Write, 0, &writer).is_pending());
-    wake_all(h.deliver(1, true, true));
+    assert!(r.poll_ready(Read, &reader, not_shut_down).is_pending());
+    assert!(r.poll_ready(Write, &writer, not_shut_down).is_pending());
+    assert_eq!(deliver(&r, true, true), 2);
     assert!(read_flag.take() && write_flag.take());
-    assert!(h.is_ready(Read, 1, &reader) && h.is_ready(Write, 1, &writer));
 }
 
 #[test]
-fn a_waiter_never_polled_after_its_wake_is_dropped_at_the_next_delivery() {
-    let mut h = Harness::default();
+fn an_edge_for_one_direction_leaves_the_other_waiting() {
+    let r = readiness();
+    let (_reader, reader) = Flag::new();
+    let (writer_flag, writer) = Flag::new();
+    assert!(r.poll_ready(Read, &reader, not_shut_down).is_pending());
+    assert!(r.poll_ready(Write, &writer, not_shut_down).is_pending());
+    assert_eq!(deliver(&r, true, false), 1);
+    assert!(!writer_flag.take());
+    assert_eq!(waiting(&r, Write), 1);
+}
+
+#[test]
+fn a_dropped_waiters_entry_goes_at_the_next_delivery() {
+    let r = readiness();
     let (_gone, gone) = Flag::new();
-    let (_stays, stays) = Flag::new();
-    assert!(h.poll(Read, 0, &gone).is_pending());
-    h.deliver(1, true, false);
-    // `gone`'s task went away; `stays` keeps waiting and arms the direction again.
-    assert!(h.poll(Read, 1, &stays).is_pending());
-    assert_eq!(h.state.direction(Read).len(), 2);
-    let wakers = h.deliver(2, true, false);
-    assert_eq!(wakers.len(), 1, "only the waiting waiter is woken");
-    assert_eq!(h.state.direction(Read).len(), 1, "the stale entry is gone");
-    // Had it come back after all, it registers afresh rather than being lost.
-    assert!(h.poll(Read, 2, &gone).is_pending());
+    assert!(r.poll_ready(Read, &gone, not_shut_down).is_pending());
+    // `gone`'s future is dropped; the next edge takes (and wakes) its entry.
+    assert_eq!(deliver(&r, true, false), 1);
+    assert_eq!(waiting(&r, Read), 0);
+    assert_eq!(deliver(&r, true, false), 0);
 }
 
 #[test]
-fn a_failed_arm_returns_the_error_and_forgets_the_waiter() {
-    let mut h = Harness {
-        fail_arm: true,
-        ..Harness::default()
-    };
-    let (_flag, waker) = Flag::new();
-    let error = match h.poll(Read, 0, &waker) {
-        Poll::Ready(Err(error)) => error,
-        other => panic!("expected the arm error, got {other:?}"),
-    };
-    assert_eq!(error.raw_os_error(), Some(libc::EBADF));
-    assert_eq!(h.state.direction(Read).len(), 0);
-}
-
-#[test]
-fn a_failed_re_arm_wakes_every_waiter() {
-    let mut h = Harness::default();
-    let (read_flag, reader) = Flag::new();
-    let (write_flag, writer) = Flag::new();
-    assert!(h.poll(Read, 0, &reader).is_pending());
-    assert!(h.poll(Write, 0, &writer).is_pending());
-    h.fail_arm = true;
-    wake_all(h.deliver(1, true, false));
-    assert!(read_flag.take(), "the delivered direction");
-    assert!(write_flag.take(), "and the one that could not be re-armed");
-    // The writer re-polls, tries to arm, and gets the error.
-    assert!(matches!(h.poll(Write, 1, &writer), Poll::Ready(Err(_))));
-}
-
-#[test]
-fn deregistering_wakes_waiters_and_every_later_poll_fails() {
-    let mut h = Harness::default();
+fn deregistering_wakes_waiters_and_every_later_wait_fails() {
+    let r = readiness();
     let (flag, waker) = Flag::new();
-    assert!(h.poll(Read, 0, &waker).is_pending());
+    deliver(&r, true, false);
+    assert!(r.poll_ready(Write, &waker, not_shut_down).is_pending());
     let mut wakers = Vec::new();
-    assert!(readiness::deregister_locked(&mut h.state, &mut wakers));
-    assert!(
-        !readiness::deregister_locked(&mut h.state, &mut Vec::new()),
-        "only once"
-    );
-    wake_all(wakers);
+    assert!(r.deregister(&mut wakers));
+    assert!(!r.deregister(&mut Vec::new()), "only once");
+    wakers.into_iter().for_each(Waker::wake);
     assert!(flag.take());
-    let error = match h.poll(Read, 0, &waker) {
-        Poll::Ready(Err(error)) => error,
-        other => panic!("expected the deregistered error, got {other:?}"),
-    };
-    assert_eq!(error.kind(), io::ErrorKind::Other);
-    assert!(error.to_string().contains("deregistered"));
-    assert!(h.deliver(1, true, true).is_empty());
-    assert_eq!(h.armed, [READ], "nothing armed after deregistration");
+    for dir in [Read, Write] {
+        // Even the read direction, whose ready bit was set.
+        let error = match r.poll_ready(dir, &waker, not_shut_down) {
+            Poll::Ready(Err(error)) => error,
+            other => panic!("expected the deregistered error, got {other:?}"),
+        };
+        assert_eq!(error.kind(), io::ErrorKind::Other);
+        assert!(error.to_string().contains("deregistered"));
+    }
+    let got = r.poll_io(Read, &waker, not_shut_down, would_block::<()>, |_| false);
+    assert!(matches!(got, Poll::Ready(Err(_))));
+    assert_eq!(deliver(&r, true, true), 0, "nothing delivered after");
+}
+
+#[test]
+fn shutdown_wakes_waiters_and_their_next_wait_fails() {
+    let r = readiness();
+    let (flag, waker) = Flag::new();
+    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    let mut wakers = Vec::new();
+    r.shutdown(&mut wakers);
+    wakers.into_iter().for_each(Waker::wake);
+    assert!(flag.take());
+    let got = r.poll_io(Read, &waker, || true, would_block::<()>, |_| false);
+    match got {
+        Poll::Ready(Err(error)) => assert!(error.to_string().contains("shut down")),
+        other => panic!("expected the shutdown error, got {other:?}"),
+    }
 }

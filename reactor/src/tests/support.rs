@@ -1,16 +1,15 @@
 //! The models' sync shim and test doubles: a waker that counts, a model of one epoll
-//! registration, and the reactor's two halves driven over them.
+//! registration (edge-triggered), and the reactor's two halves driven over them.
 //!
-//! The reactor's own code takes no atomics or locks that loom could check besides the
-//! source mutex around the pure `readiness` state, and everything else it does is a
-//! syscall; so the models put that same state and the same two `*_locked` entry points
-//! behind loom's mutex, with a model of epoll (level-triggered, oneshot) in place of the
-//! kernel.
+//! The reactor's protocol is `readiness::Readiness`, generic over its atomic word and its
+//! lock; the models instantiate that same type with loom's atomic and mutex, and put a
+//! model of the kernel (a socket's receive queue and epoll's ready list, edge-triggered)
+//! in place of the syscalls.
 
 use std::sync::Arc as StdArc;
 use std::task::{Poll, Wake, Waker};
 
-use crate::readiness::{self, Interest, SourceState};
+use crate::readiness::{self, Readiness, Waiters};
 use crate::Direction;
 
 #[cfg(not(eddy_loom))]
@@ -72,89 +71,111 @@ impl Wake for Flag {
     }
 }
 
-/// What the kernel knows about the fd: whether it is readable, and the interest armed in
-/// epoll for it (level-triggered and oneshot, as polling 3 registers it).
+#[cfg(eddy_loom)]
+impl readiness::Word for AtomicUsize {
+    fn load(&self) -> usize {
+        self.load(Ordering::SeqCst)
+    }
+
+    fn compare_exchange(&self, current: usize, new: usize) -> Result<usize, usize> {
+        self.compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
+    }
+}
+
+impl readiness::Lock for Mutex<Waiters> {
+    fn with<R>(&self, f: impl FnOnce(&mut Waiters) -> R) -> R {
+        f(&mut self.lock().unwrap())
+    }
+}
+
+/// What the kernel knows about the fd: the bytes in its receive queue, and whether epoll's
+/// ready list holds an edge for it. Edge-triggered: every arrival of data queues one edge
+/// (at most one pending at a time, as epoll keeps an fd on its ready list once), and a
+/// harvested edge is not reported again until the next arrival.
 #[derive(Debug, Default)]
 pub(crate) struct Kernel {
     /// Bytes waiting to be read.
-    pub(crate) data: bool,
-    pub(crate) armed: Interest,
+    pub(crate) data: usize,
+    /// An edge is on epoll's ready list.
+    pub(crate) edge: bool,
 }
 
-/// One source registered with a model reactor: the kernel side and the source's state,
-/// each behind its own (loom) mutex, and the reactor's tick.
+/// One source registered with a model reactor: the kernel side behind its own (loom)
+/// mutex, and the source's readiness, the real type over loom's atomic and mutex.
 pub(crate) struct ModelSource {
     pub(crate) kernel: Mutex<Kernel>,
-    pub(crate) state: Mutex<SourceState>,
-    pub(crate) tick: AtomicUsize,
+    pub(crate) readiness: Readiness<AtomicUsize, Mutex<Waiters>>,
 }
 
 impl ModelSource {
     pub(crate) fn new() -> Arc<ModelSource> {
         Arc::new(ModelSource {
             kernel: Mutex::new(Kernel::default()),
-            state: Mutex::new(SourceState::default()),
-            tick: AtomicUsize::new(0),
+            readiness: Readiness::new(
+                [AtomicUsize::new(0), AtomicUsize::new(0)],
+                Mutex::new(Waiters::default()),
+            ),
         })
     }
 
-    /// The peer writes: the fd becomes readable.
+    /// The peer writes a byte: it joins the queue, and epoll queues an edge.
     pub(crate) fn write(&self) {
-        self.kernel.lock().unwrap().data = true;
+        let mut kernel = self.kernel.lock().unwrap();
+        kernel.data += 1;
+        kernel.edge = true;
     }
 
-    /// `epoll_ctl(MOD)`: what `Reactor::arm` does.
-    fn arm(&self, interest: Interest) -> std::io::Result<()> {
-        self.kernel.lock().unwrap().armed = interest;
-        Ok(())
-    }
-
-    /// `Source::poll_ready` for reading: the same lock, tick read and entry point.
-    pub(crate) fn poll_readable(&self, waker: &Waker) -> Poll<std::io::Result<()>> {
-        let mut state = self.state.lock().unwrap();
-        let tick = self.tick.load(Ordering::SeqCst);
-        readiness::poll_ready_locked(&mut state, Direction::Read, tick, waker, |interest| {
-            self.arm(interest)
-        })
-    }
-
-    /// `Async::poll_io` with a read: consume the data if there is some, else wait.
-    pub(crate) fn poll_read(&self, waker: &Waker) -> Poll<()> {
-        loop {
-            {
-                let mut kernel = self.kernel.lock().unwrap();
-                if kernel.data {
-                    kernel.data = false;
-                    return Poll::Ready(());
-                }
-            } // WouldBlock
-            match self.poll_readable(waker) {
-                Poll::Ready(Ok(())) => continue,
-                Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
-                Poll::Pending => return Poll::Pending,
-            }
+    /// A non-blocking read of everything queued (a short read: the buffer is larger).
+    fn read_syscall(&self) -> std::io::Result<usize> {
+        let mut kernel = self.kernel.lock().unwrap();
+        match std::mem::take(&mut kernel.data) {
+            0 => Err(std::io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
         }
     }
 
-    /// One `Reactor::poll` round: bump the tick, "wait" (epoll reports an armed, readable
-    /// fd and disarms it), deliver under the source lock, wake after releasing it.
-    /// Returns how many wakers it woke.
+    /// `Source::poll_ready` for reading (`readable()`).
+    pub(crate) fn poll_readable(&self, waker: &Waker) -> Poll<std::io::Result<()>> {
+        self.readiness.poll_ready(Direction::Read, waker, || false)
+    }
+
+    /// `Async::poll_io` with a read. With `drained`, a successful transfer clears the
+    /// readiness, the path `Async::poll_stream_write` takes after a short write (the model
+    /// runs it on the read side, whose kernel it has; here a read always empties the queue,
+    /// as a short write always fills the send buffer). Returns the bytes read.
+    pub(crate) fn poll_read(&self, waker: &Waker, drained: bool) -> Poll<usize> {
+        match self.readiness.poll_io(
+            Direction::Read,
+            waker,
+            || false,
+            || self.read_syscall(),
+            |_| drained,
+        ) {
+            Poll::Ready(Ok(n)) => Poll::Ready(n),
+            Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// `Async::try_io` with a read.
+    pub(crate) fn try_read(&self) -> std::io::Result<usize> {
+        self.readiness
+            .try_io(Direction::Read, || self.read_syscall())
+    }
+
+    /// A read straight on the fd, around the reactor (clears nothing).
+    pub(crate) fn raw_read(&self) -> std::io::Result<usize> {
+        self.read_syscall()
+    }
+
+    /// One `Reactor::poll` round: harvest the pending edge (reporting the fd readable),
+    /// deliver it under the source lock, wake after releasing it. Returns how many wakers
+    /// it woke.
     pub(crate) fn round(&self) -> usize {
-        let tick = self.tick.fetch_add(1, Ordering::SeqCst).wrapping_add(1);
-        let fired = {
-            let mut kernel = self.kernel.lock().unwrap();
-            let fired = kernel.armed.read && kernel.data;
-            if fired {
-                kernel.armed = Interest::default();
-            }
-            fired
-        };
+        let fired = std::mem::take(&mut self.kernel.lock().unwrap().edge);
         let mut wakers = Vec::new();
         if fired {
-            let mut state = self.state.lock().unwrap();
-            readiness::deliver_locked(&mut state, tick, true, false, &mut wakers, |interest| {
-                self.arm(interest)
-            });
+            self.readiness.deliver(true, false, &mut wakers);
         }
         let woken = wakers.len();
         for waker in wakers {
@@ -163,10 +184,10 @@ impl ModelSource {
         woken
     }
 
-    /// `Reactor::deregister`'s state half: mark, then wake outside the lock.
+    /// `Reactor::deregister`'s readiness half: mark, then wake outside the lock.
     pub(crate) fn deregister(&self) {
         let mut wakers = Vec::new();
-        readiness::deregister_locked(&mut self.state.lock().unwrap(), &mut wakers);
+        self.readiness.deregister(&mut wakers);
         for waker in wakers {
             waker.wake();
         }

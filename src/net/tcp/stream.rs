@@ -156,12 +156,14 @@ impl TcpStream {
 
     /// Reads what is there without waiting; `WouldBlock` if nothing is.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.get_ref().read(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Read, |mut s| s.read(buf))
     }
 
     /// Writes what fits without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.get_ref().write(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Write, |mut s| s.write(buf))
     }
 
     /// Reads without consuming: the next read sees the same bytes.

@@ -129,12 +129,14 @@ impl UnixDatagram {
 
     /// Sends without waiting; `WouldBlock` if the queue is full.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.get_ref().send(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Write, |s| s.send(buf))
     }
 
     /// Receives without waiting; `WouldBlock` if no datagram is there.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.get_ref().recv(buf)
+        self.io
+            .try_io(eddy_reactor::Direction::Read, |s| s.recv(buf))
     }
 
     /// Waits until a datagram can be received.
