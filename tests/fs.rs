@@ -191,6 +191,33 @@ fn a_dropped_file_writes_its_buffer_in_the_background() {
 }
 
 #[test]
+fn a_file_dropped_by_the_runtime_shutdown_still_writes_its_buffer() {
+    // The task's buffered write is still in the File when the shutdown cancels the task;
+    // the pool has already shut down by then, so the last write runs on the thread that
+    // drops the File. With the runtime entered on the dropping thread, this write was
+    // once refused and the data lost.
+    with_timeout(LIMIT, || {
+        let scratch = Scratch::new("dropped-at-shutdown");
+        let path = scratch.0.join("pending.txt");
+        let rt = rt();
+        let (written_tx, written_rx) = std::sync::mpsc::channel();
+        let task_path = path.clone();
+        let _task = rt.spawn(async move {
+            let mut file = eddy::fs::File::create(&task_path).await.unwrap();
+            file.write_all(b"hello").await.unwrap();
+            written_tx.send(()).unwrap();
+            std::future::pending::<()>().await;
+            drop(file);
+        });
+        written_rx.recv().unwrap();
+        let handle = rt.handle().clone();
+        let _entered = handle.enter();
+        drop(rt);
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello");
+    });
+}
+
+#[test]
 fn stdout_and_stderr_write_through_the_blocking_pool() {
     with_timeout(LIMIT, || {
         rt().block_on(async {

@@ -187,10 +187,16 @@ impl Shared {
 
     /// Queues a new job: wakes the most recently idled thread, or starts a thread if
     /// none is idle and the cap allows, or leaves the job to the busy threads. After
-    /// shutdown or close the job is cancelled at once instead.
+    /// shutdown or close the job is cancelled at once instead — unless it is mandatory
+    /// (a file's last write): then it runs right here, on the submitter's thread, since
+    /// no pool thread may pick it up any more and dropping it would lose data.
     pub(super) fn submit(this: &Arc<Shared>, task: Notified<Scheduler>, mandatory: bool) {
         if this.lifecycle() != Lifecycle::Open {
-            task.shutdown();
+            if mandatory {
+                task.run();
+            } else {
+                task.shutdown();
+            }
             return;
         }
         this.queue.push(Queued { task, mandatory });
@@ -385,9 +391,11 @@ impl Shared {
     /// After shutdown: cancels every queued job (their handles say so) except the
     /// mandatory ones, which go back in the queue for a thread to run. `shutdown` itself
     /// starts a thread for them if none is left, and then waits for it. A submitter that
-    /// raced shutdown (it saw the flag only after pushing) must not: shutdown may be done
-    /// waiting, so with no thread left it cancels the mandatory jobs too — a job
-    /// submitted while the pool shuts down may be refused.
+    /// raced shutdown (it saw the flag only after pushing) must not start one (shutdown
+    /// may be done waiting): with no thread left, it runs the mandatory jobs itself, on
+    /// its own thread. A mandatory job is never cancelled — it may be a file's last write
+    /// (`eddy::fs::File`'s drop), and losing it would lose data — including one queued
+    /// before the shutdown that this submitter's sweep took out of the queue.
     fn cancel_queued(this: &Arc<Shared>, from_shutdown: bool) {
         // Outside the lock: dropping a closure runs user destructors, which may submit
         // (refused now) or take other locks.
@@ -416,7 +424,12 @@ impl Shared {
         }
         drop(synced);
         while let Some(queued) = this.queue.steal() {
-            queued.task.shutdown();
+            if queued.mandatory {
+                // Panics are caught by the task harness and reported to its handle.
+                queued.task.run();
+            } else {
+                queued.task.shutdown();
+            }
         }
     }
 
