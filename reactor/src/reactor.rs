@@ -237,6 +237,22 @@ impl Reactor {
         Some(self.poll_round(&mut round, timeout))
     }
 
+    /// True while some thread is inside [`poll`](Reactor::poll) /
+    /// [`try_poll`](Reactor::try_poll). A thread that lost the race for the poller checks
+    /// this again after announcing where it sleeps, so that a poller that left meanwhile
+    /// is not mistaken for one still polling.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let reactor = eddy_reactor::Reactor::new()?;
+    /// assert!(!reactor.is_polling());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_polling(&self) -> bool {
+        self.round.is_locked()
+    }
+
     fn poll_round(&self, round: &mut Round, timeout: Option<Duration>) -> io::Result<usize> {
         let Round { events, wakers } = round;
         events.clear();

@@ -19,11 +19,15 @@
 //!
 //! # Never holding I/O hostage (tokio #4730)
 //!
-//! The worker that polled I/O goes back to running the tasks it woke, and may stay busy in
-//! a long poll. So when a reactor poll woke tasks and another worker is asleep on its
-//! parker, that worker is unparked: finding nothing to run, it parks again and takes the
-//! reactor. And every busy worker polls the reactor without blocking every 61 ticks
-//! (`maintain`), so CPU-bound tasks cannot starve I/O even when no worker is idle.
+//! A worker that leaves the reactor goes back to running tasks, and may stay busy in a
+//! long poll. So when it leaves and nobody else waits in the reactor, a worker asleep on
+//! its parker is unparked: finding nothing to run, it parks again and takes the reactor.
+//! A worker that lost the race for the reactor announces `ON_PARKER` and then checks
+//! again whether the reactor is still held; the leaving worker releases the reactor and
+//! then reads the announcements (SeqCst on both sides), so either the sleeper sees the
+//! reactor free and takes it, or the leaver sees the sleeper and wakes it. And every busy
+//! worker polls the reactor without blocking every 61 ticks (`maintain`), so CPU-bound
+//! tasks cannot starve I/O even when no worker is idle.
 
 use std::io;
 use std::time::Duration;
@@ -108,23 +112,40 @@ impl Driver {
     /// Sleeps for `timeout` (`None`: until unparked), in the reactor if it is free.
     fn sleep(&self, worker: usize, timeout: Option<Duration>) {
         if let Some(reactor) = &self.io {
-            self.sleeping[worker].store(IN_REACTOR, SeqCst);
-            // SeqCst: the sleeper's half of the store-then-load pattern (module docs).
-            fence(SeqCst);
-            if self.parkers[worker].take_token() {
-                self.sleeping[worker].store(AWAKE, SeqCst);
-                return;
-            }
-            if let Some(polled) = reactor.try_poll(timeout) {
-                self.sleeping[worker].store(AWAKE, SeqCst);
-                // A token left by an unpark that also notified the reactor is stale now.
-                self.parkers[worker].take_token();
-                if matches!(polled, Ok(woken) if woken > 0) {
-                    self.hand_off_reactor(worker);
+            loop {
+                self.sleeping[worker].store(IN_REACTOR, SeqCst);
+                // SeqCst: the sleeper's half of the store-then-load pattern (module docs).
+                fence(SeqCst);
+                if self.parkers[worker].take_token() {
+                    self.sleeping[worker].store(AWAKE, SeqCst);
+                    return;
                 }
-                return;
+                match reactor.try_poll(timeout) {
+                    Some(Ok(_)) => {
+                        self.sleeping[worker].store(AWAKE, SeqCst);
+                        // A token left by an unpark that also notified the reactor is
+                        // stale now.
+                        self.parkers[worker].take_token();
+                        self.cover_reactor(worker);
+                        return;
+                    }
+                    // The poller failed (not expected): sleep on our own parker rather
+                    // than retry at once and spin.
+                    Some(Err(_)) => {
+                        self.cover_reactor(worker);
+                        break;
+                    }
+                    None => {}
+                }
+                // Another worker holds the reactor: sleep on our own parker. Announce it,
+                // then look again: a holder that left before seeing the announcement
+                // would leave nobody polling I/O (module docs).
+                self.sleeping[worker].store(ON_PARKER, SeqCst);
+                fence(SeqCst);
+                if reactor.is_polling() {
+                    break;
+                }
             }
-            // Another worker holds the reactor: sleep on our own parker.
         }
         self.sleeping[worker].store(ON_PARKER, SeqCst);
         match timeout {
@@ -134,24 +155,37 @@ impl Driver {
         self.sleeping[worker].store(AWAKE, SeqCst);
     }
 
-    /// The reactor woke tasks and this worker is going to run them: wake a worker asleep
-    /// on its parker, so that it takes the reactor (module docs).
-    fn hand_off_reactor(&self, worker: usize) {
-        let parked = self
-            .sleeping
-            .iter()
-            .enumerate()
-            .find(|&(other, state)| other != worker && state.load(SeqCst) == ON_PARKER);
-        if let Some((other, _)) = parked {
+    /// This worker has left the reactor and is going to run tasks, perhaps in a long
+    /// poll. If nobody else waits in the reactor but a worker sleeps on its parker, wake
+    /// it: finding nothing to run, it parks again and takes the reactor (module docs).
+    fn cover_reactor(&self, worker: usize) {
+        // SeqCst: the poller's half of the store-then-load pattern with `sleep`'s
+        // announcement (the poller's release of the reactor is the store).
+        fence(SeqCst);
+        let mut parked = None;
+        for (other, state) in self.sleeping.iter().enumerate() {
+            if other == worker {
+                continue;
+            }
+            match state.load(SeqCst) {
+                IN_REACTOR => return,
+                ON_PARKER => {
+                    parked.get_or_insert(other);
+                }
+                _ => {}
+            }
+        }
+        if let Some(other) = parked {
             self.parkers[other].unpark();
         }
     }
 
     /// Polls the reactor without blocking, unless another worker is polling it.
-    fn poll_io_now(&self) {
+    fn poll_io_now(&self, worker: usize) {
         if let Some(reactor) = &self.io {
-            if reactor.sources() > 0 {
-                let _ = reactor.try_poll(Some(Duration::ZERO));
+            if reactor.sources() > 0 && reactor.try_poll(Some(Duration::ZERO)).is_some() {
+                // Our short hold may have made a sleeping worker settle for its parker.
+                self.cover_reactor(worker);
             }
         }
     }
@@ -164,7 +198,7 @@ impl Park for Driver {
             return;
         }
         match self.time.begin_park(worker) {
-            Some(timeout) if timeout.is_zero() => self.poll_io_now(),
+            Some(timeout) if timeout.is_zero() => self.poll_io_now(worker),
             timeout => self.sleep(worker, timeout),
         }
         if let Some(other) = self.time.end_park(worker) {
@@ -185,8 +219,8 @@ impl Park for Driver {
         }
     }
 
-    fn maintain(&self, _worker: usize) {
+    fn maintain(&self, worker: usize) {
         self.time.fire_due();
-        self.poll_io_now();
+        self.poll_io_now(worker);
     }
 }
