@@ -29,10 +29,24 @@ where
         Err(err) => return Err(err),
     }
     let io = Async::with_reactor(S::from(OwnedFd::from(socket)), reactor)?;
-    io.writable().await?;
-    if let Some(err) = SockRef::from(io.get_ref()).take_error()? {
-        return Err(err);
-    }
+    // Done when the kernel reports an error (refused, unreachable) or a peer. Until then
+    // (`ENOTCONN`) it is still connecting: wait for the next writable edge. A writable
+    // report alone is not proof — it may be stale (an event for an earlier fd that had
+    // the same registration key).
+    io.write_with(|socket| {
+        let socket = SockRef::from(socket);
+        if let Some(err) = socket.take_error()? {
+            return Err(err);
+        }
+        match socket.peer_addr() {
+            Ok(_) => Ok(()),
+            Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => {
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+            Err(err) => Err(err),
+        }
+    })
+    .await?;
     Ok(io)
 }
 

@@ -175,12 +175,9 @@ impl TcpStream {
 /// One address's connect (see [`stream_io::connect`](crate::net::stream_io::connect)).
 async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    let stream = TcpStream {
+    Ok(TcpStream {
         io: stream_io::connect(socket, &addr.into(), reactor).await?,
-    };
-    // Writable without a pending error, yet not connected: report what the kernel says.
-    stream.peer_addr()?;
-    Ok(stream)
+    })
 }
 
 impl AsFd for TcpStream {
