@@ -183,8 +183,12 @@ impl Buf {
             }
             pos => pos,
         };
-        self.rewind = 0;
-        file.seek(pos)
+        let res = file.seek(pos);
+        // A failed seek leaves the OS position where it was: still ahead by the read-ahead.
+        if res.is_ok() {
+            self.rewind = 0;
+        }
+        res
     }
 }
 
