@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
+use eddy_executor::limits::MAX_BLOCKING_THREADS;
 
 use super::driver::Driver;
 use super::{context, Handle, Runtime};
@@ -49,15 +50,18 @@ impl Builder {
     }
 
     /// The number of worker threads that run tasks (default: one per CPU core, from
-    /// `std::thread::available_parallelism`). Zero makes [`build`](Self::build) fail with
-    /// an error naming this setter.
+    /// `std::thread::available_parallelism`). Zero, or more than
+    /// [`MAX_WORKER_THREADS`](eddy_executor::limits::MAX_WORKER_THREADS) (1,024: a fixed
+    /// cap, so a configuration that builds on one machine builds on all), makes
+    /// [`build`](Self::build) fail with an error naming this setter.
     pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
         self.executor.worker_threads(n);
         self
     }
 
     /// The worker threads' name; each gets `-{index}` appended (default `eddy-worker`).
-    /// Blocking threads are then named `{name}-blocking-{i}`.
+    /// Blocking threads are then named `{name}-blocking-{i}`. An empty name (or one with a
+    /// NUL byte) makes [`build`](Self::build) fail with an error naming this setter.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         let name = name.into();
         self.blocking.name = Some(format!("{name}-blocking"));
@@ -66,6 +70,8 @@ impl Builder {
     }
 
     /// The worker threads' stack size in bytes (default: the platform's, as std uses).
+    /// Less than 16 KiB or more than 1 GiB (the bounds in [`eddy_executor::limits`]) makes
+    /// [`build`](Self::build) fail with an error naming this setter.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.executor.thread_stack_size(bytes);
         self.blocking.stack_size = Some(bytes);
@@ -75,8 +81,9 @@ impl Builder {
     /// The most threads [`run_in_executor`](crate::run_in_executor) jobs run on at once
     /// (default 512, as tokio). Threads start only when a job finds none idle; jobs
     /// beyond the cap wait in FIFO order. Blocking threads are named `eddy-blocking-{i}`,
-    /// or `{name}-blocking-{i}` after [`thread_name`](Self::thread_name). Zero makes
-    /// [`build`](Self::build) fail with an error naming this setter.
+    /// or `{name}-blocking-{i}` after [`thread_name`](Self::thread_name). Zero, or more
+    /// than [`MAX_BLOCKING_THREADS`] (100,000), makes [`build`](Self::build) fail with an
+    /// error naming this setter.
     ///
     /// # Examples
     ///
@@ -116,23 +123,25 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `worker_threads(0)`, `max_blocking_threads(0)` or a zero
-    /// `blocking_keep_alive`; the OS error if a thread or the I/O poller cannot be created.
+    /// `InvalidInput`, with a message naming the setter, for a setting out of range:
+    /// `worker_threads` of 0 or above 1,024, `max_blocking_threads` of 0 or above
+    /// [`MAX_BLOCKING_THREADS`] (100,000), a zero `blocking_keep_alive`, an empty
+    /// `thread_name`, a `thread_stack_size` under 16 KiB or over 1 GiB (the bounds are in
+    /// [`eddy_executor::limits`]). Nothing is started before these checks. Otherwise the
+    /// OS error if a thread or the I/O poller cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = eddy::Runtime::builder()
+    ///     .max_blocking_threads(1_000_000)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("max_blocking_threads"), "{err}");
+    /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
-        if self.blocking.max_threads == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "`max_blocking_threads(0)`: run_in_executor needs at least one thread; pass \
-                 1 or more, or leave it unset for the default of 512",
-            ));
-        }
-        if self.blocking.keep_alive.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "`blocking_keep_alive(0)`: an idle blocking thread would exit before it could \
-                 take the next job; pass a positive duration, or leave it unset for 10 s",
-            ));
-        }
+        self.validate()?;
         // Each worker makes the runtime current on its thread before running any task,
         // and forgets it when it stops. The hooks cannot capture the Handle (the workers
         // own the hooks: a cycle); the worker's own executor is current when they run.
@@ -161,6 +170,38 @@ impl Builder {
             blocking: blocking.spawner(),
         };
         Ok(Runtime::from_parts(handle, executor, blocking))
+    }
+
+    /// The checks `build` makes before it starts anything. The executor builder checks
+    /// the worker settings (its setters have the same names as ours); the blocking ones
+    /// are checked here, so that the message names our setter and not the pool's.
+    fn validate(&self) -> io::Result<()> {
+        let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
+        self.executor.validate()?;
+        let max = self.blocking.max_threads;
+        if max == 0 {
+            return Err(invalid(
+                "`max_blocking_threads(0)`: run_in_executor needs at least one thread; pass \
+                 1 or more, or leave it unset for the default of 512"
+                    .into(),
+            ));
+        }
+        if max > MAX_BLOCKING_THREADS {
+            return Err(invalid(format!(
+                "`max_blocking_threads({max})`: more than {MAX_BLOCKING_THREADS} threads; the \
+                 OS runs out of threads or stack memory first — pass at most \
+                 {MAX_BLOCKING_THREADS}, or leave it unset for the default of 512"
+            )));
+        }
+        if self.blocking.keep_alive.is_zero() {
+            return Err(invalid(
+                "`blocking_keep_alive(0)`: an idle blocking thread would exit before it \
+                 could take the next job; pass a positive duration, or leave it unset for \
+                 10 s"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The pool for `run_in_executor`. Its threads make the runtime current (so

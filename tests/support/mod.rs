@@ -70,3 +70,34 @@ impl Drop for DropToken {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// The size of a stress test: `small` by default (the file runs in about a second in a
+/// debug build), `full` when the environment variable `EDDY_STRESS=full` is set (run
+/// those in release: `EDDY_STRESS=full cargo test --release --test 'stress_*'`).
+pub fn stress_size(small: usize, full: usize) -> usize {
+    if std::env::var("EDDY_STRESS").is_ok_and(|v| v == "full") {
+        full
+    } else {
+        small
+    }
+}
+
+/// The payload of a panic a test causes on purpose: [`silence_expected_panics`] keeps it
+/// off stderr. Carries the index of the task that panicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedPanic(pub usize);
+
+/// Installs (once per test binary) a panic hook that says nothing for an
+/// [`ExpectedPanic`] payload and hands every other panic to the default hook, so a real
+/// failure still prints its message.
+pub fn silence_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<ExpectedPanic>().is_none() {
+                default(info);
+            }
+        }));
+    });
+}

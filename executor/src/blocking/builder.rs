@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::shared::{Config, Hook, Shared};
 use super::BlockingPool;
+use crate::limits::{self, MAX_BLOCKING_THREADS};
 use crate::loom::Arc;
 
 /// Configures a [`BlockingPool`]: thread cap, keep-alive, thread names, hooks.
@@ -28,7 +29,8 @@ use crate::loom::Arc;
 pub struct Builder {
     max_threads: usize,
     keep_alive: Duration,
-    name: StdArc<dyn Fn(usize) -> String + Send + Sync + 'static>,
+    /// The name prefix; threads are `{name}-{i}`.
+    name: String,
     stack_size: Option<usize>,
     on_start: Option<Hook>,
     on_stop: Option<Hook>,
@@ -41,7 +43,7 @@ impl Builder {
         Builder {
             max_threads: 512,
             keep_alive: Duration::from_secs(10),
-            name: StdArc::new(|i| format!("eddy-blocking-{i}")),
+            name: "eddy-blocking".into(),
             stack_size: None,
             on_start: None,
             on_stop: None,
@@ -49,7 +51,8 @@ impl Builder {
     }
 
     /// The most threads the pool runs at once (default 512). Jobs beyond that wait in
-    /// FIFO order. Zero makes [`build`](Self::build) fail.
+    /// FIFO order. Zero, or more than [`MAX_BLOCKING_THREADS`] (100,000), makes
+    /// [`build`](Self::build) fail.
     pub fn max_threads(&mut self, n: usize) -> &mut Builder {
         self.max_threads = n;
         self
@@ -63,14 +66,17 @@ impl Builder {
     }
 
     /// The threads' name; each gets `-{i}` appended, `i` counting up from 0 as threads
-    /// are started.
+    /// are started. An empty name, or one with a NUL byte, makes [`build`](Self::build)
+    /// fail.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        let name = name.into();
-        self.name = StdArc::new(move |i| format!("{name}-{i}"));
+        self.name = name.into();
         self
     }
 
-    /// The threads' stack size in bytes (default: std's).
+    /// The threads' stack size in bytes (default: std's). Less than
+    /// [`MIN_THREAD_STACK_SIZE`](limits::MIN_THREAD_STACK_SIZE) (16 KiB) or more than
+    /// [`MAX_THREAD_STACK_SIZE`](limits::MAX_THREAD_STACK_SIZE) (1 GiB) makes
+    /// [`build`](Self::build) fail.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.stack_size = Some(bytes);
         self
@@ -93,26 +99,49 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `max_threads(0)` or a zero `keep_alive`.
+    /// `InvalidInput`, naming the setter, for `max_threads` of zero or above
+    /// [`MAX_BLOCKING_THREADS`], a zero `keep_alive`, an empty `thread_name` (or one with
+    /// a NUL byte), or a `thread_stack_size` outside the [`limits`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = eddy_executor::blocking::BlockingPool::builder()
+    ///     .thread_name("")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("thread_name"), "{err}");
+    /// ```
     pub fn build(&mut self) -> io::Result<BlockingPool> {
         if self.max_threads == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
+            return Err(limits::invalid(
                 "`max_threads(0)`: a blocking pool needs at least one thread; pass 1 or more \
-                 (the default is 512)",
+                 (the default is 512)"
+                    .into(),
             ));
+        }
+        if self.max_threads > MAX_BLOCKING_THREADS {
+            return Err(limits::invalid(format!(
+                "`max_threads({})`: more than {MAX_BLOCKING_THREADS} threads; the OS runs out \
+                 of threads or stack memory first — pass at most {MAX_BLOCKING_THREADS} (the \
+                 default is 512)",
+                self.max_threads
+            )));
         }
         if self.keep_alive.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
+            return Err(limits::invalid(
                 "`keep_alive(0)`: an idle thread would exit before it could take the next \
-                 job; pass a positive duration (the default is 10 s)",
+                 job; pass a positive duration (the default is 10 s)"
+                    .into(),
             ));
         }
+        limits::check_thread_name(&self.name)?;
+        limits::check_stack_size(self.stack_size)?;
+        let prefix = self.name.clone();
         Ok(BlockingPool::from_shared(Arc::new(Shared::new(Config {
             max_threads: self.max_threads,
             keep_alive: self.keep_alive,
-            name: self.name.clone(),
+            name: StdArc::new(move |i| format!("{prefix}-{i}")),
             stack_size: self.stack_size,
             on_start: self.on_start.clone(),
             on_stop: self.on_stop.clone(),
@@ -131,6 +160,7 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("max_threads", &self.max_threads)
             .field("keep_alive", &self.keep_alive)
+            .field("thread_name", &self.name)
             .field("stack_size", &self.stack_size)
             .finish_non_exhaustive()
     }

@@ -62,7 +62,10 @@ impl BlockingPool {
     ///
     /// # Panics
     ///
-    /// If `max_threads` is 0; use [`builder`](Self::builder) to get an error instead.
+    /// If `max_threads` is 0 or above
+    /// [`MAX_BLOCKING_THREADS`](crate::limits::MAX_BLOCKING_THREADS) (100,000), with a
+    /// message naming `max_threads` and the fix; use [`builder`](Self::builder) to get an
+    /// error instead.
     ///
     /// # Examples
     ///

@@ -3,6 +3,7 @@ use std::io;
 use std::sync::Arc as StdArc;
 
 use super::Executor;
+use crate::limits::{self, MAX_WORKER_THREADS};
 use crate::park::{Park, ThreadPark};
 
 type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
@@ -21,7 +22,8 @@ type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     worker_threads: Option<usize>,
-    thread_name: StdArc<dyn Fn(usize) -> String + Send + Sync + 'static>,
+    /// The name prefix; threads are `{thread_name}-{i}`.
+    thread_name: String,
     stack_size: Option<usize>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
@@ -32,7 +34,7 @@ impl Builder {
     pub fn new() -> Builder {
         Builder {
             worker_threads: None,
-            thread_name: StdArc::new(|i| format!("eddy-worker-{i}")),
+            thread_name: "eddy-worker".into(),
             stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
@@ -40,20 +42,24 @@ impl Builder {
     }
 
     /// The number of worker threads (default: `std::thread::available_parallelism`).
-    /// Zero is refused by [`build`](Self::build) with an `InvalidInput` error.
+    /// Zero, or more than [`MAX_WORKER_THREADS`] (1,024), is refused by
+    /// [`build`](Self::build) with an `InvalidInput` error.
     pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
         self.worker_threads = Some(n);
         self
     }
 
-    /// The worker threads' name (suffixed with `-{index}`).
+    /// The worker threads' name (suffixed with `-{index}`). An empty name, or one with a
+    /// NUL byte, is refused by [`build`](Self::build) with an `InvalidInput` error.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        let name = name.into();
-        self.thread_name = StdArc::new(move |i| format!("{name}-{i}"));
+        self.thread_name = name.into();
         self
     }
 
-    /// The worker threads' stack size in bytes (default: std's).
+    /// The worker threads' stack size in bytes (default: std's). Less than
+    /// [`MIN_THREAD_STACK_SIZE`](limits::MIN_THREAD_STACK_SIZE) (16 KiB) or more than
+    /// [`MAX_THREAD_STACK_SIZE`](limits::MAX_THREAD_STACK_SIZE) (1 GiB) is refused by
+    /// [`build`](Self::build) with an `InvalidInput` error.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.stack_size = Some(bytes);
         self
@@ -78,12 +84,49 @@ impl Builder {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
+    /// Checks the settings as [`build`](Self::build) does, without starting anything: a
+    /// wrapper (eddy's runtime builder) calls it before it makes its own resources.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput`, naming the setter, for a worker count of zero or above
+    /// [`MAX_WORKER_THREADS`], an empty thread name (or one with a NUL byte), or a stack
+    /// size outside the [`limits`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut builder = eddy_executor::Executor::builder();
+    /// assert!(builder.validate().is_ok());
+    /// let err = builder.thread_stack_size(512).validate().unwrap_err();
+    /// assert!(err.to_string().contains("thread_stack_size"), "{err}");
+    /// ```
+    pub fn validate(&self) -> io::Result<()> {
+        let workers = self.resolved_worker_threads();
+        if workers == 0 {
+            return Err(limits::invalid(
+                "`worker_threads(0)`: a runtime needs at least one worker thread; \
+                 pass 1 or more, or leave it unset for one per CPU core"
+                    .into(),
+            ));
+        }
+        if workers > MAX_WORKER_THREADS {
+            return Err(limits::invalid(format!(
+                "`worker_threads({workers})`: more than {MAX_WORKER_THREADS} worker threads; \
+                 work stealing gains nothing beyond one per core — pass at most \
+                 {MAX_WORKER_THREADS}, or leave it unset for one per CPU core"
+            )));
+        }
+        limits::check_thread_name(&self.thread_name)?;
+        limits::check_stack_size(self.stack_size)
+    }
+
     /// Starts the workers, parking them on plain thread parkers.
     ///
     /// # Errors
     ///
-    /// `InvalidInput` if `worker_threads(0)` was set; the OS error if a thread cannot be
-    /// started.
+    /// `InvalidInput` for a bad setting (see [`validate`](Self::validate)); the OS error
+    /// if a thread cannot be started.
     pub fn build(&mut self) -> io::Result<Executor> {
         self.build_with_park(|n| StdArc::new(ThreadPark::new(n)))
     }
@@ -98,19 +141,14 @@ impl Builder {
         &mut self,
         make_park: impl FnOnce(usize) -> StdArc<dyn Park>,
     ) -> io::Result<Executor> {
+        self.validate()?;
         let workers = self.resolved_worker_threads();
-        if workers == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "`worker_threads(0)`: a runtime needs at least one worker thread; \
-                 pass 1 or more, or leave it unset for one per CPU core",
-            ));
-        }
+        let prefix = self.thread_name.clone();
         Executor::start(
             workers,
             make_park(workers),
             super::executor::ThreadConfig {
-                name: self.thread_name.clone(),
+                name: StdArc::new(move |i| format!("{prefix}-{i}")),
                 stack_size: self.stack_size,
                 on_start: self.on_thread_start.clone(),
                 on_stop: self.on_thread_stop.clone(),
@@ -129,6 +167,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
             .field("stack_size", &self.stack_size)
             .finish_non_exhaustive()
     }
