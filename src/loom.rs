@@ -14,6 +14,23 @@ mod imp {
 
     pub(crate) mod sync {
         pub(crate) use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+
+        /// parking_lot's condvar behind loom's guard-passing `wait` (the models' fakes).
+        #[cfg(test)]
+        #[derive(Debug, Default)]
+        pub(crate) struct Condvar(parking_lot::Condvar);
+
+        #[cfg(test)]
+        impl Condvar {
+            pub(crate) fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+                self.0.wait(&mut guard);
+                guard
+            }
+
+            pub(crate) fn notify_all(&self) {
+                self.0.notify_all();
+            }
+        }
     }
 }
 
@@ -39,6 +56,22 @@ mod imp {
 
             pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
                 self.0.lock().unwrap()
+            }
+        }
+
+        /// loom's condvar without the poisoning (the models' fakes).
+        #[cfg(test)]
+        #[derive(Debug, Default)]
+        pub(crate) struct Condvar(loom::sync::Condvar);
+
+        #[cfg(test)]
+        impl Condvar {
+            pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+                self.0.wait(guard).unwrap()
+            }
+
+            pub(crate) fn notify_all(&self) {
+                self.0.notify_all();
             }
         }
 
@@ -70,7 +103,7 @@ pub(crate) use imp::*;
 #[cfg(test)]
 pub(crate) mod thread {
     #[cfg(eddy_loom)]
-    pub(crate) use loom::thread::spawn;
+    pub(crate) use loom::thread::{spawn, JoinHandle};
     #[cfg(not(eddy_loom))]
-    pub(crate) use std::thread::spawn;
+    pub(crate) use std::thread::{spawn, JoinHandle};
 }

@@ -29,6 +29,7 @@
 //! worker polls the reactor without blocking every 61 ticks (`maintain`), so CPU-bound
 //! tasks cannot starve I/O even when no worker is idle.
 
+use std::fmt::Debug;
 use std::io;
 use std::time::Duration;
 
@@ -46,6 +47,38 @@ const ON_PARKER: u8 = 1;
 /// `sleeping` value of a worker that waits (or is about to wait) in the reactor.
 const IN_REACTOR: u8 = 2;
 
+/// The reactor operations the park protocol uses. The driver calls them through this
+/// trait so that the loom models can plug in a fake poller (`src/tests/loom_driver.rs`):
+/// a real epoll cannot run inside a model.
+pub(crate) trait Poller: Send + Sync + Debug {
+    /// [`Reactor::try_poll`]: one round, unless another thread is polling (`None`).
+    fn try_poll(&self, timeout: Option<Duration>) -> Option<io::Result<usize>>;
+    /// [`Reactor::is_polling`]: some thread is inside a round.
+    fn is_polling(&self) -> bool;
+    /// [`Reactor::notify`]: ends the current round's wait, or the next one's (sticky).
+    fn notify(&self) -> io::Result<()>;
+    /// [`Reactor::sources`]: how many sources are registered.
+    fn sources(&self) -> usize;
+}
+
+impl Poller for Reactor {
+    fn try_poll(&self, timeout: Option<Duration>) -> Option<io::Result<usize>> {
+        Reactor::try_poll(self, timeout)
+    }
+
+    fn is_polling(&self) -> bool {
+        Reactor::is_polling(self)
+    }
+
+    fn notify(&self) -> io::Result<()> {
+        Reactor::notify(self)
+    }
+
+    fn sources(&self) -> usize {
+        Reactor::sources(self)
+    }
+}
+
 /// The runtime's driver: one parker per worker, the timers and the reactor.
 #[derive(Debug)]
 pub(crate) struct Driver {
@@ -53,8 +86,12 @@ pub(crate) struct Driver {
     /// Per worker: `AWAKE`, `ON_PARKER` or `IN_REACTOR`.
     sleeping: Box<[AtomicU8]>,
     pub(crate) time: TimeDriver,
-    /// `None` only in the loom models of the timers (a real poller cannot run there).
-    io: Option<std::sync::Arc<Reactor>>,
+    /// What idle workers wait in: the reactor, or a loom model's fake. `None` only in the
+    /// loom models of the timers.
+    io: Option<std::sync::Arc<dyn Poller>>,
+    /// The same reactor as `io`, for sockets to register with. `None` without I/O and
+    /// with a fake poller.
+    reactor: Option<std::sync::Arc<Reactor>>,
 }
 
 impl Driver {
@@ -64,8 +101,11 @@ impl Driver {
     ///
     /// The OS error if the poller (epoll and its eventfd) cannot be created.
     pub(crate) fn new(workers: usize) -> io::Result<Driver> {
+        let reactor = std::sync::Arc::new(Reactor::new()?);
         let mut driver = Driver::without_io(workers);
-        driver.io = Some(std::sync::Arc::new(Reactor::new()?));
+        let io: std::sync::Arc<dyn Poller> = reactor.clone();
+        driver.io = Some(io);
+        driver.reactor = Some(reactor);
         Ok(driver)
     }
 
@@ -76,12 +116,21 @@ impl Driver {
             sleeping: (0..workers).map(|_| AtomicU8::new(AWAKE)).collect(),
             time: TimeDriver::new(workers),
             io: None,
+            reactor: None,
         }
+    }
+
+    /// A driver whose workers wait in `poller` (a loom model's fake) instead of a reactor.
+    #[cfg(test)]
+    pub(crate) fn with_poller(workers: usize, poller: std::sync::Arc<dyn Poller>) -> Driver {
+        let mut driver = Driver::without_io(workers);
+        driver.io = Some(poller);
+        driver
     }
 
     /// The reactor that sockets of this runtime register with.
     pub(crate) fn reactor(&self) -> &std::sync::Arc<Reactor> {
-        self.io
+        self.reactor
             .as_ref()
             .expect("eddy: this runtime was built without I/O")
     }
@@ -90,7 +139,7 @@ impl Driver {
     /// futures kept elsewhere see the shutdown instead of waiting for ever.
     pub(crate) fn shutdown(&self) {
         self.time.shutdown();
-        if let Some(reactor) = &self.io {
+        if let Some(reactor) = &self.reactor {
             reactor.shutdown();
         }
     }
@@ -111,7 +160,7 @@ impl Driver {
 
     /// Sleeps for `timeout` (`None`: until unparked), in the reactor if it is free.
     fn sleep(&self, worker: usize, timeout: Option<Duration>) {
-        if let Some(reactor) = &self.io {
+        if let Some(poller) = &self.io {
             loop {
                 self.sleeping[worker].store(IN_REACTOR, SeqCst);
                 // SeqCst: the sleeper's half of the store-then-load pattern (module docs).
@@ -120,7 +169,7 @@ impl Driver {
                     self.sleeping[worker].store(AWAKE, SeqCst);
                     return;
                 }
-                match reactor.try_poll(timeout) {
+                match poller.try_poll(timeout) {
                     Some(Ok(_)) => {
                         self.sleeping[worker].store(AWAKE, SeqCst);
                         // A token left by an unpark that also notified the reactor is
@@ -142,7 +191,7 @@ impl Driver {
                 // would leave nobody polling I/O (module docs).
                 self.sleeping[worker].store(ON_PARKER, SeqCst);
                 fence(SeqCst);
-                if reactor.is_polling() {
+                if poller.is_polling() {
                     break;
                 }
             }
@@ -182,8 +231,8 @@ impl Driver {
 
     /// Polls the reactor without blocking, unless another worker is polling it.
     fn poll_io_now(&self, worker: usize) {
-        if let Some(reactor) = &self.io {
-            if reactor.sources() > 0 && reactor.try_poll(Some(Duration::ZERO)).is_some() {
+        if let Some(poller) = &self.io {
+            if poller.sources() > 0 && poller.try_poll(Some(Duration::ZERO)).is_some() {
                 // Our short hold may have made a sleeping worker settle for its parker.
                 self.cover_reactor(worker);
             }
@@ -212,9 +261,9 @@ impl Park for Driver {
         // SeqCst: the unparker's half of the store-then-load pattern (module docs).
         fence(SeqCst);
         if self.sleeping[worker].load(SeqCst) == IN_REACTOR {
-            if let Some(reactor) = &self.io {
+            if let Some(poller) = &self.io {
                 // Only fails if the eventfd is gone, which the reactor outlives.
-                let _ = reactor.notify();
+                let _ = poller.notify();
             }
         }
     }

@@ -1,6 +1,8 @@
-//! Loom models of the facade's own protocols (the time driver, `eddy::sync`). Each body
-//! runs under loom with `--cfg eddy_loom` (`.ci/loom`) and once, plainly, otherwise.
+//! Loom models of the facade's own protocols (the driver's reactor hand-off, the time
+//! driver, `eddy::sync`). Each body runs under loom with `--cfg eddy_loom` (`.ci/loom`) and
+//! once, plainly, otherwise.
 
+mod loom_driver;
 mod loom_sync;
 mod loom_time;
 
