@@ -207,6 +207,11 @@ impl Driver {
     /// This worker has left the reactor and is going to run tasks, perhaps in a long
     /// poll. If nobody else waits in the reactor but a worker sleeps on its parker, wake
     /// it: finding nothing to run, it parks again and takes the reactor (module docs).
+    ///
+    /// If another worker has announced `IN_REACTOR`, notify the reactor again: the round
+    /// that just ended may have consumed a notification meant for that worker (the
+    /// reactor's notification is not addressed to anyone), which would leave it waiting
+    /// with its token unseen. At worst this costs that worker one spurious round.
     fn cover_reactor(&self, worker: usize) {
         // SeqCst: the poller's half of the store-then-load pattern with `sleep`'s
         // announcement (the poller's release of the reactor is the store).
@@ -217,7 +222,13 @@ impl Driver {
                 continue;
             }
             match state.load(SeqCst) {
-                IN_REACTOR => return,
+                IN_REACTOR => {
+                    if let Some(poller) = &self.io {
+                        // Only fails if the eventfd is gone, which the reactor outlives.
+                        let _ = poller.notify();
+                    }
+                    return;
+                }
                 ON_PARKER => {
                     parked.get_or_insert(other);
                 }

@@ -8,10 +8,11 @@
 //! requires; if the protocol leaves nobody in the reactor, every thread ends up blocked
 //! and loom reports the deadlock.
 //!
-//! Two models are `#[ignore]`d because they fail on the current driver: the reactor's
-//! notification is not addressed to a worker, so a round other than the unparked
-//! worker's (another idle worker's wait, or a busy worker's zero-timeout poll) can
-//! consume it while that worker is between its token check and its own round.
+//! Two models check the hand-off of a notification: the reactor's notification is not
+//! addressed to a worker, so a round other than the unparked worker's (another idle
+//! worker's wait, or a busy worker's zero-timeout poll) can consume it while that worker
+//! is between its token check and its own round. They found that lost wakeup; the round
+//! that ended now notifies again when it sees another worker announced in the reactor.
 
 use std::io;
 use std::time::Duration;
@@ -212,7 +213,6 @@ fn loom_unpark_is_never_lost_in_the_reactor() {
 /// and wakes nobody, and worker 0 takes the free round and waits with its token unseen,
 /// until the next I/O event or unpark. Run with `--ignored`.
 #[test]
-#[ignore = "known lost wakeup: another worker's round eats the notify meant for this one"]
 fn loom_unpark_is_never_lost_while_another_worker_is_in_the_reactor() {
     model(|| {
         let (driver, poller) = driver(2);
@@ -242,7 +242,6 @@ fn loom_unpark_is_never_lost_while_another_worker_is_in_the_reactor() {
 /// worker 0 `IN_REACTOR`, covers nothing; worker 0 then waits in the reactor with its
 /// token unseen until the next I/O event or unpark. Run with `--ignored`.
 #[test]
-#[ignore = "known lost wakeup: a busy worker's zero-timeout poll eats an unpark's notify"]
 fn loom_unpark_is_never_lost_to_a_busy_workers_poll() {
     model(|| {
         let (driver, _poller) = driver(2);
