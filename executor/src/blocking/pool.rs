@@ -185,7 +185,8 @@ impl BlockingSpawner {
     /// Like [`run`](Self::run), but a job still queued when the pool is shut down runs
     /// anyway (shutdown waits for it as for a running job) instead of being cancelled:
     /// for work that must not be lost, like a buffered file write (tokio's file writes
-    /// are "mandatory" the same way). Submitted after shutdown, it is still cancelled.
+    /// are "mandatory" the same way). Submitted after the pool has shut down (or closed),
+    /// it runs at once on the calling thread, since no pool thread will take it.
     ///
     /// # Examples
     ///
