@@ -40,11 +40,16 @@ fn loom_read_racing_a_write_and_a_round_is_never_lost() {
                 let (source, waker) = (source.clone(), waker.clone());
                 move || source.poll_read(&waker, drained).is_ready()
             });
+            // The peer's write and the poll round that reports it run on one thread, so a
+            // single preemption of the reader (between its `WouldBlock` and its
+            // registration) lets the whole delivery slip in: the case the rule exists for.
             let poller = thread::spawn({
                 let source = source.clone();
-                move || source.round()
+                move || {
+                    source.write();
+                    source.round()
+                }
             });
-            source.write();
             let done = reader.join().unwrap();
             poller.join().unwrap();
             if !done {
