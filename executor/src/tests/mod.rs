@@ -15,3 +15,4 @@ mod loom_task;
 mod blocking;
 mod scheduler;
 mod task;
+mod task_model;

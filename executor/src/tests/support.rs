@@ -29,8 +29,16 @@ pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
 }
 
 /// A scheduler that only pushes woken tasks onto a queue; the test decides when they run.
+///
+/// Each task keeps its own copy of the scheduler, dropped when the task's allocation is
+/// freed. The copy made by [`spawn_counting_free`](Self::spawn_counting_free) carries a
+/// [`DropToken`], which turns that drop into a count of frees.
 #[derive(Clone)]
-pub(crate) struct TestScheduler(Arc<Inner>);
+pub(crate) struct TestScheduler {
+    inner: Arc<Inner>,
+    /// Held only to be dropped with the task (see `spawn_counting_free`).
+    _freed: Option<Arc<DropToken>>,
+}
 
 struct Inner {
     queue: Mutex<VecDeque<Notified<TestScheduler>>>,
@@ -39,10 +47,13 @@ struct Inner {
 
 impl TestScheduler {
     pub(crate) fn new() -> TestScheduler {
-        TestScheduler(Arc::new(Inner {
-            queue: Mutex::new(VecDeque::new()),
-            owned: OwnedTasks::new(2),
-        }))
+        TestScheduler {
+            inner: Arc::new(Inner {
+                queue: Mutex::new(VecDeque::new()),
+                owned: OwnedTasks::new(2),
+            }),
+            _freed: None,
+        }
     }
 
     /// Spawns without running: the first poll waits in the queue.
@@ -51,8 +62,35 @@ impl TestScheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), Id::next());
-        if let Some(notified) = self.0.owned.bind(task, notified) {
+        self.spawn_with(future, None)
+    }
+
+    /// Spawns like [`spawn`](Self::spawn); `freed` is dropped, and so counted in its
+    /// [`Counters`], when the task's allocation is freed (with the task's copy of the
+    /// scheduler, which nothing else clones).
+    pub(crate) fn spawn_counting_free<F>(
+        &self,
+        future: F,
+        freed: DropToken,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_with(future, Some(Arc::new(freed)))
+    }
+
+    fn spawn_with<F>(&self, future: F, freed: Option<Arc<DropToken>>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let copy = TestScheduler {
+            inner: self.inner.clone(),
+            _freed: freed,
+        };
+        let (task, notified, join) = task::new_task(future, copy, Id::next());
+        if let Some(notified) = self.inner.owned.bind(task, notified) {
             self.schedule(notified);
         }
         join
@@ -60,7 +98,7 @@ impl TestScheduler {
 
     /// Runs the next queued task; false if the queue was empty.
     pub(crate) fn run_one(&self) -> bool {
-        let next = self.0.queue.lock().pop_front();
+        let next = self.inner.queue.lock().pop_front();
         match next {
             Some(task) => {
                 task.run();
@@ -80,33 +118,33 @@ impl TestScheduler {
     }
 
     pub(crate) fn queued(&self) -> usize {
-        self.0.queue.lock().len()
+        self.inner.queue.lock().len()
     }
 
     /// Closes the owned list, cancelling every task, and drops the queue.
     pub(crate) fn shutdown(&self) {
-        self.0.owned.close_and_shutdown_all();
-        let drained: Vec<_> = self.0.queue.lock().drain(..).collect();
+        self.inner.owned.close_and_shutdown_all();
+        let drained: Vec<_> = self.inner.queue.lock().drain(..).collect();
         drop(drained);
     }
 
     pub(crate) fn owns_no_tasks(&self) -> bool {
-        self.0.owned.is_empty()
+        self.inner.owned.is_empty()
     }
 
     /// True when this is the last handle: every task (each holds a clone) was freed.
     pub(crate) fn is_last_handle(&self) -> bool {
-        Arc::strong_count(&self.0) == 1
+        Arc::strong_count(&self.inner) == 1
     }
 }
 
 impl Schedule for TestScheduler {
     fn schedule(&self, task: Notified<Self>) {
-        self.0.queue.lock().push_back(task);
+        self.inner.queue.lock().push_back(task);
     }
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-        self.0.owned.remove(task)
+        self.inner.owned.remove(task)
     }
 }
 
