@@ -30,13 +30,12 @@
 #[path = "commands.rs"]
 mod commands;
 #[path = "protocol.rs"]
-mod protocol;
+pub mod protocol;
 #[path = "store.rs"]
 mod store;
 
 use std::time::Instant;
 
-pub use self::protocol::{MAX_ARGS, MAX_BULK_LEN, MAX_INLINE, MAX_QUERY};
 pub use self::store::Store;
 
 use self::commands::{After, Args};
