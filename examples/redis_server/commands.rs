@@ -3,7 +3,7 @@
 //! their tests see what they would from Redis.
 
 use std::ops::Range;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::store::{Condition, IncrError, Store, Ttl};
 
@@ -179,7 +179,7 @@ fn set(store: &Store, args: Args<'_>, now: Instant, out: &mut Vec<u8>) {
     }
     let deadline = match ttl_ms {
         None => None,
-        Some(ms) => match now.checked_add(Duration::from_millis(ms as u64)) {
+        Some(ms) => match deadline_after(now, ms) {
             Some(deadline) => Some(deadline),
             None => return push_error(out, "ERR invalid expire time in 'set' command"),
         },
@@ -205,7 +205,7 @@ fn expire(store: &Store, args: Args<'_>, unit_ms: i64, now: Instant, out: &mut V
     let deadline = match amount.checked_mul(unit_ms) {
         // A time in the past deletes the key, as in Redis.
         Some(ms) if ms <= 0 => None,
-        Some(ms) => match now.checked_add(Duration::from_millis(ms as u64)) {
+        Some(ms) => match deadline_after(now, ms) {
             Some(deadline) => Some(deadline),
             None => return push_error(out, &invalid()),
         },
@@ -213,6 +213,18 @@ fn expire(store: &Store, args: Args<'_>, unit_ms: i64, now: Instant, out: &mut V
     };
     let existed = store.expire(args.get(1), deadline, now);
     push_int(out, i64::from(existed));
+}
+
+/// The deadline `ms` (positive) milliseconds after `now`, or `None` if Redis would call
+/// it an invalid expire time: Redis keeps deadlines as Unix milliseconds in an `i64`.
+fn deadline_after(now: Instant, ms: i64) -> Option<Instant> {
+    let unix_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64);
+    if ms > i64::MAX - unix_ms {
+        return None;
+    }
+    now.checked_add(Duration::from_millis(ms as u64))
 }
 
 /// `CONFIG GET parameter...`: the persistence settings, which are off; nothing else.

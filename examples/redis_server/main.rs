@@ -33,6 +33,10 @@ const DEFAULT_ADDR: &str = "127.0.0.1:6379";
 /// How often the sweeper removes expired keys that nobody reads (Redis's `hz` 10).
 const SWEEP_EVERY: Duration = Duration::from_millis(100);
 
+/// How long, and for how many bytes, a closing connection drains its input.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 1 << 20;
+
 fn main() {
     let addr = std::env::args()
         .nth(1)
@@ -94,10 +98,30 @@ async fn connection(mut stream: TcpStream, store: &Store) -> io::Result<()> {
             match progress {
                 Progress::NeedInput => break,
                 Progress::Flush => continue,
-                Progress::Close => return stream.close().await,
+                Progress::Close => return close(stream).await,
             }
         }
     }
+}
+
+/// Ends a connection after its last reply: sends FIN, then reads and drops what the
+/// client still sends (at most [`LINGER_BYTES`] bytes for [`LINGER`]). Closing a socket
+/// with unread input makes the kernel send a reset, which can destroy the reply before
+/// the client reads it.
+async fn close(mut stream: TcpStream) -> io::Result<()> {
+    stream.close().await?;
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        let mut total = 0;
+        while total < LINGER_BYTES {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = eddy::time::timeout(LINGER, drain).await;
+    Ok(())
 }
 
 /// Removes expired keys that nobody touches, every [`SWEEP_EVERY`], until the store is
