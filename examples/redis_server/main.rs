@@ -1,0 +1,141 @@
+//! An in-memory key-value server speaking RESP2, the Redis protocol, on eddy.
+//!
+//! ```sh
+//! cargo run --release --example redis_server -- 127.0.0.1:6379
+//! redis-cli -p 6379 SET greeting hello EX 60
+//! redis-benchmark -q -n 200000 -t set,get,incr -P 16
+//! ```
+//!
+//! Commands: PING, ECHO, SET (EX/PX, NX/XX), GET, DEL, INCR, EXPIRE, PEXPIRE, TTL, PTTL,
+//! EXISTS, DBSIZE, QUIT, and empty answers to CONFIG GET and COMMAND so that
+//! redis-benchmark and redis-cli start without warnings. Pipelined commands are answered
+//! with one write per batch; `GET / HTTP/1.1` gets a plain-text hello.
+//!
+//! Everything but the sockets, the tasks and the sweeper's timer is in `resp.rs`,
+//! shared with the tokio twin (`cargo run --release -p eddy-twins --bin
+//! redis_server_tokio`), so the two runtimes run the same server code.
+
+#[path = "resp.rs"]
+pub mod resp;
+
+use std::io;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use eddy::net::{TcpListener, TcpStream};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+
+use self::resp::{Progress, Session, Store};
+
+/// Where the server listens without an argument: Redis's port.
+const DEFAULT_ADDR: &str = "127.0.0.1:6379";
+
+/// How often the sweeper removes expired keys that nobody reads (Redis's `hz` 10).
+const SWEEP_EVERY: Duration = Duration::from_millis(100);
+
+/// How long, and for how many bytes, a closing connection drains its input.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 1 << 20;
+
+fn main() {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| DEFAULT_ADDR.to_string());
+    let result = eddy::run(async move {
+        let listener = TcpListener::bind(addr.as_str())
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        println!(
+            "eddy RESP server listening on {local} (try: redis-cli -h {} -p {} ping)",
+            local.ip(),
+            local.port()
+        );
+        serve(listener, Arc::new(Store::new())).await;
+        Ok::<(), String>(())
+    });
+    if let Err(message) = result {
+        eprintln!("redis_server: {message}");
+        std::process::exit(1);
+    }
+}
+
+/// Accepts connections for ever, a task each, and runs the expiry sweeper beside them.
+pub async fn serve(listener: TcpListener, store: Arc<Store>) {
+    eddy::spawn(sweep(Arc::downgrade(&store)));
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let store = store.clone();
+                // A failed connection (reset by the peer, say) concerns only that client.
+                eddy::spawn(async move { connection(stream, &store).await.ok() });
+            }
+            Err(e) => {
+                // Out of file descriptors, say: wait rather than spin on the error.
+                eprintln!("redis_server: accept failed: {e}; retrying in 100 ms");
+                eddy::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// One client: read, answer every complete command with one write, repeat.
+async fn connection(mut stream: TcpStream, store: &Store) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut session = Session::new("eddy");
+    loop {
+        let n = stream.read(session.read_buf()).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        session.filled(n);
+        loop {
+            let progress = session.process(store);
+            if !session.output().is_empty() {
+                stream.write_all(session.output()).await?;
+                session.written();
+            }
+            match progress {
+                Progress::NeedInput => break,
+                Progress::Flush => continue,
+                Progress::Close => return close(stream).await,
+            }
+        }
+    }
+}
+
+/// Ends a connection after its last reply: sends FIN, then reads and drops what the
+/// client still sends (at most [`LINGER_BYTES`] bytes for [`LINGER`]). Closing a socket
+/// with unread input makes the kernel send a reset, which can destroy the reply before
+/// the client reads it.
+async fn close(mut stream: TcpStream) -> io::Result<()> {
+    stream.close().await?;
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        let mut total = 0;
+        while total < LINGER_BYTES {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = eddy::time::timeout(LINGER, drain).await;
+    Ok(())
+}
+
+/// Removes expired keys that nobody touches, every [`SWEEP_EVERY`], until the store is
+/// dropped. A sweep takes a bounded number of keys per shard; when more are due it
+/// yields to other tasks and goes on.
+async fn sweep(store: Weak<Store>) {
+    let mut ticks = eddy::time::interval(SWEEP_EVERY);
+    loop {
+        ticks.tick().await;
+        let Some(store) = store.upgrade() else {
+            return;
+        };
+        while store.sweep(Instant::now()).1 {
+            eddy::task::yield_now().await;
+        }
+    }
+}

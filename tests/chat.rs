@@ -1,0 +1,323 @@
+//! examples/chat.rs, driven in-process over TCP: broadcast to everyone but the sender,
+//! join and leave notices, nicknames, clients that quit, vanish mid-line or stop
+//! reading, and the HTTP hello.
+
+mod support;
+
+#[path = "../examples/chat.rs"]
+#[allow(dead_code)]
+mod chat;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat::{Config, Room, MAX_LINE};
+use eddy::net::{TcpListener, TcpStream};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use support::{runtime, with_timeout, LIMIT};
+
+/// Runs `body` against a fresh room with `config` on a 2-worker runtime, failing after
+/// [`LIMIT`].
+fn with_room<F>(config: Config, body: impl FnOnce(SocketAddr) -> F + Send + 'static)
+where
+    F: std::future::Future<Output = ()>,
+{
+    with_timeout(LIMIT, move || {
+        runtime(2).block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            eddy::spawn(chat::serve(listener, Arc::new(Room::new(config))));
+            body(addr).await;
+        })
+    });
+}
+
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Client {
+        Client {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Connects and takes `nick`, returning once the welcome has arrived.
+    async fn join(addr: SocketAddr, nick: &str) -> Client {
+        let mut client = Client::connect(addr).await;
+        client.send(&format!("{nick}\n")).await;
+        client.expect_welcome(nick).await;
+        client
+    }
+
+    /// Reads up to the welcome for `nick`, skipping the nickname prompt, which comes
+    /// first if the server saw nothing for a while.
+    async fn expect_welcome(&mut self, nick: &str) -> String {
+        loop {
+            let line = self.line().await;
+            if line.starts_with(&format!("* welcome, {nick}!")) {
+                return line;
+            }
+            assert_eq!(line, "* welcome to eddy chat; what is your nickname?");
+        }
+    }
+
+    async fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).await.unwrap();
+    }
+
+    /// The next line, without its `\n`.
+    async fn line(&mut self) -> String {
+        loop {
+            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=i).collect();
+                return String::from_utf8(line[..i].to_vec()).unwrap();
+            }
+            let mut chunk = vec![0u8; 64 << 10];
+            let n = self.stream.read(&mut chunk).await.unwrap();
+            assert!(
+                n > 0,
+                "the server closed the connection; unfinished: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Asserts that the server closes the connection with nothing more to say.
+    async fn expect_closed(&mut self) {
+        let mut rest = std::mem::take(&mut self.buf);
+        self.stream.read_to_end(&mut rest).await.unwrap();
+        assert!(
+            rest.is_empty(),
+            "expected a close, got {:?}",
+            String::from_utf8_lossy(&rest)
+        );
+    }
+}
+
+#[test]
+fn messages_reach_everyone_but_their_sender_with_join_notices() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut bob = Client::join(addr, "bob").await;
+        assert_eq!(alice.line().await, "* bob joined");
+        let mut carol = Client::connect(addr).await;
+        carol.send("carol\n").await;
+        let welcome = carol.expect_welcome("carol").await;
+        assert!(welcome.contains("2 here: alice, bob"), "{welcome}");
+        assert_eq!(alice.line().await, "* carol joined");
+        assert_eq!(bob.line().await, "* carol joined");
+
+        alice.send("hello, room\n").await;
+        assert_eq!(bob.line().await, "alice: hello, room");
+        assert_eq!(carol.line().await, "alice: hello, room");
+        // Alice's next line is Bob's answer, sent after her message reached everyone:
+        // her own message was not echoed back to her.
+        bob.send("hi alice\r\n").await;
+        assert_eq!(alice.line().await, "bob: hi alice");
+        assert_eq!(carol.line().await, "bob: hi alice");
+        carol.send("one\ntwo\n").await;
+        for client in [&mut alice, &mut bob] {
+            assert_eq!(client.line().await, "carol: one");
+            assert_eq!(client.line().await, "carol: two");
+        }
+        bob.send("last\n").await;
+        assert_eq!(carol.line().await, "bob: last");
+        assert_eq!(alice.line().await, "bob: last");
+    });
+}
+
+#[test]
+fn quitting_and_disconnecting_send_leave_notices() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut bob = Client::join(addr, "bob").await;
+        let carol = Client::join(addr, "carol").await;
+        assert_eq!(alice.line().await, "* bob joined");
+        assert_eq!(alice.line().await, "* carol joined");
+        assert_eq!(bob.line().await, "* carol joined");
+
+        bob.send("/quit\n").await;
+        assert_eq!(bob.line().await, "* bye");
+        bob.expect_closed().await;
+        assert_eq!(alice.line().await, "* bob left");
+
+        drop(carol);
+        assert_eq!(alice.line().await, "* carol left (disconnected)");
+        // The nickname is free again.
+        let _bob = Client::join(addr, "Bob").await;
+        assert_eq!(alice.line().await, "* Bob joined");
+    });
+}
+
+#[test]
+fn a_client_that_disconnects_mid_line_leaves_without_its_half_line() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut bob = Client::join(addr, "bob").await;
+        let mut carol = Client::join(addr, "carol").await;
+        assert_eq!(alice.line().await, "* bob joined");
+        assert_eq!(alice.line().await, "* carol joined");
+        assert_eq!(bob.line().await, "* carol joined");
+
+        carol.send("a whole line\nand half a li").await;
+        drop(carol);
+        for client in [&mut alice, &mut bob] {
+            assert_eq!(client.line().await, "carol: a whole line");
+            assert_eq!(client.line().await, "* carol left (disconnected)");
+        }
+        alice.send("still here\n").await;
+        assert_eq!(bob.line().await, "alice: still here");
+    });
+}
+
+#[test]
+fn nicknames_must_be_valid_and_unique_and_can_change() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut other = Client::connect(addr).await;
+        other.send("ALICE\n").await;
+        assert_eq!(
+            other.line().await,
+            "* the nickname ALICE is taken; try another"
+        );
+        other.send("two words\n").await;
+        assert!(other
+            .line()
+            .await
+            .starts_with("* a nickname is 1 to 32 letters"));
+        other.send(&format!("{}\n", "x".repeat(33))).await;
+        assert!(other
+            .line()
+            .await
+            .starts_with("* a nickname is 1 to 32 letters"));
+        other.send("dave\n").await;
+        other.expect_welcome("dave").await;
+        assert_eq!(alice.line().await, "* dave joined");
+
+        other.send("/nick alice\n").await;
+        assert_eq!(
+            other.line().await,
+            "* the nickname alice is taken; try another"
+        );
+        other.send("/nick david\n").await;
+        assert_eq!(other.line().await, "* you are now known as david");
+        assert_eq!(alice.line().await, "* dave is now known as david");
+        other.send("/dance\n").await;
+        assert!(other.line().await.starts_with("* unknown command"));
+        other.send("renamed\n").await;
+        assert_eq!(alice.line().await, "david: renamed");
+        // The old nickname is free.
+        let _dave = Client::join(addr, "dave").await;
+        assert_eq!(alice.line().await, "* dave joined");
+    });
+}
+
+#[test]
+fn a_silent_client_is_asked_for_its_nickname() {
+    with_room(Config::default(), |addr| async move {
+        let mut client = Client::connect(addr).await;
+        assert_eq!(
+            client.line().await,
+            "* welcome to eddy chat; what is your nickname?"
+        );
+        client.send("erin\n").await;
+        let welcome = client.expect_welcome("erin").await;
+        assert!(welcome.contains("nobody else is here yet"), "{welcome}");
+    });
+}
+
+#[test]
+fn a_line_over_the_limit_disconnects_its_sender() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut bob = Client::join(addr, "bob").await;
+        assert_eq!(alice.line().await, "* bob joined");
+        bob.send(&"y".repeat(MAX_LINE + 1)).await;
+        assert_eq!(bob.line().await, "* that line was too long; disconnecting");
+        bob.expect_closed().await;
+        assert_eq!(alice.line().await, "* bob was dropped: line too long");
+    });
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_as_too_slow() {
+    let config = Config {
+        history: 16,
+        write_timeout: Duration::from_millis(200),
+    };
+    with_room(config, |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let _sloth = Client::join(addr, "sloth").await; // never reads again
+        assert_eq!(alice.line().await, "* sloth joined");
+        let Client { stream, buf } = alice;
+        assert!(buf.is_empty());
+        let (mut reader, mut writer) = stream.into_split();
+        // Up to 32 MB of chat, more than the loopback socket buffers hold: the sloth's
+        // task blocks on its write, falls behind, and is dropped. Alice never sees her
+        // own lines, so the first line she reads is the notice.
+        let stop = Arc::new(AtomicBool::new(false));
+        let flood = eddy::spawn({
+            let stop = stop.clone();
+            async move {
+                let burst = format!("{}\n", "z".repeat(MAX_LINE - 1)).repeat(64);
+                let mut sent = 0;
+                while sent < 32 << 20 && !stop.load(Ordering::Relaxed) {
+                    writer.write_all(burst.as_bytes()).await.unwrap();
+                    sent += burst.len();
+                }
+                sent
+            }
+        });
+        let mut notice = Vec::new();
+        while !notice.ends_with(b"\n") {
+            let mut byte = [0u8];
+            assert_eq!(
+                reader.read(&mut byte).await.unwrap(),
+                1,
+                "alice was disconnected"
+            );
+            notice.push(byte[0]);
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(notice, b"* sloth was dropped: too slow\n");
+        let sent = flood.await.unwrap();
+        assert!(
+            sent < 32 << 20,
+            "32 MB went out and the sloth was not dropped"
+        );
+    });
+}
+
+#[test]
+fn an_http_request_gets_a_plain_text_hello() {
+    with_room(Config::default(), |addr| async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains("Content-Type: text/plain"), "{head}");
+        assert!(
+            head.contains(&format!("Content-Length: {}", body.len())),
+            "{head}"
+        );
+        assert!(body.contains("chat") && body.contains("nickname"), "{body}");
+
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"GET /x HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 404 Not Found\r\n"), "{answer}");
+    });
+}
