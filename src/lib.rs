@@ -4,7 +4,8 @@
 //!
 //! # Architecture
 //!
-//! This crate is the facade (`#![forbid(unsafe_code)]`): it joins the member crates, and
+//! This crate is the facade (`#![deny(unsafe_code)]`, allowed in one module: the `hyper`
+//! feature's zero-copy socket reads): it joins the member crates, and
 //! the only work it does itself is the driver between them (`runtime/driver.rs`, and the
 //! per-worker timers in `time/`).
 //!
@@ -63,15 +64,20 @@
 //! assert_eq!(total, 60);
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fs;
 mod gather;
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 mod macros;
 pub mod net;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -340,10 +340,6 @@ impl<T: AsFd> Async<T> {
     /// a `WouldBlock` (unless an edge came meanwhile) and the next call waits without a
     /// syscall, as tokio does; the edge of freed space sets it again.
     ///
-    /// There is no read counterpart: a short read does not prove the socket drained, as a
-    /// FIN may already be queued behind the bytes (the poller reports no `EPOLLRDHUP` to
-    /// tell), and end-of-stream would then never be reported again.
-    ///
     /// Measured, it does not pay on loopback: the bulk benchmark (`benches/net.rs`,
     /// 256 KiB writes) ran at 1.06-1.20x tokio's time with it and 0.82x without, as the
     /// edge of freed space comes only once much of the send buffer has drained, while an
@@ -382,6 +378,59 @@ impl<T: AsFd> Async<T> {
         let io = self.get_ref();
         self.source.readiness.poll_io(
             Direction::Write,
+            cx.waker(),
+            || self.reactor.is_shut_down(),
+            || op(io),
+            |&n| n > 0 && n < len,
+        )
+    }
+
+    /// [`poll_io`](Async::poll_io) in [`Direction::Read`] for a read of up to `len` bytes
+    /// from a **stream** socket (TCP, Unix stream) or a pipe: a read of fewer than `len`
+    /// bytes (but more than none) drained the receive queue, so read readiness is cleared
+    /// as after a `WouldBlock` (unless an edge came meanwhile) and the next call waits
+    /// without a syscall — tokio's rule, and one `read` per message instead of two on a
+    /// request/response connection.
+    ///
+    /// It is sound because sources are registered for `EPOLLRDHUP`: the peer's FIN is an
+    /// edge that sets a sticky read-closed flag, which the clear respects, so an
+    /// end-of-stream queued behind the bytes is still reported. Never use it for datagram
+    /// sockets, where a short read says nothing about the next datagram.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use eddy_reactor::{Async, Reactor};
+    ///
+    /// struct Noop;
+    /// impl Wake for Noop {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let a = Async::new(a, reactor)?;
+    /// b.write_all(b"hi")?;
+    /// let waker = Waker::from(Arc::new(Noop));
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut buf = [0; 16];
+    /// let read = a.poll_stream_read(&mut cx, buf.len(), |mut s| s.read(&mut buf));
+    /// assert!(matches!(read, Poll::Ready(Ok(2))));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        self.source.readiness.poll_io(
+            Direction::Read,
             cx.waker(),
             || self.reactor.is_shut_down(),
             || op(io),

@@ -1,4 +1,4 @@
-//! eddy-reactor: readiness I/O for the eddy runtime, on the [`polling`] crate.
+//! eddy-reactor: readiness I/O for the eddy runtime, on epoll.
 //!
 //! It knows nothing of tasks, executors or time: it turns "this fd is readable/writable"
 //! into [`Waker::wake`](std::task::Waker::wake) calls, and a runtime decides which thread
@@ -6,15 +6,17 @@
 //!
 //! # Architecture
 //!
-//! A [`Reactor`] owns one OS **poller** ([`polling::Poller`]: epoll on Linux) and a **slab**
+//! A [`Reactor`] owns one OS **poller** (an epoll instance, driven directly: `epoll.rs`
+//! says why eddy left the `polling` crate) and a **slab**
 //! of registered [`Source`]s whose slab key is also the poller key, so an event finds its
 //! source in O(1). Each source keeps, per [`Direction`], an atomic word (a tick of
 //! delivered edges and a ready bit) and, behind its own mutex, a short list of waiting
 //! tasks' wakers: tokio's `ScheduledIo` model.
 //!
 //! - **Registration** ([`Reactor::register`], or [`Async::new`] for any [`AsFd`] type)
-//!   adds the fd **once, edge-triggered, for both directions** (`Poller::add_with_mode`
-//!   with `PollMode::Edge`). Nothing is ever re-armed: no `epoll_ctl` on the wait path.
+//!   adds the fd **once, edge-triggered, for both directions and the peer's half-close**
+//!   (`EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`). Nothing is ever re-armed: no
+//!   `epoll_ctl` on the wait path.
 //! - **The poll round** ([`Reactor::poll`]) waits in the poller and, for each event (an
 //!   edge), under the source lock bumps the tick and sets the ready bit of each reported
 //!   direction and takes that direction's wakers; it wakes them only after releasing every
@@ -28,6 +30,11 @@
 //!   written down at `readiness::Readiness`, in the one piece of code that both
 //!   [`Source`] and the loom models (`src/tests/loom_readiness.rs`) run. While the bit is
 //!   clear, `poll_io` skips the syscall and waits at once.
+//! - **Short reads** ([`Async::poll_stream_read`], for stream sockets and pipes): a read
+//!   that returns fewer bytes than asked drained the socket, so it clears the ready bit
+//!   like a `WouldBlock` and the next read waits without a syscall — tokio's rule, sound
+//!   because a FIN is an edge of its own (`EPOLLRDHUP`) that sets a sticky read-closed
+//!   flag, so an end-of-stream queued behind the bytes is never hidden.
 //! - **Bare readiness** ([`Source::poll_ready`], [`Async::readable`]) is ready while the
 //!   bit is set, so it can be spuriously ready; a `WouldBlock` through [`Async::try_io`]
 //!   or `poll_io` clears it.
@@ -95,9 +102,11 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod epoll;
 mod io;
 mod reactor;
 mod readiness;
+pub mod signal;
 mod source;
 
 #[cfg(test)]

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
+use crate::epoll::{Epoll, Events};
 use parking_lot::Mutex;
-use polling::{Event, Events, PollMode, Poller};
 use slab::Slab;
 
 use crate::Source;
 
-/// Readiness I/O on one [`polling::Poller`]: many registrars, one poller at a time.
+/// Readiness I/O on one epoll instance: many registrars, one poller at a time.
 ///
 /// Any thread may [`register`](Reactor::register), [`deregister`](Reactor::deregister),
 /// wait on a [`Source`] or [`notify`](Reactor::notify); one thread at a time runs a poll
@@ -47,7 +47,7 @@ use crate::Source;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Reactor {
-    poller: Poller,
+    poller: Epoll,
     /// Every registered source, keyed by its poller key. Lock order: `sources`, then a
     /// source's state; nothing takes them the other way round.
     sources: Mutex<Slab<Arc<Source>>>,
@@ -56,6 +56,9 @@ pub struct Reactor {
     /// Set by [`shutdown`](Reactor::shutdown): nobody will poll again.
     shut_down: AtomicBool,
 }
+
+/// The most events one round takes from epoll; more wait for the next round.
+const EVENTS_PER_ROUND: usize = 1024;
 
 /// What only the polling thread touches, reused across rounds.
 struct Round {
@@ -80,10 +83,10 @@ impl Reactor {
     /// ```
     pub fn new() -> io::Result<Reactor> {
         Ok(Reactor {
-            poller: Poller::new()?,
+            poller: Epoll::new()?,
             sources: Mutex::new(Slab::new()),
             round: Mutex::new(Round {
-                events: Events::new(),
+                events: Events::with_capacity(EVENTS_PER_ROUND),
                 wakers: Vec::new(),
             }),
             shut_down: AtomicBool::new(false),
@@ -124,16 +127,7 @@ impl Reactor {
         let entry = sources.vacant_entry();
         let key = entry.key();
         let source = Arc::new(Source::new(key, fd.as_raw_fd()));
-        // SAFETY: `Poller::add_with_mode` requires the fd to be deleted from the poller before it is
-        // closed. That is this method's documented contract (deregister before close),
-        // which `Async` keeps by construction. If a caller breaks it, epoll (the Linux
-        // backend) drops the closed fd by itself, and a later `delete` on the old
-        // number fails or acts on this poller's own registrations only: no memory is reached
-        // through the fd, so nothing worse than a lost or spurious wakeup can follow.
-        unsafe {
-            self.poller
-                .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)?;
-        }
+        self.poller.add(fd.as_raw_fd(), key)?;
         entry.insert(source.clone());
         Ok(source)
     }
@@ -172,9 +166,9 @@ impl Reactor {
         if !source.readiness.deregister(&mut wakers) {
             return Ok(());
         }
-        // SAFETY: `register`'s contract keeps the fd open until this call returns.
-        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
-        let deleted = self.poller.delete(fd);
+        // `register`'s contract keeps the fd open until this call returns; were it broken,
+        // the delete would fail or act on this poller's own registrations only.
+        let deleted = self.poller.delete(source.fd);
         let removed = {
             let mut sources = self.sources.lock();
             // Only our own entry: the source may belong to another reactor.
@@ -255,12 +249,7 @@ impl Reactor {
 
     fn poll_round(&self, round: &mut Round, timeout: Option<Duration>) -> io::Result<usize> {
         let Round { events, wakers } = round;
-        events.clear();
-        match self.poller.wait(events, timeout) {
-            Ok(_) => {}
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(0),
-            Err(error) => return Err(error),
-        }
+        self.poller.wait(events, timeout)?;
         {
             let sources = self.sources.lock();
             for event in events.iter() {
@@ -270,10 +259,10 @@ impl Reactor {
                 };
                 // Errors and hang-ups wake both directions, so readers and writers retry
                 // their syscall and see EOF or the error (epoll already folds them in).
-                let failed = event.is_interrupt() || event.is_err() == Some(true);
                 source.readiness.deliver(
-                    event.readable || failed,
-                    event.writable || failed,
+                    event.readable || event.failed,
+                    event.writable || event.failed,
+                    event.read_closed,
                     wakers,
                 );
             }

@@ -18,8 +18,11 @@ const CLOSED: usize = 0b010;
 /// The state is known: set by the first delivery or the first clear. Before, a fresh
 /// source's operations are tried (the edge its registration queued may be in flight).
 const KNOWN: usize = 0b100;
+/// Read direction only, sticky: the peer closed its side (`EPOLLRDHUP` or `EPOLLHUP` was
+/// delivered), so reads will never block again and the ready bit is never cleared.
+const READ_CLOSED: usize = 0b1000;
 /// The tick occupies the bits above the flags; one delivery adds this.
-const TICK_ONE: usize = 0b1000;
+const TICK_ONE: usize = 0b10000;
 
 /// An atomic word: std's `AtomicUsize`, or loom's in the models.
 pub(crate) trait Word {
@@ -184,19 +187,26 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         Snapshot(self.words[dir.index()].load())
     }
 
-    /// Clears the ready bit of `dir` if no edge was delivered since `seen` was taken.
+    /// Clears the ready bit of `dir` if no edge was delivered since `seen` was taken,
+    /// unless the peer has closed the read side (a read then never blocks: it returns
+    /// end-of-stream, however short the read before it was).
     pub(crate) fn clear(&self, dir: Direction, seen: Snapshot) {
         self.words[dir.index()].update(|word| {
             let unchanged = word / TICK_ONE == seen.tick();
             let set = word & READY != 0 || word & KNOWN == 0;
-            (unchanged && set).then_some((word & !READY) | KNOWN)
+            let open = word & READ_CLOSED == 0;
+            (unchanged && set && open).then_some((word & !READY) | KNOWN)
         });
     }
 
     /// Runs `op` until it does not say `WouldBlock`, waiting for an edge in between (the
     /// readiness rule). `drained(&r)` says whether a successful `op` left the fd not ready
-    /// (a short write on a stream socket); the ready bit is then cleared as after a
-    /// `WouldBlock`, and the next call waits without a syscall.
+    /// (a short read or write on a stream socket); the ready bit is then cleared as after a
+    /// `WouldBlock`, and the next call waits without a syscall. For reads this is sound
+    /// because the peer's half-close is an edge of its own that sets a sticky flag
+    /// ([`deliver`](Self::deliver) with `read_closed`): if the FIN came before the short
+    /// read, either its edge was delivered (the flag forbids the clear) or it is still to
+    /// come (it sets the bit again and wakes the reader).
     ///
     /// `shut_down` is asked with the lock held before registering.
     pub(crate) fn poll_io<R>(
@@ -299,17 +309,30 @@ impl<W: Word, L: Lock> Readiness<W, L> {
     }
 
     /// The poll round delivered an edge: with the lock held, bump the tick and set the
-    /// ready bit of each reported direction and move its wakers to `wakers` (for the caller
-    /// to wake after releasing its locks). Nothing happens once deregistered.
-    pub(crate) fn deliver(&self, readable: bool, writable: bool, wakers: &mut Vec<Waker>) {
+    /// ready bit of each reported direction (and the sticky read-closed flag if
+    /// `read_closed`) and move its wakers to `wakers` (for the caller to wake after
+    /// releasing its locks). Nothing happens once deregistered.
+    pub(crate) fn deliver(
+        &self,
+        readable: bool,
+        writable: bool,
+        read_closed: bool,
+        wakers: &mut Vec<Waker>,
+    ) {
         self.waiters.with(|waiters| {
             if waiters.deregistered {
                 return;
             }
+            let readable = readable || read_closed;
             for (dir, reported) in [(Direction::Read, readable), (Direction::Write, writable)] {
                 if reported {
+                    let closed = if dir == Direction::Read && read_closed {
+                        READ_CLOSED
+                    } else {
+                        0
+                    };
                     self.words[dir.index()]
-                        .update(|word| Some(word.wrapping_add(TICK_ONE) | READY | KNOWN));
+                        .update(|word| Some(word.wrapping_add(TICK_ONE) | READY | KNOWN | closed));
                     wakers.append(&mut waiters.dirs[dir.index()]);
                 }
             }

@@ -88,3 +88,20 @@ fn blocked_in_poll(reactor: &Reactor) {
         thread::yield_now();
     }
 }
+
+/// A timeout below a millisecond is honoured, never cut short: the poller's wait takes a
+/// nanosecond timeout (`epoll_pwait2`), or rounds up to the next millisecond.
+#[test]
+fn a_sub_millisecond_timeout_is_never_early() {
+    let reactor = Reactor::new().unwrap();
+    for micros in [1, 50, 300, 900, 1_500] {
+        let timeout = Duration::from_micros(micros);
+        let start = Instant::now();
+        assert_eq!(reactor.poll(Some(timeout)).unwrap(), 0);
+        assert!(
+            start.elapsed() >= timeout,
+            "a {timeout:?} wait returned after {:?}",
+            start.elapsed()
+        );
+    }
+}

@@ -156,6 +156,18 @@ impl<T: AsFd> Async<T> {
         self.inner.poll_io(dir, cx, op)
     }
 
+    /// A read of up to `len` bytes from a stream socket or pipe: a short read clears
+    /// readiness (see [`eddy_reactor::Async::poll_stream_read`]). Spends the budget.
+    pub(crate) fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        ready!(coop::poll_proceed(cx));
+        self.inner.poll_stream_read(cx, len, op)
+    }
+
     /// Runs `op` once without waiting; its `WouldBlock` clears the direction's readiness,
     /// so a following [`readable`](Self::readable) / [`writable`](Self::writable) waits
     /// for the next edge instead of being spuriously ready again.

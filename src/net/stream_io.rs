@@ -54,13 +54,17 @@ where
 /// is an `Async` of a std stream with a `shutdown(Shutdown)` method.
 macro_rules! stream_io {
     ($stream:ty) => {
+        // Stream reads: a short read clears readiness (`Async::poll_stream_read`), so a
+        // request/response connection makes one `read` per message, not two.
         impl futures_io::AsyncRead for &$stream {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &self.io).poll_read(cx, buf)
+                let len = buf.len();
+                self.io
+                    .poll_stream_read(cx, len, |mut io| std::io::Read::read(&mut io, buf))
             }
 
             fn poll_read_vectored(
@@ -68,7 +72,10 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &self.io).poll_read_vectored(cx, bufs)
+                let len = bufs.iter().map(|b| b.len()).sum();
+                self.io.poll_stream_read(cx, len, |mut io| {
+                    std::io::Read::read_vectored(&mut io, bufs)
+                })
             }
         }
 

@@ -98,6 +98,45 @@ fn loom_a_short_read_clearing_readiness_never_hides_the_next_byte() {
     });
 }
 
+/// `poll_stream_read` (a short read clears readiness, tokio's rule): the peer sends a byte
+/// then its FIN, each with an edge, racing the reader and a poll round. The read that
+/// returns the byte is short and clears the ready bit; if the FIN's edge was already spent
+/// then, only the sticky read-closed flag keeps the end-of-stream from being hidden for
+/// ever. In every interleaving the reader reaches end-of-stream (`Ok(0)`) once the rounds
+/// have run. (Without the flag, this model hangs the reader: checked by removing it.)
+#[test]
+fn loom_a_short_read_never_hides_a_fin_queued_behind_the_bytes() {
+    model(|| {
+        let source = ModelSource::new();
+        let (flag, waker) = Flag::new();
+        let peer = thread::spawn({
+            let source = source.clone();
+            move || {
+                source.write();
+                source.write_fin();
+                source.round()
+            }
+        });
+        // The reader reads until end-of-stream or `Pending`, as a read loop does.
+        let read_to_eof = |source: &ModelSource, waker: &Waker| loop {
+            match source.poll_stream_read(waker) {
+                Poll::Ready(0) => return true,
+                Poll::Ready(_) => {}
+                Poll::Pending => return false,
+            }
+        };
+        let reader = thread::spawn({
+            let (source, waker) = (source.clone(), waker.clone());
+            move || read_to_eof(&source, &waker)
+        });
+        let done = reader.join().unwrap();
+        peer.join().unwrap();
+        if !done {
+            settles(&source, &flag, 1, || read_to_eof(&source, &waker));
+        }
+    });
+}
+
 /// `readable()`: ready while the ready bit is set, else it registers; it must become ready
 /// within one round of a write, whichever way the round and its registration interleave.
 #[test]

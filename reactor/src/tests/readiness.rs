@@ -44,7 +44,7 @@ impl Wake for Flag {
 
 fn deliver(r: &Real, readable: bool, writable: bool) -> usize {
     let mut wakers = Vec::new();
-    r.deliver(readable, writable, &mut wakers);
+    r.deliver(readable, writable, false, &mut wakers);
     let n = wakers.len();
     wakers.into_iter().for_each(Waker::wake);
     n

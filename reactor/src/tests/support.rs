@@ -98,6 +98,9 @@ pub(crate) struct Kernel {
     pub(crate) data: usize,
     /// An edge is on epoll's ready list.
     pub(crate) edge: bool,
+    /// The peer shut its write side (a FIN arrived): once the queue is empty, reads
+    /// return end-of-stream, and epoll reports `EPOLLRDHUP` from then on.
+    pub(crate) fin: bool,
 }
 
 /// One source registered with a model reactor: the kernel side behind its own (loom)
@@ -125,12 +128,37 @@ impl ModelSource {
         kernel.edge = true;
     }
 
-    /// A non-blocking read of everything queued (a short read: the buffer is larger).
+    /// The peer shuts its write side: the FIN queues behind the data, with an edge.
+    pub(crate) fn write_fin(&self) {
+        let mut kernel = self.kernel.lock().unwrap();
+        kernel.fin = true;
+        kernel.edge = true;
+    }
+
+    /// A non-blocking read of everything queued (a short read: the buffer is larger);
+    /// `Ok(0)` is end-of-stream, once the queue is empty after a FIN.
     fn read_syscall(&self) -> std::io::Result<usize> {
         let mut kernel = self.kernel.lock().unwrap();
         match std::mem::take(&mut kernel.data) {
+            0 if kernel.fin => Ok(0),
             0 => Err(std::io::ErrorKind::WouldBlock.into()),
             n => Ok(n),
+        }
+    }
+
+    /// `Async::poll_stream_read`: a read that returned fewer bytes than asked (every
+    /// non-empty read here) clears the readiness. `Ready(n)`, `n == 0` being end-of-stream.
+    pub(crate) fn poll_stream_read(&self, waker: &Waker) -> Poll<usize> {
+        match self.readiness.poll_io(
+            Direction::Read,
+            waker,
+            || false,
+            || self.read_syscall(),
+            |&n| n > 0,
+        ) {
+            Poll::Ready(Ok(n)) => Poll::Ready(n),
+            Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
+            Poll::Pending => Poll::Pending,
         }
     }
 
@@ -168,14 +196,18 @@ impl ModelSource {
         self.read_syscall()
     }
 
-    /// One `Reactor::poll` round: harvest the pending edge (reporting the fd readable),
+    /// One `Reactor::poll` round: harvest the pending edge (reporting the fd readable, and
+    /// read-closed if the FIN has arrived: epoll computes the flags when it reports),
     /// deliver it under the source lock, wake after releasing it. Returns how many wakers
     /// it woke.
     pub(crate) fn round(&self) -> usize {
-        let fired = std::mem::take(&mut self.kernel.lock().unwrap().edge);
+        let (fired, fin) = {
+            let mut kernel = self.kernel.lock().unwrap();
+            (std::mem::take(&mut kernel.edge), kernel.fin)
+        };
         let mut wakers = Vec::new();
         if fired {
-            self.readiness.deliver(true, false, &mut wakers);
+            self.readiness.deliver(true, false, fin, &mut wakers);
         }
         let woken = wakers.len();
         for waker in wakers {

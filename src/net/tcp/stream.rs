@@ -49,6 +49,14 @@ pub struct TcpStream {
 }
 
 stream_io!(TcpStream);
+
+impl TcpStream {
+    /// The registered socket (for the `hyper` feature's zero-copy reads).
+    #[cfg(feature = "hyper")]
+    pub(crate) fn as_async(&self) -> &Async<std::net::TcpStream> {
+        &self.io
+    }
+}
 owned_halves!(TcpStream, SocketAddr);
 
 impl TcpStream {

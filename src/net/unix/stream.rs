@@ -38,6 +38,14 @@ pub struct UnixStream {
 }
 
 stream_io!(UnixStream);
+
+impl UnixStream {
+    /// The registered socket (for the `hyper` feature's zero-copy reads).
+    #[cfg(feature = "hyper")]
+    pub(crate) fn as_async(&self) -> &Async<std::os::unix::net::UnixStream> {
+        &self.io
+    }
+}
 owned_halves!(UnixStream, SocketAddr);
 
 impl UnixStream {

@@ -1,0 +1,341 @@
+//! Unix signals as futures — asyncio's `loop.add_signal_handler`, awaited.
+//!
+//! [`ctrl_c`] waits for the next SIGINT, the usual way to stop a server gracefully:
+//!
+//! ```no_run
+//! # eddy::run(async {
+//! eddy::signal::ctrl_c().await?;
+//! println!("Ctrl-C: shutting down");
+//! # std::io::Result::Ok(())
+//! # }).unwrap();
+//! ```
+//!
+//! and [`signal`] gives a [`Signal`] that yields once per delivery (SIGTERM, SIGHUP, ...).
+//!
+//! # How it works
+//!
+//! The first use of a signal installs a handler for it that notes the delivery and writes a
+//! byte to a pipe ([`eddy_reactor::signal`]). One thread, `eddy-signal`, started with the
+//! first handler, blocks on that pipe and wakes every [`Signal`] of the delivered signals.
+//! So signals work the same in any runtime, or none, and a signal never runs user code in
+//! the handler's restricted context.
+//!
+//! Once a signal is handled it stays handled for the life of the process: its default
+//! action (for SIGINT and SIGTERM, terminating the process) is gone, even after every
+//! `Signal` is dropped — as in tokio. Deliveries that come while no `Signal` waits are
+//! counted by the `Signal`s that exist; deliveries before a `Signal` is created are not
+//! seen by it. Several deliveries before a `recv` may count as one (signals coalesce).
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+use slab::Slab;
+
+/// Waits for the next Ctrl-C (SIGINT) delivered after its first poll.
+///
+/// From the first poll on, SIGINT no longer terminates the process (see the
+/// [module docs](self)).
+///
+/// # Errors
+///
+/// If the handler cannot be installed (the OS refuses `sigaction`, or no pipe can be
+/// made).
+///
+/// # Examples
+///
+/// A server loop that stops on Ctrl-C:
+///
+/// ```no_run
+/// use std::pin::pin;
+/// use std::time::Duration;
+///
+/// eddy::run(async {
+///     let mut stop = pin!(eddy::signal::ctrl_c());
+///     loop {
+///         eddy::select! {
+///             _ = &mut stop => break,
+///             _ = eddy::time::sleep(Duration::from_secs(1)) => println!("tick"),
+///         }
+///     }
+/// });
+/// ```
+pub async fn ctrl_c() -> io::Result<()> {
+    signal(SignalKind::interrupt())?.recv().await;
+    Ok(())
+}
+
+/// A kind of Unix signal: the common ones by name, others by number.
+///
+/// # Examples
+///
+/// ```
+/// use eddy::signal::SignalKind;
+///
+/// assert_eq!(SignalKind::terminate().as_raw(), libc::SIGTERM);
+/// assert_eq!(SignalKind::from_raw(libc::SIGWINCH), SignalKind::window_change());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignalKind(i32);
+
+impl SignalKind {
+    /// A signal by number.
+    pub const fn from_raw(signum: i32) -> SignalKind {
+        SignalKind(signum)
+    }
+
+    /// The signal's number.
+    pub const fn as_raw(self) -> i32 {
+        self.0
+    }
+
+    /// SIGINT: Ctrl-C in a terminal.
+    pub const fn interrupt() -> SignalKind {
+        SignalKind(libc::SIGINT)
+    }
+
+    /// SIGTERM: the polite request to stop (`kill`, systemd, Kubernetes).
+    pub const fn terminate() -> SignalKind {
+        SignalKind(libc::SIGTERM)
+    }
+
+    /// SIGHUP: the terminal went away; by convention, "reload your configuration".
+    pub const fn hangup() -> SignalKind {
+        SignalKind(libc::SIGHUP)
+    }
+
+    /// SIGQUIT: Ctrl-\ in a terminal.
+    pub const fn quit() -> SignalKind {
+        SignalKind(libc::SIGQUIT)
+    }
+
+    /// SIGUSR1.
+    pub const fn user_defined1() -> SignalKind {
+        SignalKind(libc::SIGUSR1)
+    }
+
+    /// SIGUSR2.
+    pub const fn user_defined2() -> SignalKind {
+        SignalKind(libc::SIGUSR2)
+    }
+
+    /// SIGCHLD: a child process stopped or exited.
+    pub const fn child() -> SignalKind {
+        SignalKind(libc::SIGCHLD)
+    }
+
+    /// SIGWINCH: the terminal was resized.
+    pub const fn window_change() -> SignalKind {
+        SignalKind(libc::SIGWINCH)
+    }
+
+    /// SIGALRM.
+    pub const fn alarm() -> SignalKind {
+        SignalKind(libc::SIGALRM)
+    }
+
+    /// SIGPIPE: a write to a pipe or socket whose reader is gone (Rust programs ignore it
+    /// by default, and get `BrokenPipe` errors instead).
+    pub const fn pipe() -> SignalKind {
+        SignalKind(libc::SIGPIPE)
+    }
+}
+
+impl fmt::Debug for SignalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.0 {
+            libc::SIGINT => "SIGINT",
+            libc::SIGTERM => "SIGTERM",
+            libc::SIGHUP => "SIGHUP",
+            libc::SIGQUIT => "SIGQUIT",
+            libc::SIGUSR1 => "SIGUSR1",
+            libc::SIGUSR2 => "SIGUSR2",
+            libc::SIGCHLD => "SIGCHLD",
+            libc::SIGWINCH => "SIGWINCH",
+            libc::SIGALRM => "SIGALRM",
+            libc::SIGPIPE => "SIGPIPE",
+            n => return write!(f, "SignalKind({n})"),
+        };
+        f.write_str(name)
+    }
+}
+
+/// Starts receiving signals of `kind`: the returned [`Signal`] yields once for each
+/// delivery from now on.
+///
+/// # Errors
+///
+/// `InvalidInput` for a signal that may not be caught (`SIGKILL`, `SIGSTOP`) or is not
+/// handled this way (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`, numbers outside 1..=63);
+/// the OS error if the handler or its pipe cannot be set up.
+///
+/// # Examples
+///
+/// ```
+/// use eddy::signal::{signal, SignalKind};
+///
+/// eddy::run(async {
+///     let mut hup = signal(SignalKind::user_defined1())?;
+///     std::process::Command::new("kill")
+///         .args(["-USR1", &std::process::id().to_string()])
+///         .status()?;
+///     hup.recv().await;
+///     assert!(signal(SignalKind::from_raw(libc::SIGKILL)).is_err());
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub fn signal(kind: SignalKind) -> io::Result<Signal> {
+    let slot = DISPATCHER.slot(kind.0)?;
+    Ok(Signal {
+        kind,
+        slot,
+        seen: slot.deliveries.load(Ordering::Acquire),
+        waiter: None,
+    })
+}
+
+/// A stream of deliveries of one signal; see [`signal`].
+///
+/// Dropping it stops nothing: the signal stays handled (see the [module docs](self)).
+pub struct Signal {
+    kind: SignalKind,
+    slot: &'static Slot,
+    /// The slot's delivery count this `Signal` has accounted for.
+    seen: u64,
+    /// Its waker's key in the slot, while it waits.
+    waiter: Option<usize>,
+}
+
+impl Signal {
+    /// Waits for the next delivery. Always `Some(())` (the `Option` mirrors tokio's
+    /// `Signal::recv`; eddy's signal source never ends).
+    ///
+    /// Cancel-safe: a delivery is not lost if the future is dropped.
+    pub async fn recv(&mut self) -> Option<()> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next delivery: `Ready(Some(()))` once per delivery since the last.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        if self.take_delivery() {
+            return Poll::Ready(Some(()));
+        }
+        let mut waiters = self.slot.waiters.lock();
+        // Re-check under the lock: a delivery bumps the count before it takes the wakers
+        // under this lock, so one that came since the check above is seen here.
+        if self.take_delivery() {
+            if let Some(key) = self.waiter.take() {
+                waiters.try_remove(key);
+            }
+            return Poll::Ready(Some(()));
+        }
+        match self.waiter {
+            Some(key) if waiters.contains(key) => {
+                waiters[key].clone_from(cx.waker());
+            }
+            _ => self.waiter = Some(waiters.insert(cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+
+    /// The kind of signal it receives.
+    pub fn kind(&self) -> SignalKind {
+        self.kind
+    }
+
+    fn take_delivery(&mut self) -> bool {
+        let now = self.slot.deliveries.load(Ordering::Acquire);
+        if now == self.seen {
+            return false;
+        }
+        self.seen = now;
+        true
+    }
+}
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        if let Some(key) = self.waiter.take() {
+            self.slot.waiters.lock().try_remove(key);
+        }
+    }
+}
+
+impl fmt::Debug for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signal").field("kind", &self.kind).finish()
+    }
+}
+
+/// One signal's deliveries: a count, and the wakers of the `Signal`s waiting for the next.
+struct Slot {
+    deliveries: AtomicU64,
+    waiters: Mutex<Slab<Waker>>,
+}
+
+impl Slot {
+    const fn new() -> Slot {
+        Slot {
+            deliveries: AtomicU64::new(0),
+            waiters: Mutex::new(Slab::new()),
+        }
+    }
+
+    /// A delivery: count it, then wake every waiter (outside the lock).
+    fn deliver(&self) {
+        let wakers: Vec<Waker> = {
+            let mut waiters = self.waiters.lock();
+            self.deliveries.fetch_add(1, Ordering::Release);
+            waiters.drain().collect()
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// The slots of signals 1 to 63, fed by the `eddy-signal` thread.
+struct Dispatcher {
+    slots: [Slot; 64],
+    /// True once the thread runs.
+    started: Mutex<bool>,
+}
+
+static DISPATCHER: Dispatcher = Dispatcher {
+    slots: [const { Slot::new() }; 64],
+    started: Mutex::new(false),
+};
+
+impl Dispatcher {
+    /// Signal `signum`'s slot, its handler installed and the thread running.
+    fn slot(&'static self, signum: i32) -> io::Result<&'static Slot> {
+        eddy_reactor::signal::register(signum)?;
+        let mut started = self.started.lock();
+        if !*started {
+            std::thread::Builder::new()
+                .name("eddy-signal".into())
+                .spawn(move || self.dispatch())?;
+            *started = true;
+        }
+        Ok(&self.slots[signum as usize])
+    }
+
+    /// The `eddy-signal` thread: waits for deliveries and wakes their `Signal`s, forever.
+    fn dispatch(&self) {
+        loop {
+            match eddy_reactor::signal::wait() {
+                Ok(set) => set
+                    .iter()
+                    .for_each(|signum| self.slots[signum as usize].deliver()),
+                Err(err) => {
+                    // The pipe cannot be read, so signals can no longer be delivered. Say
+                    // so; there is nobody to return the error to.
+                    eprintln!("eddy: the signal thread stopped: reading its pipe failed: {err}");
+                    return;
+                }
+            }
+        }
+    }
+}
