@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Load from real clients against eddy's example servers and their tokio twins (the same
+# server code, benches/twins), side by side:
+#
+#   http_server  (hyper)   wrk -t2 -d10s, 64 and 512 connections, GET /
+#   redis_server (RESP2)   redis-benchmark -q -n 200000 -t set,get,incr, -P 1 and -P 16
+#
+# Each measurement runs ROUNDS times (default 3), eddy and tokio alternating, and the
+# table gives the medians. Servers listen on 127.0.0.1 only. wrk and redis-tools come from
+# the distribution's packages if missing. Needs 2+ cores; the client shares them with the
+# server, as in any single-machine load test, so read the ratio, not the absolute numbers.
+#
+# Usage: scripts/load.sh [http] [redis]        (both by default)
+# Env:   ROUNDS=3  WRK_SECONDS=10  REDIS_REQUESTS=200000
+# Out:   the table on stdout; every raw result in target/load/results.csv (the input of
+#        scripts/chart.py) and each tool's output in target/load/*.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS="${ROUNDS:-3}"
+WRK_SECONDS="${WRK_SECONDS:-10}"
+REDIS_REQUESTS="${REDIS_REQUESTS:-200000}"
+suites=("$@")
+[ "${#suites[@]}" -gt 0 ] || suites=(http redis)
+
+out=target/load
+mkdir -p "$out"
+results="$out/results.csv"
+echo "suite,workload,runtime,round,value,unit" >"$results"
+
+need() {
+    local tool=$1 package=$2
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    echo "== installing $package (for $tool)"
+    if ! { apt-get update -qq && apt-get install -y -qq "$package"; } >"$out/apt.log" 2>&1; then
+        echo "FAILED: could not install $package; see $out/apt.log" >&2
+        exit 1
+    fi
+}
+
+for suite in "${suites[@]}"; do
+    case $suite in
+        http) need wrk wrk ;;
+        redis) need redis-benchmark redis-tools ;;
+        *) echo "unknown suite '$suite' (http, redis)" >&2; exit 2 ;;
+    esac
+done
+
+echo "== building the servers (release)"
+cargo build --release --quiet --features hyper --example http_server --example redis_server
+cargo build --release --quiet -p eddy-twins --bin http_server_tokio --bin redis_server_tokio
+bin=${CARGO_TARGET_DIR:-target}/release
+
+server_pid=
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        # SIGINT: the HTTP servers shut down gracefully on Ctrl-C; the RESP ones just exit.
+        kill -INT "$server_pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+    fi
+}
+trap stop_server EXIT
+
+# start_server BINARY PORT: starts it on 127.0.0.1:PORT and waits until it accepts.
+start_server() {
+    local binary=$1 port=$2
+    "$binary" "127.0.0.1:$port" >"$out/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "FAILED: $binary did not start listening on 127.0.0.1:$port" >&2
+    cat "$out/server.log" >&2
+    exit 1
+}
+
+record() { echo "$1,$2,$3,$4,$5,$6" >>"$results"; }
+
+http_round() {
+    local runtime=$1 binary=$2 round=$3 port=18080
+    start_server "$binary" "$port"
+    for conns in 64 512; do
+        local log="$out/wrk-$runtime-c$conns-r$round.log"
+        wrk -t2 -c"$conns" -d"${WRK_SECONDS}s" "http://127.0.0.1:$port/" >"$log" 2>&1
+        local rps errors
+        rps=$(awk '/^Requests\/sec:/ {print $2}' "$log")
+        errors=$(grep -E 'Socket errors|Non-2xx' "$log" || true)
+        if [ -z "$rps" ]; then echo "FAILED: wrk gave no result, see $log" >&2; exit 1; fi
+        if [ -n "$errors" ]; then echo "FAILED: wrk saw errors against $runtime: $errors" >&2; exit 1; fi
+        record http "wrk_c$conns" "$runtime" "$round" "$rps" "requests/s"
+        printf '   %-5s c=%-3s round %s: %s requests/s\n' "$runtime" "$conns" "$round" "$rps"
+    done
+    stop_server
+}
+
+redis_round() {
+    local runtime=$1 binary=$2 round=$3 port=16379
+    start_server "$binary" "$port"
+    for pipeline in 1 16; do
+        local log="$out/redis-$runtime-P$pipeline-r$round.log"
+        redis-benchmark -h 127.0.0.1 -p "$port" -q -n "$REDIS_REQUESTS" -t set,get,incr \
+            -P "$pipeline" >"$log" 2>&1
+        # -q prints one summary per test ("SET: 123.45 requests per second, ...") after
+        # carriage-return progress lines; errors print "Error ..." / "ERR ...".
+        if grep -qiE '(^|[^a-z])err' "$log"; then
+            echo "FAILED: redis-benchmark saw errors against $runtime, see $log" >&2
+            exit 1
+        fi
+        for test in SET GET INCR; do
+            local rps
+            rps=$(tr '\r' '\n' <"$log" | awk -v t="$test:" '$1 == t && /requests per second/ {print $2}' | tail -n 1)
+            if [ -z "$rps" ]; then echo "FAILED: no $test result in $log" >&2; exit 1; fi
+            record redis "${test}_P$pipeline" "$runtime" "$round" "$rps" "requests/s"
+            printf '   %-5s %-4s -P %-2s round %s: %s requests/s\n' "$runtime" "$test" "$pipeline" "$round" "$rps"
+        done
+    done
+    stop_server
+}
+
+for suite in "${suites[@]}"; do
+    echo "== $suite: $ROUNDS round(s), eddy and tokio alternating"
+    for round in $(seq "$ROUNDS"); do
+        case $suite in
+            http)
+                http_round eddy "$bin/examples/http_server" "$round"
+                http_round tokio "$bin/http_server_tokio" "$round"
+                ;;
+            redis)
+                redis_round eddy "$bin/examples/redis_server" "$round"
+                redis_round tokio "$bin/redis_server_tokio" "$round"
+                ;;
+        esac
+    done
+done
+
+echo
+echo "== medians of $ROUNDS round(s) ($(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+python3 - "$results" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {}
+for r in rows:
+    by.setdefault((r["suite"], r["workload"]), {}).setdefault(r["runtime"], []).append(float(r["value"]))
+print("| workload | eddy (req/s) | tokio (req/s) | eddy / tokio |")
+print("|---|---:|---:|---:|")
+for (suite, workload), runtimes in by.items():
+    eddy = statistics.median(runtimes.get("eddy", [float("nan")]))
+    tokio = statistics.median(runtimes.get("tokio", [float("nan")]))
+    name = {"http": "wrk", "redis": "redis-benchmark"}[suite]
+    label = workload.replace("wrk_c", "GET /, c=").replace("_P", ", -P ")
+    print(f"| {name} {label} | {eddy:,.0f} | {tokio:,.0f} | {eddy / tokio:.2f} |")
+EOF
