@@ -35,6 +35,8 @@ pub(crate) struct TestScheduler(Arc<Inner>);
 struct Inner {
     queue: Mutex<VecDeque<Notified<TestScheduler>>>,
     owned: OwnedTasks<TestScheduler>,
+    /// `Schedule::unhandled_panic` calls, by task id.
+    unhandled: Mutex<Vec<Id>>,
 }
 
 impl TestScheduler {
@@ -42,16 +44,24 @@ impl TestScheduler {
         TestScheduler(Arc::new(Inner {
             queue: Mutex::new(VecDeque::new()),
             owned: OwnedTasks::new(2),
+            unhandled: Mutex::new(Vec::new()),
         }))
     }
 
     /// Spawns without running: the first poll waits in the queue.
+    #[track_caller]
     pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), Id::next());
+        let (task, notified, join) = task::new_task(
+            future,
+            self.clone(),
+            Id::next(),
+            task::SpawnMeta::caller(),
+            false,
+        );
         if let Some(notified) = self.0.owned.bind(task, notified) {
             self.schedule(notified);
         }
@@ -90,6 +100,11 @@ impl TestScheduler {
         drop(drained);
     }
 
+    /// The tasks reported through `Schedule::unhandled_panic`, in order.
+    pub(crate) fn unhandled_panics(&self) -> Vec<Id> {
+        self.0.unhandled.lock().clone()
+    }
+
     pub(crate) fn owns_no_tasks(&self) -> bool {
         self.0.owned.is_empty()
     }
@@ -107,6 +122,10 @@ impl Schedule for TestScheduler {
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.0.owned.remove(task)
+    }
+
+    fn unhandled_panic(&self, task: task::TaskInfo, _error: &JoinError) {
+        self.0.unhandled.lock().push(task.id());
     }
 }
 
