@@ -184,7 +184,7 @@ impl Runtime {
     fn shutdown(&mut self, timeout: Option<Duration>) {
         let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         if let Some(pool) = &mut self.blocking {
-            pool.shutdown(Some(Duration::ZERO));
+            pool.begin_shutdown();
         }
         if let Some(executor) = self.executor.take() {
             match timeout {

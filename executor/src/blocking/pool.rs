@@ -143,6 +143,24 @@ impl BlockingPool {
         Shared::shutdown(&self.spawner.shared, timeout)
     }
 
+    /// The first half of [`shutdown`](Self::shutdown), which waits for nothing: new jobs
+    /// are refused and queued ones cancelled (mandatory ones still run); the running jobs
+    /// go on. A runtime calls it before stopping its workers, so that no job starts
+    /// meanwhile, and `shutdown` after.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = eddy_executor::blocking::BlockingPool::new(1);
+    /// pool.begin_shutdown();
+    /// assert!(eddy_executor::block_on(pool.run(|| ())).unwrap_err().is_cancelled());
+    /// assert!(pool.shutdown(None));
+    /// ```
+    pub fn begin_shutdown(&mut self) {
+        self.shut_down = true;
+        Shared::begin_shutdown(&self.spawner.shared);
+    }
+
     /// Threads currently in the pool (running a job or idle).
     pub fn num_threads(&self) -> usize {
         self.spawner.num_threads()

@@ -467,12 +467,9 @@ impl Shared {
         }
     }
 
-    /// Refuses new jobs, cancels the queued ones (but mandatory ones still run), wakes
-    /// idle threads and waits at most
-    /// `timeout` (`None`: for ever) for the running jobs. True when every thread has
-    /// left and been joined. Threads still running are left registered (a later call
-    /// may wait again) and are detached when the pool goes away.
-    pub(super) fn shutdown(this: &Arc<Shared>, timeout: Option<Duration>) -> bool {
+    /// The first half of `shutdown`: refuses new jobs and cancels the queued ones (but
+    /// mandatory ones still run); waits for nothing.
+    pub(super) fn begin_shutdown(this: &Arc<Shared>) {
         {
             let mut synced = this.synced.lock();
             this.set_lifecycle(&mut synced, Lifecycle::ShutDown);
@@ -481,6 +478,15 @@ impl Shared {
         // and cancels its job itself, or this drain finds it.
         fence(SeqCst);
         Shared::cancel_queued(this, true);
+    }
+
+    /// Refuses new jobs, cancels the queued ones (but mandatory ones still run), wakes
+    /// idle threads and waits at most
+    /// `timeout` (`None`: for ever) for the running jobs. True when every thread has
+    /// left and been joined. Threads still running are left registered (a later call
+    /// may wait again) and are detached when the pool goes away.
+    pub(super) fn shutdown(this: &Arc<Shared>, timeout: Option<Duration>) -> bool {
+        Shared::begin_shutdown(this);
         let this = &**this;
 
         // Called from one of our own threads (a job dropping its runtime): do not wait

@@ -60,6 +60,7 @@ pub struct Spawner {
 pub(super) struct ThreadConfig {
     pub(super) name: StdArc<dyn Fn(usize) -> String + Send + Sync>,
     /// Debug mode's watchdog thread.
+    #[cfg_attr(eddy_loom, allow(dead_code))]
     pub(super) watchdog_name: String,
     pub(super) stack_size: Option<usize>,
     pub(super) on_start: Option<StdArc<dyn Fn() + Send + Sync>>,

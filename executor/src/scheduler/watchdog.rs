@@ -19,6 +19,7 @@ use crate::loom::sync::Mutex;
 use crate::task::TaskInfo;
 
 /// What a worker is polling (debug mode).
+#[cfg_attr(eddy_loom, allow(dead_code))] // no watchdog thread under loom
 pub(super) struct Running {
     task: TaskInfo,
     started: Instant,
@@ -55,6 +56,7 @@ impl Slots {
     }
 
     /// The polls running past their next report time, each reported once per doubling.
+    #[cfg_attr(eddy_loom, allow(dead_code))]
     pub(super) fn overdue(&self, now: Instant) -> Vec<Report> {
         let mut reports = Vec::new();
         for (worker, slot) in self.slots.iter().enumerate() {

@@ -222,7 +222,7 @@ impl fmt::Display for TaskSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}", self.info, self.state)?;
         if let Some(polls) = self.polls {
-            write!(f, ", {polls} polls")?;
+            write!(f, ", polls {polls}")?;
         }
         if let Some(age) = self.age {
             write!(f, ", age {age:.1?}")?;
