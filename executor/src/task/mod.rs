@@ -70,7 +70,8 @@
 //!    runner sees in the same CAS that releases `RUNNING`.
 //! 2. **Complete** (`Harness::complete`): the runner stores the output, then sets
 //!    `COMPLETE` and clears `RUNNING` in one step. If no `JoinHandle` is interested it drops
-//!    the output itself; otherwise, if `JOIN_WAKER` is set, it wakes the join waker, then
+//!    the output itself (reporting a panic in it to `Schedule::unhandled_panic`: nobody
+//!    else will see it); otherwise, if `JOIN_WAKER` is set, it wakes the join waker, then
 //!    clears `JOIN_WAKER` and drops the waker if the handle went away meanwhile. Then it
 //!    removes the task from the owned list and drops two references (its own, the
 //!    list's).
@@ -79,8 +80,10 @@
 //!    that fails if the task completed meanwhile (then it reads the output). To replace a
 //!    waker it first clears `JOIN_WAKER` with a CAS that fails on `COMPLETE`.
 //! 4. **Detach** (`drop_join_handle_*`): clears `JOIN_INTEREST` (and `JOIN_WAKER` if not
-//!    complete). If the task was complete the handle drops the output; it drops the waker
-//!    unless the completing thread still holds it (`COMPLETE` with `JOIN_WAKER`).
+//!    complete). If the task was complete the handle drops the output (reporting an
+//!    unread panic to `Schedule::unhandled_panic`: exactly one of protocols 2 and 4 owns
+//!    the output); it drops the waker unless the completing thread still holds it
+//!    (`COMPLETE` with `JOIN_WAKER`).
 //! 5. **Abort** (`Harness::abort`): sets `CANCELLED`. An idle task is also marked `NOTIFIED`
 //!    and queued, so a runtime thread drops its future; a queued task sees `CANCELLED`
 //!    when dequeued; a running task sees it when its poll ends. A complete task keeps its
