@@ -71,30 +71,4 @@ PY
     done
 done
 
-python3 - "$work/results.tsv" "$base_sha" "$head_sha" "$rounds" <<'PY'
-import statistics, sys
-path, base, head, rounds = sys.argv[1:]
-order = ["spawn_many_local", "spawn_many_remote_idle", "spawn_many_remote_busy1",
-         "yield_many", "ping_pong", "chained_spawn"]
-data = {}
-for line in open(path):
-    side, _, workload, ns = line.split("\t")
-    data.setdefault(workload, {}).setdefault(side, []).append(float(ns))
-
-def fmt(ns):
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
-        if ns >= scale:
-            return f"{ns / scale:.3g} {unit}"
-    return f"{ns:.3g} ns"
-
-print(f"| workload | {base} (base) | {head} (head) | head / base | per-round ratios |")
-print("|---|---|---|---|---|")
-for workload in [w for w in order if w in data] + sorted(set(data) - set(order)):
-    b, h = data[workload].get("base", []), data[workload].get("head", [])
-    if not b or not h:
-        continue
-    per_round = " ".join(f"{y / x:.2f}" for x, y in zip(b, h))
-    mb, mh = statistics.median(b), statistics.median(h)
-    print(f"| {workload} | {fmt(mb)} | {fmt(mh)} | {mh / mb:.3f} | {per_round} |")
-print(f"\nmedian of {rounds} interleaved rounds of criterion's median; ratio < 1: head faster")
-PY
+python3 "$root/benches/compare_commits.py" "$work/results.tsv" "$base_sha" "$head_sha"
