@@ -49,6 +49,7 @@ use crate::task::{Id, JoinError, JoinSet};
 ///     assert_eq!(results[2].as_ref().unwrap(), &9);
 /// });
 /// ```
+#[track_caller]
 pub fn gather<I>(futures: I) -> Gather<I::Item>
 where
     I: IntoIterator,
@@ -94,6 +95,7 @@ where
 ///     assert!(failed.is_err());
 /// });
 /// ```
+#[track_caller]
 pub fn try_gather<I, T, E>(futures: I) -> TryGather<I::Item>
 where
     I: IntoIterator,
@@ -235,6 +237,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    #[track_caller]
     fn new(futures: impl IntoIterator<Item = F>) -> Tasks<F> {
         let mut tasks = Tasks {
             unspawned: futures.into_iter().collect(),
@@ -250,6 +253,7 @@ where
         tasks
     }
 
+    #[track_caller]
     fn spawn_on(&mut self, handle: &Handle) {
         for (i, future) in self.unspawned.drain(..).enumerate() {
             let id = self.set.spawn_on(future, handle).id();

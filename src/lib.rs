@@ -44,6 +44,8 @@
 //! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
 //! | `asyncio.open_connection` / `start_server` | [`net::TcpStream::connect`] / [`net::TcpListener::bind`] |
 //! | `loop.add_reader(fd, cb)` | [`io::Async::new(fd)`](io::Async)`.readable().await` |
+//! | `asyncio.current_task()`, `all_tasks()`, `create_task(name=)` | [`task::id`], [`Handle::tasks`], [`task::Builder::name`] |
+//! | `asyncio.run(main(), debug=True)` | [`Builder::debug`]: slow polls, a stuck-worker watchdog, tasks pending at shutdown; unread panics are reported by default ([`Builder::unhandled_panic`]); docs/debugging.md |
 //!
 //! # Examples
 //!
@@ -90,6 +92,11 @@ mod tests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/asyncio.md")]
 pub struct AsyncioGuide;
+
+/// docs/debugging.md (task identity, debug mode, introspection): its examples run too.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/debugging.md")]
+pub struct DebuggingGuide;
 
 use std::future::Future;
 

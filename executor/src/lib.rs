@@ -56,6 +56,7 @@
 mod block_on;
 pub mod blocking;
 pub mod coop;
+pub mod debug;
 pub mod limits;
 pub(crate) mod loom;
 pub mod park;

@@ -156,6 +156,28 @@ mod imp {
 
 pub(crate) use imp::*;
 
+/// Statistics counters (per-worker metrics, a task's poll count): std atomics even under
+/// loom. They order nothing and no protocol reads them, so modelling them would only
+/// multiply a model's interleavings; each is written by one thread with a relaxed load
+/// and store and read, approximately, by whoever asks for metrics.
+pub(crate) mod stats {
+    pub(crate) use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::Ordering::Relaxed;
+
+    /// Adds one to a counter that only the calling thread writes: a relaxed load and
+    /// store (two plain moves on x86 and ARM), not a read-modify-write.
+    #[inline]
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
+    }
+
+    /// Reads a counter for a metrics snapshot.
+    #[inline]
+    pub(crate) fn read(counter: &AtomicU64) -> u64 {
+        counter.load(Relaxed)
+    }
+}
+
 /// A thread-local with a `const` initialiser (no lazy-init check on the hot path), or
 /// loom's thread-local under `eddy_loom` (loom threads share one OS thread).
 macro_rules! const_thread_local {

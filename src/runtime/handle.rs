@@ -4,12 +4,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use eddy_executor::blocking::BlockingSpawner;
+use eddy_executor::task::{SpawnMeta, TaskSnapshot};
 use eddy_executor::Spawner;
 
 use super::driver::Driver;
 
 use super::context;
-use super::EnterGuard;
+use super::{EnterGuard, Metrics};
 use crate::task::JoinHandle;
 
 /// A cheap, cloneable reference to a runtime — asyncio's `get_event_loop()`.
@@ -81,12 +82,22 @@ impl Handle {
     /// let task = handle.spawn(async { "spawned through a handle" });
     /// assert_eq!(rt.block_on(task).unwrap(), "spawned through a handle");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawner.spawn(future)
+        self.spawner.spawn_with(future, SpawnMeta::caller())
+    }
+
+    /// Spawns with an explicit name and spawn location.
+    pub(crate) fn spawn_with<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawner.spawn_with(future, meta)
     }
 
     /// Runs the blocking function `f` on the runtime's blocking pool — asyncio's
@@ -106,16 +117,27 @@ impl Handle {
     /// .unwrap();
     /// assert!(rt.block_on(job).unwrap());
     /// ```
+    #[track_caller]
     pub fn run_in_executor<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.blocking.run(f)
+        self.blocking.run_with(f, SpawnMeta::caller())
+    }
+
+    /// `run_in_executor` with an explicit name and submit location.
+    pub(crate) fn run_in_executor_with<F, R>(&self, f: F, meta: SpawnMeta<'_>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.run_with(f, meta)
     }
 
     /// As `run_in_executor`, but the job still runs if it is queued when the runtime
     /// shuts down (file writes, which must not be lost).
+    #[track_caller]
     pub(crate) fn run_in_executor_mandatory<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -133,12 +155,13 @@ impl Handle {
     /// let job = rt.handle().spawn_blocking(|| 6 * 7);
     /// assert_eq!(rt.block_on(job).unwrap(), 42);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.blocking.run(f)
+        self.blocking.run_with(f, SpawnMeta::caller())
     }
 
     /// Makes this runtime current on this thread until the guard drops, so that
@@ -181,6 +204,54 @@ impl Handle {
     /// ```
     pub fn io_sources(&self) -> usize {
         self.driver.reactor().sources()
+    }
+
+    /// A snapshot of every live task — asyncio's `asyncio.all_tasks()`: id, name, spawn
+    /// location, state (idle, scheduled, running) and, in [debug
+    /// mode](crate::Builder::debug), poll count and age. Walks the runtime's task list
+    /// under its locks (one shard at a time): fine for a debug endpoint, not for a hot
+    /// loop. `run_in_executor` jobs are not tasks of the workers and are not listed
+    /// (see [`metrics`](Self::metrics) for the blocking pool).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let waiter = eddy::task::Builder::new()
+    ///     .name("waiter")
+    ///     .spawn_on(std::future::pending::<()>(), rt.handle());
+    /// let tasks = rt.handle().tasks();
+    /// let task = tasks.iter().find(|t| t.info.id() == waiter.id()).unwrap();
+    /// assert_eq!(task.info.name(), Some("waiter"));
+    /// assert_eq!(task.info.spawned_at().file(), file!());
+    /// ```
+    pub fn tasks(&self) -> Vec<TaskSnapshot> {
+        self.spawner.tasks()
+    }
+
+    /// The runtime's counters and gauges: per-worker polls, steals, parks, LIFO hits and
+    /// queue depth, the injector's depth, the blocking pool's threads and queue, timers
+    /// armed and I/O sources registered. Always on and cheap to keep so: see
+    /// [`Metrics`]. Its `Display` is a table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::builder().worker_threads(2).build().unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// assert_eq!(metrics.workers.len(), 2);
+    /// assert!(metrics.to_string().contains("lifo hits"));
+    /// ```
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            workers: self.spawner.worker_metrics(),
+            injector_depth: self.spawner.injector_depth(),
+            blocking_threads: self.blocking.num_threads(),
+            blocking_idle_threads: self.blocking.num_idle_threads(),
+            blocking_queue_depth: self.blocking.queue_len(),
+            timers_armed: self.driver.time.armed(),
+            io_sources: self.io_sources(),
+        }
     }
 }
 

@@ -7,16 +7,22 @@
 //! | `handle.rs` | [`Handle`]: spawn from anywhere; `Handle::current()` |
 //! | `context.rs` | the thread-local "current runtime" |
 //! | `driver.rs` | the park hook joining the workers to the timers |
+//! | `metrics.rs` | [`Metrics`]: per-worker counters, queues, pool, timers, I/O sources |
+//! | `report.rs` | debug mode's reports as `tracing` events (stderr without a subscriber) |
 
 mod builder;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+mod metrics;
+pub(crate) mod report;
 #[allow(clippy::module_inception)]
 mod runtime;
 
 pub use self::builder::Builder;
 pub use self::context::EnterGuard;
 pub use self::handle::{Handle, TryCurrentError};
+pub use self::metrics::{Metrics, WorkerMetrics};
 pub(crate) use self::runtime::already_running;
 pub use self::runtime::Runtime;
+pub use eddy_executor::debug::{Report, UnhandledPanic};

@@ -1,11 +1,13 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use eddy_executor::blocking::BlockingPool;
 use eddy_executor::Executor;
 
+use super::report::{PanicShutdown, UntilPanicShutdown};
 use super::{Builder, Handle};
 use crate::task::JoinHandle;
 
@@ -34,6 +36,8 @@ pub struct Runtime {
     handle: Handle,
     executor: Option<Executor>,
     blocking: Option<BlockingPool>,
+    /// Under `UnhandledPanic::ShutdownRuntime`: fired when a lost panic shuts us down.
+    panic_shutdown: Option<Arc<PanicShutdown>>,
 }
 
 impl Runtime {
@@ -55,11 +59,13 @@ impl Runtime {
         handle: Handle,
         executor: Executor,
         blocking: BlockingPool,
+        panic_shutdown: Option<Arc<PanicShutdown>>,
     ) -> Runtime {
         Runtime {
             handle,
             executor: Some(executor),
             blocking: Some(blocking),
+            panic_shutdown,
         }
     }
 
@@ -70,7 +76,9 @@ impl Runtime {
     /// # Panics
     ///
     /// With "this event loop is already running" if called from async code: inside a
-    /// task, or inside another `block_on`. There, `.await` the future or spawn it.
+    /// task, or inside another `block_on`. There, `.await` the future or spawn it. Under
+    /// [`UnhandledPanic::ShutdownRuntime`](crate::runtime::UnhandledPanic::ShutdownRuntime),
+    /// when a task's unretrieved panic shut the runtime down, naming the task.
     ///
     /// # Examples
     ///
@@ -84,7 +92,10 @@ impl Runtime {
             already_running("Runtime::block_on");
         }
         let _current = self.handle.enter();
-        eddy_executor::block_on(future)
+        match &self.panic_shutdown {
+            None => eddy_executor::block_on(future),
+            Some(signal) => eddy_executor::block_on(UntilPanicShutdown { future, signal }),
+        }
     }
 
     /// The runtime's [`Handle`], to spawn from other threads.
@@ -101,6 +112,7 @@ impl Runtime {
     /// let task = rt.spawn(async { "runs on a worker" });
     /// assert_eq!(rt.block_on(task).unwrap(), "runs on a worker");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -119,6 +131,7 @@ impl Runtime {
     /// let job = rt.run_in_executor(|| std::env::current_dir().is_ok());
     /// assert!(rt.block_on(job).unwrap());
     /// ```
+    #[track_caller]
     pub fn run_in_executor<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -171,7 +184,7 @@ impl Runtime {
     fn shutdown(&mut self, timeout: Option<Duration>) {
         let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         if let Some(pool) = &mut self.blocking {
-            pool.shutdown(Some(Duration::ZERO));
+            pool.begin_shutdown();
         }
         if let Some(executor) = self.executor.take() {
             match timeout {

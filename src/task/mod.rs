@@ -13,14 +13,26 @@
 //!
 //! [`JoinSet`] (`join_set.rs`) holds many tasks and joins them as they finish — asyncio's
 //! `TaskGroup`: dropping it aborts what is left.
+//!
+//! Every task has an [`Id`], the source location of its spawn (recorded by
+//! `#[track_caller]`) and, if spawned through [`Builder`] (`builder.rs`), a name:
+//! [`JoinHandle::info`] returns them, [`id`] / [`try_id`] give the current task's id
+//! (asyncio's `current_task()`), and [`Handle::tasks`] lists the live tasks (asyncio's
+//! `all_tasks()`). Debug mode's reports name tasks the same way (docs/debugging.md).
 
 use std::future::Future;
 
+mod builder;
 mod join_set;
 
+pub use self::builder::Builder;
 pub use self::join_set::JoinSet;
 pub use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
-pub use eddy_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
+use eddy_executor::task::SpawnMeta;
+pub use eddy_executor::task::{
+    id, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle, TaskInfo, TaskSnapshot,
+    TaskState,
+};
 
 use crate::runtime::{context, Handle};
 
@@ -45,8 +57,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let meta = SpawnMeta::caller();
     let mut future = Some(future);
-    match context::with_current(|handle| handle.spawn(future.take().expect("spawned once"))) {
+    match context::with_current(|handle| {
+        handle.spawn_with(future.take().expect("spawned once"), meta)
+    }) {
         Some(join) => join,
         None => panic!(
             "`eddy::spawn` called outside a runtime: {}",
@@ -93,8 +108,11 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
+    let meta = SpawnMeta::caller();
     let mut f = Some(f);
-    match context::with_current(|handle| handle.run_in_executor(f.take().expect("run once"))) {
+    match context::with_current(|handle| {
+        handle.run_in_executor_with(f.take().expect("run once"), meta)
+    }) {
         Some(join) => join,
         None => panic!(
             "`eddy::run_in_executor` (`spawn_blocking`) called outside a runtime: {}",

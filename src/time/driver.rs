@@ -231,6 +231,11 @@ impl TimeDriver {
         fired
     }
 
+    /// Timers registered in all wheels (for metrics; takes each wheel's lock briefly).
+    pub(crate) fn armed(&self) -> usize {
+        self.wheels.iter().map(|w| w.lock().len()).sum()
+    }
+
     /// True when no wheel holds a timer.
     #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::shared::{Config, Hook, Shared};
 use super::BlockingPool;
+use crate::debug::{self, Report, ReportHook};
 use crate::limits::{self, MAX_BLOCKING_THREADS};
 use crate::loom::Arc;
 
@@ -34,6 +35,8 @@ pub struct Builder {
     stack_size: Option<usize>,
     on_start: Option<Hook>,
     on_stop: Option<Hook>,
+    debug: bool,
+    on_report: ReportHook,
 }
 
 impl Builder {
@@ -47,7 +50,23 @@ impl Builder {
             stack_size: None,
             on_start: None,
             on_stop: None,
+            debug: false,
+            on_report: debug::default_hook(),
         }
+    }
+
+    /// Debug mode (default off): the pool remembers which job each thread runs, and a
+    /// [`shutdown`](BlockingPool::shutdown) whose timeout runs out reports every job
+    /// still running ([`Report::BlockingJobOutlivedShutdown`]) — one lock per job.
+    pub fn debug(&mut self, enabled: bool) -> &mut Builder {
+        self.debug = enabled;
+        self
+    }
+
+    /// Where debug mode's reports go (default: a line on stderr).
+    pub fn on_report(&mut self, f: impl Fn(&Report) + Send + Sync + 'static) -> &mut Builder {
+        self.on_report = StdArc::new(f);
+        self
     }
 
     /// The most threads the pool runs at once (default 512). Jobs beyond that wait in
@@ -145,6 +164,8 @@ impl Builder {
             stack_size: self.stack_size,
             on_start: self.on_start.clone(),
             on_stop: self.on_stop.clone(),
+            debug: self.debug,
+            on_report: self.on_report.clone(),
         }))))
     }
 }

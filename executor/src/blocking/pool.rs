@@ -6,7 +6,7 @@ use super::schedule::Scheduler;
 use super::shared::Shared;
 use super::{thread, Builder};
 use crate::loom::Arc;
-use crate::task::{self, Id, JoinHandle};
+use crate::task::{self, Id, JoinHandle, SpawnMeta};
 
 /// A pool of threads for blocking calls — the executor you pass to asyncio's
 /// `loop.run_in_executor(executor, f)`.
@@ -94,12 +94,13 @@ impl BlockingPool {
     }
 
     /// Runs `f` on a pool thread; see [`BlockingSpawner::run`].
+    #[track_caller]
     pub fn run<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.spawner.run(f)
+        self.spawner.submit(f, false, SpawnMeta::caller())
     }
 
     /// A handle that submits jobs to this pool from anywhere.
@@ -142,6 +143,24 @@ impl BlockingPool {
         Shared::shutdown(&self.spawner.shared, timeout)
     }
 
+    /// The first half of [`shutdown`](Self::shutdown), which waits for nothing: new jobs
+    /// are refused and queued ones cancelled (mandatory ones still run); the running jobs
+    /// go on. A runtime calls it before stopping its workers, so that no job starts
+    /// meanwhile, and `shutdown` after.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = eddy_executor::blocking::BlockingPool::new(1);
+    /// pool.begin_shutdown();
+    /// assert!(eddy_executor::block_on(pool.run(|| ())).unwrap_err().is_cancelled());
+    /// assert!(pool.shutdown(None));
+    /// ```
+    pub fn begin_shutdown(&mut self) {
+        self.shut_down = true;
+        Shared::begin_shutdown(&self.spawner.shared);
+    }
+
     /// Threads currently in the pool (running a job or idle).
     pub fn num_threads(&self) -> usize {
         self.spawner.num_threads()
@@ -174,12 +193,23 @@ impl BlockingSpawner {
     ///
     /// [`JoinHandle::abort`] cancels a job that has not started at once, on the calling
     /// thread; a running job cannot be interrupted and runs to the end.
+    #[track_caller]
     pub fn run<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.submit(f, false)
+        self.submit(f, false, SpawnMeta::caller())
+    }
+
+    /// [`run`](Self::run) with an explicit name and submit location (see
+    /// [`SpawnMeta`]), for wrappers that submit on their caller's behalf.
+    pub fn run_with<F, R>(&self, f: F, meta: SpawnMeta<'_>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.submit(f, false, meta)
     }
 
     /// Like [`run`](Self::run), but a job still queued when the pool is shut down runs
@@ -208,20 +238,22 @@ impl BlockingSpawner {
     /// assert!(eddy_executor::block_on(optional).unwrap_err().is_cancelled());
     /// # let _ = (busy, write);
     /// ```
+    #[track_caller]
     pub fn run_mandatory<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.submit(f, true)
+        self.submit(f, true, SpawnMeta::caller())
     }
 
-    fn submit<F, R>(&self, f: F, mandatory: bool) -> JoinHandle<R>
+    fn submit<F, R>(&self, f: F, mandatory: bool, meta: SpawnMeta<'_>) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(Job::new(f), Scheduler, Id::next());
+        let (task, notified, join) =
+            task::new_task(Job::new(f), Scheduler, Id::next(), meta, false);
         // No owned-task list: the queue reaches every job that has not started.
         drop(task);
         Shared::submit(&self.shared, notified, mandatory);

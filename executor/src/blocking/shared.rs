@@ -34,12 +34,13 @@ use crossbeam_utils::CachePadded;
 
 use super::schedule::Scheduler;
 use super::thread as pool_thread;
+use crate::debug::{Report, ReportHook};
 use crate::loom::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Condvar, Mutex, MutexGuard};
 use crate::loom::thread;
 use crate::loom::Arc;
 use crate::scheduler::Injector;
-use crate::task::Notified;
+use crate::task::{Notified, TaskInfo};
 
 pub(super) type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
 
@@ -51,6 +52,9 @@ pub(super) struct Config {
     pub(super) stack_size: Option<usize>,
     pub(super) on_start: Option<Hook>,
     pub(super) on_stop: Option<Hook>,
+    /// Debug mode: track running jobs, report those outliving shutdown.
+    pub(super) debug: bool,
+    pub(super) on_report: ReportHook,
 }
 
 /// A job in the queue.
@@ -78,6 +82,8 @@ pub(crate) struct Shared {
     synced: CachePadded<Mutex<Synced>>,
     /// Notified (all) whenever a thread leaves, for `shutdown`'s wait.
     exited: Condvar,
+    /// Debug mode: the job each thread runs, by thread id, and since when.
+    running: Mutex<Vec<(usize, TaskInfo, std::time::Instant)>>,
     pub(super) config: Config,
 }
 
@@ -170,7 +176,35 @@ impl Shared {
                 next_id: 0,
             })),
             exited: Condvar::new(),
+            running: Mutex::new(Vec::new()),
             config,
+        }
+    }
+
+    /// Debug mode: thread `thread` starts running `job`.
+    pub(super) fn job_started(&self, thread: usize, job: TaskInfo) {
+        self.running
+            .lock()
+            .push((thread, job, std::time::Instant::now()));
+    }
+
+    /// Debug mode: thread `thread`'s job returned.
+    pub(super) fn job_finished(&self, thread: usize) {
+        self.running.lock().retain(|(t, _, _)| *t != thread);
+    }
+
+    /// Debug mode, after a shutdown stopped waiting: reports the jobs still running.
+    fn report_running_jobs(&self) {
+        let running: Vec<_> = self
+            .running
+            .lock()
+            .iter()
+            .map(|(_, job, since)| (job.clone(), since.elapsed()))
+            .collect();
+        for (job, running_for) in running {
+            let report = Report::BlockingJobOutlivedShutdown { job, running_for };
+            let hook = &self.config.on_report;
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&report)));
         }
     }
 
@@ -433,12 +467,9 @@ impl Shared {
         }
     }
 
-    /// Refuses new jobs, cancels the queued ones (but mandatory ones still run), wakes
-    /// idle threads and waits at most
-    /// `timeout` (`None`: for ever) for the running jobs. True when every thread has
-    /// left and been joined. Threads still running are left registered (a later call
-    /// may wait again) and are detached when the pool goes away.
-    pub(super) fn shutdown(this: &Arc<Shared>, timeout: Option<Duration>) -> bool {
+    /// The first half of `shutdown`: refuses new jobs and cancels the queued ones (but
+    /// mandatory ones still run); waits for nothing.
+    pub(super) fn begin_shutdown(this: &Arc<Shared>) {
         {
             let mut synced = this.synced.lock();
             this.set_lifecycle(&mut synced, Lifecycle::ShutDown);
@@ -447,6 +478,15 @@ impl Shared {
         // and cancels its job itself, or this drain finds it.
         fence(SeqCst);
         Shared::cancel_queued(this, true);
+    }
+
+    /// Refuses new jobs, cancels the queued ones (but mandatory ones still run), wakes
+    /// idle threads and waits at most
+    /// `timeout` (`None`: for ever) for the running jobs. True when every thread has
+    /// left and been joined. Threads still running are left registered (a later call
+    /// may wait again) and are detached when the pool goes away.
+    pub(super) fn shutdown(this: &Arc<Shared>, timeout: Option<Duration>) -> bool {
+        Shared::begin_shutdown(this);
         let this = &**this;
 
         // Called from one of our own threads (a job dropping its runtime): do not wait
@@ -471,6 +511,9 @@ impl Shared {
             // A pool thread never unwinds (jobs are caught by the harness, hooks by
             // `thread::run`); if it did, there is nothing more to report here.
             let _ = handle.join();
+        }
+        if !all_exited && this.config.debug {
+            this.report_running_jobs();
         }
         all_exited
     }

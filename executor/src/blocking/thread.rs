@@ -46,6 +46,10 @@ fn work(shared: &Arc<Shared>, id: usize) -> Option<crate::loom::thread::JoinHand
             if !mandatory && shared.is_shut_down() {
                 // Popped while shutdown drains the queue: it is cancelled, like the rest.
                 task.shutdown();
+            } else if shared.config.debug {
+                shared.job_started(id, task.info());
+                task.run();
+                shared.job_finished(id);
             } else {
                 // Panics in the closure are caught by the task harness and reported
                 // through the JoinHandle; the thread lives on.

@@ -1,8 +1,10 @@
 use std::fmt;
 use std::io;
 use std::sync::Arc as StdArc;
+use std::time::Duration;
 
 use super::Executor;
+use crate::debug::{DebugConfig, Report, UnhandledPanic};
 use crate::limits::{self, MAX_WORKER_THREADS};
 use crate::park::{Park, ThreadPark};
 
@@ -27,6 +29,7 @@ pub struct Builder {
     stack_size: Option<usize>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
+    debug: DebugConfig,
 }
 
 impl Builder {
@@ -38,6 +41,7 @@ impl Builder {
             stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            debug: DebugConfig::default(),
         }
     }
 
@@ -75,6 +79,60 @@ impl Builder {
     /// Runs on each worker thread after it stops running tasks.
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
         self.on_thread_stop = Some(StdArc::new(f));
+        self
+    }
+
+    /// Debug mode — asyncio's `loop.set_debug(True)` (default off). Every poll is timed:
+    /// one longer than [`slow_poll_threshold`](Self::slow_poll_threshold) is reported,
+    /// and a watchdog thread reports a worker still stuck in one poll while it is stuck;
+    /// tasks pending at shutdown are reported; task snapshots get poll counts and ages.
+    /// See [`debug`](crate::debug) for the reports and what debug mode costs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// let rt = eddy_executor::Executor::builder()
+    ///     .worker_threads(1)
+    ///     .debug(true)
+    ///     .slow_poll_threshold(Duration::from_millis(10))
+    ///     .on_report(move |report| sink.lock().unwrap().push(report.to_string()))
+    ///     .build()
+    ///     .unwrap();
+    /// let slow = rt.spawner().spawn(async { std::thread::sleep(Duration::from_millis(30)) });
+    /// eddy_executor::block_on(slow).unwrap();
+    /// drop(rt); // joins the worker: its report is in
+    /// assert!(reports.lock().unwrap().iter().any(|r| r.contains("in one poll")));
+    /// ```
+    pub fn debug(&mut self, enabled: bool) -> &mut Builder {
+        self.debug.enabled = enabled;
+        self
+    }
+
+    /// In debug mode, a poll longer than this is reported (default 100 ms, asyncio's
+    /// `slow_callback_duration`). Zero is refused by [`build`](Self::build) with an
+    /// `InvalidInput` error.
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
+        self.debug.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// What to do with a task's panic that nobody will read (default
+    /// [`UnhandledPanic::Report`]; works with or without debug mode).
+    pub fn unhandled_panic(&mut self, policy: UnhandledPanic) -> &mut Builder {
+        self.debug.unhandled_panic = policy;
+        self
+    }
+
+    /// Where reports go (default: a line on stderr). Called on the thread that noticed:
+    /// a worker, the watchdog, the thread dropping a `JoinHandle` or shutting down. A
+    /// panic in it is contained.
+    pub fn on_report(&mut self, f: impl Fn(&Report) + Send + Sync + 'static) -> &mut Builder {
+        self.debug.hook = StdArc::new(f);
         self
     }
 
@@ -118,6 +176,12 @@ impl Builder {
             )));
         }
         limits::check_thread_name(&self.thread_name)?;
+        if self.debug.slow_poll_threshold.is_zero() {
+            return Err(limits::invalid(
+                "`slow_poll_threshold(0)`: every poll would be reported as slow; pass a                  positive duration, or leave it unset for 100 ms"
+                    .into(),
+            ));
+        }
         limits::check_stack_size(self.stack_size)
     }
 
@@ -144,15 +208,18 @@ impl Builder {
         self.validate()?;
         let workers = self.resolved_worker_threads();
         let prefix = self.thread_name.clone();
+        let watchdog_name = format!("{prefix}-watchdog");
         Executor::start(
             workers,
             make_park(workers),
             super::executor::ThreadConfig {
                 name: StdArc::new(move |i| format!("{prefix}-{i}")),
+                watchdog_name,
                 stack_size: self.stack_size,
                 on_start: self.on_thread_start.clone(),
                 on_stop: self.on_thread_stop.clone(),
             },
+            self.debug.clone(),
         )
     }
 }
@@ -169,6 +236,7 @@ impl fmt::Debug for Builder {
             .field("worker_threads", &self.worker_threads)
             .field("thread_name", &self.thread_name)
             .field("stack_size", &self.stack_size)
+            .field("debug", &self.debug)
             .finish_non_exhaustive()
     }
 }

@@ -4,11 +4,13 @@ use std::io;
 use std::sync::Arc as StdArc;
 use std::time::Duration;
 
+use super::metrics::WorkerMetrics;
 use super::shared::Handle;
 use super::{context, queue, worker, Builder};
+use crate::debug::DebugConfig;
 use crate::loom::thread;
 use crate::park::Park;
-use crate::task::JoinHandle;
+use crate::task::{JoinHandle, SpawnMeta, TaskSnapshot};
 
 /// The multi-threaded, work-stealing scheduler: N worker threads and their queues.
 ///
@@ -33,6 +35,9 @@ use crate::task::JoinHandle;
 pub struct Executor {
     shared: Handle,
     workers: Vec<thread::JoinHandle<()>>,
+    /// Debug mode's watchdog thread.
+    #[cfg(not(eddy_loom))]
+    watchdog: Option<super::watchdog::Watchdog>,
 }
 
 /// A cheap, cloneable handle that spawns onto an [`Executor`] from any thread.
@@ -54,6 +59,9 @@ pub struct Spawner {
 
 pub(super) struct ThreadConfig {
     pub(super) name: StdArc<dyn Fn(usize) -> String + Send + Sync>,
+    /// Debug mode's watchdog thread.
+    #[cfg_attr(eddy_loom, allow(dead_code))]
+    pub(super) watchdog_name: String,
     pub(super) stack_size: Option<usize>,
     pub(super) on_start: Option<StdArc<dyn Fn() + Send + Sync>>,
     pub(super) on_stop: Option<StdArc<dyn Fn() + Send + Sync>>,
@@ -69,13 +77,26 @@ impl Executor {
         workers: usize,
         park: StdArc<dyn Park>,
         config: ThreadConfig,
+        debug: DebugConfig,
     ) -> io::Result<Executor> {
         let (locals, stealers): (Vec<_>, Vec<_>) = (0..workers).map(|_| queue::local()).unzip();
-        let shared = Handle::new(stealers.into_boxed_slice(), park);
+        let debug_enabled = debug.enabled;
+        let shared = Handle::new(stealers.into_boxed_slice(), park, debug);
         let mut executor = Executor {
             shared: shared.clone(),
             workers: Vec::with_capacity(workers),
+            #[cfg(not(eddy_loom))]
+            watchdog: None,
         };
+        #[cfg(not(eddy_loom))]
+        if debug_enabled {
+            executor.watchdog = Some(super::watchdog::Watchdog::start(
+                shared.clone(),
+                config.watchdog_name.clone(),
+            )?);
+        }
+        #[cfg(eddy_loom)]
+        let _ = debug_enabled;
         for (index, local) in locals.into_iter().enumerate() {
             let mut builder = thread::Builder::new().name((config.name)(index));
             if let Some(size) = config.stack_size {
@@ -142,6 +163,14 @@ impl Executor {
         } else {
             self.join_workers(timeout)
         };
+        #[cfg(not(eddy_loom))]
+        if let Some(mut watchdog) = self.watchdog.take() {
+            watchdog.stop();
+        }
+        if self.shared.debug.enabled {
+            // Named before their futures go: "Task was destroyed but it is pending!"
+            self.shared.report_pending_tasks();
+        }
         // No worker polls anymore (or the stuck ones will see CANCELLED): drop every
         // future, then the cancelled tasks' queue entries.
         self.shared.owned.close_and_shutdown_all();
@@ -193,13 +222,59 @@ impl Drop for Executor {
 impl Spawner {
     /// Spawns `future` as a task — asyncio's `loop.create_task`. It starts running on a
     /// worker right away; the returned [`JoinHandle`] awaits its output. After the
-    /// executor shut down, the task is cancelled at once (the handle says so).
+    /// executor shut down, the task is cancelled at once (the handle says so). The task
+    /// records the caller's source location ([`JoinHandle::info`]).
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.shared.spawn(future, SpawnMeta::caller())
+    }
+
+    /// Spawns `future` with an explicit name and spawn location (see [`SpawnMeta`]):
+    /// for wrappers that spawn on their caller's behalf.
+    pub fn spawn_with<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, meta)
+    }
+
+    /// A snapshot of every live task — asyncio's `all_tasks()`: id, name, spawn
+    /// location, state, and in debug mode its poll count and age.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy_executor::task::SpawnMeta;
+    ///
+    /// let rt = eddy_executor::Executor::builder().worker_threads(1).build().unwrap();
+    /// let meta = SpawnMeta::caller().with_name("forever");
+    /// let handle = rt.spawner().spawn_with(std::future::pending::<()>(), meta);
+    /// let tasks = rt.spawner().tasks();
+    /// let task = tasks.iter().find(|t| t.info.id() == handle.id()).unwrap();
+    /// assert_eq!(task.info.name(), Some("forever"));
+    /// ```
+    pub fn tasks(&self) -> Vec<TaskSnapshot> {
+        self.shared.tasks()
+    }
+
+    /// Every worker's counters (polls, steals, parks, LIFO hits, queue depth).
+    pub fn worker_metrics(&self) -> Vec<WorkerMetrics> {
+        self.shared.worker_metrics()
+    }
+
+    /// Tasks waiting in the global injector queue.
+    pub fn injector_depth(&self) -> usize {
+        self.shared.injector_depth()
+    }
+
+    /// True when the executor runs in debug mode.
+    pub fn is_debug(&self) -> bool {
+        self.shared.debug.enabled
     }
 
     /// The executor whose worker thread this is, if the current thread is a worker.

@@ -9,18 +9,23 @@
 //! | `idle.rs` | searching / parked accounting that wakes one worker at a time |
 //! | `queue.rs` | crossbeam-deque behind a small API (`queue_loom.rs` under loom) |
 //! | `context.rs` | thread-locals: the current worker, "an event loop runs here" |
+//! | `metrics.rs` | per-worker counters, always on: polls, steals, parks, LIFO hits |
+//! | `watchdog.rs` | debug mode: per-poll timing and the stuck-worker watchdog |
 
 mod builder;
 pub(crate) mod context;
 mod executor;
 mod idle;
+mod metrics;
 #[cfg_attr(eddy_loom, path = "queue_loom.rs")]
 mod queue;
 mod shared;
+mod watchdog;
 mod worker;
 
 pub use self::builder::Builder;
 pub use self::executor::{Executor, Spawner};
+pub use self::metrics::WorkerMetrics;
 #[cfg(test)]
 pub(crate) use self::shared::Handle as SchedulerHandle;
 // For the loom models of the queues and the idle accounting (`tests/loom_*.rs`).

@@ -57,6 +57,11 @@ impl<T> Stealer<T> {
         self.0.is_empty()
     }
 
+    /// Tasks in the queue right now (for metrics; racy by nature).
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Takes one task from the front (for draining at shutdown).
     pub(crate) fn steal(&self) -> Option<T> {
         retry(|| self.0.steal())

@@ -49,6 +49,10 @@ impl<T> Stealer<T> {
         self.0.lock().is_empty()
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.0.lock().len()
+    }
+
     pub(crate) fn steal(&self) -> Option<T> {
         self.0.lock().pop_front()
     }

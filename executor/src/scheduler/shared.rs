@@ -4,15 +4,20 @@
 use std::fmt;
 use std::future::Future;
 
+use crossbeam_utils::CachePadded;
+
 use super::context;
 use super::idle::Idle;
+use super::metrics::{Counters, WorkerMetrics};
 use super::queue::{Injector, Stealer};
+use super::watchdog::Slots;
+use crate::debug::{DebugConfig, Report, UnhandledPanic};
 use crate::loom::atomic::{fence, AtomicBool, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::Arc;
 use crate::park::Park;
 use crate::task::list::OwnedTasks;
-use crate::task::{self, Id, JoinHandle, Schedule};
+use crate::task::{self, Id, JoinError, JoinHandle, Schedule, SpawnMeta, TaskInfo, TaskSnapshot};
 use std::sync::Arc as StdArc;
 
 /// A ready task of this scheduler.
@@ -56,15 +61,28 @@ pub(crate) struct Shared {
     pub(super) owned: OwnedTasks<Handle>,
     pub(super) park: StdArc<dyn Park>,
     shutdown: AtomicBool,
+    /// Debug mode and the report hook.
+    pub(super) debug: DebugConfig,
+    /// Per worker, written only by that worker (`metrics.rs`).
+    pub(super) counters: Box<[CachePadded<Counters>]>,
+    /// Per worker, what it polls (debug mode only; `watchdog.rs`).
+    pub(super) watch: Slots,
     /// Workers that have left their loop, for `shutdown_timeout`.
     exited: Mutex<usize>,
     exited_cv: Condvar,
 }
 
 impl Handle {
-    pub(super) fn new(remotes: Box<[Stealer<Notified>]>, park: StdArc<dyn Park>) -> Handle {
+    pub(super) fn new(
+        remotes: Box<[Stealer<Notified>]>,
+        park: StdArc<dyn Park>,
+        debug: DebugConfig,
+    ) -> Handle {
         let workers = remotes.len();
         Handle(Arc::new(Shared {
+            debug,
+            counters: (0..workers).map(|_| CachePadded::default()).collect(),
+            watch: Slots::new(workers),
             idle: Idle::new(workers),
             owned: OwnedTasks::new(workers * 4),
             injector: Injector::new(),
@@ -149,6 +167,36 @@ impl Shared {
         }
     }
 
+    /// Every worker's counters.
+    pub(super) fn worker_metrics(&self) -> Vec<WorkerMetrics> {
+        self.counters
+            .iter()
+            .zip(self.remotes.iter())
+            .map(|(counters, queue)| counters.read(queue.len()))
+            .collect()
+    }
+
+    /// Tasks waiting in the injector.
+    pub(super) fn injector_depth(&self) -> usize {
+        self.injector.len()
+    }
+
+    /// Every live task.
+    pub(super) fn tasks(&self) -> Vec<TaskSnapshot> {
+        self.owned.snapshot()
+    }
+
+    /// Debug mode, at shutdown: reports every task still pending ("Task was destroyed but
+    /// it is pending!"), before their futures are dropped.
+    pub(super) fn report_pending_tasks(&self) {
+        for snapshot in self.owned.snapshot() {
+            self.debug.report(Report::PendingAtShutdown {
+                task: snapshot.info,
+                state: snapshot.state,
+            });
+        }
+    }
+
     pub(super) fn worker_exited(&self) {
         *self.exited.lock() += 1;
         self.exited_cv.notify_all();
@@ -170,12 +218,13 @@ impl Shared {
 
 impl Handle {
     /// Spawns a task: binds it to the owned list (refused after shutdown) and queues it.
-    pub(super) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(super) fn spawn<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), Id::next());
+        let (task, notified, join) =
+            task::new_task(future, self.clone(), Id::next(), meta, self.debug.enabled);
         if let Some(notified) = self.owned.bind(task, notified) {
             self.schedule_task(notified, Placement::LifoIfFree);
         }
@@ -213,6 +262,22 @@ impl Schedule for Handle {
 
     fn release(&self, task: &task::Task<Handle>) -> Option<task::Task<Handle>> {
         self.owned.remove(task)
+    }
+
+    fn unhandled_panic(&self, task: TaskInfo, error: &JoinError) {
+        let shutting_down = match self.debug.unhandled_panic {
+            UnhandledPanic::Ignore => return,
+            UnhandledPanic::Report => false,
+            UnhandledPanic::ShutdownRuntime => true,
+        };
+        self.debug.report(Report::UnretrievedPanic {
+            task,
+            message: error.panic_message().map(String::from),
+            shutting_down,
+        });
+        if shutting_down {
+            self.begin_shutdown();
+        }
     }
 }
 

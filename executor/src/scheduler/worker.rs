@@ -19,6 +19,8 @@ use super::context;
 use super::queue::Local;
 use super::shared::{Handle, Notified, Placement, Shared};
 use crate::coop;
+use crate::debug::Report;
+use crate::loom::stats;
 
 /// Check the injector first, and let the park hook do its maintenance (fire due timers,
 /// poll I/O without blocking), every this many ticks, so neither remote tasks nor timers
@@ -151,7 +153,7 @@ impl WorkerContext {
             }
         }
         self.core.borrow_mut().lifo_polls = 0;
-        run_contained(task);
+        self.poll(task);
         // Tasks it woke go to the LIFO slot; run them now, up to the cap.
         loop {
             let next = {
@@ -168,11 +170,43 @@ impl WorkerContext {
                 core.lifo_polls += 1;
                 task
             };
-            run_contained(next);
+            stats::bump(&self.shared.counters[self.index].lifo_hits);
+            self.poll(next);
+        }
+    }
+
+    /// Polls `task`: counts it, and in debug mode times it (for the watchdog and the
+    /// slow-poll report). Without debug mode: one relaxed load and store more than a
+    /// bare poll.
+    fn poll(&self, task: Notified) {
+        stats::bump(&self.shared.counters[self.index].polls);
+        if self.shared.debug.enabled {
+            return self.poll_debug(task);
+        }
+        run_contained(task);
+    }
+
+    /// Debug mode's poll: two clock reads and the watchdog slot's lock, twice.
+    #[inline(never)]
+    fn poll_debug(&self, task: Notified) {
+        let threshold = self.shared.debug.slow_poll_threshold;
+        task.record_poll();
+        let started = self.shared.watch.begin(self.index, task.info(), threshold);
+        run_contained(task);
+        let duration = started.elapsed();
+        let task = self.shared.watch.end(self.index);
+        if let (true, Some(task)) = (duration >= threshold, task) {
+            self.shared.debug.report(Report::SlowPoll {
+                task,
+                worker: self.index,
+                duration,
+                threshold,
+            });
         }
     }
 
     fn park(&self) {
+        stats::bump(&self.shared.counters[self.index].parks);
         let index = {
             let mut core = self.core.borrow_mut();
             let was_searching = std::mem::replace(&mut core.is_searching, false);
@@ -242,6 +276,7 @@ impl Core {
             }
         }
         if let Some(task) = self.lifo.take() {
+            stats::bump(&shared.counters[self.index].lifo_hits);
             return Some(task);
         }
         if let Some(task) = self.local.pop() {
@@ -295,6 +330,7 @@ impl Core {
                 continue;
             }
             if let Some(task) = shared.remotes[victim].steal_batch_and_pop(&self.local) {
+                stats::bump(&shared.counters[self.index].steals);
                 return Some(task);
             }
         }

@@ -7,6 +7,8 @@
 //!  |          vtable ptr  (8 B)    |  which is also the Waker's data pointer
 //!  |          owned-list links (16)|
 //!  |          id          (8 B)    |
+//!  |          spawned_at  (8 B)    |  &'static Location of the spawn call
+//!  |          meta        (8 B)    |  name / debug stats, out of line; usually null
 //!  +-------------------------------+
 //!  | Trailer  join waker  (16 B)   |  non-generic, fixed offset
 //!  +-------------------------------+
@@ -17,16 +19,18 @@
 //!  +-------------------------------+
 //! ```
 //!
-//! `async {}` spawned on the multi-threaded scheduler allocates 96 bytes: header 40,
+//! `async {}` spawned on the multi-threaded scheduler allocates 112 bytes: header 56,
 //! trailer 16, core 40 (the scheduler's `Arc` 8, the stage 32 — its largest variant is the
 //! output `Result<(), JoinError>`, 24 bytes, plus the tag). Budget: 128, tokio's minimum
 //! (see the `task_is_at_most_128_bytes` test).
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
+use super::identity::Meta;
 use super::list::Pointers;
 use super::raw::Vtable;
 use super::state::State;
@@ -54,6 +58,11 @@ pub(crate) struct Header {
     pub(super) vtable: &'static Vtable,
     pub(super) owned: Pointers,
     pub(super) id: Id,
+    /// Where the task was spawned (`#[track_caller]`). Immutable.
+    pub(super) spawned_at: &'static Location<'static>,
+    /// The name and debug-mode stats; `None` for an unnamed task without debug mode (no
+    /// allocation). Immutable after the spawn (the stats are atomics).
+    pub(super) meta: Option<Box<Meta>>,
 }
 
 /// The join waker slot; who may touch it is decided by the `JOIN_WAKER` bit.
@@ -85,6 +94,8 @@ impl<T: Future, S> Cell<T, S> {
         future: T,
         scheduler: S,
         id: Id,
+        spawned_at: &'static Location<'static>,
+        meta: Option<Box<Meta>>,
         vtable: &'static Vtable,
     ) -> NonNull<Header> {
         let cell = Box::new(Cell {
@@ -93,6 +104,8 @@ impl<T: Future, S> Cell<T, S> {
                 vtable,
                 owned: Pointers::new(),
                 id,
+                spawned_at,
+                meta,
             },
             trailer: Trailer {
                 waker: UnsafeCell::new(None),
@@ -135,6 +148,18 @@ impl<T: Future, S> Core<T, S> {
     pub(super) unsafe fn set_stage(&self, new: Stage<T>) {
         // SAFETY: exclusive access is the caller's contract.
         self.stage.with_mut(|stage| unsafe { *stage = new });
+    }
+
+    /// Takes the stage out, leaving `Consumed` (to inspect an unread output before it is
+    /// dropped).
+    ///
+    /// # Safety
+    ///
+    /// * The caller has exclusive access to the stage (see `Core`'s invariants).
+    pub(super) unsafe fn take_stage(&self) -> Stage<T> {
+        // SAFETY: exclusive access is the caller's contract.
+        self.stage
+            .with_mut(|stage| std::mem::replace(unsafe { &mut *stage }, Stage::Consumed))
     }
 
     /// Takes the output, leaving `Consumed`.

@@ -88,6 +88,14 @@ impl JoinError {
     pub fn id(&self) -> Id {
         self.id
     }
+
+    /// The panic message, when the task panicked with a string (as `panic!` does).
+    pub(crate) fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(SyncPayload(payload)) => panic_message(&**payload),
+            Repr::Cancelled => None,
+        }
+    }
 }
 
 /// The panic message, when the payload is a string (as `panic!` makes it).

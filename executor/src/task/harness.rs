@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::core::{Cell, Core, Header, Stage, Trailer};
 use super::state::{State, TransitionToAbortedInPlace, TransitionToIdle, TransitionToRunning};
-use super::{waker, Id, JoinError, Notified, RawTask, Schedule, Task};
+use super::{identity, waker, Id, JoinError, Notified, RawTask, Schedule, Task};
 
 /// A typed view of one task.
 ///
@@ -66,7 +66,11 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                 // The waker lent to `poll` borrows the running reference: no ref count.
                 let waker = ManuallyDrop::new(waker::borrowed(self.cell.cast()));
                 let mut cx = Context::from_waker(&waker);
-                if poll_future(self.core(), self.id(), &mut cx).is_ready() {
+                // `task::id()` inside the poll: one thread-local write each way.
+                let current = identity::enter(self.id());
+                let poll = poll_future(self.core(), self.id(), &mut cx);
+                drop(current);
+                if poll.is_ready() {
                     return self.complete();
                 }
                 match self.state().transition_to_idle() {
@@ -105,7 +109,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         if !snapshot.is_join_interested() {
             // No JoinHandle will read the output: drop it now, on this thread.
             // SAFETY: COMPLETE without JOIN_INTEREST: the stage is ours.
-            contain(|| unsafe { self.core().set_stage(Stage::Consumed) });
+            contain(|| unsafe { self.drop_unread_output() });
         } else if snapshot.is_join_waker_set() {
             // SAFETY: JOIN_WAKER is set, so the JoinHandle does not write the slot; we
             // only read it.
@@ -181,7 +185,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         if prev.is_complete() {
             // The completing thread saw JOIN_INTEREST and left the output to us.
             // SAFETY: COMPLETE with JOIN_INTEREST (ours): the stage is ours.
-            contain(|| unsafe { self.core().set_stage(Stage::Consumed) });
+            contain(|| unsafe { self.drop_unread_output() });
         }
         if !(prev.is_complete() && prev.is_join_waker_set()) {
             // SAFETY: JOIN_WAKER is unset (we cleared it, or it was clear): the slot is
@@ -189,6 +193,27 @@ impl<T: Future, S: Schedule> Harness<T, S> {
             contain(|| unsafe { self.trailer().set_waker(None) });
         }
         self.raw().drop_reference();
+    }
+
+    /// Drops an output that no `JoinHandle` will read; a panic in it is reported to the
+    /// scheduler first (`Schedule::unhandled_panic`), so each unread panic is reported
+    /// exactly once: by the completing thread if the handle was already gone, else by
+    /// the handle's drop (the two are told apart by the state word, protocols 2 and 4).
+    ///
+    /// # Safety
+    ///
+    /// * The caller owns the stage: `COMPLETE`, and it is the completing thread without
+    ///   `JOIN_INTEREST` or the `JoinHandle` dropping itself.
+    unsafe fn drop_unread_output(&self) {
+        // SAFETY: ownership of the stage is the caller's contract.
+        let stage = unsafe { self.core().take_stage() };
+        if let Stage::Finished(Err(err)) = &stage {
+            if err.is_panic() {
+                let info = self.raw().info();
+                contain(|| self.core().scheduler.unhandled_panic(info, err));
+            }
+        }
+        drop(stage);
     }
 
     fn dealloc(self) {

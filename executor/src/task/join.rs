@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{Id, JoinError, RawTask};
+use super::{Id, JoinError, RawTask, TaskInfo};
 use crate::coop;
 
 /// An owned permission to await a spawned task's output — asyncio's `Task`.
@@ -99,6 +99,11 @@ impl<T> JoinHandle<T> {
     pub fn id(&self) -> Id {
         self.raw.id()
     }
+
+    /// Who the task is: id, name, spawn location.
+    pub fn info(&self) -> TaskInfo {
+        self.raw.info()
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -169,6 +174,11 @@ impl AbortHandle {
     /// The task's id.
     pub fn id(&self) -> Id {
         self.raw.id()
+    }
+
+    /// Who the task is: id, name, spawn location.
+    pub fn info(&self) -> TaskInfo {
+        self.raw.info()
     }
 }
 

@@ -13,7 +13,7 @@ use std::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use super::core::Header;
-use super::{Notified, RawTask, Schedule, Task};
+use super::{Notified, RawTask, Schedule, Task, TaskSnapshot};
 use crate::loom::sync::Mutex;
 use crate::loom::UnsafeCell;
 
@@ -164,6 +164,26 @@ impl<S: Schedule> OwnedTasks<S> {
         }
         // SAFETY: the list's reference, handed to the caller.
         Some(unsafe { Task::from_raw(RawTask::from_raw(ptr)) })
+    }
+
+    /// A snapshot of every task in the list, shard by shard (each under its lock, so a
+    /// busy runtime sees a consistent view per shard, not a global instant).
+    pub(crate) fn snapshot(&self) -> Vec<TaskSnapshot> {
+        let mut tasks = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut next = shard.head;
+            while let Some(ptr) = next {
+                // SAFETY: shard lock held, so the links are ours to read (Pointers
+                // invariant), and members are live (Shard invariant); the RawTask is
+                // used only while the lock keeps the list's reference in place.
+                let (raw, following) =
+                    unsafe { (RawTask::from_raw(ptr), ptr.as_ref().owned.next.with(|n| *n)) };
+                tasks.push(raw.snapshot());
+                next = following;
+            }
+        }
+        tasks
     }
 
     /// True when no task is alive.

@@ -1,7 +1,7 @@
 //! Tasks: one allocation per spawned future, and the handles that share it.
 //!
 //! A task is a `Cell` (`core.rs`) holding a header (the state word, a vtable, owned-list links,
-//! the id), a trailer (the join waker) and a core (the scheduler handle and the future or
+//! the id, the spawn location and an out-of-line name — `identity.rs`), a trailer (the join waker) and a core (the scheduler handle and the future or
 //! its output). Every handle is a pointer to that one allocation with a counted
 //! reference: `Task` (held by the scheduler's owned-task list), `Notified` (held by a
 //! run queue), [`JoinHandle`], [`AbortHandle`], and each cloned `Waker`. The waker lent to
@@ -70,7 +70,8 @@
 //!    runner sees in the same CAS that releases `RUNNING`.
 //! 2. **Complete** (`Harness::complete`): the runner stores the output, then sets
 //!    `COMPLETE` and clears `RUNNING` in one step. If no `JoinHandle` is interested it drops
-//!    the output itself; otherwise, if `JOIN_WAKER` is set, it wakes the join waker, then
+//!    the output itself (reporting a panic in it to `Schedule::unhandled_panic`: nobody
+//!    else will see it); otherwise, if `JOIN_WAKER` is set, it wakes the join waker, then
 //!    clears `JOIN_WAKER` and drops the waker if the handle went away meanwhile. Then it
 //!    removes the task from the owned list and drops two references (its own, the
 //!    list's).
@@ -79,8 +80,10 @@
 //!    that fails if the task completed meanwhile (then it reads the output). To replace a
 //!    waker it first clears `JOIN_WAKER` with a CAS that fails on `COMPLETE`.
 //! 4. **Detach** (`drop_join_handle_*`): clears `JOIN_INTEREST` (and `JOIN_WAKER` if not
-//!    complete). If the task was complete the handle drops the output; it drops the waker
-//!    unless the completing thread still holds it (`COMPLETE` with `JOIN_WAKER`).
+//!    complete). If the task was complete the handle drops the output (reporting an
+//!    unread panic to `Schedule::unhandled_panic`: exactly one of protocols 2 and 4 owns
+//!    the output); it drops the waker unless the completing thread still holds it
+//!    (`COMPLETE` with `JOIN_WAKER`).
 //! 5. **Abort** (`Harness::abort`): sets `CANCELLED`. An idle task is also marked `NOTIFIED`
 //!    and queued, so a runtime thread drops its future; a queued task sees `CANCELLED`
 //!    when dequeued; a running task sees it when its poll ends. A complete task keeps its
@@ -97,6 +100,7 @@ mod core;
 mod error;
 mod harness;
 mod id;
+mod identity;
 mod join;
 pub(crate) mod list;
 mod raw;
@@ -111,6 +115,8 @@ use std::mem::ManuallyDrop;
 
 pub use self::error::JoinError;
 pub use self::id::Id;
+pub(crate) use self::identity::Meta;
+pub use self::identity::{id, try_id, SpawnMeta, TaskInfo, TaskSnapshot, TaskState};
 pub use self::join::{AbortHandle, JoinHandle};
 pub(crate) use self::raw::RawTask;
 pub use self::yield_now::yield_now;
@@ -128,6 +134,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// The task completed: remove it from the owned-task list, returning the list's
     /// reference if it was there.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+
+    /// A task panicked and nobody will read the panic: it had no `JoinHandle` left when
+    /// it finished, or its `JoinHandle` was dropped with the panic unread — asyncio's
+    /// "Task exception was never retrieved". Called once per such panic, on the thread
+    /// that found it out (a worker, or wherever the handle was dropped). Any panic in
+    /// here is contained.
+    fn unhandled_panic(&self, _task: TaskInfo, _error: &JoinError) {}
 
     /// Whether `abort()` may drop the future of a task that nobody runs on the aborting
     /// thread, instead of queueing it for one of the scheduler's threads. Right for the
@@ -155,13 +168,23 @@ pub(crate) fn new_task<T, S>(
     future: T,
     scheduler: S,
     id: Id,
+    spawn: SpawnMeta<'_>,
+    debug: bool,
 ) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
 where
     T: Future + Send + 'static,
     T::Output: Send + 'static,
     S: Schedule,
 {
-    let ptr = core::Cell::allocate(future, scheduler, id, raw::vtable::<T, S>());
+    let meta = Meta::new(spawn.name, debug);
+    let ptr = core::Cell::allocate(
+        future,
+        scheduler,
+        id,
+        spawn.location,
+        meta,
+        raw::vtable::<T, S>(),
+    );
     // SAFETY: a fresh task holds exactly these three references (state::INITIAL).
     unsafe {
         let raw = RawTask::from_raw(ptr);
@@ -204,6 +227,18 @@ impl<S: Schedule> Task<S> {
     /// Cancels the task for shutdown (dropping the future if it is idle).
     pub(crate) fn shutdown(self) {
         self.into_raw().shutdown();
+    }
+}
+
+impl<S: 'static> Notified<S> {
+    /// Who the task is (for debug mode's reports; clones the name's `Arc` if it has one).
+    pub(crate) fn info(&self) -> TaskInfo {
+        self.raw.info()
+    }
+
+    /// Counts a poll in the task's debug stats (nothing without debug mode).
+    pub(crate) fn record_poll(&self) {
+        self.raw.record_poll();
     }
 }
 

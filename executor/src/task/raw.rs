@@ -7,7 +7,7 @@ use std::task::Waker;
 use super::core::Header;
 use super::harness;
 use super::state::{State, TransitionToNotifiedByVal};
-use super::{Id, Schedule};
+use super::{Id, Schedule, TaskInfo, TaskSnapshot, TaskState};
 
 /// The functions that need the task's types, one table per `(T, S)`.
 pub(crate) struct Vtable {
@@ -76,6 +76,42 @@ impl RawTask {
 
     pub(super) fn id(&self) -> Id {
         self.header().id
+    }
+
+    /// Who the task is.
+    pub(super) fn info(&self) -> TaskInfo {
+        let header = self.header();
+        TaskInfo {
+            id: header.id,
+            name: header.meta.as_ref().and_then(|m| m.name.clone()),
+            spawned_at: header.spawned_at,
+        }
+    }
+
+    /// The task as a snapshot: who it is, what it is doing, and (debug mode) its stats.
+    pub(super) fn snapshot(&self) -> TaskSnapshot {
+        let snapshot = self.state().load();
+        let state = if snapshot.is_running() {
+            TaskState::Running
+        } else if snapshot.is_notified() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Idle
+        };
+        let meta = self.header().meta.as_deref();
+        TaskSnapshot {
+            info: self.info(),
+            state,
+            polls: meta.and_then(|m| m.polls()),
+            age: meta.and_then(|m| m.age()),
+        }
+    }
+
+    /// Counts a poll (debug mode). The caller is about to take `RUNNING`.
+    pub(super) fn record_poll(&self) {
+        if let Some(meta) = &self.header().meta {
+            meta.record_poll();
+        }
     }
 
     /// Runs the task, consuming the caller's (`Notified`'s) reference.

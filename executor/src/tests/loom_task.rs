@@ -168,6 +168,28 @@ fn drop_join_handle_racing_with_completion(register_waker: bool) {
     });
 }
 
+/// Protocols 2 and 4 with a panicking task: the JoinHandle is dropped while the task
+/// panics on another thread. Whichever side owns the unread output reports the panic
+/// (`Schedule::unhandled_panic`), so it is reported exactly once in every interleaving.
+#[test]
+fn loom_a_panic_unread_because_the_join_handle_went_is_reported_exactly_once() {
+    model(|| {
+        let sched = TestScheduler::new();
+        // `resume_unwind` panics without running the panic hook: no output per iteration.
+        let join = sched.spawn(async { std::panic::resume_unwind(Box::new("lost")) });
+        let id = join.id();
+        let runner = {
+            let sched = sched.clone();
+            thread::spawn(move || assert!(sched.run_one()))
+        };
+        drop(join);
+        runner.join().unwrap();
+        assert_eq!(sched.unhandled_panics(), [id], "reported exactly once");
+        assert!(sched.owns_no_tasks());
+        assert!(sched.is_last_handle(), "the task was not freed");
+    });
+}
+
 /// The last references race: another thread wakes (by value) or drops a waker while the
 /// main thread runs the task to completion and drops the JoinHandle. Whoever drops the
 /// last reference frees the task, once, after everyone else is done with it.

@@ -43,6 +43,8 @@ pub(crate) struct TestScheduler {
 struct Inner {
     queue: Mutex<VecDeque<Notified<TestScheduler>>>,
     owned: OwnedTasks<TestScheduler>,
+    /// `Schedule::unhandled_panic` calls, by task id.
+    unhandled: Mutex<Vec<Id>>,
 }
 
 impl TestScheduler {
@@ -51,12 +53,14 @@ impl TestScheduler {
             inner: Arc::new(Inner {
                 queue: Mutex::new(VecDeque::new()),
                 owned: OwnedTasks::new(2),
+                unhandled: Mutex::new(Vec::new()),
             }),
             _freed: None,
         }
     }
 
     /// Spawns without running: the first poll waits in the queue.
+    #[track_caller]
     pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -68,6 +72,7 @@ impl TestScheduler {
     /// Spawns like [`spawn`](Self::spawn); `freed` is dropped, and so counted in its
     /// [`Counters`], when the task's allocation is freed (with the task's copy of the
     /// scheduler, which nothing else clones).
+    #[track_caller]
     pub(crate) fn spawn_counting_free<F>(
         &self,
         future: F,
@@ -80,6 +85,7 @@ impl TestScheduler {
         self.spawn_with(future, Some(Arc::new(freed)))
     }
 
+    #[track_caller]
     fn spawn_with<F>(&self, future: F, freed: Option<Arc<DropToken>>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -89,7 +95,8 @@ impl TestScheduler {
             inner: self.inner.clone(),
             _freed: freed,
         };
-        let (task, notified, join) = task::new_task(future, copy, Id::next());
+        let (task, notified, join) =
+            task::new_task(future, copy, Id::next(), task::SpawnMeta::caller(), false);
         if let Some(notified) = self.inner.owned.bind(task, notified) {
             self.schedule(notified);
         }
@@ -128,6 +135,11 @@ impl TestScheduler {
         drop(drained);
     }
 
+    /// The tasks reported through `Schedule::unhandled_panic`, in order.
+    pub(crate) fn unhandled_panics(&self) -> Vec<Id> {
+        self.inner.unhandled.lock().clone()
+    }
+
     pub(crate) fn owns_no_tasks(&self) -> bool {
         self.inner.owned.is_empty()
     }
@@ -145,6 +157,10 @@ impl Schedule for TestScheduler {
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.inner.owned.remove(task)
+    }
+
+    fn unhandled_panic(&self, task: task::TaskInfo, _error: &JoinError) {
+        self.inner.unhandled.lock().push(task.id());
     }
 }
 

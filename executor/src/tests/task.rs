@@ -384,7 +384,13 @@ impl task::Schedule for InPlace {
 
 impl InPlace {
     fn spawn<F: Future<Output = usize> + Send + 'static>(&self, f: F) -> JoinHandle<usize> {
-        let (owned, notified, join) = task::new_task(f, self.clone(), task::Id::next());
+        let (owned, notified, join) = task::new_task(
+            f,
+            self.clone(),
+            task::Id::next(),
+            task::SpawnMeta::caller(),
+            false,
+        );
         drop(owned);
         self.schedule_now(notified);
         join
@@ -444,4 +450,62 @@ fn abort_in_place_of_an_idle_task_cancels_it_and_a_later_wake_does_nothing() {
     slot.clear();
     drop(handle);
     assert_eq!(Arc::strong_count(&sched.0), 1, "the task was freed");
+}
+
+// ---------------------------------------------------------------------------------------
+// Identity and unretrieved panics (`identity.rs`, `Harness::drop_unread_output`).
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_task_records_its_spawn_location_and_the_poll_sees_its_id() {
+    let sched = TestScheduler::new();
+    let mut handle = sched.spawn(async { task::try_id() });
+    assert_eq!(handle.info().spawned_at().file(), file!());
+    assert_eq!(handle.info().name(), None);
+    sched.run_until_idle();
+    let flag = Arc::new(Flag::default());
+    match poll_join(&mut handle, &flag) {
+        Poll::Ready(Ok(id)) => assert_eq!(id, Some(handle.id())),
+        other => panic!("expected Ready(Ok(Some(id))), got {other:?}"),
+    }
+    assert_eq!(task::try_id(), None, "cleared after the poll");
+}
+
+#[test]
+fn a_detached_task_that_panics_is_reported_once() {
+    let sched = TestScheduler::new();
+    let handle = sched.spawn(async { panic!("lost") });
+    let id = handle.id();
+    drop(handle);
+    sched.run_until_idle();
+    assert_eq!(sched.unhandled_panics(), [id]);
+}
+
+#[test]
+fn dropping_the_handle_of_a_panicked_task_reports_it_once() {
+    let sched = TestScheduler::new();
+    let handle = sched.spawn(async { panic!("unread") });
+    let id = handle.id();
+    sched.run_until_idle();
+    assert!(handle.is_finished());
+    assert!(
+        sched.unhandled_panics().is_empty(),
+        "the handle may still read it"
+    );
+    drop(handle);
+    assert_eq!(sched.unhandled_panics(), [id]);
+}
+
+#[test]
+fn a_panic_read_through_the_handle_or_a_cancellation_is_not_reported() {
+    let sched = TestScheduler::new();
+    let mut read = sched.spawn(async { panic!("read") });
+    let aborted = sched.spawn(std::future::pending::<()>());
+    aborted.abort();
+    drop(aborted);
+    sched.run_until_idle();
+    let flag = Arc::new(Flag::default());
+    assert!(matches!(poll_join(&mut read, &flag), Poll::Ready(Err(e)) if e.is_panic()));
+    drop(read);
+    assert!(sched.unhandled_panics().is_empty());
 }
