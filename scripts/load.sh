@@ -5,8 +5,8 @@
 #   http_server  (hyper)   wrk -t2 -d10s, 64 and 512 connections, GET /
 #   redis_server (RESP2)   redis-benchmark -q -n 200000 -t set,get,incr, -P 1 and -P 16
 #
-# Each measurement runs ROUNDS times (default 3), eddy and tokio alternating, and the
-# table gives the medians. Servers listen on 127.0.0.1 only. wrk and redis-tools come from
+# Each measurement runs ROUNDS times (default 3), eddy and tokio alternating (and which
+# goes first alternating too), and the table gives the medians. Servers listen on 127.0.0.1 only. wrk and redis-tools come from
 # the distribution's packages if missing. Needs 2+ cores; the client shares them with the
 # server, as in any single-machine load test, so read the ratio, not the absolute numbers.
 #
@@ -125,16 +125,18 @@ redis_round() {
 for suite in "${suites[@]}"; do
     echo "== $suite: $ROUNDS round(s), eddy and tokio alternating"
     for round in $(seq "$ROUNDS"); do
-        case $suite in
-            http)
-                http_round eddy "$bin/examples/http_server" "$round"
-                http_round tokio "$bin/http_server_tokio" "$round"
-                ;;
-            redis)
-                redis_round eddy "$bin/examples/redis_server" "$round"
-                redis_round tokio "$bin/redis_server_tokio" "$round"
-                ;;
-        esac
+        # Odd rounds run eddy first, even rounds tokio first, so that neither always
+        # gets the machine's warmer (or noisier) second slot.
+        order=(eddy tokio)
+        [ $((round % 2)) -eq 0 ] && order=(tokio eddy)
+        for runtime in "${order[@]}"; do
+            case $suite/$runtime in
+                http/eddy) http_round eddy "$bin/examples/http_server" "$round" ;;
+                http/tokio) http_round tokio "$bin/http_server_tokio" "$round" ;;
+                redis/eddy) redis_round eddy "$bin/examples/redis_server" "$round" ;;
+                redis/tokio) redis_round tokio "$bin/redis_server_tokio" "$round" ;;
+            esac
+        done
     done
 done
 
