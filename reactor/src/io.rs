@@ -373,16 +373,9 @@ impl<T: AsFd> Async<T> {
         &self,
         cx: &mut Context<'_>,
         len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
+        op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let io = self.get_ref();
-        self.source.readiness.poll_io(
-            Direction::Write,
-            cx.waker(),
-            || self.reactor.is_shut_down(),
-            || op(io),
-            |&n| n > 0 && n < len,
-        )
+        self.poll_stream(Direction::Write, cx, len, op)
     }
 
     /// [`poll_io`](Async::poll_io) in [`Direction::Read`] for a read of up to `len` bytes
@@ -426,11 +419,24 @@ impl<T: AsFd> Async<T> {
         &self,
         cx: &mut Context<'_>,
         len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_stream(Direction::Read, cx, len, op)
+    }
+
+    /// A stream transfer of up to `len` bytes in `dir`: a short one (more than none, fewer
+    /// than `len`) drained the socket's buffer in that direction, so readiness is cleared
+    /// as after a `WouldBlock`.
+    fn poll_stream(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
         self.source.readiness.poll_io(
-            Direction::Read,
+            dir,
             cx.waker(),
             || self.reactor.is_shut_down(),
             || op(io),

@@ -20,14 +20,32 @@
 //! # Never holding I/O hostage (tokio #4730)
 //!
 //! A worker that leaves the reactor goes back to running tasks, and may stay busy in a
-//! long poll. So when it leaves and nobody else waits in the reactor, a worker asleep on
-//! its parker is unparked: finding nothing to run, it parks again and takes the reactor.
+//! long poll while nobody waits in the reactor. Two guards bound how long I/O can wait:
+//!
+//! - **A worker asleep on its parker checks the reactor on a timeout.** While the runtime
+//!   has sockets, a worker that settles for its parker (the reactor being taken) sleeps at
+//!   most [`HOSTAGE_CHECK_MIN`], doubling after each check that found the reactor still
+//!   held, up to [`HOSTAGE_CHECK_MAX`], and back to the minimum once it is woken for work.
+//!   Its check takes the reactor if it is free. So a busy server hands the reactor over
+//!   within a few milliseconds of a long poll starting, and an idle one wakes a parked
+//!   worker about eight times a second.
+//! - **Every busy worker polls the reactor without blocking every 61 ticks**
+//!   (`maintain`), so CPU-bound tasks cannot starve I/O even when no worker is idle; after
+//!   such a poll it wakes a worker asleep on its parker if nobody waits in the reactor.
+//!
+//! A worker leaving the reactor after a blocking round does **not** wake a parked worker
+//! to take its place, as eddy first did: that cost two context switches per round in a
+//! request/response server (the parked worker woke, took the reactor, and the leaver then
+//! parked on its parker), about 6% of the throughput of the redis example under
+//! redis-benchmark (docs/benchmarks.md). Most rounds wake short tasks, after which the
+//! leaver is back in the reactor long before a timeout; the executor already wakes a
+//! parked worker when a round leaves stealable work behind.
+//!
 //! A worker that lost the race for the reactor announces `ON_PARKER` and then checks
-//! again whether the reactor is still held; the leaving worker releases the reactor and
-//! then reads the announcements (SeqCst on both sides), so either the sleeper sees the
-//! reactor free and takes it, or the leaver sees the sleeper and wakes it. And every busy
-//! worker polls the reactor without blocking every 61 ticks (`maintain`), so CPU-bound
-//! tasks cannot starve I/O even when no worker is idle.
+//! again whether the reactor is still held; a worker releasing the reactor after a
+//! zero-timeout poll then reads the announcements (SeqCst on both sides), so either the
+//! sleeper sees the reactor free and takes it, or the poller sees the sleeper and wakes
+//! it.
 
 use std::fmt::Debug;
 use std::io;
@@ -46,6 +64,12 @@ const AWAKE: u8 = 0;
 const ON_PARKER: u8 = 1;
 /// `sleeping` value of a worker that waits (or is about to wait) in the reactor.
 const IN_REACTOR: u8 = 2;
+
+/// The first bound on a parked worker's sleep while another worker holds the reactor
+/// (module docs: never holding I/O hostage).
+pub(crate) const HOSTAGE_CHECK_MIN: Duration = Duration::from_millis(2);
+/// The longest bound, reached by doubling while checks find the reactor held.
+pub(crate) const HOSTAGE_CHECK_MAX: Duration = Duration::from_millis(128);
 
 /// The reactor operations the park protocol uses. The driver calls them through this
 /// trait so that the loom models can plug in a fake poller (`src/tests/loom_driver.rs`):
@@ -85,6 +109,10 @@ pub(crate) struct Driver {
     parkers: Box<[Parker]>,
     /// Per worker: `AWAKE`, `ON_PARKER` or `IN_REACTOR`.
     sleeping: Box<[AtomicU8]>,
+    /// Per worker: the bound on its next sleep on its parker while the reactor is held, in
+    /// microseconds (module docs). Only the worker itself touches its slot: a heuristic,
+    /// not part of any protocol, hence std's atomic and relaxed order.
+    hostage_check: Box<[std::sync::atomic::AtomicU32]>,
     pub(crate) time: TimeDriver,
     /// What idle workers wait in: the reactor, or a loom model's fake. `None` only in the
     /// loom models of the timers.
@@ -114,6 +142,9 @@ impl Driver {
         Driver {
             parkers: (0..workers).map(|_| Parker::new()).collect(),
             sleeping: (0..workers).map(|_| AtomicU8::new(AWAKE)).collect(),
+            hostage_check: (0..workers)
+                .map(|_| std::sync::atomic::AtomicU32::new(HOSTAGE_CHECK_MIN.as_micros() as u32))
+                .collect(),
             time: TimeDriver::new(workers),
             io: None,
             reactor: None,
@@ -175,7 +206,7 @@ impl Driver {
                         // A token left by an unpark that also notified the reactor is
                         // stale now.
                         self.parkers[worker].take_token();
-                        self.cover_reactor(worker);
+                        self.renotify_reactor(worker);
                         return;
                     }
                     // The poller failed (not expected): sleep on our own parker rather
@@ -192,6 +223,11 @@ impl Driver {
                 self.sleeping[worker].store(ON_PARKER, SeqCst);
                 fence(SeqCst);
                 if poller.is_polling() {
+                    if poller.sources() > 0 {
+                        self.park_checking_the_reactor(worker, timeout);
+                        self.sleeping[worker].store(AWAKE, SeqCst);
+                        return;
+                    }
                     break;
                 }
             }
@@ -204,14 +240,56 @@ impl Driver {
         self.sleeping[worker].store(AWAKE, SeqCst);
     }
 
-    /// This worker has left the reactor and is going to run tasks, perhaps in a long
-    /// poll. If nobody else waits in the reactor but a worker sleeps on its parker, wake
-    /// it: finding nothing to run, it parks again and takes the reactor (module docs).
+    /// Sleeps on this worker's parker while another worker holds the reactor, for at most
+    /// `timeout` and at most the worker's hostage check (module docs). The check's bound
+    /// doubles when it expires (the reactor's holder was still in it, or busy, for that
+    /// long) and resets when the worker is woken earlier (for work, or its timer).
+    fn park_checking_the_reactor(&self, worker: usize, timeout: Option<Duration>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let slot = &self.hostage_check[worker];
+        let check = Duration::from_micros(u64::from(slot.load(Relaxed)));
+        let (bound, checking) = match timeout {
+            Some(timeout) if timeout < check => (timeout, false),
+            _ => (check, true),
+        };
+        let started = std::time::Instant::now();
+        self.parkers[worker].park_timeout(bound);
+        let next = if checking && started.elapsed() >= bound {
+            (check * 2).min(HOSTAGE_CHECK_MAX)
+        } else {
+            HOSTAGE_CHECK_MIN
+        };
+        slot.store(next.as_micros() as u32, Relaxed);
+    }
+
+    /// This worker has left the reactor after a blocking round. If another worker has
+    /// announced `IN_REACTOR`, notify the reactor again: the round that just ended may have
+    /// consumed a notification meant for that worker (the reactor's notification is not
+    /// addressed to anyone), which would leave it waiting with its token unseen. At worst
+    /// this costs that worker one spurious round. A worker asleep on its parker is left
+    /// asleep: its hostage check covers the reactor (module docs).
+    fn renotify_reactor(&self, worker: usize) {
+        // SeqCst: as in `cover_reactor`.
+        fence(SeqCst);
+        for (other, state) in self.sleeping.iter().enumerate() {
+            if other != worker && state.load(SeqCst) == IN_REACTOR {
+                if let Some(poller) = &self.io {
+                    // Only fails if the eventfd is gone, which the reactor outlives.
+                    let _ = poller.notify();
+                }
+                return;
+            }
+        }
+    }
+
+    /// This worker has just held the reactor briefly (a zero-timeout poll, or a failed
+    /// round) and is going back to running tasks: a worker that tried the reactor
+    /// meanwhile may have settled for its parker. If nobody else waits in the reactor but
+    /// a worker sleeps on its parker, wake it: finding nothing to run, it parks again and
+    /// takes the reactor (module docs).
     ///
-    /// If another worker has announced `IN_REACTOR`, notify the reactor again: the round
-    /// that just ended may have consumed a notification meant for that worker (the
-    /// reactor's notification is not addressed to anyone), which would leave it waiting
-    /// with its token unseen. At worst this costs that worker one spurious round.
+    /// If another worker has announced `IN_REACTOR`, notify the reactor again, as
+    /// [`renotify_reactor`](Self::renotify_reactor) does.
     fn cover_reactor(&self, worker: usize) {
         // SeqCst: the poller's half of the store-then-load pattern with `sleep`'s
         // announcement (the poller's release of the reactor is the store).

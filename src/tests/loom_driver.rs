@@ -163,12 +163,15 @@ fn loom_a_busy_workers_poll_never_leaves_the_reactor_empty() {
     });
 }
 
-/// Leaving the reactor hands it over: worker 0 waits in the reactor, worker 1 goes idle
-/// (on its parker, the reactor being taken, or later), then new work unparks worker 0,
-/// which leaves to run it and may stay busy. Worker 1 must take the reactor: woken by
-/// worker 0's cover, or finding the reactor free.
+/// Leaving the reactor, it is taken over: worker 0 waits in the reactor, worker 1 goes
+/// idle (on its parker, the reactor being taken, or later), then new work unparks worker
+/// 0, which leaves to run it and may stay busy. Worker 1 must take the reactor once its
+/// park returns: at its hostage check's timeout in a real run (loom's `park_timeout`
+/// never times out, so the model returns it with a spurious unpark), or at once if it
+/// found the reactor free. A worker that settled for its parker and then, woken, did not
+/// try the reactor again would leave it empty, and the model deadlocks.
 #[test]
-fn loom_leaving_the_reactor_hands_it_to_a_parked_worker() {
+fn loom_a_parked_worker_takes_over_the_reactor_a_busy_one_left() {
     model(|| {
         let (driver, poller) = driver(2);
         let done = std::sync::Arc::new(AtomicBool::new(false));
@@ -182,6 +185,8 @@ fn loom_leaving_the_reactor_hands_it_to_a_parked_worker() {
         let second = idle_worker(&driver, &done, 1);
         driver.unpark(0);
         first.join().unwrap();
+        // Worker 1's hostage check expires.
+        driver.unpark(1);
         poller.wait_for_waits(2);
         finish(&driver, &done, 1, second);
     });
