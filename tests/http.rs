@@ -318,9 +318,18 @@ fn child_http_server_until_ctrl_c() {
     eddy::run(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("listening on http://{}", listener.local_addr().unwrap());
-        http_server::serve(listener, eddy::signal::ctrl_c())
-            .await
-            .unwrap();
+        // Ctrl-C, or else give up on our own after twice the parent's limit, so that a
+        // parent that failed (and could not kill us) never leaves a server behind.
+        let stop = async {
+            eddy::select! {
+                signal = eddy::signal::ctrl_c() => signal,
+                _ = eddy::time::sleep(2 * LIMIT) => {
+                    eprintln!("no SIGINT within {:?}: stopping anyway", 2 * LIMIT);
+                    Ok(())
+                }
+            }
+        };
+        http_server::serve(listener, stop).await.unwrap();
     });
 }
 
