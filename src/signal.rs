@@ -27,13 +27,16 @@
 //! seen by it. Several deliveries before a `recv` may count as one (signals coalesce).
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, Waker};
+use std::sync::LazyLock;
+use std::task::{ready, Context, Poll};
 
 use parking_lot::Mutex;
-use slab::Slab;
+
+use crate::sync::{Notified, Notify};
 
 /// Waits for the next Ctrl-C (SIGINT) delivered after its first poll.
 ///
@@ -193,8 +196,8 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     Ok(Signal {
         kind,
         slot,
-        seen: slot.deliveries.load(Ordering::Acquire),
-        waiter: None,
+        seen: slot.deliveries.load(Ordering::SeqCst),
+        notified: None,
     })
 }
 
@@ -206,8 +209,8 @@ pub struct Signal {
     slot: &'static Slot,
     /// The slot's delivery count this `Signal` has accounted for.
     seen: u64,
-    /// Its waker's key in the slot, while it waits.
-    waiter: Option<usize>,
+    /// The wait for the slot's next notification, while it waits.
+    notified: Option<Notified<'static>>,
 }
 
 impl Signal {
@@ -221,47 +224,26 @@ impl Signal {
 
     /// Polls for the next delivery: `Ready(Some(()))` once per delivery since the last.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
-        if self.take_delivery() {
-            return Poll::Ready(Some(()));
-        }
-        let mut waiters = self.slot.waiters.lock();
-        // Re-check under the lock: a delivery bumps the count before it takes the wakers
-        // under this lock, so one that came since the check above is seen here.
-        if self.take_delivery() {
-            if let Some(key) = self.waiter.take() {
-                waiters.try_remove(key);
+        let slot = self.slot;
+        loop {
+            // The wait is made before the count is read (as `watch::Receiver::changed`
+            // does): a delivery after the read bumps the count and then notifies, which
+            // this wait sees.
+            let notified = self.notified.get_or_insert_with(|| slot.notify.notified());
+            let now = slot.deliveries.load(Ordering::SeqCst);
+            if now != self.seen {
+                self.seen = now;
+                self.notified = None;
+                return Poll::Ready(Some(()));
             }
-            return Poll::Ready(Some(()));
+            ready!(Pin::new(notified).poll(cx));
+            self.notified = None;
         }
-        match self.waiter {
-            Some(key) if waiters.contains(key) => {
-                waiters[key].clone_from(cx.waker());
-            }
-            _ => self.waiter = Some(waiters.insert(cx.waker().clone())),
-        }
-        Poll::Pending
     }
 
     /// The kind of signal it receives.
     pub fn kind(&self) -> SignalKind {
         self.kind
-    }
-
-    fn take_delivery(&mut self) -> bool {
-        let now = self.slot.deliveries.load(Ordering::Acquire);
-        if now == self.seen {
-            return false;
-        }
-        self.seen = now;
-        true
-    }
-}
-
-impl Drop for Signal {
-    fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            self.slot.waiters.lock().try_remove(key);
-        }
     }
 }
 
@@ -271,28 +253,26 @@ impl fmt::Debug for Signal {
     }
 }
 
-/// One signal's deliveries: a count, and the wakers of the `Signal`s waiting for the next.
+/// One signal's deliveries: a count, and the `Notify` that the `Signal`s waiting for the
+/// next one wait on: `watch`'s pattern (bump, then `notify_waiters`; wait, then read),
+/// which the loom model `watch_send_vs_changed` checks.
 struct Slot {
     deliveries: AtomicU64,
-    waiters: Mutex<Slab<Waker>>,
+    notify: Notify,
 }
 
 impl Slot {
-    const fn new() -> Slot {
+    fn new() -> Slot {
         Slot {
             deliveries: AtomicU64::new(0),
-            waiters: Mutex::new(Slab::new()),
+            notify: Notify::new(),
         }
     }
 
-    /// A delivery: count it, then wake every waiter (outside the lock).
+    /// A delivery: count it, then wake every waiter.
     fn deliver(&self) {
-        let wakers: Vec<Waker> = {
-            let mut waiters = self.waiters.lock();
-            self.deliveries.fetch_add(1, Ordering::Release);
-            waiters.drain().collect()
-        };
-        wakers.into_iter().for_each(Waker::wake);
+        self.deliveries.fetch_add(1, Ordering::SeqCst);
+        self.notify.notify_waiters();
     }
 }
 
@@ -303,10 +283,10 @@ struct Dispatcher {
     started: Mutex<bool>,
 }
 
-static DISPATCHER: Dispatcher = Dispatcher {
-    slots: [const { Slot::new() }; 64],
+static DISPATCHER: LazyLock<Dispatcher> = LazyLock::new(|| Dispatcher {
+    slots: std::array::from_fn(|_| Slot::new()),
     started: Mutex::new(false),
-};
+});
 
 impl Dispatcher {
     /// Signal `signum`'s slot, its handler installed and the thread running.

@@ -267,19 +267,24 @@ impl Driver {
     /// consumed a notification meant for that worker (the reactor's notification is not
     /// addressed to anyone), which would leave it waiting with its token unseen. At worst
     /// this costs that worker one spurious round. A worker asleep on its parker is left
-    /// asleep: its hostage check covers the reactor (module docs).
-    fn renotify_reactor(&self, worker: usize) {
-        // SeqCst: as in `cover_reactor`.
+    /// asleep: its hostage check covers the reactor (module docs). True if some other
+    /// worker waits in the reactor.
+    fn renotify_reactor(&self, worker: usize) -> bool {
+        // SeqCst: the leaver's half of the store-then-load pattern with `sleep`'s
+        // announcement (the leaver's release of the reactor is the store).
         fence(SeqCst);
-        for (other, state) in self.sleeping.iter().enumerate() {
-            if other != worker && state.load(SeqCst) == IN_REACTOR {
-                if let Some(poller) = &self.io {
-                    // Only fails if the eventfd is gone, which the reactor outlives.
-                    let _ = poller.notify();
-                }
-                return;
+        let waiting = self
+            .sleeping
+            .iter()
+            .enumerate()
+            .any(|(other, state)| other != worker && state.load(SeqCst) == IN_REACTOR);
+        if waiting {
+            if let Some(poller) = &self.io {
+                // Only fails if the eventfd is gone, which the reactor outlives.
+                let _ = poller.notify();
             }
         }
+        waiting
     }
 
     /// This worker has just held the reactor briefly (a zero-timeout poll, or a failed
@@ -288,32 +293,18 @@ impl Driver {
     /// a worker sleeps on its parker, wake it: finding nothing to run, it parks again and
     /// takes the reactor (module docs).
     ///
-    /// If another worker has announced `IN_REACTOR`, notify the reactor again, as
-    /// [`renotify_reactor`](Self::renotify_reactor) does.
+    /// If another worker has announced `IN_REACTOR`, it only notifies the reactor again
+    /// ([`renotify_reactor`](Self::renotify_reactor)).
     fn cover_reactor(&self, worker: usize) {
-        // SeqCst: the poller's half of the store-then-load pattern with `sleep`'s
-        // announcement (the poller's release of the reactor is the store).
-        fence(SeqCst);
-        let mut parked = None;
-        for (other, state) in self.sleeping.iter().enumerate() {
-            if other == worker {
-                continue;
-            }
-            match state.load(SeqCst) {
-                IN_REACTOR => {
-                    if let Some(poller) = &self.io {
-                        // Only fails if the eventfd is gone, which the reactor outlives.
-                        let _ = poller.notify();
-                    }
-                    return;
-                }
-                ON_PARKER => {
-                    parked.get_or_insert(other);
-                }
-                _ => {}
-            }
+        if self.renotify_reactor(worker) {
+            return;
         }
-        if let Some(other) = parked {
+        let parked = self
+            .sleeping
+            .iter()
+            .enumerate()
+            .find(|(other, state)| *other != worker && state.load(SeqCst) == ON_PARKER);
+        if let Some((other, _)) = parked {
             self.parkers[other].unpark();
         }
     }
