@@ -381,3 +381,87 @@ fn a_yield_lets_remote_spawns_run_before_the_yielder_again() {
         assert!(worst <= 8, "a remote task waited behind {worst} yields");
     });
 }
+
+/// 100 pairs of tasks ping-pong over unbounded channels for as long as `stop` is unset,
+/// so the worker's queue never empties. Returns the pairs' join handles.
+fn spawn_ping_pong_pairs(
+    rt: &eddy::Runtime,
+    pairs: usize,
+    stop: &Arc<AtomicBool>,
+) -> Vec<eddy::task::JoinHandle<()>> {
+    let mut handles = Vec::new();
+    for _ in 0..pairs {
+        let (ping_tx, mut ping_rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+        let (pong_tx, mut pong_rx) = eddy::sync::mpsc::unbounded_channel::<()>();
+        let stop = stop.clone();
+        handles.push(rt.spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                ping_tx.send(()).unwrap();
+                pong_rx.recv().await.unwrap();
+            }
+        }));
+        handles.push(rt.spawn(async move {
+            while ping_rx.recv().await.is_some() {
+                let _ = pong_tx.send(());
+            }
+        }));
+    }
+    handles
+}
+
+/// The yielding task of the two tests below: five `yield_now`s, then the pairs stop.
+/// Returns the most polls of other tasks that any one yield waited behind.
+fn yield_five_times_then_stop(rt: &eddy::Runtime, stop: Arc<AtomicBool>) -> u64 {
+    let yielder = rt.spawn(async move {
+        let handle = eddy::Handle::current();
+        let mut worst = 0;
+        for _ in 0..5 {
+            let before = handle.metrics().total_polls();
+            eddy::task::yield_now().await;
+            worst = worst.max(handle.metrics().total_polls() - before);
+        }
+        stop.store(true, Ordering::Relaxed);
+        worst
+    });
+    rt.block_on(yielder).unwrap()
+}
+
+#[test]
+fn a_yield_runs_again_while_ping_pong_pairs_keep_the_queue_full() {
+    for workers in [1, 4] {
+        with_timeout(LIMIT, move || {
+            let rt = runtime(workers);
+            let stop = Arc::new(AtomicBool::new(false));
+            let pairs = spawn_ping_pong_pairs(&rt, 100, &stop);
+            yield_five_times_then_stop(&rt, stop);
+            rt.block_on(async {
+                for pair in pairs {
+                    pair.await.unwrap();
+                }
+            });
+        });
+    }
+}
+
+#[test]
+fn a_yield_waits_a_bounded_number_of_polls_on_a_saturated_worker() {
+    with_timeout(LIMIT, || {
+        // One worker, so the count is the schedule's, not a race's. The bound: the next
+        // maintenance tick (every 61 ticks) moves the yielded task behind the tasks queued
+        // then (at most the 200 of the pairs), and a tick polls at most 1 + 3 LIFO tasks.
+        let rt = runtime(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let pairs = spawn_ping_pong_pairs(&rt, 100, &stop);
+        let worst = yield_five_times_then_stop(&rt, stop);
+        rt.block_on(async {
+            for pair in pairs {
+                pair.await.unwrap();
+            }
+        });
+        let bound = 4 * (61 + 200 + 1);
+        assert!(
+            worst <= bound,
+            "a yield waited behind {worst} polls; the bound is {bound}"
+        );
+    });
+}

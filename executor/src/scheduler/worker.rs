@@ -1,7 +1,8 @@
 //! One worker: its queues and the loop that runs tasks, steals and parks.
 //!
 //! ```text
-//! loop:  next_task  (every 61st tick the injector first; then the LIFO slot, the local
+//! loop:  next_task  (every 61st tick the park hook's maintenance, the yielded tasks back
+//!          |         to the queue and the injector first; then the LIFO slot, the local
 //!          |         queue, a batch from the injector, and last the tasks that yielded)
 //!          +-- found --> run_task (then up to 3 LIFO tasks in a row) --> loop
 //!          v
@@ -51,10 +52,12 @@ struct Core {
     lifo: Option<Notified>,
     /// LIFO tasks run in a row since the last queue task.
     lifo_polls: u8,
-    /// Tasks that yielded (or woke themselves), in order. They run once the local queue
-    /// and the injector have nothing left, so a yielding task lets remote spawns in too,
-    /// not only the tasks already on this worker (asyncio's `sleep(0)` semantics). Not
-    /// stealable until moved back to the local queue.
+    /// Tasks that yielded (or woke themselves), in order. They go back to the local
+    /// queue once the local queue and the injector have nothing left, or at the next
+    /// maintenance tick (every [`GLOBAL_POLL_INTERVAL`]), whichever comes first: a yielding
+    /// task lets remote spawns and fresh I/O in too, not only the tasks already on this
+    /// worker (asyncio's `sleep(0)` semantics), and still runs within a bounded number of
+    /// ticks on a worker whose queue never empties. Not stealable until moved back.
     yielded: Vec<Notified>,
     tick: u32,
     is_searching: bool,
@@ -107,6 +110,10 @@ impl WorkerContext {
                 // Outside the core borrow: the hook may fire timers or I/O, and their
                 // wakers schedule tasks on this worker.
                 self.shared.park.maintain(index);
+                // Then the tasks that yielded get their turn, behind what is queued now,
+                // even if the queue never empties: a yield waits a bounded number of
+                // ticks, never for an idle moment that message-passing tasks may deny.
+                self.core.borrow_mut().release_yielded(&self.shared);
             }
             let next = self.core.borrow_mut().next_task(&self.shared);
             if let Some(task) = next {
@@ -286,6 +293,18 @@ impl Core {
             return Some(task);
         }
         self.requeue_yielded(shared)
+    }
+
+    /// Moves every yielded task to the back of the local queue, where it runs after the
+    /// tasks queued now and idle workers may steal it.
+    fn release_yielded(&mut self, shared: &Shared) {
+        if self.yielded.is_empty() {
+            return;
+        }
+        for task in self.yielded.drain(..) {
+            self.local.push(task);
+        }
+        shared.notify_parked();
     }
 
     /// Moves the yielded tasks back to the local queue (where idle workers may steal
