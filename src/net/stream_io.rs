@@ -29,8 +29,14 @@ where
         Err(err) => return Err(err),
     }
     let io = Async::with_reactor(S::from(OwnedFd::from(socket)), reactor)?;
-    // Done when the kernel reports an error (refused, unreachable) or a peer. Until then
-    // (`ENOTCONN`) it is still connecting: wait for the next writable edge. A writable
+    // The outcome is read only after the reactor has reported the socket writable, even
+    // when `connect(2)` already succeeded (a Unix socket, or TCP over loopback, is queued
+    // on the listener at once): a listener dropped before that report resets the queued
+    // connection, and the caller gets that error rather than a stream whose peer is gone
+    // (tokio's `connect` resolves the same way).
+    io.writable().await?;
+    // Done when the kernel reports an error (refused, reset, unreachable) or a peer. Until
+    // then (`ENOTCONN`) it is still connecting: wait for the next writable edge. A writable
     // report alone is not proof — it may be stale (an event for an earlier fd that had
     // the same registration key).
     io.write_with(|socket| {
