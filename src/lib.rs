@@ -16,8 +16,8 @@
 //! * `eddy-timer` is a hierarchical timing wheel; [`time`] gives each worker one and joins
 //!   them to the workers through the executor's park hook: an idle worker parks until the
 //!   exact earliest deadline, a busy one fires due timers every 61 ticks.
-//! * `eddy-reactor` is readiness I/O on `polling` (epoll): a slab of registered sources,
-//!   per-direction wakers and a readiness tick so no wakeup is lost. One idle worker at a
+//! * `eddy-reactor` is readiness I/O on epoll, driven directly: a slab of registered
+//!   sources, per-direction wakers and a readiness tick so no wakeup is lost. One idle worker at a
 //!   time sleeps in the poller (its timeout is the earliest timer); the others sleep on
 //!   their own parkers, and busy workers poll it without blocking every 61 ticks.
 //!   [`net`] and [`io::Async`] are built on it.

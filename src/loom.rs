@@ -1,6 +1,6 @@
-//! The facade's sync shim (STYLE rule 8): the time driver's and `eddy::sync`'s atomics,
-//! locks and shared entries come from here, so their protocols run unchanged inside loom
-//! models with `--cfg eddy_loom` (`src/tests/loom_time.rs`, `src/tests/loom_sync.rs`).
+//! The facade's sync shim (CONTRIBUTING.md, rule 8): the time driver's and `eddy::sync`'s
+//! atomics, locks and shared entries come from here, so their protocols run unchanged
+//! inside loom models with `--cfg eddy_loom` (`src/tests/loom_time.rs`, `src/tests/loom_sync.rs`).
 
 #[cfg(not(eddy_loom))]
 mod imp {

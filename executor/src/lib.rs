@@ -15,8 +15,8 @@
 //! ticks. A worker out of work steals half of a random victim's queue (at most 32 tasks);
 //! at most half the workers search at once, and a searcher that finds work wakes one
 //! more, so idle workers ramp up one at a time. A worker with nothing to do parks through
-//! the [`park::Park`] hook: the runtime facade supplies one that waits on timers (and,
-//! later, I/O), while this crate's tests and benchmarks use plain thread parkers. The
+//! the [`park::Park`] hook: the runtime facade supplies one that waits on timers and
+//! I/O, while this crate's tests and benchmarks use plain thread parkers. The
 //! executor knows nothing of I/O or time.
 //!
 //! Blocking calls go to a separate [`blocking::BlockingPool`]: a job is a task of its own

@@ -1,4 +1,4 @@
-//! The one sync shim of this crate (STYLE rule 8).
+//! The one sync shim of this crate (CONTRIBUTING.md, rule 8).
 //!
 //! Every atomic, cell, lock and thread spawn in the executor is imported from here. Under
 //! `--cfg eddy_loom` the same names resolve to [loom](https://docs.rs/loom)'s

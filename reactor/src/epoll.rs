@@ -1,16 +1,10 @@
 //! The OS poller: epoll, used directly.
 //!
-//! eddy first stood on the `polling` crate, as DESIGN.md planned. Measured under load
-//! (strace of the HTTP example under wrk), it cost one system call per request more than
-//! tokio, and three per poll round:
-//!
-//! * it does not register `EPOLLRDHUP`, nor report it, so a short read cannot be trusted
-//!   to mean "drained" (a FIN may be queued behind the bytes, and its edge already spent)
-//!   and every read loop ends in an extra `read` that says `EAGAIN`; with `EPOLLRDHUP` a
-//!   FIN is an edge of its own and a sticky flag ([`Readiness`](crate::readiness)), so a
-//!   short read clears readiness, as in tokio;
-//! * a timeout went through a `timerfd_settime` before each `epoll_wait`, and its
-//!   notification fd was re-armed with an `epoll_ctl` after each wake-up.
+//! Used directly rather than through a portable poller because eddy needs two things of
+//! epoll that a portable layer does not give: `EPOLLRDHUP`, registered and reported, so
+//! that a FIN is an edge of its own and a sticky flag ([`Readiness`](crate::readiness))
+//! and a short stream read can clear readiness; and a wait with no per-round set-up (no
+//! timer fd armed, no notifier re-armed). `docs/io.md` has the measurements.
 //!
 //! What eddy needs of epoll is small, so it is here: one `epoll_ctl(ADD)` per source,
 //! edge-triggered, for both directions and `EPOLLRDHUP`; one `epoll_ctl(DEL)`; an

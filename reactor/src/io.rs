@@ -340,11 +340,10 @@ impl<T: AsFd> Async<T> {
     /// a `WouldBlock` (unless an edge came meanwhile) and the next call waits without a
     /// syscall, as tokio does; the edge of freed space sets it again.
     ///
-    /// Measured, it does not pay on loopback: the bulk benchmark (`benches/net.rs`,
-    /// 256 KiB writes) ran at 1.06-1.20x tokio's time with it and 0.82x without, as the
-    /// edge of freed space comes only once much of the send buffer has drained, while an
-    /// immediate retry often finds room. So eddy's sockets use plain
-    /// [`poll_io`](Async::poll_io); this is here for callers who measure otherwise.
+    /// The edge of freed space comes only once much of the send buffer has drained, while
+    /// an immediate retry often finds room, so eddy's own sockets use plain
+    /// [`poll_io`](Async::poll_io) (docs/io.md has the measurement); this is for callers
+    /// whose measurements say otherwise.
     ///
     /// # Examples
     ///

@@ -4,7 +4,7 @@
 //! timer is due. Where it sleeps depends on the reactor:
 //!
 //! - **The I/O worker.** One idle worker at a time sleeps *in the reactor*
-//!   (`Poller::wait`, with the earliest timer as its timeout): socket readiness wakes it
+//!   (`Reactor::poll`, with the earliest timer as its timeout): socket readiness wakes it
 //!   and it wakes the waiting tasks, which land on its own queue.
 //! - **The others** sleep on their own parkers while the reactor is taken.
 //!
@@ -34,12 +34,11 @@
 //!   such a poll it wakes a worker asleep on its parker if nobody waits in the reactor.
 //!
 //! A worker leaving the reactor after a blocking round does **not** wake a parked worker
-//! to take its place, as eddy first did: that cost two context switches per round in a
-//! request/response server (the parked worker woke, took the reactor, and the leaver then
-//! parked on its parker), about 6% of the throughput of the redis example under
-//! redis-benchmark (docs/benchmarks.md). Most rounds wake short tasks, after which the
-//! leaver is back in the reactor long before a timeout; the executor already wakes a
-//! parked worker when a round leaves stealable work behind.
+//! to take its place: that costs two context switches per round in a request/response
+//! server (the parked worker wakes and takes the reactor, the leaver then parks on its
+//! parker; docs/benchmarks.md has the measurement). Most rounds wake short tasks, after
+//! which the leaver is back in the reactor long before a timeout, and the executor already
+//! wakes a parked worker when a round leaves stealable work behind.
 //!
 //! A worker that lost the race for the reactor announces `ON_PARKER` and then checks
 //! again whether the reactor is still held; a worker releasing the reactor after a

@@ -1,4 +1,4 @@
-//! The door from a pool task to its pool (STYLE rule 2: tasks know only `Schedule`).
+//! The door from a pool task to its pool (CONTRIBUTING.md, rule 2: tasks know only `Schedule`).
 
 use crate::task::{Notified, Schedule, Task};
 

@@ -7,7 +7,7 @@
 //! run queue), [`JoinHandle`], [`AbortHandle`], and each cloned `Waker`. The waker lent to
 //! `poll` borrows the poller's reference and counts nothing.
 //!
-//! Tasks know nothing of the scheduler beyond the `Schedule` trait (STYLE rule 2): the
+//! Tasks know nothing of the scheduler beyond the `Schedule` trait (CONTRIBUTING.md, rule 2): the
 //! unit tests drive them with a scheduler that only pushes to a `VecDeque`.
 //!
 //! # The state word

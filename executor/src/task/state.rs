@@ -1,8 +1,8 @@
 //! The task's state word: flags in the low bits, the reference count above them.
 //!
 //! Every transition of [the task state machine](super) is one method here, returning a
-//! `#[must_use]` value that the caller matches exhaustively (STYLE rule 4). No other file
-//! touches the atomic.
+//! `#[must_use]` value that the caller matches exhaustively (CONTRIBUTING.md, rule 4).
+//! No other file touches the atomic.
 
 use std::fmt;
 

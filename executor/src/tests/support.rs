@@ -1,4 +1,4 @@
-//! Test doubles: a scheduler that only queues (STYLE rule 2), drop and poll counters.
+//! Test doubles: a scheduler that only queues (CONTRIBUTING.md, rule 2), drop and poll counters.
 
 use std::collections::VecDeque;
 use std::future::Future;

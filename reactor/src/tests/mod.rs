@@ -2,7 +2,7 @@
 //!
 //! Loom models live in `loom_<component>.rs`; each body is written once behind
 //! [`support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
-//! otherwise (STYLE rule 9). Run them with `.ci/loom`. Tests of the real reactor, with
+//! otherwise (CONTRIBUTING.md, rule 9). Run them with `.ci/loom`. Tests of the real reactor, with
 //! real fds, are integration tests in `reactor/tests/`.
 
 mod support;
