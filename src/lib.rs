@@ -5,9 +5,9 @@
 //! # Architecture
 //!
 //! This crate is the facade (`#![deny(unsafe_code)]`, allowed in one module: the `hyper`
-//! feature's zero-copy socket reads): it joins the member crates, and
-//! the only work it does itself is the driver between them (`runtime/driver.rs`, and the
-//! per-worker timers in `time/`).
+//! feature's zero-copy socket reads): it joins the member crates, and the only work it
+//! does itself is the driver between them (`runtime/driver/`: the park hook and the
+//! per-worker timers).
 //!
 //! * [`eddy_executor`] holds tasks and the scheduler. A task is one allocation (state word,
 //!   vtable, future or output, join waker); a worker runs tasks from its own queue and a

@@ -6,7 +6,7 @@
 //! | `builder.rs` | [`Builder`]: worker count, thread names |
 //! | `handle.rs` | [`Handle`]: spawn from anywhere; `Handle::current()` |
 //! | `context.rs` | the thread-local "current runtime" |
-//! | `driver.rs` | the park hook joining the workers to the timers |
+//! | `driver/` | the park hook joining the workers to the timers and the reactor, and the time driver |
 //! | `metrics.rs` | [`Metrics`]: per-worker counters, queues, pool, timers, I/O sources |
 //! | `report.rs` | debug mode's reports as `tracing` events (stderr without a subscriber) |
 

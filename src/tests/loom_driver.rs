@@ -1,4 +1,4 @@
-//! The driver's reactor hand-off protocol (`src/runtime/driver.rs`): one idle worker
+//! The driver's reactor hand-off protocol (`src/runtime/driver/park.rs`): one idle worker
 //! waits in the reactor, the others on their parkers; a worker that leaves the reactor,
 //! or a busy worker's zero-timeout poll, must never leave I/O with nobody waiting in it;
 //! an unpark is never lost wherever its worker sleeps.

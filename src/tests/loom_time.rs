@@ -8,8 +8,7 @@ use eddy_executor::park::Park;
 
 use super::model;
 use crate::loom::Arc;
-use crate::runtime::driver::Driver;
-use crate::time::driver::TimerEntry;
+use crate::runtime::driver::{Driver, TimerEntry};
 
 /// Counts wakes.
 #[derive(Default)]

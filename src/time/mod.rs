@@ -21,7 +21,6 @@
 //!
 //! [`Instant`] is `std::time::Instant`.
 
-pub(crate) mod driver;
 mod interval;
 mod sleep;
 mod timeout;

@@ -7,10 +7,10 @@ use std::task::{ready, Context, Poll};
 use crate::loom::Arc as EntryArc;
 use std::time::Duration;
 
-use super::driver::{Registration, TimerEntry};
 use super::Instant;
 use crate::runtime::context;
 use crate::runtime::driver::Driver;
+use crate::runtime::driver::{TimerEntry, TimerLocation};
 
 /// Waits until `duration` has elapsed — asyncio's `await asyncio.sleep(delay)`.
 ///
@@ -96,7 +96,7 @@ enum State {
     Registered {
         driver: Arc<Driver>,
         entry: EntryArc<TimerEntry>,
-        registration: Registration,
+        registration: TimerLocation,
     },
     /// Done.
     Elapsed,

@@ -53,9 +53,9 @@ use std::time::Duration;
 use eddy_executor::park::{Park, Parker};
 use eddy_reactor::Reactor;
 
+use super::time::{TimeDriver, TimerEntry, TimerLocation};
 use crate::loom::atomic::{fence, AtomicU8, Ordering::SeqCst};
 use crate::loom::Arc;
-use crate::time::driver::{Registration, TimeDriver, TimerEntry};
 
 /// `sleeping` value of a worker that is running tasks.
 const AWAKE: u8 = 0;
@@ -180,7 +180,7 @@ impl Driver {
         shard: usize,
         deadline: u64,
         entry: Arc<TimerEntry>,
-    ) -> Registration {
+    ) -> TimerLocation {
         let (registration, sleeper) = self.time.register(shard, deadline, entry);
         if let Some(worker) = sleeper {
             self.unpark(worker);

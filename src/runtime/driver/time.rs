@@ -101,7 +101,7 @@ impl TimerEntry {
 
 /// Where a registered timer lives, for cancellation.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Registration {
+pub(crate) struct TimerLocation {
     shard: usize,
     key: TimerKey,
 }
@@ -187,7 +187,7 @@ impl TimeDriver {
         shard: usize,
         deadline: u64,
         entry: Arc<TimerEntry>,
-    ) -> (Registration, Option<usize>) {
+    ) -> (TimerLocation, Option<usize>) {
         let key = self.wheels[shard].lock().insert(deadline, entry);
         // SeqCst: the registrar's half of the store-then-load pattern (module docs).
         self.next[shard].fetch_min(deadline, SeqCst);
@@ -196,11 +196,11 @@ impl TimeDriver {
             let until = parked.load(SeqCst);
             until != AWAKE && (until == PARKING || until > deadline)
         });
-        (Registration { shard, key }, sleeper)
+        (TimerLocation { shard, key }, sleeper)
     }
 
     /// Removes a timer (its `Sleep` was dropped or reset). O(1).
-    pub(crate) fn cancel(&self, registration: Registration) {
+    pub(crate) fn cancel(&self, registration: TimerLocation) {
         let removed = self.wheels[registration.shard]
             .lock()
             .cancel(registration.key);
