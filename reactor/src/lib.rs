@@ -13,16 +13,16 @@
 //! delivered edges and a ready bit) and, behind its own mutex, a short list of waiting
 //! tasks' wakers: tokio's `ScheduledIo` model.
 //!
-//! - **Registration** ([`Reactor::register`], or [`Async::new`] for any [`AsFd`] type)
-//!   adds the fd **once, edge-triggered, for both directions and the peer's half-close**
+//! - **Registration** ([`Reactor::register`], or [`Registration::new`] for any [`AsFd`]
+//!   type) adds the fd **once, edge-triggered, for both directions and the peer's half-close**
 //!   (`EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`). Nothing is ever re-armed: no
 //!   `epoll_ctl` on the wait path.
 //! - **The poll round** ([`Reactor::poll`]) waits in the poller and, for each event (an
 //!   edge), under the source lock bumps the tick and sets the ready bit of each reported
 //!   direction and takes that direction's wakers; it wakes them only after releasing every
 //!   lock (a waker may run arbitrary code, even re-enter the reactor).
-//! - **The readiness rule** decides whether a task waits: [`Async::poll_io`] reads the
-//!   direction's word before its syscall (no lock); a `WouldBlock` clears the ready bit
+//! - **The readiness rule** decides whether a task waits: [`Registration::poll_io`] reads
+//!   the direction's word before its syscall (no lock); a `WouldBlock` clears the ready bit
 //!   only if the tick is unchanged (compare-and-swap), then, under the source lock, the
 //!   task retries if the tick moved and registers its waker otherwise. Since a delivery
 //!   bumps the tick and takes the wakers under that same lock, an edge arriving between
@@ -30,22 +30,22 @@
 //!   written down at `readiness::Readiness`, in the one piece of code that both
 //!   [`Source`] and the loom models (`src/tests/loom_readiness.rs`) run. While the bit is
 //!   clear, `poll_io` skips the syscall and waits at once.
-//! - **Short reads** ([`Async::poll_stream_read`], for stream sockets and pipes): a read
-//!   that returns fewer bytes than asked drained the socket, so it clears the ready bit
+//! - **Short reads** ([`Registration::poll_stream_read`], for stream sockets and pipes): a
+//!   read that returns fewer bytes than asked drained the socket, so it clears the ready bit
 //!   like a `WouldBlock` and the next read waits without a syscall — tokio's rule, sound
 //!   because a FIN is an edge of its own (`EPOLLRDHUP`) that sets a sticky read-closed
 //!   flag, so an end-of-stream queued behind the bytes is never hidden.
-//! - **Bare readiness** ([`Source::poll_ready`], [`Async::readable`]) is ready while the
-//!   bit is set, so it can be spuriously ready; a `WouldBlock` through [`Async::try_io`]
-//!   or `poll_io` clears it.
+//! - **Bare readiness** ([`Source::poll_ready`], [`Registration::readable`]) is ready while
+//!   the bit is set, so it can be spuriously ready; a `WouldBlock` through
+//!   [`Registration::try_io`] or `poll_io` clears it.
 //! - **One poller at a time**: the round holds a lock for its whole duration; a second
 //!   thread calling [`poll`](Reactor::poll) gets `Ok(0)` at once ([`try_poll`](Reactor::try_poll)
 //!   tells it apart with `None`). [`notify`](Reactor::notify) wakes a blocked round from
 //!   any thread.
 //! - **Deregister before close**: the poller must forget an fd before it is closed (its fd
 //!   number could be reused). [`Reactor::deregister`] deletes it, removes it from the slab
-//!   and wakes its waiters, whose waits then fail; [`Async`]'s `Drop` deregisters first and closes
-//!   after.
+//!   and wakes its waiters, whose waits then fail; [`Registration`]'s `Drop` deregisters
+//!   first and closes after.
 //!
 //! Errors and hang-ups (`EPOLLERR`, `EPOLLHUP`) wake both directions, so a task always
 //! learns of EOF or a reset from its own syscall.
@@ -59,12 +59,12 @@
 //! use std::os::unix::net::UnixStream;
 //! use std::sync::atomic::{AtomicBool, Ordering};
 //! use std::sync::Arc;
-//! use eddy_reactor::{Async, Reactor};
+//! use eddy_reactor::{Registration, Reactor};
 //!
 //! let reactor = Arc::new(Reactor::new()?);
 //! let (a, b) = UnixStream::pair()?;
-//! let a = Async::new(a, reactor.clone())?; // non-blocking and registered
-//! let b = Async::new(b, reactor.clone())?;
+//! let a = Registration::new(a, reactor.clone())?; // non-blocking and registered
+//! let b = Registration::new(b, reactor.clone())?;
 //!
 //! // The driver: poll rounds until told to stop.
 //! let stop = Arc::new(AtomicBool::new(false));
@@ -103,15 +103,15 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod epoll;
-mod io;
 mod reactor;
 mod readiness;
+mod registration;
 pub mod signal;
 mod source;
 
 #[cfg(test)]
 mod tests;
 
-pub use io::Async;
 pub use reactor::Reactor;
+pub use registration::Registration;
 pub use source::{Direction, Source};

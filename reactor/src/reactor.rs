@@ -97,10 +97,11 @@ impl Reactor {
     /// edge-triggered (`EPOLLET`), so the poller reports each change of the fd's state
     /// once and nothing is ever re-armed.
     ///
-    /// The fd must already be non-blocking ([`Async::new`](crate::Async::new) sets that
-    /// for you), and it must stay open until [`deregister`](Reactor::deregister): the
-    /// source has to leave the poller before its fd closes (or the number is reused).
-    /// [`Async`](crate::Async) keeps that order by itself.
+    /// The fd must already be non-blocking
+    /// ([`Registration::new`](crate::Registration::new) sets that for you), and it must
+    /// stay open until [`deregister`](Reactor::deregister): the source has to leave the
+    /// poller before its fd closes (or the number is reused).
+    /// [`Registration`](crate::Registration) keeps that order by itself.
     ///
     /// # Errors
     ///

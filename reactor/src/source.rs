@@ -40,15 +40,16 @@ impl Direction {
 
 /// A file descriptor registered with a [`Reactor`], shared behind an `Arc`.
 ///
-/// Made by [`Reactor::register`] (or [`Async::new`](crate::Async::new)). Tasks wait on it
-/// with [`poll_ready`](Source::poll_ready); the reactor's [`poll`](Reactor::poll) wakes
-/// them. The readiness contract:
+/// Made by [`Reactor::register`] (or [`Registration::new`](crate::Registration::new)).
+/// Tasks wait on it with [`poll_ready`](Source::poll_ready); the reactor's
+/// [`poll`](Reactor::poll) wakes them. The readiness contract:
 ///
 /// - **Readiness is a hint.** `Ready` means an edge was delivered and no operation has said
 ///   `WouldBlock` since, not that the next syscall succeeds: another task may have taken
 ///   the data. Always retry the operation and wait again on `WouldBlock`
-///   ([`Async::poll_io`](crate::Async::poll_io) does that loop, and
-///   [`Async::try_io`](crate::Async::try_io) clears the readiness a `WouldBlock` disproves).
+///   ([`Registration::poll_io`](crate::Registration::poll_io) does that loop, and
+///   [`Registration::try_io`](crate::Registration::try_io) clears the readiness a
+///   `WouldBlock` disproves).
 /// - **Interest is registered once, edge-triggered.** The fd is added for both directions
 ///   at registration and never re-armed: the poller reports each change of its state once,
 ///   and the source keeps, per direction, a tick of delivered edges and a ready bit (the
@@ -86,9 +87,10 @@ impl Source {
     /// Polls for readiness in direction `dir`.
     ///
     /// Returns `Ready(Ok(()))` while `dir` is ready: an edge was delivered and no
-    /// operation said `WouldBlock` since (through [`Async::poll_io`](crate::Async::poll_io)
-    /// or [`Async::try_io`](crate::Async::try_io); a syscall made around them does not
-    /// count). So it can be ready spuriously, and the caller must retry its operation.
+    /// operation said `WouldBlock` since (through
+    /// [`Registration::poll_io`](crate::Registration::poll_io) or
+    /// [`Registration::try_io`](crate::Registration::try_io); a syscall made around them does
+    /// not count). So it can be ready spuriously, and the caller must retry its operation.
     /// Otherwise it stores the task's waker (one entry per task, found again with
     /// [`Waker::will_wake`](std::task::Waker::will_wake)) and returns `Pending`; the
     /// [`Reactor::poll`] round that delivers the next edge wakes the task. Nothing is

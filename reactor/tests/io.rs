@@ -1,4 +1,4 @@
-//! `Async<T>` and `Source` over real sockets: readiness, round trips, partial writes, the
+//! `Registration<T>` and `Source` over real sockets: readiness, round trips, partial writes, the
 //! WouldBlock-then-register gap, several waiters, deregistration and hang-ups.
 
 mod common;
@@ -13,24 +13,24 @@ use std::task::{Context, Poll};
 use std::thread;
 
 use common::{within_timeout, Driver, Flag, HANG};
-use eddy_reactor::{Async, Direction, Reactor, Source};
+use eddy_reactor::{Direction, Reactor, Registration, Source};
 use futures_lite::future::block_on;
 
-fn pair(reactor: &Arc<Reactor>) -> (Async<UnixStream>, Async<UnixStream>) {
+fn pair(reactor: &Arc<Reactor>) -> (Registration<UnixStream>, Registration<UnixStream>) {
     let (a, b) = UnixStream::pair().unwrap();
     (
-        Async::new(a, reactor.clone()).unwrap(),
-        Async::new(b, reactor.clone()).unwrap(),
+        Registration::new(a, reactor.clone()).unwrap(),
+        Registration::new(b, reactor.clone()).unwrap(),
     )
 }
 
-fn tcp_pair(reactor: &Arc<Reactor>) -> (Async<TcpStream>, Async<TcpStream>) {
+fn tcp_pair(reactor: &Arc<Reactor>) -> (Registration<TcpStream>, Registration<TcpStream>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (server, _) = listener.accept().unwrap();
     (
-        Async::new(client, reactor.clone()).unwrap(),
-        Async::new(server, reactor.clone()).unwrap(),
+        Registration::new(client, reactor.clone()).unwrap(),
+        Registration::new(server, reactor.clone()).unwrap(),
     )
 }
 
@@ -195,7 +195,7 @@ fn readiness_delivered_to_another_waiter_in_the_gap_is_not_lost() {
     within_timeout(|| {
         let reactor = Arc::new(Reactor::new().unwrap());
         let (a, mut b) = UnixStream::pair().unwrap();
-        let a = Async::new(a, reactor.clone()).unwrap();
+        let a = Registration::new(a, reactor.clone()).unwrap();
         let (first_flag, first) = Flag::new();
         let (late_flag, late) = Flag::new();
 
@@ -265,7 +265,7 @@ fn try_io_would_block_clears_a_spurious_readable() {
         reactor.poll(Some(HANG)).unwrap();
         // Read around the reactor: the ready bit stays set, so readable() is spurious.
         a.get_ref().read_exact(&mut [0; 1]).unwrap();
-        let readable = |a: &Async<UnixStream>| {
+        let readable = |a: &Registration<UnixStream>| {
             a.source()
                 .poll_ready(&reactor, Direction::Read, &mut Context::from_waker(&waker))
         };
@@ -468,7 +468,7 @@ fn reactor_source_and_async_are_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Reactor>();
     send_sync::<Source>();
-    send_sync::<Async<TcpStream>>();
+    send_sync::<Registration<TcpStream>>();
     send_sync::<Direction>();
 }
 
@@ -478,24 +478,24 @@ fn debug_output_names_the_types() {
     let (a, _b) = pair(&reactor);
     assert!(format!("{reactor:?}").contains("Reactor"));
     assert!(format!("{:?}", a.source()).contains("Source"));
-    assert!(format!("{a:?}").contains("Async"));
+    assert!(format!("{a:?}").contains("Registration"));
 }
 
 /// A registered reader over a Unix socket pair, and its plain peer.
-fn unix_reader(reactor: &Arc<Reactor>) -> (Async<UnixStream>, UnixStream) {
+fn unix_reader(reactor: &Arc<Reactor>) -> (Registration<UnixStream>, UnixStream) {
     let (a, b) = UnixStream::pair().unwrap();
-    (Async::new(a, reactor.clone()).unwrap(), b)
+    (Registration::new(a, reactor.clone()).unwrap(), b)
 }
 
 /// The same over TCP loopback.
-fn tcp_reader(reactor: &Arc<Reactor>) -> (Async<TcpStream>, TcpStream) {
+fn tcp_reader(reactor: &Arc<Reactor>) -> (Registration<TcpStream>, TcpStream) {
     let (client, server) = tcp_pair(reactor);
     (server, client.into_inner().unwrap())
 }
 
 /// `poll_stream_read` into a 16-byte buffer, counting syscalls.
 fn stream_read<T>(
-    a: &Async<T>,
+    a: &Registration<T>,
     cx: &mut Context<'_>,
     calls: &std::cell::Cell<usize>,
 ) -> Poll<io::Result<usize>>
@@ -513,7 +513,7 @@ where
 /// waits without a syscall (one `read` per message, as in tokio).
 #[test]
 fn a_short_stream_read_clears_readiness() {
-    fn check<T>(a: Async<T>, mut peer: impl Write, reactor: &Reactor)
+    fn check<T>(a: Registration<T>, mut peer: impl Write, reactor: &Reactor)
     where
         T: std::os::fd::AsFd,
         for<'a> &'a T: Read,

@@ -8,7 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 
 use common::{within_timeout, Driver};
-use eddy_reactor::{Async, Reactor};
+use eddy_reactor::{Reactor, Registration};
 use futures_lite::future::block_on;
 
 fn open_fds() -> usize {
@@ -23,8 +23,8 @@ fn a_thousand_register_drop_cycles_leak_no_fd_and_no_source() {
         let before = open_fds();
         for i in 0..1000u32 {
             let (a, b) = UnixStream::pair().unwrap();
-            let a = Async::new(a, reactor.clone()).unwrap();
-            let b = Async::new(b, reactor.clone()).unwrap();
+            let a = Registration::new(a, reactor.clone()).unwrap();
+            let b = Registration::new(b, reactor.clone()).unwrap();
             if i % 10 == 0 {
                 // Some cycles wait on the reactor, so sources are dropped while armed.
                 block_on(async {

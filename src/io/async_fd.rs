@@ -45,7 +45,7 @@ use crate::runtime::{context, Handle};
 /// });
 /// ```
 pub struct Async<T: AsFd> {
-    inner: eddy_reactor::Async<T>,
+    inner: eddy_reactor::Registration<T>,
 }
 
 impl<T: AsFd> Async<T> {
@@ -65,7 +65,7 @@ impl<T: AsFd> Async<T> {
 
     pub(crate) fn with_reactor(io: T, reactor: Arc<Reactor>) -> io::Result<Async<T>> {
         Ok(Async {
-            inner: eddy_reactor::Async::new(io, reactor)?,
+            inner: eddy_reactor::Registration::new(io, reactor)?,
         })
     }
 
@@ -157,7 +157,7 @@ impl<T: AsFd> Async<T> {
     }
 
     /// A read of up to `len` bytes from a stream socket or pipe: a short read clears
-    /// readiness (see [`eddy_reactor::Async::poll_stream_read`]). Spends the budget.
+    /// readiness (see [`eddy_reactor::Registration::poll_stream_read`]). Spends the budget.
     pub(crate) fn poll_stream_read(
         &self,
         cx: &mut Context<'_>,

@@ -146,7 +146,7 @@ impl ModelSource {
         }
     }
 
-    /// `Async::poll_stream_read`: a read that returned fewer bytes than asked (every
+    /// `Registration::poll_stream_read`: a read that returned fewer bytes than asked (every
     /// non-empty read here) clears the readiness. `Ready(n)`, `n == 0` being end-of-stream.
     pub(crate) fn poll_stream_read(&self, waker: &Waker) -> Poll<usize> {
         match self.readiness.poll_io(
@@ -167,8 +167,8 @@ impl ModelSource {
         self.readiness.poll_ready(Direction::Read, waker, || false)
     }
 
-    /// `Async::poll_io` with a read. With `drained`, a successful transfer clears the
-    /// readiness, the path `Async::poll_stream_write` takes after a short write (the model
+    /// `Registration::poll_io` with a read. With `drained`, a successful transfer clears the
+    /// readiness, the path `Registration::poll_stream_write` takes after a short write (the model
     /// runs it on the read side, whose kernel it has; here a read always empties the queue,
     /// as a short write always fills the send buffer). Returns the bytes read.
     pub(crate) fn poll_read(&self, waker: &Waker, drained: bool) -> Poll<usize> {
@@ -185,7 +185,7 @@ impl ModelSource {
         }
     }
 
-    /// `Async::try_io` with a read.
+    /// `Registration::try_io` with a read.
     pub(crate) fn try_read(&self) -> std::io::Result<usize> {
         self.readiness
             .try_io(Direction::Read, || self.read_syscall())

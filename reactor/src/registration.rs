@@ -1,4 +1,4 @@
-//! [`Async<T>`]: any fd-owning type, non-blocking and registered (asyncio's
+//! [`Registration<T>`]: any fd-owning type, non-blocking and registered (asyncio's
 //! `add_reader` / `add_writer`, async-io's `Async`).
 
 use std::fmt;
@@ -13,10 +13,10 @@ use crate::{Direction, Reactor, Source};
 /// An I/O object (anything [`AsFd`]: sockets, pipes, terminals, eventfds, your own types)
 /// put in non-blocking mode and registered with a [`Reactor`].
 ///
-/// [`read_with`](Async::read_with) and [`write_with`](Async::write_with) run an operation
-/// until it does not return `WouldBlock`, waiting for readiness in between; this is how
-/// socket types are built on top. On drop the source is deregistered **first**, then the
-/// I/O object is dropped (closing its fd), as the poller requires.
+/// [`read_with`](Registration::read_with) and [`write_with`](Registration::write_with) run
+/// an operation until it does not return `WouldBlock`, waiting for readiness in between;
+/// this is how socket types are built on top. On drop the source is deregistered
+/// **first**, then the I/O object is dropped (closing its fd), as the poller requires.
 ///
 /// # Examples
 ///
@@ -24,11 +24,11 @@ use crate::{Direction, Reactor, Source};
 /// use std::io::{Read, Write};
 /// use std::os::unix::net::UnixStream;
 /// use std::sync::Arc;
-/// use eddy_reactor::{Async, Reactor};
+/// use eddy_reactor::{Registration, Reactor};
 ///
 /// let reactor = Arc::new(Reactor::new()?);
 /// let (a, b) = UnixStream::pair()?;
-/// let (a, b) = (Async::new(a, reactor.clone())?, Async::new(b, reactor.clone())?);
+/// let (a, b) = (Registration::new(a, reactor.clone())?, Registration::new(b, reactor.clone())?);
 ///
 /// // A thread drives the reactor while this one blocks on a future.
 /// let driver = std::thread::spawn({
@@ -46,14 +46,14 @@ use crate::{Direction, Reactor, Source};
 /// driver.join().unwrap()?;
 /// # std::io::Result::Ok(())
 /// ```
-pub struct Async<T: AsFd> {
+pub struct Registration<T: AsFd> {
     reactor: Arc<Reactor>,
     source: Arc<Source>,
     /// `Some` until `into_inner` or `drop` takes it out, after deregistering.
     io: Option<T>,
 }
 
-impl<T: AsFd> Async<T> {
+impl<T: AsFd> Registration<T> {
     /// Puts `io`'s fd in non-blocking mode (`O_NONBLOCK`) and registers it with `reactor`.
     ///
     /// # Errors
@@ -65,19 +65,19 @@ impl<T: AsFd> Async<T> {
     /// ```
     /// use std::net::TcpListener;
     /// use std::sync::Arc;
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
-    /// let listener = Async::new(TcpListener::bind("127.0.0.1:0")?, reactor.clone())?;
+    /// let listener = Registration::new(TcpListener::bind("127.0.0.1:0")?, reactor.clone())?;
     /// // No client yet: accept would block instead of waiting.
     /// let error = listener.get_ref().accept().unwrap_err();
     /// assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn new(io: T, reactor: Arc<Reactor>) -> io::Result<Async<T>> {
+    pub fn new(io: T, reactor: Arc<Reactor>) -> io::Result<Registration<T>> {
         set_nonblocking(io.as_fd())?;
         let source = reactor.register(io.as_fd())?;
-        Ok(Async {
+        Ok(Registration {
             reactor,
             source,
             io: Some(io),
@@ -88,11 +88,11 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Examples
     ///
-    /// See [`Async::new`].
+    /// See [`Registration::new`].
     pub fn get_ref(&self) -> &T {
         self.io
             .as_ref()
-            .expect("Async's I/O object is present until drop")
+            .expect("Registration's I/O object is present until drop")
     }
 
     /// The I/O object, mutably. Do not replace its fd: the registered one must stay open.
@@ -102,18 +102,18 @@ impl<T: AsFd> Async<T> {
     /// ```
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let mut a = Async::new(a, reactor)?;
+    /// let mut a = Registration::new(a, reactor)?;
     /// a.get_mut().shutdown(std::net::Shutdown::Write)?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.io
             .as_mut()
-            .expect("Async's I/O object is present until drop")
+            .expect("Registration's I/O object is present until drop")
     }
 
     /// Deregisters the source and gives the I/O object back (still non-blocking).
@@ -128,11 +128,11 @@ impl<T: AsFd> Async<T> {
     /// ```
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor.clone())?;
+    /// let a = Registration::new(a, reactor.clone())?;
     /// let a: UnixStream = a.into_inner()?;
     /// assert_eq!(reactor.sources(), 0);
     /// # drop(a);
@@ -143,7 +143,7 @@ impl<T: AsFd> Async<T> {
         Ok(self
             .io
             .take()
-            .expect("Async's I/O object is present until drop"))
+            .expect("Registration's I/O object is present until drop"))
     }
 
     /// The registered source.
@@ -154,11 +154,11 @@ impl<T: AsFd> Async<T> {
     /// use std::os::fd::AsRawFd;
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor)?;
+    /// let a = Registration::new(a, reactor)?;
     /// assert_eq!(a.source().raw_fd(), a.get_ref().as_raw_fd());
     /// # std::io::Result::Ok(())
     /// ```
@@ -173,11 +173,11 @@ impl<T: AsFd> Async<T> {
     /// ```
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor.clone())?;
+    /// let a = Registration::new(a, reactor.clone())?;
     /// assert!(Arc::ptr_eq(a.reactor(), &reactor));
     /// # std::io::Result::Ok(())
     /// ```
@@ -198,13 +198,13 @@ impl<T: AsFd> Async<T> {
     /// Waits until the object is readable (a hint: retry the read on `WouldBlock`).
     ///
     /// It is ready at once while read readiness is set: an edge was delivered and no read
-    /// through [`poll_io`](Async::poll_io), [`read_with`](Async::read_with) or
-    /// [`try_io`](Async::try_io) said `WouldBlock` since. So it can be ready spuriously
-    /// (a read made straight on [`get_ref`](Async::get_ref) clears nothing): follow it with
+    /// through [`poll_io`](Registration::poll_io), [`read_with`](Registration::read_with) or
+    /// [`try_io`](Registration::try_io) said `WouldBlock` since. So it can be ready spuriously
+    /// (a read made straight on [`get_ref`](Registration::get_ref) clears nothing): follow it with
     /// `try_io(Direction::Read, ..)`, whose `WouldBlock` clears the readiness, so that the
     /// next `readable()` waits for the next edge. A fresh object is not readable until a
     /// poll round delivers the edge its registration queued. Prefer
-    /// [`read_with`](Async::read_with), which tries the read first.
+    /// [`read_with`](Registration::read_with), which tries the read first.
     ///
     /// # Errors
     ///
@@ -217,11 +217,11 @@ impl<T: AsFd> Async<T> {
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
     /// # use std::sync::atomic::{AtomicBool, Ordering};
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, mut b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor.clone())?;
+    /// let a = Registration::new(a, reactor.clone())?;
     /// // A thread runs poll rounds until stopped, as in the crate example.
     /// # let stop = Arc::new(AtomicBool::new(false));
     /// # let driver = std::thread::spawn({
@@ -245,7 +245,7 @@ impl<T: AsFd> Async<T> {
 
     /// Waits until the object is writable (a hint: retry the write on `WouldBlock`).
     ///
-    /// Spurious readiness as for [`readable`](Async::readable); clear it with
+    /// Spurious readiness as for [`readable`](Registration::readable); clear it with
     /// `try_io(Direction::Write, ..)`.
     ///
     /// # Errors
@@ -258,11 +258,11 @@ impl<T: AsFd> Async<T> {
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
     /// # use std::sync::atomic::{AtomicBool, Ordering};
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor.clone())?;
+    /// let a = Registration::new(a, reactor.clone())?;
     /// // A thread runs poll rounds until stopped, as in the crate example.
     /// # let stop = Arc::new(AtomicBool::new(false));
     /// # let driver = std::thread::spawn({
@@ -300,7 +300,7 @@ impl<T: AsFd> Async<T> {
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
     /// use std::task::{Context, Poll, Wake, Waker};
-    /// use eddy_reactor::{Async, Direction, Reactor};
+    /// use eddy_reactor::{Registration, Direction, Reactor};
     ///
     /// struct Noop;
     /// impl Wake for Noop {
@@ -309,7 +309,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, b) = UnixStream::pair()?;
-    /// let b = Async::new(b, reactor)?;
+    /// let b = Registration::new(b, reactor)?;
     /// let waker = Waker::from(Arc::new(Noop));
     /// let mut cx = Context::from_waker(&waker);
     /// // The socket buffer has room, so the write goes through without waiting.
@@ -334,7 +334,7 @@ impl<T: AsFd> Async<T> {
         )
     }
 
-    /// [`poll_io`](Async::poll_io) in [`Direction::Write`] for a write of `len` bytes on a
+    /// [`poll_io`](Registration::poll_io) in [`Direction::Write`] for a write of `len` bytes on a
     /// **stream** socket (TCP, Unix stream) or a pipe: a write of fewer than `len` bytes
     /// (but more than none) filled the send buffer, so write readiness is cleared as after
     /// a `WouldBlock` (unless an edge came meanwhile) and the next call waits without a
@@ -342,7 +342,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// The edge of freed space comes only once much of the send buffer has drained, while
     /// an immediate retry often finds room, so eddy's own sockets use plain
-    /// [`poll_io`](Async::poll_io) (docs/io.md has the measurement); this is for callers
+    /// [`poll_io`](Registration::poll_io) (docs/io.md has the measurement); this is for callers
     /// whose measurements say otherwise.
     ///
     /// # Examples
@@ -352,7 +352,7 @@ impl<T: AsFd> Async<T> {
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
     /// use std::task::{Context, Poll, Wake, Waker};
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// struct Noop;
     /// impl Wake for Noop {
@@ -361,7 +361,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor)?;
+    /// let a = Registration::new(a, reactor)?;
     /// let waker = Waker::from(Arc::new(Noop));
     /// let mut cx = Context::from_waker(&waker);
     /// let sent = a.poll_stream_write(&mut cx, 2, |mut s| s.write(b"hi"));
@@ -377,7 +377,7 @@ impl<T: AsFd> Async<T> {
         self.poll_stream(Direction::Write, cx, len, op)
     }
 
-    /// [`poll_io`](Async::poll_io) in [`Direction::Read`] for a read of up to `len` bytes
+    /// [`poll_io`](Registration::poll_io) in [`Direction::Read`] for a read of up to `len` bytes
     /// from a **stream** socket (TCP, Unix stream) or a pipe: a read of fewer than `len`
     /// bytes (but more than none) drained the receive queue, so read readiness is cleared
     /// as after a `WouldBlock` (unless an edge came meanwhile) and the next call waits
@@ -396,7 +396,7 @@ impl<T: AsFd> Async<T> {
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
     /// use std::task::{Context, Poll, Wake, Waker};
-    /// use eddy_reactor::{Async, Reactor};
+    /// use eddy_reactor::{Registration, Reactor};
     ///
     /// struct Noop;
     /// impl Wake for Noop {
@@ -405,7 +405,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, mut b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor)?;
+    /// let a = Registration::new(a, reactor)?;
     /// b.write_all(b"hi")?;
     /// let waker = Waker::from(Arc::new(Noop));
     /// let mut cx = Context::from_waker(&waker);
@@ -445,8 +445,8 @@ impl<T: AsFd> Async<T> {
 
     /// Runs `op` once, without waiting; if it says `WouldBlock`, clears the readiness of
     /// `dir` (unless an edge came since `op` began), so that a following
-    /// [`readable`](Async::readable) / [`writable`](Async::writable) waits for the next
-    /// edge instead of being ready again at once (tokio's `try_io`).
+    /// [`readable`](Registration::readable) / [`writable`](Registration::writable) waits for
+    /// the next edge instead of being ready again at once (tokio's `try_io`).
     ///
     /// # Errors
     ///
@@ -458,11 +458,11 @@ impl<T: AsFd> Async<T> {
     /// use std::io::Read;
     /// use std::os::unix::net::UnixStream;
     /// use std::sync::Arc;
-    /// use eddy_reactor::{Async, Direction, Reactor};
+    /// use eddy_reactor::{Registration, Direction, Reactor};
     ///
     /// let reactor = Arc::new(Reactor::new()?);
     /// let (a, _b) = UnixStream::pair()?;
-    /// let a = Async::new(a, reactor)?;
+    /// let a = Registration::new(a, reactor)?;
     /// let error = a.try_io(Direction::Read, |mut s| s.read(&mut [0; 4])).unwrap_err();
     /// assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
     /// # std::io::Result::Ok(())
@@ -481,7 +481,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Examples
     ///
-    /// See [`Async`].
+    /// See [`Registration`].
     pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         future::poll_fn(|cx| self.poll_io(Direction::Read, cx, &mut op)).await
     }
@@ -495,13 +495,13 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Examples
     ///
-    /// See [`Async`].
+    /// See [`Registration`].
     pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         future::poll_fn(|cx| self.poll_io(Direction::Write, cx, &mut op)).await
     }
 }
 
-impl<T: AsFd> Drop for Async<T> {
+impl<T: AsFd> Drop for Registration<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {
             // Deregister first: the poller must forget the fd before `io` closes it.
@@ -511,9 +511,9 @@ impl<T: AsFd> Drop for Async<T> {
     }
 }
 
-impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+impl<T: AsFd + fmt::Debug> fmt::Debug for Registration<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Async")
+        f.debug_struct("Registration")
             .field("io", &self.io)
             .field("source", &self.source)
             .finish_non_exhaustive()
