@@ -1,4 +1,5 @@
-//! hyper's [`Read`] / [`Write`] for eddy's streams, and [`EddyIo`] for any futures-io one.
+//! hyper's [`Read`] for eddy's streams without zeroing the buffer (their `Read` and
+//! `Write` impls forward here, `net::stream_io`), and [`EddyIo`] for any futures-io stream.
 //!
 //! This is the one module of the facade that may use `unsafe` (the crate is
 //! `#![deny(unsafe_code)]` and allows it here only): hyper hands a read an uninitialised
@@ -10,15 +11,14 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::{Read, ReadBufCursor, Write};
 
-use crate::io::Async;
-use crate::net::{TcpStream, UnixStream};
+use crate::net::stream_io::{StdStream, StreamIo};
 
 /// `read(2)` of `fd` into `buf`, which may be uninitialised; retried on `EINTR`.
 /// Returns how many bytes it wrote, all initialised.
@@ -38,75 +38,32 @@ fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<us
     }
 }
 
-/// A read from a registered stream socket straight into hyper's buffer, through the
-/// reactor's readiness rule (a short read clears readiness) and the task's cooperative
-/// budget, as every eddy stream read.
-fn poll_read_into<T: AsFd>(
-    io: &Async<T>,
-    cx: &mut Context<'_>,
-    mut buf: ReadBufCursor<'_>,
-) -> Poll<io::Result<()>> {
-    // SAFETY: `read_uninit` only writes to the slice (through `read(2)`); it never
-    // de-initialises a byte that was initialised.
-    let unfilled = unsafe { buf.as_mut() };
-    let len = unfilled.len();
-    let n = ready!(io.poll_stream_read(cx, len, |sock| read_uninit(sock.as_fd(), unfilled)))?;
-    // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
-    unsafe { buf.advance(n) };
-    Poll::Ready(Ok(()))
+impl<S: StdStream> StreamIo<S>
+where
+    for<'a> &'a S: std::io::Read + std::io::Write,
+{
+    /// A read straight into hyper's buffer, which may be uninitialised, through the
+    /// reactor's stream rule (a short read clears readiness) and the task's cooperative
+    /// budget, as every eddy stream read: the stream's `hyper::rt::Read`.
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        mut buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        // SAFETY: `read_uninit` only writes to the slice (through `read(2)`); it never
+        // de-initialises a byte that was initialised.
+        let unfilled = unsafe { buf.as_mut() };
+        let len = unfilled.len();
+        let n = ready!(self.poll_stream_read(cx, len, |sock| read_uninit(sock.as_fd(), unfilled)))?;
+        // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
+        unsafe { buf.advance(n) };
+        Poll::Ready(Ok(()))
+    }
 }
-
-/// hyper's `Read` and `Write` for an eddy stream whose `as_async()` is its registered
-/// socket and which implements futures-io's traits for `&Self`.
-macro_rules! hyper_io {
-    ($stream:ty) => {
-        impl Read for $stream {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: ReadBufCursor<'_>,
-            ) -> Poll<io::Result<()>> {
-                poll_read_into(self.as_async(), cx, buf)
-            }
-        }
-
-        impl Write for $stream {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                Pin::new(&mut &*self).poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_flush(Pin::new(&mut &*self), cx)
-            }
-
-            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_close(Pin::new(&mut &*self), cx)
-            }
-        }
-    };
-}
-
-hyper_io!(TcpStream);
-hyper_io!(UnixStream);
 
 /// Any futures-io stream as hyper's [`Read`] + [`Write`] — hyper-util's `TokioIo` for the
-/// futures-io world (eddy's own [`TcpStream`] and [`UnixStream`] need no wrapper).
+/// futures-io world (eddy's own [`TcpStream`](crate::net::TcpStream) and
+/// [`UnixStream`](crate::net::UnixStream) need no wrapper).
 ///
 /// A futures-io read needs an initialised buffer, so each read zeroes at most 64 KiB of
 /// hyper's buffer first; eddy's streams read into it directly instead.

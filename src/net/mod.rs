@@ -46,8 +46,8 @@
 //! ```
 
 mod addr;
-mod split;
-mod stream_io;
+pub mod split;
+pub(crate) mod stream_io;
 pub mod tcp;
 mod udp;
 pub mod unix;

@@ -1,10 +1,22 @@
 //! What [`TcpStream`](super::TcpStream) and [`UnixStream`](super::UnixStream) share:
-//! the futures-io impls (reads and writes through the registered socket, and `close` as a
-//! write shutdown, so the peer reads end-of-stream), and the non-blocking connect.
+//! [`StreamIo`], the one implementation of stream reads and writes (the futures-io traits,
+//! and hyper's with the `hyper` feature, are written once, on it), and the non-blocking
+//! connect.
+//!
+//! Each public stream holds a `StreamIo` and forwards the traits to it with
+//! [`forward_stream_traits!`], which writes only one-line forwarding impls: a foreign
+//! trait cannot be implemented for several local types at once.
 
-use std::io;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::ops::Deref;
 use std::os::fd::{AsFd, OwnedFd};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use eddy_reactor::Direction;
+use futures_io::{AsyncRead, AsyncWrite};
 
 use eddy_reactor::Reactor;
 use socket2::{SockAddr, SockRef, Socket};
@@ -18,7 +30,7 @@ pub(super) async fn connect<S>(
     socket: Socket,
     addr: &SockAddr,
     reactor: Arc<Reactor>,
-) -> io::Result<Async<S>>
+) -> io::Result<StreamIo<S>>
 where
     S: AsFd + From<OwnedFd>,
 {
@@ -53,24 +65,146 @@ where
         }
     })
     .await?;
-    Ok(io)
+    Ok(StreamIo(io))
 }
 
-/// Implements `AsyncRead` / `AsyncWrite` for `$stream` and `&$stream`, whose field `io`
-/// is an `Async` of a std stream with a `shutdown(Shutdown)` method.
-macro_rules! stream_io {
-    ($stream:ty) => {
-        // Stream reads: a short read clears readiness (`Async::poll_stream_read`), so a
-        // request/response connection makes one `read` per message, not two.
+/// The std stream types inside eddy's streams.
+pub(crate) trait StdStream: AsFd {
+    /// std's `shutdown`.
+    fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+}
+
+impl StdStream for std::net::TcpStream {
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        std::net::TcpStream::shutdown(self, how)
+    }
+}
+
+impl StdStream for std::os::unix::net::UnixStream {
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        std::os::unix::net::UnixStream::shutdown(self, how)
+    }
+}
+
+/// A registered stream socket: reads follow the stream rule (a short read clears
+/// readiness, `Registration::poll_stream_read`, so a request/response connection makes
+/// one `read` per message, not two); `flush` has nothing to do (every write went to the
+/// kernel); `close` shuts the write direction down, so the peer reads end-of-stream.
+#[derive(Debug)]
+pub(crate) struct StreamIo<S: AsFd>(Async<S>);
+
+impl<S: StdStream> StreamIo<S>
+where
+    for<'a> &'a S: Read + Write,
+{
+    /// Registers `stream` with `reactor`.
+    pub(crate) fn new(stream: S, reactor: Arc<Reactor>) -> io::Result<StreamIo<S>> {
+        Ok(StreamIo(Async::with_reactor(stream, reactor)?))
+    }
+
+    /// Registers `stream` with the current runtime's reactor.
+    #[track_caller]
+    pub(crate) fn from_std(stream: S) -> io::Result<StreamIo<S>> {
+        Ok(StreamIo(Async::new(stream)?))
+    }
+
+    /// Deregisters the socket and returns it (still non-blocking).
+    pub(crate) fn into_inner(self) -> io::Result<S> {
+        self.0.into_inner()
+    }
+
+    /// Reads what is there without waiting; `WouldBlock` if nothing is.
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.try_io(Direction::Read, |mut s| s.read(buf))
+    }
+
+    /// Writes what fits without waiting; `WouldBlock` if the send buffer is full.
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.0.try_io(Direction::Write, |mut s| s.write(buf))
+    }
+
+    /// The socket's `shutdown`.
+    pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.0.get_ref().shutdown(how)
+    }
+}
+
+/// The registered socket's own operations (`readable`, `read_with`, `get_ref`, ...).
+impl<S: AsFd> Deref for StreamIo<S> {
+    type Target = Async<S>;
+
+    fn deref(&self) -> &Async<S> {
+        &self.0
+    }
+}
+
+impl<S: StdStream> AsyncRead for &StreamIo<S>
+where
+    for<'a> &'a S: Read + Write,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.0.poll_stream_read(cx, len, |mut io| io.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.0
+            .poll_stream_read(cx, len, |mut io| io.read_vectored(bufs))
+    }
+}
+
+impl<S: StdStream> AsyncWrite for &StreamIo<S>
+where
+    for<'a> &'a S: Read + Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.0
+            .poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.0.get_ref().shutdown(Shutdown::Write))
+    }
+}
+
+/// Implements the futures-io traits (and hyper's, with the `hyper` feature) for a stream
+/// type and its shared reference, each method forwarding to the type's `io: StreamIo<_>`
+/// field, and the split halves' view of it. Forwarding only: the behaviour is
+/// `StreamIo`'s.
+macro_rules! forward_stream_traits {
+    ($stream:ty, $addr:ty) => {
         impl futures_io::AsyncRead for &$stream {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let len = buf.len();
-                self.io
-                    .poll_stream_read(cx, len, |mut io| std::io::Read::read(&mut io, buf))
+                std::pin::Pin::new(&mut &self.io).poll_read(cx, buf)
             }
 
             fn poll_read_vectored(
@@ -78,10 +212,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let len = bufs.iter().map(|b| b.len()).sum();
-                self.io.poll_stream_read(cx, len, |mut io| {
-                    std::io::Read::read_vectored(&mut io, bufs)
-                })
+                std::pin::Pin::new(&mut &self.io).poll_read_vectored(cx, bufs)
             }
         }
 
@@ -104,17 +235,16 @@ macro_rules! stream_io {
 
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
+                cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                // Sockets have no user-space buffer: every write went to the kernel.
-                std::task::Poll::Ready(Ok(()))
+                std::pin::Pin::new(&mut &self.io).poll_flush(cx)
             }
 
             fn poll_close(
                 self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
+                cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.io.get_ref().shutdown(std::net::Shutdown::Write))
+                std::pin::Pin::new(&mut &self.io).poll_close(cx)
             }
         }
 
@@ -124,7 +254,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &*self).poll_read(cx, buf)
+                std::pin::Pin::new(&mut &self.io).poll_read(cx, buf)
             }
 
             fn poll_read_vectored(
@@ -132,7 +262,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
+                std::pin::Pin::new(&mut &self.io).poll_read_vectored(cx, bufs)
             }
         }
 
@@ -142,7 +272,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &*self).poll_write(cx, buf)
+                std::pin::Pin::new(&mut &self.io).poll_write(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -150,24 +280,110 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+                std::pin::Pin::new(&mut &self.io).poll_write_vectored(cx, bufs)
             }
 
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut &*self).poll_flush(cx)
+                std::pin::Pin::new(&mut &self.io).poll_flush(cx)
             }
 
             fn poll_close(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut &*self).poll_close(cx)
+                std::pin::Pin::new(&mut &self.io).poll_close(cx)
+            }
+        }
+
+        #[cfg(feature = "hyper")]
+        impl hyper::rt::Read for $stream {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: hyper::rt::ReadBufCursor<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                self.io.poll_read_uninit(cx, buf)
+            }
+        }
+
+        #[cfg(feature = "hyper")]
+        impl hyper::rt::Write for $stream {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &self.io), cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write_vectored(
+                    std::pin::Pin::new(&mut &self.io),
+                    cx,
+                    bufs,
+                )
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_flush(std::pin::Pin::new(&mut &self.io), cx)
+            }
+
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut &self.io), cx)
+            }
+        }
+
+        impl crate::net::split::SplitStream for $stream {}
+
+        impl crate::net::split::sealed::Stream for $stream {
+            type Addr = $addr;
+
+            fn peer_addr(&self) -> std::io::Result<$addr> {
+                <$stream>::peer_addr(self)
+            }
+
+            fn local_addr(&self) -> std::io::Result<$addr> {
+                <$stream>::local_addr(self)
+            }
+
+            fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+                self.io.shutdown(how)
+            }
+
+            async fn readable(&self) -> std::io::Result<()> {
+                self.io.readable().await
+            }
+
+            async fn writable(&self) -> std::io::Result<()> {
+                self.io.writable().await
+            }
+
+            fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.io.try_read(buf)
+            }
+
+            fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.io.try_write(buf)
             }
         }
     };
 }
 
-pub(crate) use stream_io;
+pub(crate) use forward_stream_traits;

@@ -1,6 +1,6 @@
 //! [`TcpStream`]: asyncio's `open_connection`, as one bidirectional stream.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::Arc;
@@ -8,10 +8,10 @@ use std::sync::Arc;
 use eddy_reactor::Reactor;
 use socket2::{Domain, Socket, Type};
 
-use crate::io::Async;
+use super::{OwnedReadHalf, OwnedWriteHalf};
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::net::split::owned_halves;
-use crate::net::stream_io::{self, stream_io};
+use crate::net::split;
+use crate::net::stream_io::{self, forward_stream_traits, StreamIo};
 
 /// A TCP connection.
 ///
@@ -45,19 +45,10 @@ use crate::net::stream_io::{self, stream_io};
 /// ```
 #[derive(Debug)]
 pub struct TcpStream {
-    io: Async<std::net::TcpStream>,
+    io: StreamIo<std::net::TcpStream>,
 }
 
-stream_io!(TcpStream);
-
-impl TcpStream {
-    /// The registered socket (for the `hyper` feature's zero-copy reads).
-    #[cfg(feature = "hyper")]
-    pub(crate) fn as_async(&self) -> &Async<std::net::TcpStream> {
-        &self.io
-    }
-}
-owned_halves!(TcpStream, SocketAddr);
+forward_stream_traits!(TcpStream, SocketAddr);
 
 impl TcpStream {
     /// Connects to `addr`, trying each address it resolves to in turn.
@@ -88,7 +79,7 @@ impl TcpStream {
     #[track_caller]
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: Async::new(stream)?,
+            io: StreamIo::from_std(stream)?,
         })
     }
 
@@ -98,7 +89,7 @@ impl TcpStream {
         reactor: Arc<Reactor>,
     ) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: Async::with_reactor(stream, reactor)?,
+            io: StreamIo::new(stream, reactor)?,
         })
     }
 
@@ -128,7 +119,7 @@ impl TcpStream {
     ///
     /// The OS error (`NotConnected` if the peer is gone).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        self.io.shutdown(how)
     }
 
     /// Sets `TCP_NODELAY`: small writes go out at once instead of waiting to be batched
@@ -164,14 +155,19 @@ impl TcpStream {
 
     /// Reads what is there without waiting; `WouldBlock` if nothing is.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Read, |mut s| s.read(buf))
+        self.io.try_read(buf)
     }
 
     /// Writes what fits without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Write, |mut s| s.write(buf))
+        self.io.try_write(buf)
+    }
+
+    /// Splits the stream into a read half and a write half that can move to different
+    /// tasks. Both refer to one socket; [`OwnedReadHalf::reunite`] puts them back
+    /// together. Dropping the write half shuts the write direction down.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split::split(self)
     }
 
     /// Reads without consuming: the next read sees the same bytes.

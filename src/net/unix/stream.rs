@@ -1,6 +1,6 @@
 //! [`UnixStream`]: a connected Unix domain stream.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -10,9 +10,9 @@ use std::sync::Arc;
 use eddy_reactor::Reactor;
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use crate::io::Async;
-use crate::net::split::owned_halves;
-use crate::net::stream_io::{self, stream_io};
+use super::{OwnedReadHalf, OwnedWriteHalf};
+use crate::net::split;
+use crate::net::stream_io::{self, forward_stream_traits, StreamIo};
 
 /// A Unix domain stream: the same reads, writes, halves and shutdown as
 /// [`TcpStream`](crate::net::TcpStream).
@@ -34,19 +34,10 @@ use crate::net::stream_io::{self, stream_io};
 /// ```
 #[derive(Debug)]
 pub struct UnixStream {
-    io: Async<std::os::unix::net::UnixStream>,
+    io: StreamIo<std::os::unix::net::UnixStream>,
 }
 
-stream_io!(UnixStream);
-
-impl UnixStream {
-    /// The registered socket (for the `hyper` feature's zero-copy reads).
-    #[cfg(feature = "hyper")]
-    pub(crate) fn as_async(&self) -> &Async<std::os::unix::net::UnixStream> {
-        &self.io
-    }
-}
-owned_halves!(UnixStream, SocketAddr);
+forward_stream_traits!(UnixStream, SocketAddr);
 
 impl UnixStream {
     /// Connects to the socket at `path`.
@@ -95,7 +86,7 @@ impl UnixStream {
     #[track_caller]
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: Async::new(stream)?,
+            io: StreamIo::from_std(stream)?,
         })
     }
 
@@ -104,7 +95,7 @@ impl UnixStream {
         reactor: Arc<Reactor>,
     ) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: Async::with_reactor(stream, reactor)?,
+            io: StreamIo::new(stream, reactor)?,
         })
     }
 
@@ -133,7 +124,7 @@ impl UnixStream {
     ///
     /// The OS error.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        self.io.shutdown(how)
     }
 
     /// Waits until the stream is readable.
@@ -148,14 +139,19 @@ impl UnixStream {
 
     /// Reads what is there without waiting; `WouldBlock` if nothing is.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Read, |mut s| s.read(buf))
+        self.io.try_read(buf)
     }
 
     /// Writes what fits without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Write, |mut s| s.write(buf))
+        self.io.try_write(buf)
+    }
+
+    /// Splits the stream into a read half and a write half that can move to different
+    /// tasks. Both refer to one socket; [`OwnedReadHalf::reunite`] puts them back
+    /// together. Dropping the write half shuts the write direction down.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split::split(self)
     }
 }
 
