@@ -1,6 +1,8 @@
-//! eddy::net: TCP, UDP and Unix sockets on the reactor — round trips, bulk transfers,
-//! half-close, faults, and the driver's fairness rules (I/O is polled
-//! while workers are busy, and the poller is handed off while its worker runs long).
+//! eddy::net's TCP sockets on the reactor — round trips, bulk transfers, half-close,
+//! faults, and the driver's fairness rules (I/O is polled while workers are busy, and the
+//! poller is handed off while its worker runs long). UDP and Unix sockets have files of
+//! their own (`net_udp.rs`, `net_unix.rs`), and so do connect's outcomes
+//! (`net_connect.rs`).
 
 mod support;
 
@@ -10,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eddy::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use eddy::net::{TcpListener, TcpStream, UnixStream};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use support::{runtime, with_timeout, LIMIT};
 
@@ -107,134 +109,6 @@ fn a_64_mib_transfer_arrives_whole_through_partial_writes() {
 }
 
 #[test]
-fn udp_round_trips_connected_and_not() {
-    with_timeout(LIMIT, || {
-        runtime(2).block_on(async {
-            let server = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-            let server_addr = server.local_addr().unwrap();
-            let echo = eddy::spawn({
-                let server = server.clone();
-                async move {
-                    let mut buf = [0; 64];
-                    for _ in 0..200 {
-                        let (n, from) = server.recv_from(&mut buf).await.unwrap();
-                        server.send_to(&buf[..n], from).await.unwrap();
-                    }
-                }
-            });
-            // Unconnected: send_to / recv_from.
-            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-            for i in 0..100u32 {
-                a.send_to(&i.to_be_bytes(), server_addr).await.unwrap();
-                let mut buf = [0; 4];
-                let (n, from) = a.recv_from(&mut buf).await.unwrap();
-                assert_eq!((n, from, u32::from_be_bytes(buf)), (4, server_addr, i));
-            }
-            // Connected: send / recv.
-            let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-            b.connect(server_addr).await.unwrap();
-            assert_eq!(b.peer_addr().unwrap(), server_addr);
-            for i in 0..100u32 {
-                b.send(&i.to_le_bytes()).await.unwrap();
-                let mut buf = [0; 4];
-                assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
-                assert_eq!(u32::from_le_bytes(buf), i);
-            }
-            echo.await.unwrap();
-        });
-    });
-}
-
-#[test]
-fn udp_send_to_a_closed_port_reports_refused_on_a_connected_socket() {
-    with_timeout(LIMIT, || {
-        runtime(1).block_on(async {
-            let closed = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-            let closed_addr = closed.local_addr().unwrap();
-            drop(closed);
-            let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-            socket.connect(closed_addr).await.unwrap();
-            socket.send(b"anyone?").await.unwrap();
-            let mut buf = [0; 8];
-            let err = socket.recv(&mut buf).await.unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
-        });
-    });
-}
-
-/// A fresh directory for socket files, removed by the test.
-fn socket_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("eddy-net-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-#[test]
-fn unix_stream_echo_through_a_listener() {
-    with_timeout(LIMIT, || {
-        let dir = socket_dir("stream");
-        let path = dir.join("echo.sock");
-        runtime(2).block_on(async {
-            let listener = UnixListener::bind(&path).unwrap();
-            eddy::spawn(async move {
-                loop {
-                    let (stream, _) = listener.accept().await.unwrap();
-                    eddy::spawn(async move {
-                        let (mut reader, mut writer) = stream.into_split();
-                        futures_lite::io::copy(&mut reader, &mut writer).await.ok();
-                    });
-                }
-            });
-            let clients: Vec<_> = (0..50)
-                .map(|i| {
-                    let path = path.clone();
-                    eddy::spawn(async move {
-                        let mut stream = UnixStream::connect(&path).await.unwrap();
-                        let message = format!("unix client {i}");
-                        stream.write_all(message.as_bytes()).await.unwrap();
-                        let mut echoed = vec![0; message.len()];
-                        stream.read_exact(&mut echoed).await.unwrap();
-                        assert_eq!(echoed, message.as_bytes());
-                    })
-                })
-                .collect();
-            for client in clients {
-                client.await.unwrap();
-            }
-        });
-        std::fs::remove_dir_all(&dir).unwrap();
-    });
-}
-
-#[test]
-fn unix_datagrams_by_path_and_by_pair() {
-    with_timeout(LIMIT, || {
-        let dir = socket_dir("dgram");
-        runtime(1).block_on(async {
-            let server = UnixDatagram::bind(dir.join("server.sock")).unwrap();
-            let client = UnixDatagram::bind(dir.join("client.sock")).unwrap();
-            client
-                .send_to(b"by path", dir.join("server.sock"))
-                .await
-                .unwrap();
-            let mut buf = [0; 16];
-            let (n, from) = server.recv_from(&mut buf).await.unwrap();
-            assert_eq!(&buf[..n], b"by path");
-            assert_eq!(from.as_pathname(), Some(dir.join("client.sock").as_path()));
-
-            let (a, b) = UnixDatagram::pair().unwrap();
-            for i in 0..100u8 {
-                a.send(&[i; 3]).await.unwrap();
-                assert_eq!(b.recv(&mut buf).await.unwrap(), 3);
-                assert_eq!(&buf[..3], &[i; 3]);
-            }
-        });
-        std::fs::remove_dir_all(&dir).unwrap();
-    });
-}
-
-#[test]
 fn half_close_lets_the_peer_read_to_the_end_and_still_answer() {
     with_timeout(LIMIT, || {
         runtime(2).block_on(async {
@@ -320,18 +194,6 @@ fn connecting_to_a_closed_port_is_refused_promptly() {
             let err = TcpStream::connect(addr).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
             assert!(started.elapsed() < Duration::from_secs(5));
-        });
-    });
-}
-
-#[test]
-fn connecting_to_a_missing_unix_socket_says_not_found() {
-    with_timeout(LIMIT, || {
-        runtime(1).block_on(async {
-            let err = UnixStream::connect("/nonexistent/eddy.sock")
-                .await
-                .unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
         });
     });
 }
