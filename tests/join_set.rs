@@ -323,3 +323,38 @@ fn poll_join_next_on_an_empty_set_is_ready_none() {
         Poll::Ready(None)
     ));
 }
+
+#[test]
+fn try_join_next_drains_every_finished_task_whatever_the_budget() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let drained = rt.block_on(async {
+            // Inside a task, where each poll has a cooperative budget.
+            eddy::spawn(async {
+                let mut set = JoinSet::new();
+                let handles: Vec<_> = (0..1_000u32).map(|i| set.spawn(async move { i })).collect();
+                for handle in &handles {
+                    while !handle.is_finished() {
+                        eddy::task::yield_now().await;
+                    }
+                }
+                // One poll: every output comes out, none is held back by the budget.
+                let mut outputs = Vec::new();
+                while let Some(result) = set.try_join_next() {
+                    outputs.push(result.unwrap());
+                }
+                let len = outputs.len();
+                outputs.sort_unstable();
+                outputs.dedup();
+                (len, outputs.len(), set.len())
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(
+            drained,
+            (1_000, 1_000, 0),
+            "(drained, distinct, left in the set)"
+        );
+    });
+}

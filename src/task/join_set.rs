@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use eddy_executor::coop;
 use parking_lot::Mutex;
 use pin_project_lite::pin_project;
 
@@ -289,11 +290,33 @@ impl<T> JoinSet<T> {
     /// });
     /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.try_join_next_with_id()
+            .map(|r| r.map(|(_, output)| output))
+    }
+
+    /// Like [`try_join_next`](Self::try_join_next), with the finished task's [`Id`] beside
+    /// its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     let handle = set.spawn(async { "done" });
+    ///     while !handle.is_finished() {
+    ///         eddy::task::yield_now().await;
+    ///     }
+    ///     let (id, output) = set.try_join_next_with_id().unwrap().unwrap();
+    ///     assert_eq!((id, output), (handle.id(), "done"));
+    /// });
+    /// ```
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         let waker = Waker::from(Arc::new(NoopWake));
-        match self.poll_join_next_with_id(&mut Context::from_waker(&waker)) {
-            Poll::Ready(result) => result.map(|r| r.map(|(_, output)| output)),
-            Poll::Pending => None,
-        }
+        let mut cx = Context::from_waker(&waker);
+        // Not a future, so it never stops early for the cooperative budget: awaiting a
+        // handle spends a unit, and a loop of `try_join_next` would otherwise see `None`
+        // once this poll's budget is gone, with finished tasks still in the set.
+        coop::unconstrained(|| self.next_finished(&mut cx, false))
     }
 
     /// Polls for the next finished task: the poll form of [`join_next`](Self::join_next),
@@ -312,11 +335,26 @@ impl<T> JoinSet<T> {
         if self.tasks.is_empty() {
             return Poll::Ready(None);
         }
-        // Keys seen before whose task had not quite completed: their join waker is ours.
+        match self.next_finished(cx, true) {
+            Some(done) => Poll::Ready(Some(done)),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The result of a task that has finished, from the re-check list, then the ready
+    /// list; `None` if none has. With `register`, `cx`'s waker is left on the ready list
+    /// to be woken by the next task to finish.
+    fn next_finished(
+        &mut self,
+        cx: &mut Context<'_>,
+        register: bool,
+    ) -> Option<Result<(Id, T), JoinError>> {
+        // Keys seen before whose task had not quite completed: their join waker is the
+        // last one they were polled with, and every poll of the set polls them again.
         for _ in 0..self.recheck.len() {
             let key = self.recheck.pop_front().expect("counted");
             if let Some(done) = self.poll_key(key, cx) {
-                return Poll::Ready(Some(done));
+                return Some(done);
             }
         }
         loop {
@@ -326,19 +364,25 @@ impl<T> JoinSet<T> {
                     Some(key) => key,
                     None => {
                         // Register under the lock: a guard pushing after this sees it.
-                        if !inner
-                            .waker
-                            .as_ref()
-                            .is_some_and(|w| w.will_wake(cx.waker()))
-                        {
-                            inner.waker = Some(cx.waker().clone());
-                        }
-                        return Poll::Pending;
+                        // The waker replaced is dropped once the lock is released.
+                        let fresh = register
+                            && !inner
+                                .waker
+                                .as_ref()
+                                .is_some_and(|w| w.will_wake(cx.waker()));
+                        let stale = if fresh {
+                            inner.waker.replace(cx.waker().clone())
+                        } else {
+                            None
+                        };
+                        drop(inner);
+                        drop(stale);
+                        return None;
                     }
                 }
             };
             if let Some(done) = self.poll_key(key, cx) {
-                return Poll::Ready(Some(done));
+                return Some(done);
             }
         }
     }
