@@ -323,3 +323,130 @@ fn poll_join_next_on_an_empty_set_is_ready_none() {
         Poll::Ready(None)
     ));
 }
+
+#[test]
+fn try_join_next_drains_every_finished_task_whatever_the_budget() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let drained = rt.block_on(async {
+            // Inside a task, where each poll has a cooperative budget.
+            eddy::spawn(async {
+                let mut set = JoinSet::new();
+                let handles: Vec<_> = (0..1_000u32).map(|i| set.spawn(async move { i })).collect();
+                for handle in &handles {
+                    while !handle.is_finished() {
+                        eddy::task::yield_now().await;
+                    }
+                }
+                // One poll: every output comes out, none is held back by the budget.
+                let mut outputs = Vec::new();
+                while let Some(result) = set.try_join_next() {
+                    outputs.push(result.unwrap());
+                }
+                let len = outputs.len();
+                outputs.sort_unstable();
+                outputs.dedup();
+                (len, outputs.len(), set.len())
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(
+            drained,
+            (1_000, 1_000, 0),
+            "(drained, distinct, left in the set)"
+        );
+    });
+}
+
+#[test]
+fn a_join_set_collects_and_extends_from_futures_spawning_each() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let mut outputs = rt.block_on(async {
+            let mut set: JoinSet<u32> = (0..5).map(|i| async move { i * 2 }).collect();
+            assert_eq!(set.len(), 5);
+            set.extend((5..8).map(|i| async move { i * 2 }));
+            assert_eq!(set.len(), 8);
+            let mut outputs = Vec::new();
+            while let Some(result) = set.join_next().await {
+                outputs.push(result.unwrap());
+            }
+            outputs
+        });
+        outputs.sort_unstable();
+        assert_eq!(outputs, [0, 2, 4, 6, 8, 10, 12, 14]);
+    });
+}
+
+#[test]
+fn join_all_returns_every_output_in_completion_order() {
+    with_timeout(LIMIT, || {
+        // One worker: a task woken by another runs after the waker's task has finished.
+        let rt = runtime(1);
+        let outputs = rt.block_on(async {
+            let mut set = JoinSet::new();
+            // Task 0 waits for task 1, which waits for task 2: they finish 2, 1, 0.
+            let (tx1, rx1) = eddy::sync::oneshot::channel();
+            let (tx2, rx2) = eddy::sync::oneshot::channel();
+            set.spawn(async move {
+                rx1.await.unwrap();
+                0
+            });
+            set.spawn(async move {
+                rx2.await.unwrap();
+                tx1.send(()).unwrap();
+                1
+            });
+            set.spawn(async move {
+                tx2.send(()).unwrap();
+                2
+            });
+            set.join_all().await
+        });
+        assert_eq!(outputs, [2, 1, 0]);
+        assert!(rt.block_on(JoinSet::<()>::new().join_all()).is_empty());
+    });
+}
+
+#[test]
+fn join_all_resumes_a_tasks_panic_and_aborts_the_rest() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let (dropped_tx, dropped_rx) = mpsc::channel();
+        let err = rt.block_on(async move {
+            eddy::spawn(async move {
+                let mut set = JoinSet::<&str>::new();
+                set.spawn(async move {
+                    let _signal = DropSignal(dropped_tx);
+                    std::future::pending().await
+                });
+                set.spawn(async { panic!("boom") });
+                set.join_all().await
+            })
+            .await
+            .unwrap_err()
+        });
+        // The task's own payload, not a wrapper around it.
+        assert_eq!(panic_message(&*err.into_panic()), "boom");
+        // The other task was aborted: its future is dropped.
+        dropped_rx.recv().unwrap();
+    });
+}
+
+#[test]
+fn join_all_panics_naming_a_cancelled_task() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let err = rt.block_on(async {
+            eddy::spawn(async {
+                let mut set = JoinSet::new();
+                set.spawn(std::future::pending::<()>()).abort();
+                set.join_all().await
+            })
+            .await
+            .unwrap_err()
+        });
+        assert!(panic_message(&*err.into_panic()).contains("was cancelled"));
+    });
+}

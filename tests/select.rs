@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -348,4 +349,187 @@ fn aborting_a_task_inside_select_drops_every_branch() {
         assert!(rt.block_on(task).unwrap_err().is_cancelled());
         assert_eq!(counter.dropped(), 2);
     });
+}
+
+/// Pending for `polls` polls (waking itself each time), then ready with `name`; every poll
+/// writes `name` to `log`.
+fn logged(name: u32, mut polls: usize, log: &RefCell<Vec<u32>>) -> impl Future<Output = u32> + '_ {
+    std::future::poll_fn(move |cx| {
+        log.borrow_mut().push(name);
+        if polls == 0 {
+            return Poll::Ready(name);
+        }
+        polls -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+}
+
+#[test]
+fn biased_join_polls_its_futures_in_the_order_written_on_every_wake() {
+    with_timeout(LIMIT, || {
+        let log = RefCell::new(Vec::new());
+        let out = block_on(async {
+            eddy::join!(biased; logged(0, 2, &log), logged(1, 2, &log), logged(2, 2, &log))
+        });
+        assert_eq!(out, (0, 1, 2));
+        assert_eq!(log.take(), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+
+        // Without `biased;` the first future polled moves along on each wake.
+        let out = block_on(async {
+            eddy::join!(logged(0, 2, &log), logged(1, 2, &log), logged(2, 2, &log))
+        });
+        assert_eq!(out, (0, 1, 2));
+        assert_eq!(log.take(), [0, 1, 2, 1, 2, 0, 2, 0, 1]);
+
+        assert_eq!(block_on(async { eddy::join!(biased;) }), ());
+    });
+}
+
+#[test]
+fn join_and_select_take_mutable_references_to_temporaries() {
+    with_timeout(LIMIT, || {
+        let out = block_on(async {
+            let joined = eddy::join!(&mut std::future::ready(1), &mut std::future::ready(2));
+            let selected = eddy::select! {
+                v = &mut std::future::ready(3) => v,
+                v = &mut std::future::ready(4) => v,
+            };
+            (joined, selected)
+        });
+        assert_eq!(out.0, (1, 2));
+        assert!(out.1 == 3 || out.1 == 4);
+    });
+}
+
+#[test]
+fn select_binds_ref_mut_patterns_to_the_winners_output() {
+    with_timeout(LIMIT, || {
+        let out = block_on(async {
+            eddy::select! {
+                Some(ref mut v) = async { Some(vec![1]) } => {
+                    v.push(2);
+                    v.clone()
+                }
+            }
+        });
+        assert_eq!(out, [1, 2]);
+    });
+}
+
+#[test]
+fn a_branch_disabled_by_if_false_needs_no_type_annotation() {
+    with_timeout(LIMIT, || {
+        let out = block_on(async {
+            // Nothing says what `pending()` would return: the branch never runs.
+            let a = eddy::select! {
+                _ = std::future::pending(), if false => "never",
+                else => "else",
+            };
+            let b = eddy::select! {
+                _ = async {}, if false => 1,
+                _ = std::future::pending(), if false => 2,
+                else => 3,
+            };
+            (a, b)
+        });
+        assert_eq!(out, ("else", 3));
+    });
+}
+
+#[test]
+fn select_takes_64_branches_without_raising_the_recursion_limit() {
+    with_timeout(LIMIT, || {
+        let out = block_on(async {
+            eddy::select! {
+                v = ready_after(9, 0) => v, v = ready_after(9, 1) => v, v = ready_after(9, 2) => v,
+                v = ready_after(9, 3) => v, v = ready_after(9, 4) => v, v = ready_after(9, 5) => v,
+                v = ready_after(9, 6) => v, v = ready_after(9, 7) => v, v = ready_after(9, 8) => v,
+                v = ready_after(9, 9) => v, v = ready_after(9, 10) => v, v = ready_after(9, 11) => v,
+                v = ready_after(9, 12) => v, v = ready_after(9, 13) => v, v = ready_after(9, 14) => v,
+                v = ready_after(9, 15) => v, v = ready_after(9, 16) => v, v = ready_after(9, 17) => v,
+                v = ready_after(9, 18) => v, v = ready_after(9, 19) => v, v = ready_after(9, 20) => v,
+                v = ready_after(9, 21) => v, v = ready_after(9, 22) => v, v = ready_after(9, 23) => v,
+                v = ready_after(9, 24) => v, v = ready_after(9, 25) => v, v = ready_after(9, 26) => v,
+                v = ready_after(9, 27) => v, v = ready_after(9, 28) => v, v = ready_after(9, 29) => v,
+                v = ready_after(9, 30) => v, v = ready_after(9, 31) => v, v = ready_after(9, 32) => v,
+                v = ready_after(9, 33) => v, v = ready_after(9, 34) => v, v = ready_after(9, 35) => v,
+                v = ready_after(9, 36) => v, v = ready_after(9, 37) => v, v = ready_after(9, 38) => v,
+                v = ready_after(9, 39) => v, v = ready_after(9, 40) => v, v = ready_after(9, 41) => v,
+                v = ready_after(9, 42) => v, v = ready_after(9, 43) => v, v = ready_after(9, 44) => v,
+                v = ready_after(9, 45) => v, v = ready_after(9, 46) => v, v = ready_after(9, 47) => v,
+                v = ready_after(9, 48) => v, v = ready_after(9, 49) => v, v = ready_after(9, 50) => v,
+                v = ready_after(9, 51) => v, v = ready_after(9, 52) => v, v = ready_after(9, 53) => v,
+                v = ready_after(9, 54) => v, v = ready_after(9, 55) => v, v = ready_after(9, 56) => v,
+                v = ready_after(9, 57) => v, v = ready_after(9, 58) => v, v = ready_after(9, 59) => v,
+                v = ready_after(9, 60) => v, v = ready_after(9, 61) => v, v = ready_after(9, 62) => v,
+                Some(v) = async { Some(63) }, if true => v,
+            }
+        });
+        assert_eq!(out, 63);
+    });
+}
+
+/// The size of an async block holding one `eddy::select!` and of the same with
+/// `tokio::select!`: eddy's must be no larger.
+macro_rules! assert_select_no_larger_than_tokios {
+    ($($branches:tt)*) => {{
+        let eddy = std::mem::size_of_val(&async { eddy::select! { $($branches)* } });
+        let tokio = std::mem::size_of_val(&async { tokio::select! { $($branches)* } });
+        assert!(eddy <= tokio, "eddy {eddy} > tokio {tokio}: {}", stringify!($($branches)*));
+        eddy
+    }};
+}
+
+/// As above, for `join!`.
+macro_rules! assert_join_no_larger_than_tokios {
+    ($($futures:tt)*) => {{
+        let eddy = std::mem::size_of_val(&async { eddy::join!($($futures)*) });
+        let tokio = std::mem::size_of_val(&async { tokio::join!($($futures)*) });
+        assert!(eddy <= tokio, "eddy {eddy} > tokio {tokio}: {}", stringify!($($futures)*));
+        eddy
+    }};
+}
+
+#[test]
+fn a_select_future_is_no_larger_than_tokios_and_a_branch_costs_only_its_future() {
+    use std::future::ready;
+    let one = assert_select_no_larger_than_tokios!(_ = ready(()) => {});
+    assert_select_no_larger_than_tokios!(_ = ready(()) => {}, _ = ready(()) => {});
+    assert_select_no_larger_than_tokios!(biased; _ = ready(()) => {}, _ = ready(()) => {});
+    assert_select_no_larger_than_tokios!(_ = ready(()) => {}, _ = ready(()) => {}, _ = ready(()) => {});
+    assert_select_no_larger_than_tokios!(a = ready(1u64) => a, b = ready(2u64) => b);
+    // Eight one-byte futures add at most a word to one of them.
+    let eight = assert_select_no_larger_than_tokios!(
+        _ = ready(()) => {}, _ = ready(()) => {}, _ = ready(()) => {}, _ = ready(()) => {},
+        _ = ready(()) => {}, _ = ready(()) => {}, _ = ready(()) => {}, _ = ready(()) => {},
+    );
+    assert!(
+        eight <= one + std::mem::size_of::<usize>(),
+        "{eight} vs {one}"
+    );
+}
+
+#[test]
+fn a_join_future_is_no_larger_than_tokios_and_a_future_costs_only_itself() {
+    use std::future::ready;
+    let one = assert_join_no_larger_than_tokios!(ready(()));
+    assert_join_no_larger_than_tokios!(ready(()), ready(()));
+    assert_join_no_larger_than_tokios!(biased; ready(()), ready(()));
+    assert_join_no_larger_than_tokios!(ready(()), ready(()), ready(()));
+    assert_join_no_larger_than_tokios!(ready(1u64), ready(2u64));
+    let eight = assert_join_no_larger_than_tokios!(
+        ready(()),
+        ready(()),
+        ready(()),
+        ready(()),
+        ready(()),
+        ready(()),
+        ready(()),
+        ready(()),
+    );
+    assert!(
+        eight <= one + std::mem::size_of::<usize>(),
+        "{eight} vs {one}"
+    );
 }

@@ -7,14 +7,13 @@
 use std::cell::Cell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::pin::Pin;
 use std::task::Context;
 
 use pin_project_lite::pin_project;
 
 pub use eddy_macros::select_clean_pattern as clean_pattern;
 pub use std::future::{poll_fn, Future, IntoFuture};
-pub use std::pin::pin;
+pub use std::pin::Pin;
 pub use std::task::Poll;
 
 pin_project! {
@@ -57,6 +56,32 @@ impl<F: Future> MaybeDone<F> {
             MaybeDoneReplace::Done { output } => output,
             _ => unreachable!("`join!` takes each output once, after it is ready"),
         }
+    }
+}
+
+/// Where `join!` starts polling on each wake: one further along each time, so that under
+/// a cooperative budget no future is always polled last.
+#[derive(Debug, Default)]
+pub struct Rotating {
+    next: u8,
+}
+
+impl Rotating {
+    /// The index to start from (below `n`, at most 64), moving the next start along.
+    pub fn next_start(&mut self, n: u32) -> u32 {
+        let start = u32::from(self.next);
+        self.next = if start + 1 >= n { 0 } else { self.next + 1 };
+        start
+    }
+}
+
+/// Where `join!(biased; ..)` starts polling: always the first future, in the order written.
+#[derive(Debug)]
+pub struct InOrder;
+
+impl InOrder {
+    pub fn next_start(&mut self, _n: u32) -> u32 {
+        0
     }
 }
 

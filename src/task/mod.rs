@@ -11,7 +11,7 @@
 //! `docs/blocking.md` tells the pool's story: the cap, the keep-alive, and what shutdown
 //! waits for.
 //!
-//! [`JoinSet`] (`join_set.rs`) holds many tasks and joins them as they finish — asyncio's
+//! [`JoinSet`] (`join_set/`) holds many tasks and joins them as they finish — asyncio's
 //! `TaskGroup`: dropping it aborts what is left.
 //!
 //! Every task has an [`Id`], the source location of its spawn (recorded by

@@ -1,27 +1,23 @@
-//! [`JoinSet`]: a set of tasks joined in completion order — asyncio's `TaskGroup`.
+//! The [`JoinSet`] itself: its tasks' handles by key, joined as the keys come in on the
+//! ready list.
 //!
-//! Each spawned future is wrapped in a [`Notifying`] guard that, when the task lets go of
-//! its future (it completed, panicked or was cancelled: in every case the runtime drops
-//! the future), pushes the task's key onto the set's shared ready list and wakes the set.
-//! So `join_next` polls only the handles of tasks that have finished, never every handle.
-//!
-//! The future is dropped just *before* the task stores its output and becomes complete, so
-//! a handle taken from the ready list may still say `Pending` for a moment; it is then
-//! kept on a re-check list, and its completion wakes the set through the handle's own
-//! join waker.
+//! The ready list gets a key when the task drops its future, just *before* the task
+//! stores its output and becomes complete, so a handle taken from the ready list may still
+//! say `Pending` for a moment; it is then kept on a re-check list, and its completion wakes
+//! the set through the handle's own join waker.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
-use parking_lot::Mutex;
-use pin_project_lite::pin_project;
+use eddy_executor::coop;
 
-use super::{AbortHandle, Id, JoinError, JoinHandle};
+use super::ready::{noop_waker, Notifying, Ready};
 use crate::runtime::Handle;
+use crate::task::{AbortHandle, Id, JoinError, JoinHandle};
 
 /// A set of tasks that finish in any order, joined as they finish — asyncio's
 /// `TaskGroup` and `as_completed`.
@@ -63,55 +59,6 @@ pub struct JoinSet<T> {
     next_key: u64,
 }
 
-/// The ready list, shared by the set and its tasks' [`Notifying`] guards.
-struct Ready {
-    inner: Mutex<ReadyInner>,
-}
-
-struct ReadyInner {
-    keys: VecDeque<u64>,
-    waker: Option<Waker>,
-}
-
-pin_project! {
-    /// A task's future, with the guard that reports to the set when the future goes.
-    struct Notifying<F> {
-        #[pin]
-        future: F,
-        guard: Guard,
-    }
-}
-
-impl<F: Future> Future for Notifying<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().future.poll(cx)
-    }
-}
-
-/// Pushes its key and wakes the set when dropped: when the task completes, panics or is
-/// cancelled, the runtime drops the task's future, and with it this guard.
-struct Guard {
-    key: u64,
-    ready: Arc<Ready>,
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let waker = {
-            let mut inner = self.ready.inner.lock();
-            inner.keys.push_back(self.key);
-            inner.waker.take()
-        };
-        // Wake outside the lock: the woken task may run at once on another worker and
-        // lock the list itself.
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
 impl<T> JoinSet<T> {
     /// An empty set.
     ///
@@ -124,12 +71,7 @@ impl<T> JoinSet<T> {
     pub fn new() -> JoinSet<T> {
         JoinSet {
             tasks: HashMap::new(),
-            ready: Arc::new(Ready {
-                inner: Mutex::new(ReadyInner {
-                    keys: VecDeque::new(),
-                    waker: None,
-                }),
-            }),
+            ready: Ready::new(),
             recheck: VecDeque::new(),
             next_key: 0,
         }
@@ -208,7 +150,7 @@ impl<T> JoinSet<T> {
     pub fn detach_all(&mut self) {
         self.tasks.clear();
         self.recheck.clear();
-        self.ready.inner.lock().keys.clear();
+        self.ready.clear();
     }
 
     /// Aborts every task and waits until all have finished, so that no future of the set
@@ -256,6 +198,42 @@ impl<T> JoinSet<T> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
+    /// Waits for every task in the set and returns their outputs in the order they
+    /// finished (not the order they were spawned): [`join_next`](Self::join_next) in a
+    /// loop.
+    ///
+    /// # Panics
+    ///
+    /// If a task fails: a task's panic is resumed with its own payload, and a cancelled
+    /// task panics naming it. The set is dropped as the panic unwinds, which aborts the
+    /// tasks still in it. To handle failures otherwise, call `join_next` in a loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::task::JoinSet;
+    ///
+    /// eddy::run(async {
+    ///     let set: JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
+    ///     let mut outputs = set.join_all().await;
+    ///     outputs.sort();
+    ///     assert_eq!(outputs, [10, 20, 30]);
+    /// });
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) => match err.try_into_panic() {
+                    Ok(payload) => std::panic::resume_unwind(payload),
+                    Err(err) => panic!("`JoinSet::join_all`: {err}"),
+                },
+            }
+        }
+        outputs
+    }
+
     /// Like [`join_next`](Self::join_next), with the finished task's [`Id`] beside its
     /// output (a [`JoinError`] carries it as [`JoinError::id`]).
     ///
@@ -289,11 +267,33 @@ impl<T> JoinSet<T> {
     /// });
     /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        let waker = Waker::from(Arc::new(NoopWake));
-        match self.poll_join_next_with_id(&mut Context::from_waker(&waker)) {
-            Poll::Ready(result) => result.map(|r| r.map(|(_, output)| output)),
-            Poll::Pending => None,
-        }
+        self.try_join_next_with_id()
+            .map(|r| r.map(|(_, output)| output))
+    }
+
+    /// Like [`try_join_next`](Self::try_join_next), with the finished task's [`Id`] beside
+    /// its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let mut set = eddy::task::JoinSet::new();
+    ///     let handle = set.spawn(async { "done" });
+    ///     while !handle.is_finished() {
+    ///         eddy::task::yield_now().await;
+    ///     }
+    ///     let (id, output) = set.try_join_next_with_id().unwrap().unwrap();
+    ///     assert_eq!((id, output), (handle.id(), "done"));
+    /// });
+    /// ```
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        // Not a future, so it never stops early for the cooperative budget: awaiting a
+        // handle spends a unit, and a loop of `try_join_next` would otherwise see `None`
+        // once this poll's budget is gone, with finished tasks still in the set.
+        coop::unconstrained(|| self.next_finished(&mut cx, false))
     }
 
     /// Polls for the next finished task: the poll form of [`join_next`](Self::join_next),
@@ -312,33 +312,32 @@ impl<T> JoinSet<T> {
         if self.tasks.is_empty() {
             return Poll::Ready(None);
         }
-        // Keys seen before whose task had not quite completed: their join waker is ours.
+        match self.next_finished(cx, true) {
+            Some(done) => Poll::Ready(Some(done)),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The result of a task that has finished, from the re-check list, then the ready
+    /// list; `None` if none has. With `register`, `cx`'s waker is left on the ready list
+    /// to be woken by the next task to finish.
+    fn next_finished(
+        &mut self,
+        cx: &mut Context<'_>,
+        register: bool,
+    ) -> Option<Result<(Id, T), JoinError>> {
+        // Keys seen before whose task had not quite completed: their join waker is the
+        // last one they were polled with, and every poll of the set polls them again.
         for _ in 0..self.recheck.len() {
             let key = self.recheck.pop_front().expect("counted");
             if let Some(done) = self.poll_key(key, cx) {
-                return Poll::Ready(Some(done));
+                return Some(done);
             }
         }
         loop {
-            let key = {
-                let mut inner = self.ready.inner.lock();
-                match inner.keys.pop_front() {
-                    Some(key) => key,
-                    None => {
-                        // Register under the lock: a guard pushing after this sees it.
-                        if !inner
-                            .waker
-                            .as_ref()
-                            .is_some_and(|w| w.will_wake(cx.waker()))
-                        {
-                            inner.waker = Some(cx.waker().clone());
-                        }
-                        return Poll::Pending;
-                    }
-                }
-            };
+            let key = self.ready.pop(register.then_some(cx.waker()))?;
             if let Some(done) = self.poll_key(key, cx) {
-                return Poll::Ready(Some(done));
+                return Some(done);
             }
         }
     }
@@ -412,13 +411,7 @@ impl<T: Send + 'static> JoinSet<T> {
     fn wrap<F: Future<Output = T>>(&mut self, future: F) -> Notifying<F> {
         let key = self.next_key;
         self.next_key += 1;
-        Notifying {
-            future,
-            guard: Guard {
-                key,
-                ready: self.ready.clone(),
-            },
-        }
+        Notifying::new(future, key, self.ready.clone())
     }
 
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
@@ -446,11 +439,4 @@ impl<T> fmt::Debug for JoinSet<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinSet").field("len", &self.len()).finish()
     }
-}
-
-/// The waker of [`JoinSet::try_join_next`], which does not wait.
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
 }
