@@ -67,5 +67,5 @@ pub mod task;
 mod tests;
 
 pub use block_on::block_on;
-pub use scheduler::context::is_entered;
+pub use scheduler::context::{already_running, is_entered};
 pub use scheduler::{Builder, Executor, Spawner};

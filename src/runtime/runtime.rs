@@ -238,12 +238,4 @@ impl fmt::Debug for Runtime {
     }
 }
 
-/// The asyncio-style panic for a nested event loop.
-#[track_caller]
-pub(crate) fn already_running(what: &str) -> ! {
-    panic!(
-        "this event loop is already running: `{what}` was called from async code (inside \
-         a task, or inside another `block_on`). Inside async code, `.await` the future \
-         instead, or start it as a task with `eddy::spawn`"
-    )
-}
+pub(crate) use eddy_executor::already_running;

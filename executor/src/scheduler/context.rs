@@ -55,13 +55,35 @@ impl Drop for WorkerGuard {
 #[track_caller]
 pub(crate) fn enter() -> EnterGuard {
     if ENTERED.with(|e| e.replace(true)) {
-        panic!(
-            "this event loop is already running: `block_on` was called on a thread that is \
-             already running async code (a runtime worker, or inside another `block_on`). \
-             Inside async code, `.await` the future instead, or `spawn` it as a task."
-        );
+        already_running("block_on");
     }
     EnterGuard(())
+}
+
+/// The asyncio-style panic for a blocking call made where an event loop runs: `what`
+/// (a `block_on`, a `blocking_recv`, ...) was called from async code.
+///
+/// # Panics
+///
+/// Always, with a message naming the fix.
+///
+/// # Examples
+///
+/// ```should_panic
+/// // What a blocking helper does when called from async code:
+/// eddy_executor::block_on(async {
+///     if eddy_executor::is_entered() {
+///         eddy_executor::already_running("my_blocking_call");
+///     }
+/// });
+/// ```
+#[track_caller]
+pub fn already_running(what: &str) -> ! {
+    panic!(
+        "this event loop is already running: `{what}` was called from async code (inside \
+         a task, or inside another `block_on`). Inside async code, `.await` the future \
+         instead, or start it as a task with `eddy::spawn`"
+    )
 }
 
 /// True while this thread runs an event loop (a worker, or inside `block_on`).
