@@ -28,7 +28,8 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::loom::Arc;
 
-use super::wait_queue::{set_waker, WaitQueue};
+use super::notify::replace_waker;
+use super::wait_queue::WaitQueue;
 
 /// The errors of the broadcast channel.
 pub mod error {
@@ -466,6 +467,9 @@ impl<T: Clone> Future for Recv<'_, T> {
         std::task::ready!(eddy_executor::coop::poll_proceed(cx));
         let shared = this.rx.shared.clone();
         let mut state = shared.state.lock();
+        // A waker leaving the queue; dropped only after unlocking (its `Drop` may send
+        // on this channel).
+        let displaced;
         let out = match this.rx.take(&state) {
             Ok(value) => Ok(value),
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
@@ -473,23 +477,23 @@ impl<T: Clone> Future for Recv<'_, T> {
             Err(TryRecvError::Empty) => {
                 match this.key {
                     Some(key) if state.waiters.is_linked(key) => {
-                        set_waker(state.waiters.get_mut(key), cx.waker());
+                        displaced = replace_waker(state.waiters.get_mut(key), cx.waker());
                     }
                     _ => {
                         // First wait, or woken (unlinked) with nothing new for us yet
                         // (a spurious poll): queue again.
-                        if let Some(key) = this.key.take() {
-                            state.waiters.remove(key);
-                        }
+                        displaced = this.key.take().and_then(|key| state.waiters.remove(key));
                         this.key = Some(state.waiters.push_back(Some(cx.waker().clone())));
                     }
                 }
+                drop(state);
+                drop(displaced);
                 return Poll::Pending;
             }
         };
-        if let Some(key) = this.key.take() {
-            state.waiters.remove(key);
-        }
+        displaced = this.key.take().and_then(|key| state.waiters.remove(key));
+        drop(state);
+        drop(displaced);
         Poll::Ready(out)
     }
 }
@@ -497,7 +501,10 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.rx.shared.state.lock().waiters.remove(key);
+            let mut state = self.rx.shared.state.lock();
+            let waker = state.waiters.remove(key);
+            drop(state);
+            drop(waker);
         }
     }
 }
