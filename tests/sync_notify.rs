@@ -2,12 +2,17 @@
 //! semantics, cancel safety.
 
 mod support;
+mod sync_probes;
 mod sync_util;
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Waker};
 
 use eddy::sync::{Barrier, Event, Notify};
 use support::{runtime, with_timeout, LIMIT};
+use sync_probes::{a_busy_loop_yields, waker_with_drop_hook};
 use sync_util::Task;
 
 #[test]
@@ -190,6 +195,136 @@ fn a_dropped_barrier_waiter_withdraws_its_arrival() {
     let b_result = b.ready();
     assert!(b_result.is_leader());
     assert!(!a.ready().is_leader());
+}
+
+// ---- cooperative budget ----------------------------------------------------------------
+
+#[test]
+fn notified_with_a_stored_permit_spends_the_budget() {
+    a_busy_loop_yields(|| async {
+        let notify = Notify::new();
+        loop {
+            notify.notify_one();
+            notify.notified().await;
+        }
+    });
+}
+
+#[test]
+fn wait_on_a_set_event_spends_the_budget() {
+    a_busy_loop_yields(|| async {
+        let event = Event::new();
+        event.set();
+        loop {
+            event.wait().await;
+        }
+    });
+}
+
+#[test]
+fn wait_on_a_barrier_of_one_spends_the_budget() {
+    a_busy_loop_yields(|| async {
+        let barrier = Barrier::new(1);
+        loop {
+            assert!(barrier.wait().await.is_leader());
+        }
+    });
+}
+
+// ---- wakers that re-enter on drop ------------------------------------------------------
+
+#[test]
+fn a_notified_waker_whose_drop_notifies_is_replaced_without_deadlock() {
+    with_timeout(LIMIT, || {
+        let notify = Arc::new(Notify::new());
+        let mut notified = pin!(notify.notified());
+        let first = {
+            let notify = notify.clone();
+            waker_with_drop_hook(move || notify.notify_one())
+        };
+        let mut cx = Context::from_waker(&first);
+        assert!(notified.as_mut().poll(&mut cx).is_pending());
+        // Notify now holds the only clone of `first`: the next poll replaces it, and its
+        // Drop notifies (the waiter itself, the only one queued).
+        drop(first);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(notified.as_mut().poll(&mut cx).is_pending());
+        assert!(notified.as_mut().poll(&mut cx).is_ready());
+    });
+}
+
+#[test]
+fn a_waiting_notified_whose_waker_notifies_on_drop_can_be_dropped() {
+    with_timeout(LIMIT, || {
+        let notify = Arc::new(Notify::new());
+        {
+            let mut notified = pin!(notify.notified());
+            let waker = {
+                let notify = notify.clone();
+                waker_with_drop_hook(move || notify.notify_one())
+            };
+            assert!(notified
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+        } // the test's waker, then the future: the queued clone is the last
+        Task::new(notify.notified()).ready(); // the hook's notification, stored
+    });
+}
+
+#[test]
+fn a_barrier_waker_whose_drop_completes_the_round_is_replaced_without_deadlock() {
+    with_timeout(LIMIT, || {
+        let barrier = Arc::new(Barrier::new(2));
+        let (leader_tx, leader_rx) = mpsc::channel();
+        let mut wait = pin!(barrier.wait());
+        let first = {
+            let barrier = barrier.clone();
+            waker_with_drop_hook(move || {
+                // The second arrival, from inside the dropped waker.
+                let result = Task::new(barrier.wait()).ready();
+                leader_tx.send(result.is_leader()).unwrap();
+            })
+        };
+        let mut cx = Context::from_waker(&first);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        drop(first);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(wait.as_mut().poll(&mut cx).is_pending()); // replaces `first`
+        assert!(
+            leader_rx.try_recv().unwrap(),
+            "the hook's arrival completed the round"
+        );
+        match wait.as_mut().poll(&mut cx) {
+            Poll::Ready(result) => assert!(!result.is_leader()),
+            Poll::Pending => panic!("the round is complete"),
+        }
+    });
+}
+
+#[test]
+fn a_waiting_barrier_waker_is_dropped_after_unlocking() {
+    with_timeout(LIMIT, || {
+        let barrier = Arc::new(Barrier::new(2));
+        let (seen_tx, seen_rx) = mpsc::channel();
+        {
+            let mut wait = pin!(barrier.wait());
+            let waker = {
+                let barrier = barrier.clone();
+                // Debug locks the barrier.
+                waker_with_drop_hook(move || seen_tx.send(format!("{barrier:?}")).unwrap())
+            };
+            assert!(wait
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+        } // the test's waker, then the future: the queued clone is the last
+        let seen = seen_rx.try_recv().unwrap();
+        assert!(
+            seen.contains("arrived: 0"),
+            "arrival withdrawn first: {seen}"
+        );
+    });
 }
 
 #[test]

@@ -10,7 +10,8 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
 
-use super::wait_queue::{set_waker, WaitQueue};
+use super::notify::replace_waker;
+use super::wait_queue::WaitQueue;
 
 /// Lets `n` tasks wait for each other: [`wait`](Barrier::wait) returns once `n` tasks are
 /// waiting, and the barrier can be used again for the next round.
@@ -143,6 +144,10 @@ impl Future for Wait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
         let this = self.get_mut();
+        // The last to arrive (every caller, for `Barrier::new(1)`) returns without waiting:
+        // spend the budget, so a loop of waits lets other tasks run. Spent before arriving,
+        // so a poll that stops here changes nothing.
+        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
         match this.state {
             WaitState::Done => panic!("Barrier::wait polled after completion"),
             WaitState::Init => {
@@ -173,11 +178,16 @@ impl Future for Wait<'_> {
             WaitState::Waiting { key, generation } => {
                 let mut state = this.barrier.state.lock();
                 if state.generation != generation {
-                    state.queue.remove(key);
+                    // The leader took our waker; drop whatever is left after unlocking.
+                    let waker = state.queue.remove(key);
+                    drop(state);
+                    drop(waker);
                     this.state = WaitState::Done;
                     return Poll::Ready(BarrierWaitResult(false));
                 }
-                set_waker(state.queue.get_mut(key), cx.waker());
+                let displaced = replace_waker(state.queue.get_mut(key), cx.waker());
+                drop(state);
+                drop(displaced);
                 Poll::Pending
             }
         }
@@ -188,11 +198,14 @@ impl Drop for Wait<'_> {
     fn drop(&mut self) {
         if let WaitState::Waiting { key, generation } = self.state {
             let mut state = self.barrier.state.lock();
-            state.queue.remove(key);
+            let waker = state.queue.remove(key);
             if state.generation == generation {
                 // Left before the round completed: withdraw the arrival.
                 state.arrived -= 1;
             }
+            // Our waker (still queued if the round did not complete) goes after unlocking.
+            drop(state);
+            drop(waker);
         }
     }
 }

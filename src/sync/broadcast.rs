@@ -1,10 +1,15 @@
 //! Multi-producer, multi-consumer broadcast (tokio's `broadcast`): every receiver sees
 //! every message sent after it subscribed, as long as it keeps up.
 //!
-//! One lock guards a ring of the last `capacity` messages, the position of the next
-//! send, and the FIFO of waiting receivers. Each receiver keeps its own position; one
-//! that falls more than `capacity` messages behind gets [`RecvError::Lagged`] with the
-//! number it missed and continues from the oldest message still held.
+//! One lock guards a ring of the last `capacity` messages (the capacity asked for, rounded
+//! up to a power of two), the position of the next send, and the FIFO of waiting
+//! receivers. Each receiver keeps its own position; one that falls more than `capacity`
+//! messages behind gets [`RecvError::Lagged`] with the number it missed and continues
+//! from the oldest message still held.
+//!
+//! Each held message counts the receivers that have yet to read it (those alive when it
+//! was sent); the last of them to read it, or to be dropped before reading it, takes it
+//! out of the ring, so a message nobody can still read is never kept alive.
 //!
 //! # Examples
 //!
@@ -25,10 +30,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::loom::sync::{Mutex, MutexGuard};
+use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 
-use super::wait_queue::{set_waker, WaitQueue};
+use super::notify::replace_waker;
+use super::wait_queue::WaitQueue;
 
 /// The errors of the broadcast channel.
 pub mod error {
@@ -121,8 +127,9 @@ struct Shared<T> {
 }
 
 struct State<T> {
-    /// The last `capacity` messages; message `pos` is at `pos % capacity`.
-    ring: Vec<Option<T>>,
+    /// The last `capacity` messages (a power of two); message `pos` is at
+    /// `pos % capacity`.
+    ring: Box<[Slot<T>]>,
     /// Position of the next message sent.
     tail: u64,
     rx_count: usize,
@@ -130,9 +137,39 @@ struct State<T> {
     waiters: WaitQueue<Option<Waker>>,
 }
 
+/// One place of the ring.
+struct Slot<T> {
+    /// The message, until every receiver that can read it has (or it is overwritten).
+    value: Option<T>,
+    /// Receivers that have yet to read `value`.
+    unread: usize,
+}
+
 impl<T> State<T> {
     fn capacity(&self) -> u64 {
         self.ring.len() as u64
+    }
+
+    /// The oldest position still held.
+    fn oldest(&self) -> u64 {
+        self.tail.saturating_sub(self.capacity())
+    }
+
+    fn slot(&mut self, pos: u64) -> &mut Slot<T> {
+        let capacity = self.capacity();
+        &mut self.ring[(pos % capacity) as usize]
+    }
+
+    /// One receiver will not read message `pos`: returns the message if that was the
+    /// last receiver to (to be dropped after unlocking).
+    fn release(&mut self, pos: u64) -> Option<T> {
+        let slot = self.slot(pos);
+        slot.unread -= 1;
+        if slot.unread == 0 {
+            slot.value.take()
+        } else {
+            None
+        }
     }
 
     fn closed(&self) -> bool {
@@ -150,17 +187,23 @@ impl<T> State<T> {
 }
 
 /// Creates a broadcast channel that holds the last `capacity` messages for slow
-/// receivers.
+/// receivers, `capacity` rounded up to the next power of two (as in tokio: `channel(3)`
+/// holds 4).
 ///
 /// # Panics
 ///
-/// If `capacity` is 0.
+/// If `capacity` is 0 or larger than `usize::MAX / 2`.
 ///
 /// # Examples
 ///
 /// ```
-/// let (tx, mut rx) = eddy::sync::broadcast::channel(2);
-/// tx.send(1).unwrap();
+/// use eddy::sync::broadcast::{self, error::TryRecvError};
+///
+/// let (tx, mut rx) = broadcast::channel(3); // holds 4
+/// for i in 0..5 {
+///     tx.send(i).unwrap();
+/// }
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// ```
 #[track_caller]
@@ -169,9 +212,19 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         capacity > 0,
         "broadcast::channel: capacity must be at least 1"
     );
+    assert!(
+        capacity <= usize::MAX >> 1,
+        "broadcast::channel: capacity {capacity} is larger than usize::MAX / 2"
+    );
+    let ring = (0..capacity.next_power_of_two())
+        .map(|_| Slot {
+            value: None,
+            unread: 0,
+        })
+        .collect();
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
-            ring: (0..capacity).map(|_| None).collect(),
+            ring,
             tail: 0,
             rx_count: 1,
             tx_count: 1,
@@ -234,10 +287,14 @@ impl<T> Sender<T> {
         if state.rx_count == 0 {
             return Err(SendError(value));
         }
-        let slot = (state.tail % state.capacity()) as usize;
-        let old = state.ring[slot].replace(value);
-        state.tail += 1;
         let receivers = state.rx_count;
+        let tail = state.tail;
+        let slot = state.slot(tail);
+        // Overwrites the oldest message if it is still held (its lagging readers will
+        // see `Lagged`).
+        let old = slot.value.replace(value);
+        slot.unread = receivers;
+        state.tail += 1;
         let wakers = state.take_waiters();
         drop(state);
         drop(old);
@@ -316,29 +373,34 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
-impl<T: Clone> Receiver<T> {
-    /// Takes the next message for this receiver from the ring (lock held).
-    fn take(&mut self, state: &MutexGuard<'_, State<T>>) -> Result<T, TryRecvError> {
-        let oldest = state.tail.saturating_sub(state.capacity());
-        if self.next < oldest {
-            let missed = oldest - self.next;
-            self.next = oldest;
-            return Err(TryRecvError::Lagged(missed));
-        }
-        if self.next < state.tail {
-            let slot = (self.next % state.capacity()) as usize;
-            self.next += 1;
-            return Ok(state.ring[slot]
-                .clone()
-                .expect("a held position has a value"));
-        }
-        if state.closed() {
-            Err(TryRecvError::Closed)
-        } else {
-            Err(TryRecvError::Empty)
-        }
+/// Takes the next message for the receiver at `next` from the ring (lock held): a clone,
+/// or the message itself if this receiver is the last to read it. Never drops a message.
+fn take<T: Clone>(next: &mut u64, state: &mut State<T>) -> Result<T, TryRecvError> {
+    let oldest = state.oldest();
+    if *next < oldest {
+        let missed = oldest - *next;
+        *next = oldest;
+        return Err(TryRecvError::Lagged(missed));
     }
+    if *next < state.tail {
+        let slot = state.slot(*next);
+        *next += 1;
+        slot.unread -= 1;
+        let value = if slot.unread == 0 {
+            slot.value.take()
+        } else {
+            slot.value.clone()
+        };
+        return Ok(value.expect("a held position some receiver has yet to read has a value"));
+    }
+    if state.closed() {
+        Err(TryRecvError::Closed)
+    } else {
+        Err(TryRecvError::Empty)
+    }
+}
 
+impl<T: Clone> Receiver<T> {
     /// The next message, waiting for one.
     ///
     /// # Errors
@@ -383,9 +445,7 @@ impl<T: Clone> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let shared = self.shared.clone();
-        let state = shared.state.lock();
-        self.take(&state)
+        take(&mut self.next, &mut self.shared.state.lock())
     }
 }
 
@@ -409,19 +469,24 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Messages sent that this receiver has not read (at most the capacity).
+    /// Messages sent that this receiver has yet to receive, counting those already
+    /// overwritten (as in tokio): more than the capacity means the next receive reports
+    /// [`Lagged`](RecvError::Lagged).
     ///
     /// # Examples
     ///
     /// ```
-    /// let (tx, rx) = eddy::sync::broadcast::channel(4);
-    /// tx.send(1).unwrap();
-    /// assert_eq!(rx.len(), 1);
+    /// let (tx, mut rx) = eddy::sync::broadcast::channel(2);
+    /// for i in 0..3 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// assert_eq!(rx.len(), 3);
+    /// assert!(rx.try_recv().is_err()); // lagged by 1
+    /// assert_eq!(rx.len(), 2);
     /// ```
     pub fn len(&self) -> usize {
         let state = self.shared.state.lock();
-        let oldest = state.tail.saturating_sub(state.capacity());
-        (state.tail - self.next.max(oldest)) as usize
+        (state.tail - self.next) as usize
     }
 
     /// Whether nothing is waiting to be read.
@@ -439,7 +504,15 @@ impl<T> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.shared.state.lock().rx_count -= 1;
+        let mut state = self.shared.state.lock();
+        state.rx_count -= 1;
+        // The held messages this receiver will never read: those it was the last reader
+        // of go (all of them, with the last receiver).
+        let released: Vec<T> = (self.next.max(state.oldest())..state.tail)
+            .filter_map(|pos| state.release(pos))
+            .collect();
+        drop(state);
+        drop(released);
     }
 }
 
@@ -463,33 +536,37 @@ impl<T: Clone> Future for Recv<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        // Spent on every poll: a message, a lag or a closed channel is ready at once.
         std::task::ready!(eddy_executor::coop::poll_proceed(cx));
-        let shared = this.rx.shared.clone();
-        let mut state = shared.state.lock();
-        let out = match this.rx.take(&state) {
+        let rx = &mut *this.rx;
+        let mut state = rx.shared.state.lock();
+        // A waker leaving the queue; dropped only after unlocking (its `Drop` may send
+        // on this channel).
+        let displaced;
+        let out = match take(&mut rx.next, &mut state) {
             Ok(value) => Ok(value),
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
                 match this.key {
                     Some(key) if state.waiters.is_linked(key) => {
-                        set_waker(state.waiters.get_mut(key), cx.waker());
+                        displaced = replace_waker(state.waiters.get_mut(key), cx.waker());
                     }
                     _ => {
                         // First wait, or woken (unlinked) with nothing new for us yet
                         // (a spurious poll): queue again.
-                        if let Some(key) = this.key.take() {
-                            state.waiters.remove(key);
-                        }
+                        displaced = this.key.take().and_then(|key| state.waiters.remove(key));
                         this.key = Some(state.waiters.push_back(Some(cx.waker().clone())));
                     }
                 }
+                drop(state);
+                drop(displaced);
                 return Poll::Pending;
             }
         };
-        if let Some(key) = this.key.take() {
-            state.waiters.remove(key);
-        }
+        displaced = this.key.take().and_then(|key| state.waiters.remove(key));
+        drop(state);
+        drop(displaced);
         Poll::Ready(out)
     }
 }
@@ -497,7 +574,10 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.rx.shared.state.lock().waiters.remove(key);
+            let mut state = self.rx.shared.state.lock();
+            let waker = state.waiters.remove(key);
+            drop(state);
+            drop(waker);
         }
     }
 }

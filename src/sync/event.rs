@@ -116,6 +116,9 @@ impl Event {
     /// });
     /// ```
     pub async fn wait(&self) {
+        // Returns at once when set: spend the budget, so a loop of waits on a set event
+        // lets other tasks run.
+        std::future::poll_fn(eddy_executor::coop::poll_proceed).await;
         let notified = self.notify.notified();
         if self.is_set() {
             return;

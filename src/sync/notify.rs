@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 
-use super::wait_queue::{set_waker, WaitQueue};
+use super::wait_queue::WaitQueue;
 
 /// Notifies tasks: [`notify_one`](Notify::notify_one) wakes the longest waiter (or lets
 /// the next [`notified`](Notify::notified) return at once, if nobody waits: one stored
@@ -68,7 +68,8 @@ enum Kind {
     All,
 }
 
-/// Future of [`Notify::notified`]: completes when notified.
+/// Future of [`Notify::notified`]: completes when notified. Each poll spends one unit of
+/// the task's cooperative budget.
 ///
 /// # Examples
 ///
@@ -205,6 +206,17 @@ fn notify_one_locked(inner: &mut MutexGuard<'_, Inner>) -> Option<Waker> {
     }
 }
 
+/// Stores `waker` in `slot` unless the slot already holds one that wakes the same task,
+/// and returns the waker it displaced. The caller holds a lock: it drops the displaced
+/// waker only after releasing it, since a waker's `Drop` may re-enter the primitive.
+/// `Barrier` and `broadcast` use it too.
+pub(super) fn replace_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
+    match slot {
+        Some(old) if old.will_wake(waker) => None,
+        _ => slot.replace(waker.clone()),
+    }
+}
+
 impl Default for Notify {
     fn default() -> Self {
         Notify::new()
@@ -264,13 +276,16 @@ impl Notified<'_> {
                 let mut inner = self.notify.inner.lock();
                 let waiter = inner.queue.get_mut(key);
                 if waiter.notified.is_some() {
-                    inner.queue.remove(key);
+                    // The notifier took the waker; drop whatever is left after unlocking.
+                    let waiter = inner.queue.remove(key);
+                    drop(inner);
+                    drop(waiter);
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
-                if let Some(waker) = waker {
-                    set_waker(&mut waiter.waker, waker);
-                }
+                let displaced = waker.and_then(|waker| replace_waker(&mut waiter.waker, waker));
+                drop(inner);
+                drop(displaced);
                 Poll::Pending
             }
         }
@@ -281,6 +296,9 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // A stored permit or an earlier notification completes it without waiting: a loop
+        // of `notify_one(); notified().await` must still let other tasks run.
+        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
         self.get_mut().poll_with(Some(cx.waker()))
     }
 }
@@ -291,12 +309,17 @@ impl Drop for Notified<'_> {
             let mut inner = self.notify.inner.lock();
             let waiter = inner.queue.remove(key);
             // A notify_one meant for us must not be lost: forward it.
-            if waiter.notified == Some(Kind::One) {
-                let waker = notify_one_locked(&mut inner);
-                drop(inner);
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
+            let forward_to = if waiter.notified == Some(Kind::One) {
+                notify_one_locked(&mut inner)
+            } else {
+                None
+            };
+            // Our own waker (still there if we were never notified) and the next
+            // waiter's are dropped and woken only after unlocking.
+            drop(inner);
+            drop(waiter);
+            if let Some(waker) = forward_to {
+                waker.wake();
             }
         }
     }

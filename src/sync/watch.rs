@@ -325,6 +325,8 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub async fn closed(&self) {
+        // Ready at once when closed: spend the budget (see `Receiver::changed`).
+        std::future::poll_fn(eddy_executor::coop::poll_proceed).await;
         let notified = self.shared.rx_gone.notified();
         if self.is_closed() {
             return;
@@ -471,6 +473,9 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub async fn changed(&mut self) -> Result<(), RecvError> {
+        // An unseen value or a closed channel returns at once: spend the budget, so a
+        // loop of `changed` (or one that sends and waits in turn) lets other tasks run.
+        std::future::poll_fn(eddy_executor::coop::poll_proceed).await;
         loop {
             let notified = self.shared.changed.notified();
             let version = self.shared.version.load(SeqCst);
@@ -510,6 +515,8 @@ impl<T> Receiver<T> {
         &mut self,
         mut f: impl FnMut(&T) -> bool,
     ) -> Result<Ref<'_, T>, RecvError> {
+        // `f` may hold at once, or the channel be closed: spend the budget (see `changed`).
+        std::future::poll_fn(eddy_executor::coop::poll_proceed).await;
         loop {
             let notified = self.shared.changed.notified();
             {
