@@ -224,6 +224,9 @@ impl Signal {
 
     /// Polls for the next delivery: `Ready(Some(()))` once per delivery since the last.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        // A delivery already counted is ready without waiting: spend the budget first, so
+        // a loop over a signal that keeps arriving still lets other tasks run.
+        ready!(eddy_executor::coop::poll_proceed(cx));
         let slot = self.slot;
         loop {
             // The wait is made before the count is read (as `watch::Receiver::changed`
