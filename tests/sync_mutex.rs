@@ -1,13 +1,18 @@
 //! Mutex and RwLock: exclusion under many workers, FIFO hand-off, cancel safety, owned
-//! guards, readers vs writers, Send/Sync.
+//! guards, readers vs writers, Send/Sync, wakers that unlock when dropped, and the
+//! cooperative budget.
 
 mod support;
+mod sync_hooks;
 mod sync_util;
 
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Poll, Waker};
 
 use eddy::sync::{Mutex, RwLock, RwLockWriteGuard};
 use support::{runtime, with_timeout, LIMIT};
+use sync_hooks::{poll_with, spin_yields_to_other_tasks, waker_on_drop, with_budget_spent};
 use sync_util::Task;
 
 #[test]
@@ -211,5 +216,77 @@ fn lock_types_are_send_and_sync_like_tokio() {
         let g = m.lock().await;
         eddy::task::yield_now().await; // a guard held across an await
         drop(g);
+    });
+}
+
+#[test]
+fn a_dropped_lock_future_whose_waker_holds_the_guard_does_not_deadlock() {
+    with_timeout(LIMIT, || {
+        let m = Arc::new(Mutex::new(0));
+        let guard = m.clone().try_lock_owned().unwrap();
+        let waker = waker_on_drop(move || drop(guard));
+        {
+            let lock = pin!(m.lock());
+            assert!(poll_with(lock, &waker).is_pending());
+            drop(waker);
+        } // the queued lock leaves; its waker's drop unlocks
+        assert_eq!(*m.try_lock().unwrap(), 0);
+    });
+}
+
+#[test]
+fn a_replaced_write_waker_that_drops_a_read_guard_does_not_deadlock() {
+    with_timeout(LIMIT, || {
+        let lock = Arc::new(RwLock::new(1));
+        let Poll::Ready(reader) = poll_with(pin!(lock.clone().read_owned()), Waker::noop()) else {
+            panic!("the lock is free");
+        };
+        let first = waker_on_drop(move || drop(reader));
+        let mut write = pin!(lock.write());
+        assert!(poll_with(write.as_mut(), &first).is_pending());
+        drop(first);
+        // Displaces (and so drops) the first waker, whose drop lets the reader go.
+        let _ = poll_with(write.as_mut(), Waker::noop());
+        match poll_with(write.as_mut(), Waker::noop()) {
+            Poll::Ready(mut guard) => *guard = 2,
+            Poll::Pending => panic!("the reader's permit went to the writer"),
+        }
+        assert_eq!(*lock.try_read().unwrap(), 2);
+    });
+}
+
+#[test]
+fn a_loop_of_ready_locks_yields_to_other_tasks() {
+    spin_yields_to_other_tasks(async {
+        let m = Arc::new(Mutex::new(0u64));
+        loop {
+            *m.lock().await += 1;
+            *m.clone().lock_owned().await += 1;
+        }
+    });
+}
+
+#[test]
+fn a_loop_of_ready_reads_and_writes_yields_to_other_tasks() {
+    spin_yields_to_other_tasks(async {
+        let lock = Arc::new(RwLock::new(0u64));
+        loop {
+            let _ = *lock.read().await;
+            *lock.write().await += 1;
+            let _ = *lock.clone().read_owned().await;
+            *lock.clone().write_owned().await += 1;
+        }
+    });
+}
+
+#[test]
+fn try_locks_ignore_a_spent_budget() {
+    with_budget_spent(|| {
+        let m = Arc::new(Mutex::new(0));
+        *m.try_lock().unwrap() += 1;
+        *m.clone().try_lock_owned().unwrap() += 1;
+        let lock = RwLock::new(0);
+        *lock.try_write().unwrap() += 1;
+        assert_eq!(*lock.try_read().unwrap(), 1);
     });
 }

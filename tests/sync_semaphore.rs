@@ -1,14 +1,19 @@
 //! Semaphore: permits, FIFO fairness (also for acquire_many), cancel safety at every
-//! stage, close, owned permits, and a many-thread stress.
+//! stage, close, owned permits, a many-thread stress, wakers that give permits back when
+//! dropped, and the cooperative budget.
 
 mod support;
+mod sync_hooks;
 mod sync_util;
 
+use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::task::Waker;
 
 use eddy::sync::{Semaphore, TryAcquireError};
 use support::{runtime, with_timeout, LIMIT};
+use sync_hooks::{poll_with, spin_yields_to_other_tasks, waker_on_drop, with_budget_spent};
 use sync_util::Task;
 
 #[test]
@@ -227,4 +232,76 @@ fn semaphore_types_are_send_and_sync() {
     let sem = Semaphore::new(1);
     send(&sem.acquire());
     send(&Arc::new(Semaphore::new(1)).acquire_owned());
+}
+
+#[test]
+fn a_replaced_acquire_waker_that_adds_permits_when_dropped_does_not_deadlock() {
+    with_timeout(LIMIT, || {
+        let sem = Arc::new(Semaphore::new(0));
+        let first = {
+            let sem = sem.clone();
+            waker_on_drop(move || sem.add_permits(1))
+        };
+        let mut acquire = pin!(sem.acquire());
+        assert!(poll_with(acquire.as_mut(), &first).is_pending());
+        drop(first);
+        // Displaces (and so drops) the first waker, whose drop adds the awaited permit.
+        let _ = poll_with(acquire.as_mut(), Waker::noop());
+        let permit = match poll_with(acquire.as_mut(), Waker::noop()) {
+            std::task::Poll::Ready(permit) => permit.unwrap(),
+            std::task::Poll::Pending => panic!("the added permit went to the waiter"),
+        };
+        drop(permit);
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn a_dropped_acquire_whose_waker_gives_a_permit_back_does_not_deadlock() {
+    with_timeout(LIMIT, || {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.clone().try_acquire_owned().unwrap();
+        let waker = waker_on_drop(move || drop(held));
+        {
+            let acquire = pin!(sem.acquire());
+            assert!(poll_with(acquire, &waker).is_pending());
+            drop(waker);
+        } // the queued acquire leaves; its waker's drop gives the held permit back
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn a_loop_of_ready_acquires_yields_to_other_tasks() {
+    spin_yields_to_other_tasks(async {
+        let sem = Arc::new(Semaphore::new(2));
+        loop {
+            drop(sem.acquire().await.unwrap());
+            drop(sem.acquire_many(2).await.unwrap());
+            drop(sem.clone().acquire_owned().await.unwrap());
+        }
+    });
+}
+
+#[test]
+fn a_loop_of_acquires_on_a_closed_semaphore_yields_to_other_tasks() {
+    spin_yields_to_other_tasks(async {
+        let sem = Arc::new(Semaphore::new(1));
+        sem.close();
+        loop {
+            assert!(sem.acquire().await.is_err());
+            assert!(sem.clone().acquire_many_owned(1).await.is_err());
+        }
+    });
+}
+
+#[test]
+fn try_acquire_ignores_a_spent_budget() {
+    with_budget_spent(|| {
+        let sem = Arc::new(Semaphore::new(3));
+        drop(sem.try_acquire().unwrap());
+        drop(sem.try_acquire_many(3).unwrap());
+        drop(sem.clone().try_acquire_owned().unwrap());
+        drop(sem.try_acquire_many_owned(2).unwrap());
+    });
 }

@@ -24,6 +24,14 @@
 //! A dropped [`Acquire`] removes its entry and releases whatever had been assigned to it
 //! (all of its permits if it was granted but not yet polled) to the next waiters, under the
 //! same lock: nothing is lost and no ghost waiter stays.
+//!
+//! # Wakers leave the lock first
+//!
+//! No waker is woken or dropped under `waiters`: completed waiters' wakers are woken after
+//! the lock is released ([`WakeList`]), and a waker displaced by a re-poll or removed with
+//! a cancelled entry is dropped after it. A waker's drop may be the last reference to a
+//! task that holds permits of this very semaphore (a guard, a channel permit), and giving
+//! them back takes the lock.
 
 use std::fmt;
 use std::future::Future;
@@ -33,7 +41,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::{Mutex, MutexGuard};
 
-use super::wait_queue::{set_waker, WaitQueue, WakeList};
+use super::wait_queue::{replace_waker, WaitQueue, WakeList};
 
 /// Bit 0 of `permits`.
 const CLOSED: usize = 1;
@@ -310,19 +318,26 @@ impl AcquireState {
         match self.node {
             None => self.poll_first(sem, cx),
             Some(key) => {
+                // Every waker leaving the queue (removed with its entry, or displaced by
+                // this poll's) is dropped after the lock: its drop may release permits.
                 let mut waiters = sem.waiters.lock();
                 if waiters.queue.get_mut(key).remaining == 0 {
-                    waiters.queue.remove(key);
+                    let granted = waiters.queue.remove(key);
                     self.node = None;
+                    drop(waiters);
+                    drop(granted);
                     return Poll::Ready(Ok(()));
                 }
                 if waiters.closed {
                     let waiter = waiters.queue.remove(key);
                     self.node = None;
                     sem.add_permits_locked(waiter.acquired, waiters);
+                    drop(waiter);
                     return Poll::Ready(Err(AcquireError(())));
                 }
-                set_waker(&mut waiters.queue.get_mut(key).waker, cx.waker());
+                let displaced = replace_waker(&mut waiters.queue.get_mut(key).waker, cx.waker());
+                drop(waiters);
+                drop(displaced);
                 Poll::Pending
             }
         }
@@ -381,14 +396,22 @@ impl AcquireState {
     }
 
     /// The future is dropped: leave the queue, passing on whatever was assigned to us.
-    pub(crate) fn cancel(&mut self, sem: &Semaphore) {
-        if let Some(key) = self.node.take() {
-            let mut waiters = sem.waiters.lock();
-            let waiter = waiters.queue.remove(key);
-            if waiter.acquired > 0 {
-                sem.add_permits_locked(waiter.acquired, waiters);
-            }
+    /// Returns whether permits went back (to the next waiters or the pool). The entry's
+    /// waker is dropped after the lock: its drop may release permits of this semaphore.
+    pub(crate) fn cancel(&mut self, sem: &Semaphore) -> bool {
+        let Some(key) = self.node.take() else {
+            return false;
+        };
+        let mut waiters = sem.waiters.lock();
+        let waiter = waiters.queue.remove(key);
+        let gave_back = waiter.acquired > 0;
+        if gave_back {
+            sem.add_permits_locked(waiter.acquired, waiters);
+        } else {
+            drop(waiters);
         }
+        drop(waiter);
+        gave_back
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! The two halves share one small lock holding the value, the receiver's waker and the
 //! sender's (for [`Sender::closed`]). Every operation takes it once, uncontended except
-//! when both sides act at the same moment.
+//! when both sides act at the same moment. No waker is woken or dropped under it: a
+//! waker's drop may be the last reference to a task that owns the other half, whose drop
+//! takes the lock.
 //!
 //! # Examples
 //!
@@ -26,7 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
 
-use super::wait_queue::set_waker;
+use super::wait_queue::replace_waker;
 
 /// The errors of [`Receiver`].
 pub mod error {
@@ -180,13 +182,18 @@ impl<T> Sender<T> {
             .take()
             .expect("a Sender holds its channel until sent");
         let mut state = shared.state.lock();
+        // The sender's own waker (from `closed`) is of no more use: drop it unlocked.
+        let own = state.tx_waker.take();
         if state.rx_closed {
+            drop(state);
+            drop(own);
             return Err(value);
         }
         state.value = Some(value);
         state.complete = true;
         let waker = state.rx_waker.take();
         drop(state);
+        drop(own);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -210,7 +217,7 @@ impl<T> Sender<T> {
     }
 
     /// Polls for the receiver going away (for hand-written futures; see
-    /// [`closed`](Sender::closed)).
+    /// [`closed`](Sender::closed)). Spends one unit of the cooperative budget.
     ///
     /// # Examples
     ///
@@ -221,6 +228,7 @@ impl<T> Sender<T> {
     /// eddy::run(poll_fn(|cx| tx.poll_closed(cx)));
     /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
         let Some(shared) = &self.shared else {
             return Poll::Ready(());
         };
@@ -228,12 +236,15 @@ impl<T> Sender<T> {
         if state.rx_closed {
             return Poll::Ready(());
         }
-        set_waker(&mut state.tx_waker, cx.waker());
+        let displaced = replace_waker(&mut state.tx_waker, cx.waker());
+        drop(state);
+        drop(displaced);
         Poll::Pending
     }
 
     /// Waits until the receiver is dropped or closed — to stop computing a value nobody
-    /// wants (asyncio: noticing the future was cancelled).
+    /// wants (asyncio: noticing the future was cancelled). Spends one unit of the
+    /// cooperative budget per poll, so a loop over it cannot starve other tasks.
     ///
     /// # Examples
     ///
@@ -256,7 +267,9 @@ impl<T> Drop for Sender<T> {
             let mut state = shared.state.lock();
             state.complete = true;
             let waker = state.rx_waker.take();
+            let own = state.tx_waker.take();
             drop(state);
+            drop(own);
             if let Some(waker) = waker {
                 waker.wake();
             }
@@ -274,7 +287,9 @@ impl<T> fmt::Debug for Sender<T> {
 
 impl<T> Receiver<T> {
     /// Closes the channel without dropping the receiver: a later `send` fails, but a
-    /// value already sent can still be received.
+    /// value already sent can still be received. Without one, awaiting the receiver
+    /// returns [`RecvError`] at once and [`try_recv`](Receiver::try_recv) says
+    /// [`TryRecvError::Closed`].
     ///
     /// # Examples
     ///
@@ -282,6 +297,7 @@ impl<T> Receiver<T> {
     /// let (tx, mut rx) = eddy::sync::oneshot::channel();
     /// rx.close();
     /// assert_eq!(tx.send(1), Err(1));
+    /// assert!(eddy::run(rx).is_err());
     /// ```
     pub fn close(&mut self) {
         if let Some(shared) = &self.shared {
@@ -300,7 +316,8 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`TryRecvError::Empty`] before the send, [`TryRecvError::Closed`] if the sender
-    /// was dropped unsent or the value was already taken.
+    /// was dropped unsent, the receiver was closed before a value arrived, or the value
+    /// was already taken. Never waits, and does not spend the cooperative budget.
     ///
     /// # Examples
     ///
@@ -319,8 +336,10 @@ impl<T> Receiver<T> {
             self.shared = None;
             return Ok(value);
         }
-        if state.complete {
+        if state.complete || state.rx_closed {
+            let own = state.rx_waker.take();
             drop(state);
+            drop(own);
             self.shared = None;
             return Err(TryRecvError::Closed);
         }
@@ -366,13 +385,18 @@ impl<T> Future for Receiver<T> {
         let mut state = shared.state.lock();
         let out = if let Some(value) = state.value.take() {
             Ok(value)
-        } else if state.complete {
+        } else if state.complete || state.rx_closed {
+            // Closed by the receiver with nothing sent: nothing can arrive any more.
             Err(RecvError(()))
         } else {
-            set_waker(&mut state.rx_waker, cx.waker());
+            let displaced = replace_waker(&mut state.rx_waker, cx.waker());
+            drop(state);
+            drop(displaced);
             return Poll::Pending;
         };
+        let own = state.rx_waker.take();
         drop(state);
+        drop(own);
         this.shared = None;
         Poll::Ready(out)
     }
@@ -383,11 +407,14 @@ impl<T> Drop for Receiver<T> {
         if let Some(shared) = self.shared.take() {
             let mut state = shared.state.lock();
             state.rx_closed = true;
-            // Drop an unreceived value now, not when the sender goes.
+            // Drop an unreceived value and our own waker now, not when the sender goes,
+            // and outside the lock (their drops may do anything).
             let value = state.value.take();
+            let own = state.rx_waker.take();
             let waker = state.tx_waker.take();
             drop(state);
             drop(value);
+            drop(own);
             if let Some(waker) = waker {
                 waker.wake();
             }

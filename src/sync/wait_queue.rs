@@ -173,6 +173,18 @@ pub(crate) fn set_waker(slot: &mut Option<Waker>, waker: &Waker) {
     }
 }
 
+/// Stores `waker` in `slot` unless it already holds one that wakes the same task, and
+/// hands back the waker it displaced. The caller drops that one only after releasing the
+/// lock guarding `slot`: a waker's drop may re-enter the primitive (drop the last
+/// reference to a task whose state holds a sender, a permit, a guard).
+#[must_use = "drop the displaced waker after releasing the lock"]
+pub(crate) fn replace_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
+    match slot {
+        Some(old) if old.will_wake(waker) => None,
+        _ => slot.replace(waker.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::WaitQueue;

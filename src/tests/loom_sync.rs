@@ -1,7 +1,8 @@
 //! `eddy::sync`'s concurrent protocols: the semaphore's lock-free fast path against its
 //! locked hand-out (no permit lost or granted twice, also when a granted waiter is
 //! dropped), Notify's stored permit and `notify_waiters` counter (no lost wake-up, for
-//! `Event` and `watch` too), the mpsc sender count against the receiver, and oneshot.
+//! `Event` and `watch` too), the mpsc sender count against the receiver, the mpsc close
+//! against a permit reserved on another thread, and oneshot.
 
 use std::future::Future;
 use std::task::{Context, Poll};
@@ -162,6 +163,47 @@ fn loom_mpsc_last_sender_drop_vs_recv() {
         a.join().unwrap();
         b.join().unwrap();
     });
+}
+
+/// mpsc: a permit reserved on another thread races the receiver's `close`, then sends or
+/// is dropped, while its sender stays alive. The closed receiver returns `None` only once
+/// the permit is settled (never losing its message), and the permit's send or drop
+/// always wakes it (loom would report a deadlock).
+fn mpsc_close_vs_a_permit(send: bool) {
+    model(move || {
+        let (tx, mut rx) = mpsc::channel::<u8>(1);
+        let holder = crate::loom::thread::spawn(move || {
+            let delivered = match tx.try_reserve() {
+                Ok(permit) if send => {
+                    permit.send(1);
+                    true
+                }
+                Ok(permit) => {
+                    drop(permit);
+                    false
+                }
+                Err(_) => false, // the close came first
+            };
+            (tx, delivered)
+        });
+        rx.close();
+        let got = block_on(rx.recv());
+        let then = block_on(rx.recv());
+        let (tx, delivered) = holder.join().unwrap();
+        assert_eq!(got, delivered.then_some(1));
+        assert_eq!(then, None);
+        assert_eq!(tx.capacity(), 1);
+    });
+}
+
+#[test]
+fn loom_mpsc_close_vs_a_permit_that_sends() {
+    mpsc_close_vs_a_permit(true);
+}
+
+#[test]
+fn loom_mpsc_close_vs_a_permit_that_is_dropped() {
+    mpsc_close_vs_a_permit(false);
 }
 
 /// oneshot: send on one thread, receive on another; or the sender dropped unsent.

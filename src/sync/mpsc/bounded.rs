@@ -1,10 +1,12 @@
-//! The bounded channel: [`channel`], [`Sender`], [`Receiver`], [`Permit`].
+//! The bounded channel: [`channel`], [`Sender`], [`Receiver`] (its [`Permit`] lives in
+//! `permit.rs`).
 
 use std::fmt;
 use std::task::{Context, Poll};
 
-use super::chan::{self, Rx, Tx};
+use super::chan::{self, Chan, Rx, Tx};
 use super::error::{SendError, TryRecvError, TrySendError};
+use super::permit::{Permit, Reserve};
 use crate::sync::batch_semaphore::TryAcquireError;
 
 /// A channel buffering at most `buffer` messages — asyncio's `Queue(maxsize=buffer)`:
@@ -89,27 +91,12 @@ pub struct Receiver<T> {
     capacity: usize,
 }
 
-/// A reserved slot in the buffer, from [`Sender::reserve`]: sending through it never
-/// waits or fails. Dropping it unused gives the slot back.
-///
-/// # Examples
-///
-/// ```
-/// eddy::run(async {
-///     let (tx, mut rx) = eddy::sync::mpsc::channel(1);
-///     let permit = tx.reserve().await.unwrap();
-///     permit.send(5);
-///     assert_eq!(rx.recv().await, Some(5));
-/// });
-/// ```
-pub struct Permit<'a, T> {
-    sender: &'a Sender<T>,
-    /// Cleared by `send`, which hands the permit to the message.
-    armed: bool,
-}
-
 impl<T> Sender<T> {
-    fn sem(&self) -> &crate::sync::batch_semaphore::Semaphore {
+    pub(super) fn chan(&self) -> &Chan<T> {
+        &self.tx.0
+    }
+
+    pub(super) fn sem(&self) -> &crate::sync::batch_semaphore::Semaphore {
         self.tx
             .0
             .sem
@@ -193,13 +180,8 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        match self.sem().acquire(1).await {
-            Ok(()) => Ok(Permit {
-                sender: self,
-                armed: true,
-            }),
-            Err(_) => Err(SendError(())),
-        }
+        Reserve::new(self.chan(), self.sem()).await?;
+        Ok(Permit::new(self))
     }
 
     /// Reserves room for one message if there is some now.
@@ -217,10 +199,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
         match self.sem().try_acquire(1) {
-            Ok(()) => Ok(Permit {
-                sender: self,
-                armed: true,
-            }),
+            Ok(()) => Ok(Permit::new(self)),
             Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
             Err(TryAcquireError::Closed) => Err(TrySendError::Closed(())),
         }
@@ -333,43 +312,10 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
-impl<T> Permit<'_, T> {
-    /// Sends `value` into the reserved slot. If the receiver has gone in the meantime the
-    /// value is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, mut rx) = eddy::sync::mpsc::channel(1);
-    /// tx.try_reserve().unwrap().send('a');
-    /// assert_eq!(rx.try_recv(), Ok('a'));
-    /// ```
-    pub fn send(mut self, value: T) {
-        self.armed = false;
-        if self.sender.tx.0.push(value).is_err() {
-            // The receiver is gone: the slot goes back (nobody will take the message).
-            self.sender.sem().release(1);
-        }
-    }
-}
-
-impl<T> Drop for Permit<'_, T> {
-    fn drop(&mut self) {
-        if self.armed {
-            self.sender.sem().release(1);
-        }
-    }
-}
-
-impl<T> fmt::Debug for Permit<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit").finish_non_exhaustive()
-    }
-}
-
 impl<T> Receiver<T> {
     /// The next message, waiting while the buffer is empty; `None` once it is empty and
-    /// every sender is gone (or [`close`](Receiver::close) was called).
+    /// every sender is gone, or once [`close`](Receiver::close) was called and every
+    /// permit reserved before has been used or dropped.
     ///
     /// # Cancel safety
     ///
@@ -406,8 +352,9 @@ impl<T> Receiver<T> {
     ///
     /// # Errors
     ///
-    /// [`TryRecvError::Empty`], or [`TryRecvError::Disconnected`] once every sender is
-    /// gone and the buffer is empty.
+    /// [`TryRecvError::Empty`], or [`TryRecvError::Disconnected`] once the buffer is
+    /// empty and every sender is gone, or the channel is closed with no permit left
+    /// outstanding. Never waits, and does not spend the cooperative budget.
     ///
     /// # Examples
     ///
@@ -438,17 +385,25 @@ impl<T> Receiver<T> {
         self.rx.blocking_recv("mpsc::Receiver::blocking_recv")
     }
 
-    /// Closes the channel: sends fail from now on (waiting senders too), while the
-    /// messages already buffered can still be received.
+    /// Closes the channel: sends and reservations fail from now on (waiting senders
+    /// too), while the messages already buffered can still be received. A [`Permit`]
+    /// reserved before can still send: [`recv`](Receiver::recv) returns `None` only once
+    /// every such permit has been used or dropped, so receiving until `None` loses no
+    /// message.
     ///
     /// # Examples
     ///
     /// ```
     /// let (tx, mut rx) = eddy::sync::mpsc::channel(2);
     /// tx.try_send(1).unwrap();
+    /// let permit = tx.try_reserve().unwrap();
     /// rx.close();
     /// assert!(tx.try_send(2).unwrap_err().is_closed());
     /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.try_recv().is_err()); // Empty: the permit may still send
+    /// permit.send(3);
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// assert_eq!(rx.try_recv(), Err(eddy::sync::mpsc::error::TryRecvError::Disconnected));
     /// ```
     pub fn close(&mut self) {
         self.rx.close();

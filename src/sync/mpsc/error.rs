@@ -94,7 +94,8 @@ impl<T> std::error::Error for TrySendError<T> {}
 pub enum TryRecvError {
     /// Nothing buffered, but senders remain.
     Empty,
-    /// Nothing buffered and every sender is gone (or the channel was closed).
+    /// Nothing buffered and every sender is gone, or the channel was closed and no
+    /// permit reserved before is left to send.
     Disconnected,
 }
 

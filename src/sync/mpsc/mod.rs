@@ -41,7 +41,9 @@
 mod bounded;
 pub(crate) mod chan;
 pub mod error;
+mod permit;
 mod unbounded;
 
-pub use bounded::{channel, Permit, Receiver, Sender};
+pub use bounded::{channel, Receiver, Sender};
+pub use permit::Permit;
 pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender};

@@ -73,7 +73,7 @@ impl<T> UnboundedSender<T> {
     /// assert!(tx.send(2).is_err());
     /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        self.tx.0.push(value).map_err(SendError)
+        self.tx.0.push(value, false).map_err(SendError)
     }
 
     /// Waits until the receiver is gone.
