@@ -2,7 +2,7 @@
 //! that re-enter the channel from `Drop`, and the cooperative budget.
 
 mod support;
-mod sync_probes;
+mod sync_hooks;
 
 use std::future::Future;
 use std::pin::pin;
@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use eddy::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use support::{panic_message, with_timeout, DropCounter, DropToken, LIMIT};
-use sync_probes::{a_busy_loop_yields, waker_with_drop_hook};
+use sync_hooks::{spin_yields_to_other_tasks, waker_on_drop};
 
 // ---- capacity and lag ------------------------------------------------------------------
 
@@ -150,7 +150,7 @@ fn a_waker_whose_drop_sends_is_replaced_without_deadlock() {
         let mut recv = pin!(rx.recv());
         let first = {
             let tx = tx.clone();
-            waker_with_drop_hook(move || {
+            waker_on_drop(move || {
                 tx.send(1).unwrap();
             })
         };
@@ -182,7 +182,7 @@ fn a_waiting_recv_whose_waker_sends_on_drop_can_be_dropped() {
             let mut recv = pin!(rx.recv());
             let waker = {
                 let tx = tx.clone();
-                waker_with_drop_hook(move || {
+                waker_on_drop(move || {
                     tx.send(2).unwrap();
                 })
             };
@@ -199,7 +199,7 @@ fn a_waiting_recv_whose_waker_sends_on_drop_can_be_dropped() {
 
 #[test]
 fn recv_on_a_closed_channel_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let (tx, mut rx) = broadcast::channel::<u8>(1);
         drop(tx);
         loop {
@@ -210,7 +210,7 @@ fn recv_on_a_closed_channel_spends_the_budget() {
 
 #[test]
 fn recv_lagging_behind_a_sender_in_the_same_loop_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let (tx, mut rx) = broadcast::channel(1);
         for i in 0u64.. {
             tx.send(i).unwrap();

@@ -2,7 +2,7 @@
 //! semantics, cancel safety.
 
 mod support;
-mod sync_probes;
+mod sync_hooks;
 mod sync_util;
 
 use std::future::Future;
@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 
 use eddy::sync::{Barrier, Event, Notify};
 use support::{runtime, with_timeout, LIMIT};
-use sync_probes::{a_busy_loop_yields, waker_with_drop_hook};
+use sync_hooks::{spin_yields_to_other_tasks, waker_on_drop};
 use sync_util::Task;
 
 #[test]
@@ -201,7 +201,7 @@ fn a_dropped_barrier_waiter_withdraws_its_arrival() {
 
 #[test]
 fn notified_with_a_stored_permit_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let notify = Notify::new();
         loop {
             notify.notify_one();
@@ -212,7 +212,7 @@ fn notified_with_a_stored_permit_spends_the_budget() {
 
 #[test]
 fn wait_on_a_set_event_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let event = Event::new();
         event.set();
         loop {
@@ -223,7 +223,7 @@ fn wait_on_a_set_event_spends_the_budget() {
 
 #[test]
 fn wait_on_a_barrier_of_one_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let barrier = Barrier::new(1);
         loop {
             assert!(barrier.wait().await.is_leader());
@@ -240,7 +240,7 @@ fn a_notified_waker_whose_drop_notifies_is_replaced_without_deadlock() {
         let mut notified = pin!(notify.notified());
         let first = {
             let notify = notify.clone();
-            waker_with_drop_hook(move || notify.notify_one())
+            waker_on_drop(move || notify.notify_one())
         };
         let mut cx = Context::from_waker(&first);
         assert!(notified.as_mut().poll(&mut cx).is_pending());
@@ -261,7 +261,7 @@ fn a_waiting_notified_whose_waker_notifies_on_drop_can_be_dropped() {
             let mut notified = pin!(notify.notified());
             let waker = {
                 let notify = notify.clone();
-                waker_with_drop_hook(move || notify.notify_one())
+                waker_on_drop(move || notify.notify_one())
             };
             assert!(notified
                 .as_mut()
@@ -280,7 +280,7 @@ fn a_barrier_waker_whose_drop_completes_the_round_is_replaced_without_deadlock()
         let mut wait = pin!(barrier.wait());
         let first = {
             let barrier = barrier.clone();
-            waker_with_drop_hook(move || {
+            waker_on_drop(move || {
                 // The second arrival, from inside the dropped waker.
                 let result = Task::new(barrier.wait()).ready();
                 leader_tx.send(result.is_leader()).unwrap();
@@ -312,7 +312,7 @@ fn a_waiting_barrier_waker_is_dropped_after_unlocking() {
             let waker = {
                 let barrier = barrier.clone();
                 // Debug locks the barrier.
-                waker_with_drop_hook(move || seen_tx.send(format!("{barrier:?}")).unwrap())
+                waker_on_drop(move || seen_tx.send(format!("{barrier:?}")).unwrap())
             };
             assert!(wait
                 .as_mut()

@@ -2,14 +2,14 @@
 //! budget, so a task looping on one still lets the others on its worker run.
 
 mod support;
-mod sync_probes;
+mod sync_hooks;
 
 use eddy::sync::watch;
-use sync_probes::a_busy_loop_yields;
+use sync_hooks::spin_yields_to_other_tasks;
 
 #[test]
 fn changed_on_a_closed_channel_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let (tx, mut rx) = watch::channel(0);
         drop(tx);
         loop {
@@ -20,7 +20,7 @@ fn changed_on_a_closed_channel_spends_the_budget() {
 
 #[test]
 fn changed_with_a_send_before_each_call_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let (tx, mut rx) = watch::channel(0);
         for i in 1.. {
             tx.send(i).unwrap();
@@ -31,7 +31,7 @@ fn changed_with_a_send_before_each_call_spends_the_budget() {
 
 #[test]
 fn wait_for_a_predicate_that_holds_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let (_tx, mut rx) = watch::channel(5);
         loop {
             assert_eq!(*rx.wait_for(|n| *n == 5).await.unwrap(), 5);
@@ -41,7 +41,7 @@ fn wait_for_a_predicate_that_holds_spends_the_budget() {
 
 #[test]
 fn closed_with_every_receiver_gone_spends_the_budget() {
-    a_busy_loop_yields(|| async {
+    spin_yields_to_other_tasks(async {
         let (tx, rx) = watch::channel(());
         drop(rx);
         loop {

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 
-use super::wait_queue::WaitQueue;
+use super::wait_queue::{replace_waker, WaitQueue};
 
 /// Notifies tasks: [`notify_one`](Notify::notify_one) wakes the longest waiter (or lets
 /// the next [`notified`](Notify::notified) return at once, if nobody waits: one stored
@@ -203,17 +203,6 @@ fn notify_one_locked(inner: &mut MutexGuard<'_, Inner>) -> Option<Waker> {
             inner.permit = true;
             None
         }
-    }
-}
-
-/// Stores `waker` in `slot` unless the slot already holds one that wakes the same task,
-/// and returns the waker it displaced. The caller holds a lock: it drops the displaced
-/// waker only after releasing it, since a waker's `Drop` may re-enter the primitive.
-/// `Barrier` and `broadcast` use it too.
-pub(super) fn replace_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
-    match slot {
-        Some(old) if old.will_wake(waker) => None,
-        _ => slot.replace(waker.clone()),
     }
 }
 

@@ -165,14 +165,6 @@ impl WakeList {
     }
 }
 
-/// Stores `cx`'s waker in `slot` unless it already holds one that wakes the same task.
-pub(crate) fn set_waker(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(old) if old.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
-    }
-}
-
 /// Stores `waker` in `slot` unless it already holds one that wakes the same task, and
 /// hands back the waker it displaced. The caller drops that one only after releasing the
 /// lock guarding `slot`: a waker's drop may re-enter the primitive (drop the last
