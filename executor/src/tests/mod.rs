@@ -1,7 +1,7 @@
 //! Unit tests and loom models of the executor's concurrent protocols.
 //!
 //! Loom models live in `loom_<component>.rs`; each body is written once behind
-//! [`support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
+//! [`eddy_test_support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
 //! otherwise (STYLE rule 9). Run them with `.ci/loom`.
 
 mod support;
