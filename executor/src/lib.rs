@@ -62,6 +62,7 @@ pub(crate) mod loom;
 pub mod park;
 mod scheduler;
 pub mod task;
+mod threads;
 
 #[cfg(test)]
 mod tests;
@@ -69,3 +70,4 @@ mod tests;
 pub use block_on::block_on;
 pub use scheduler::context::{already_running, is_entered};
 pub use scheduler::{Builder, Executor, Spawner};
+pub use threads::ThreadSettings;

@@ -30,13 +30,16 @@ pub struct Builder {
     unhandled_panic: UnhandledPanic,
 }
 
-/// The blocking pool's settings (the executor builder keeps the workers').
+/// The blocking pool's own settings. Its threads' name and stack size follow the
+/// workers', which the executor builder keeps (the one place `thread_name` and
+/// `thread_stack_size` are recorded and checked).
 #[derive(Debug)]
 struct BlockingConfig {
     max_threads: usize,
     keep_alive: Duration,
-    name: Option<String>,
-    stack_size: Option<usize>,
+    /// Set by `thread_name`: blocking threads are then `{name}-blocking-{i}`, and
+    /// `eddy-blocking-{i}` until then.
+    named_after_workers: bool,
 }
 
 impl Builder {
@@ -47,8 +50,7 @@ impl Builder {
             blocking: BlockingConfig {
                 max_threads: 512,
                 keep_alive: Duration::from_secs(10),
-                name: None,
-                stack_size: None,
+                named_after_workers: false,
             },
             debug: false,
             unhandled_panic: UnhandledPanic::default(),
@@ -155,9 +157,8 @@ impl Builder {
     /// Blocking threads are then named `{name}-blocking-{i}`. An empty name (or one with a
     /// NUL byte) makes [`build`](Self::build) fail with an error naming this setter.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        let name = name.into();
-        self.blocking.name = Some(format!("{name}-blocking"));
         self.executor.thread_name(name);
+        self.blocking.named_after_workers = true;
         self
     }
 
@@ -166,7 +167,6 @@ impl Builder {
     /// [`build`](Self::build) fail with an error naming this setter.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.executor.thread_stack_size(bytes);
-        self.blocking.stack_size = Some(bytes);
         self
     }
 
@@ -327,16 +327,17 @@ impl Builder {
     ) -> io::Result<(BlockingPool, Arc<OnceLock<eddy_executor::Spawner>>)> {
         let slot = Arc::new(OnceLock::<eddy_executor::Spawner>::new());
         let (for_threads, driver) = (slot.clone(), Arc::downgrade(driver));
+        let workers = self.executor.thread_settings();
         let mut builder = BlockingPool::builder();
+        if self.blocking.named_after_workers {
+            builder.thread_name(format!("{}-blocking", workers.name()));
+        }
+        if let Some(bytes) = workers.stack_size() {
+            builder.thread_stack_size(bytes);
+        }
         builder
             .max_threads(self.blocking.max_threads)
             .keep_alive(self.blocking.keep_alive)
-            .thread_name(
-                self.blocking
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| "eddy-blocking".into()),
-            )
             .on_thread_start(move || {
                 let parts = (
                     for_threads.get().cloned(),
@@ -354,9 +355,6 @@ impl Builder {
             .on_thread_stop(context::clear_for_worker)
             .debug(self.debug)
             .on_report(report::emit);
-        if let Some(bytes) = self.blocking.stack_size {
-            builder.thread_stack_size(bytes);
-        }
         Ok((builder.build()?, slot))
     }
 }

@@ -18,8 +18,8 @@ use std::io;
 use std::time::Duration;
 
 use eddy_executor::park::Park;
+use eddy_test_support::model;
 
-use super::model;
 use crate::loom::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::thread;

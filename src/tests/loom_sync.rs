@@ -7,7 +7,8 @@
 use std::future::Future;
 use std::task::{Context, Poll};
 
-use super::model;
+use eddy_test_support::model;
+
 use crate::loom::Arc;
 use crate::sync::batch_semaphore::Semaphore;
 use crate::sync::{mpsc, oneshot, watch, Event, Notify};

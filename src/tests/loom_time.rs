@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Wake, Waker};
 
 use eddy_executor::park::Park;
+use eddy_test_support::model;
 
-use super::model;
 use crate::loom::Arc;
 use crate::runtime::driver::{Driver, TimerEntry};
 

@@ -3,11 +3,12 @@ use std::io;
 use std::sync::Arc as StdArc;
 use std::time::Duration;
 
-use super::shared::{Config, Hook, Shared};
+use super::shared::{Config, Shared};
 use super::BlockingPool;
-use crate::debug::{self, Report, ReportHook};
+use crate::debug::{DebugConfig, Report};
 use crate::limits::{self, MAX_BLOCKING_THREADS};
 use crate::loom::Arc;
+use crate::threads::ThreadSettings;
 
 /// Configures a [`BlockingPool`]: thread cap, keep-alive, thread names, hooks.
 ///
@@ -30,13 +31,9 @@ use crate::loom::Arc;
 pub struct Builder {
     max_threads: usize,
     keep_alive: Duration,
-    /// The name prefix; threads are `{name}-{i}`.
-    name: String,
-    stack_size: Option<usize>,
-    on_start: Option<Hook>,
-    on_stop: Option<Hook>,
-    debug: bool,
-    on_report: ReportHook,
+    threads: ThreadSettings,
+    /// Only `enabled` and the report hook apply to a pool.
+    debug: DebugConfig,
 }
 
 impl Builder {
@@ -46,12 +43,8 @@ impl Builder {
         Builder {
             max_threads: 512,
             keep_alive: Duration::from_secs(10),
-            name: "eddy-blocking".into(),
-            stack_size: None,
-            on_start: None,
-            on_stop: None,
-            debug: false,
-            on_report: debug::default_hook(),
+            threads: ThreadSettings::new("eddy-blocking"),
+            debug: DebugConfig::default(),
         }
     }
 
@@ -59,13 +52,13 @@ impl Builder {
     /// [`shutdown`](BlockingPool::shutdown) whose timeout runs out reports every job
     /// still running ([`Report::BlockingJobOutlivedShutdown`]) — one lock per job.
     pub fn debug(&mut self, enabled: bool) -> &mut Builder {
-        self.debug = enabled;
+        self.debug.enabled = enabled;
         self
     }
 
     /// Where debug mode's reports go (default: a line on stderr).
     pub fn on_report(&mut self, f: impl Fn(&Report) + Send + Sync + 'static) -> &mut Builder {
-        self.on_report = StdArc::new(f);
+        self.debug.hook = StdArc::new(f);
         self
     }
 
@@ -88,7 +81,7 @@ impl Builder {
     /// are started. An empty name, or one with a NUL byte, makes [`build`](Self::build)
     /// fail.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.name = name.into();
+        self.threads.thread_name(name);
         self
     }
 
@@ -97,20 +90,20 @@ impl Builder {
     /// [`MAX_THREAD_STACK_SIZE`](limits::MAX_THREAD_STACK_SIZE) (1 GiB) makes
     /// [`build`](Self::build) fail.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
-        self.stack_size = Some(bytes);
+        self.threads.thread_stack_size(bytes);
         self
     }
 
     /// Runs on each pool thread before its first job ([`BlockingSpawner::try_current`](super::BlockingSpawner::try_current)
     /// already returns this pool there). A panic in it is contained.
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
-        self.on_start = Some(StdArc::new(f));
+        self.threads.on_thread_start(f);
         self
     }
 
     /// Runs on each pool thread as it exits. A panic in it is contained.
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
-        self.on_stop = Some(StdArc::new(f));
+        self.threads.on_thread_stop(f);
         self
     }
 
@@ -154,18 +147,12 @@ impl Builder {
                     .into(),
             ));
         }
-        limits::check_thread_name(&self.name)?;
-        limits::check_stack_size(self.stack_size)?;
-        let prefix = self.name.clone();
+        self.threads.validate()?;
         Ok(BlockingPool::from_shared(Arc::new(Shared::new(Config {
             max_threads: self.max_threads,
             keep_alive: self.keep_alive,
-            name: StdArc::new(move |i| format!("{prefix}-{i}")),
-            stack_size: self.stack_size,
-            on_start: self.on_start.clone(),
-            on_stop: self.on_stop.clone(),
-            debug: self.debug,
-            on_report: self.on_report.clone(),
+            threads: self.threads.clone(),
+            debug: self.debug.clone(),
         }))))
     }
 }
@@ -181,8 +168,8 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("max_threads", &self.max_threads)
             .field("keep_alive", &self.keep_alive)
-            .field("thread_name", &self.name)
-            .field("stack_size", &self.stack_size)
+            .field("threads", &self.threads)
+            .field("debug", &self.debug.enabled)
             .finish_non_exhaustive()
     }
 }

@@ -27,34 +27,29 @@
 
 use std::fmt;
 use std::io;
-use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
 use super::schedule::Scheduler;
 use super::thread as pool_thread;
-use crate::debug::{Report, ReportHook};
+use crate::debug::{DebugConfig, Report};
 use crate::loom::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Condvar, Mutex, MutexGuard};
 use crate::loom::thread;
 use crate::loom::Arc;
 use crate::scheduler::Injector;
 use crate::task::{Notified, TaskInfo};
-
-pub(super) type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
+use crate::threads::ThreadSettings;
 
 /// What the [`Builder`](super::Builder) fixed.
 pub(super) struct Config {
     pub(super) max_threads: usize,
     pub(super) keep_alive: Duration,
-    pub(super) name: StdArc<dyn Fn(usize) -> String + Send + Sync + 'static>,
-    pub(super) stack_size: Option<usize>,
-    pub(super) on_start: Option<Hook>,
-    pub(super) on_stop: Option<Hook>,
-    /// Debug mode: track running jobs, report those outliving shutdown.
-    pub(super) debug: bool,
-    pub(super) on_report: ReportHook,
+    pub(super) threads: ThreadSettings,
+    /// Debug mode (`enabled`): track running jobs, report (through `hook`) those
+    /// outliving shutdown.
+    pub(super) debug: DebugConfig,
 }
 
 /// A job in the queue.
@@ -202,9 +197,9 @@ impl Shared {
             .map(|(_, job, since)| (job.clone(), since.elapsed()))
             .collect();
         for (job, running_for) in running {
-            let report = Report::BlockingJobOutlivedShutdown { job, running_for };
-            let hook = &self.config.on_report;
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&report)));
+            self.config
+                .debug
+                .report(Report::BlockingJobOutlivedShutdown { job, running_for });
         }
     }
 
@@ -305,14 +300,14 @@ impl Shared {
 
     fn start_thread(this: &Arc<Shared>, synced: &mut Synced) -> io::Result<()> {
         let id = synced.next_id;
-        let mut builder = thread::Builder::new().name((this.config.name)(id));
-        if let Some(size) = this.config.stack_size {
-            builder = builder.stack_size(size);
-        }
         let shared = this.clone();
         // The new thread starts as a searcher: counted before it can take a job.
         this.num_searching.fetch_add(1, SeqCst);
-        let handle = match builder.spawn(move || pool_thread::run(shared, id)) {
+        let spawned = this
+            .config
+            .threads
+            .spawn(id, move || pool_thread::run(shared, id));
+        let handle = match spawned {
             Ok(handle) => handle,
             Err(err) => {
                 this.num_searching.fetch_sub(1, SeqCst);
@@ -512,7 +507,7 @@ impl Shared {
             // `thread::run`); if it did, there is nothing more to report here.
             let _ = handle.join();
         }
-        if !all_exited && this.config.debug {
+        if !all_exited && this.config.debug.enabled {
             this.report_running_jobs();
         }
         all_exited

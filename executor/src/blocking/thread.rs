@@ -15,13 +15,13 @@ crate::loom::const_thread_local! {
 /// The body of a pool thread.
 pub(super) fn run(shared: Arc<Shared>, id: usize) {
     CURRENT.with(|c| *c.borrow_mut() = Some((shared.clone(), id)));
-    if let Some(hook) = &shared.config.on_start {
+    if let Some(hook) = shared.config.threads.on_start() {
         // A panicking hook must not take the thread down while it is counted: the pool
         // would believe it has a thread that will never take a job.
         let _ = catch_unwind(AssertUnwindSafe(|| hook()));
     }
     let detached = work(&shared, id);
-    if let Some(hook) = &shared.config.on_stop {
+    if let Some(hook) = shared.config.threads.on_stop() {
         let _ = catch_unwind(AssertUnwindSafe(|| hook()));
     }
     let current = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
@@ -46,7 +46,7 @@ fn work(shared: &Arc<Shared>, id: usize) -> Option<crate::loom::thread::JoinHand
             if !mandatory && shared.is_shut_down() {
                 // Popped while shutdown drains the queue: it is cancelled, like the rest.
                 task.shutdown();
-            } else if shared.config.debug {
+            } else if shared.config.debug.enabled {
                 shared.job_started(id, task.info());
                 task.run();
                 shared.job_finished(id);

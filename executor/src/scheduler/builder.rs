@@ -7,8 +7,7 @@ use super::Executor;
 use crate::debug::{DebugConfig, Report, UnhandledPanic};
 use crate::limits::{self, MAX_WORKER_THREADS};
 use crate::park::{Park, ThreadPark};
-
-type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
+use crate::threads::ThreadSettings;
 
 /// Configures an [`Executor`]: worker count, thread names, per-thread hooks.
 ///
@@ -24,11 +23,7 @@ type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     worker_threads: Option<usize>,
-    /// The name prefix; threads are `{thread_name}-{i}`.
-    thread_name: String,
-    stack_size: Option<usize>,
-    on_thread_start: Option<Hook>,
-    on_thread_stop: Option<Hook>,
+    threads: ThreadSettings,
     debug: DebugConfig,
 }
 
@@ -37,10 +32,7 @@ impl Builder {
     pub fn new() -> Builder {
         Builder {
             worker_threads: None,
-            thread_name: "eddy-worker".into(),
-            stack_size: None,
-            on_thread_start: None,
-            on_thread_stop: None,
+            threads: ThreadSettings::new("eddy-worker"),
             debug: DebugConfig::default(),
         }
     }
@@ -56,7 +48,7 @@ impl Builder {
     /// The worker threads' name (suffixed with `-{index}`). An empty name, or one with a
     /// NUL byte, is refused by [`build`](Self::build) with an `InvalidInput` error.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.thread_name = name.into();
+        self.threads.thread_name(name);
         self
     }
 
@@ -65,20 +57,20 @@ impl Builder {
     /// [`MAX_THREAD_STACK_SIZE`](limits::MAX_THREAD_STACK_SIZE) (1 GiB) is refused by
     /// [`build`](Self::build) with an `InvalidInput` error.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
-        self.stack_size = Some(bytes);
+        self.threads.thread_stack_size(bytes);
         self
     }
 
     /// Runs on each worker thread before it runs any task ([`Spawner::try_current`](super::Spawner::try_current)
     /// already returns this executor there).
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
-        self.on_thread_start = Some(StdArc::new(f));
+        self.threads.on_thread_start(f);
         self
     }
 
     /// Runs on each worker thread after it stops running tasks.
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
-        self.on_thread_stop = Some(StdArc::new(f));
+        self.threads.on_thread_stop(f);
         self
     }
 
@@ -142,6 +134,20 @@ impl Builder {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
+    /// The worker threads' name, stack size and hooks, as set so far (a wrapper such as
+    /// eddy's runtime builder names its own threads after them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut builder = eddy_executor::Executor::builder();
+    /// builder.thread_name("api");
+    /// assert_eq!(builder.thread_settings().name(), "api");
+    /// ```
+    pub fn thread_settings(&self) -> &ThreadSettings {
+        &self.threads
+    }
+
     /// Checks the settings as [`build`](Self::build) does, without starting anything: a
     /// wrapper (eddy's runtime builder) calls it before it makes its own resources.
     ///
@@ -175,14 +181,15 @@ impl Builder {
                  {MAX_WORKER_THREADS}, or leave it unset for one per CPU core"
             )));
         }
-        limits::check_thread_name(&self.thread_name)?;
+        self.threads.validate()?;
         if self.debug.slow_poll_threshold.is_zero() {
             return Err(limits::invalid(
-                "`slow_poll_threshold(0)`: every poll would be reported as slow; pass a                  positive duration, or leave it unset for 100 ms"
+                "`slow_poll_threshold(0)`: every poll would be reported as slow; pass a \
+                 positive duration, or leave it unset for 100 ms"
                     .into(),
             ));
         }
-        limits::check_stack_size(self.stack_size)
+        Ok(())
     }
 
     /// Starts the workers, parking them on plain thread parkers.
@@ -207,18 +214,10 @@ impl Builder {
     ) -> io::Result<Executor> {
         self.validate()?;
         let workers = self.resolved_worker_threads();
-        let prefix = self.thread_name.clone();
-        let watchdog_name = format!("{prefix}-watchdog");
         Executor::start(
             workers,
             make_park(workers),
-            super::executor::ThreadConfig {
-                name: StdArc::new(move |i| format!("{prefix}-{i}")),
-                watchdog_name,
-                stack_size: self.stack_size,
-                on_start: self.on_thread_start.clone(),
-                on_stop: self.on_thread_stop.clone(),
-            },
+            self.threads.clone(),
             self.debug.clone(),
         )
     }
@@ -234,8 +233,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("worker_threads", &self.worker_threads)
-            .field("thread_name", &self.thread_name)
-            .field("stack_size", &self.stack_size)
+            .field("threads", &self.threads)
             .field("debug", &self.debug)
             .finish_non_exhaustive()
     }

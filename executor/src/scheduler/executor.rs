@@ -11,6 +11,7 @@ use crate::debug::DebugConfig;
 use crate::loom::thread;
 use crate::park::Park;
 use crate::task::{JoinHandle, SpawnMeta, TaskSnapshot};
+use crate::threads::ThreadSettings;
 
 /// The multi-threaded, work-stealing scheduler: N worker threads and their queues.
 ///
@@ -57,16 +58,6 @@ pub struct Spawner {
     shared: Handle,
 }
 
-pub(super) struct ThreadConfig {
-    pub(super) name: StdArc<dyn Fn(usize) -> String + Send + Sync>,
-    /// Debug mode's watchdog thread.
-    #[cfg_attr(eddy_loom, allow(dead_code))]
-    pub(super) watchdog_name: String,
-    pub(super) stack_size: Option<usize>,
-    pub(super) on_start: Option<StdArc<dyn Fn() + Send + Sync>>,
-    pub(super) on_stop: Option<StdArc<dyn Fn() + Send + Sync>>,
-}
-
 impl Executor {
     /// A [`Builder`] with the defaults.
     pub fn builder() -> Builder {
@@ -76,7 +67,7 @@ impl Executor {
     pub(super) fn start(
         workers: usize,
         park: StdArc<dyn Park>,
-        config: ThreadConfig,
+        threads: ThreadSettings,
         debug: DebugConfig,
     ) -> io::Result<Executor> {
         let (locals, stealers): (Vec<_>, Vec<_>) = (0..workers).map(|_| queue::local()).unzip();
@@ -92,20 +83,16 @@ impl Executor {
         if debug_enabled {
             executor.watchdog = Some(super::watchdog::Watchdog::start(
                 shared.clone(),
-                config.watchdog_name.clone(),
+                threads.thread_name_of("watchdog"),
             )?);
         }
         #[cfg(eddy_loom)]
         let _ = debug_enabled;
         for (index, local) in locals.into_iter().enumerate() {
-            let mut builder = thread::Builder::new().name((config.name)(index));
-            if let Some(size) = config.stack_size {
-                builder = builder.stack_size(size);
-            }
             let shared = shared.clone();
-            let on_start = config.on_start.clone();
-            let on_stop = config.on_stop.clone();
-            let spawned = builder.spawn(move || {
+            let on_start = threads.on_start().cloned();
+            let on_stop = threads.on_stop().cloned();
+            let spawned = threads.spawn(index, move || {
                 // Counts the exit even if a hook panics, so shutdown never waits forever.
                 struct Exit(Handle);
                 impl Drop for Exit {

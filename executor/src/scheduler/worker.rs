@@ -61,7 +61,10 @@ struct Core {
     yielded: Vec<Notified>,
     tick: u32,
     is_searching: bool,
-    rng: FastRand,
+    /// Picks the first victim to steal from. Seeded with the worker's index, so the
+    /// choice is deterministic (a loom model replays it) and the workers' sequences
+    /// differ; a victim picker, not a source of secrets.
+    rng: fastrand::Rng,
 }
 
 /// Runs worker `index` until shutdown.
@@ -84,7 +87,7 @@ pub(super) fn run(
             yielded: Vec::new(),
             tick: 0,
             is_searching: false,
-            rng: FastRand::new(index as u64),
+            rng: fastrand::Rng::with_seed(index as u64),
         }),
     });
     let _worker = context::set_worker(cx.clone());
@@ -342,7 +345,7 @@ impl Core {
             self.is_searching = true;
         }
         let workers = shared.num_workers();
-        let start = self.rng.below(workers);
+        let start = self.rng.usize(..workers);
         for i in 0..workers {
             let victim = (start + i) % workers;
             if victim == self.index {
@@ -372,23 +375,4 @@ fn run_contained(task: Notified) {
     let bomb = AbortOnUnwind;
     coop::budget(|| task.run());
     std::mem::forget(bomb);
-}
-
-/// xorshift64*: a victim picker, not a source of secrets.
-#[derive(Debug)]
-struct FastRand(u64);
-
-impl FastRand {
-    fn new(seed: u64) -> FastRand {
-        FastRand(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize % n
-    }
 }

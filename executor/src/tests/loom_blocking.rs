@@ -6,7 +6,9 @@
 
 use std::task::{Poll, Waker};
 
-use super::support::{model, poll_join, Counters, WakeCounter};
+use eddy_test_support::model;
+
+use super::support::{poll_join, Counters, WakeCounter};
 use crate::blocking::BlockingPool;
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Condvar, Mutex};

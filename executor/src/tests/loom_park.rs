@@ -2,7 +2,8 @@
 //! idle accounting that decides whom to unpark (`scheduler/idle.rs`: a parking searcher
 //! and a producer never both miss new work). A lost wakeup shows up as a loom deadlock.
 
-use super::support::model;
+use eddy_test_support::model;
+
 use crate::loom::atomic::{fence, AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::thread;
 use crate::loom::Arc;

@@ -3,7 +3,8 @@
 //! however an owner's pops, a thief's batch steal and a foreign thread's injector push
 //! interleave.
 
-use super::support::model;
+use eddy_test_support::model;
+
 use crate::loom::thread;
 use crate::scheduler::{local_queue, Injector};
 

@@ -5,7 +5,9 @@
 
 use std::sync::Arc as StdArc;
 
-use super::support::{model, Counters, Signal, Tracked};
+use eddy_test_support::model;
+
+use super::support::{Counters, Signal, Tracked};
 use crate::loom::thread;
 use crate::park::ThreadPark;
 use crate::{block_on, Executor};

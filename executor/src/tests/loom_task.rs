@@ -6,8 +6,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use eddy_test_support::model;
+
 use super::support::{
-    model, poll_join, Counters, DropToken, TestScheduler, Tracked, WakeCounter, WakerSlot,
+    poll_join, Counters, DropToken, TestScheduler, Tracked, WakeCounter, WakerSlot,
 };
 use crate::loom::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::loom::thread;

@@ -11,23 +11,6 @@ use crate::loom::Arc;
 use crate::task::list::OwnedTasks;
 use crate::task::{self, Id, JoinError, JoinHandle, Notified, Schedule, Task};
 
-/// Runs `f` as a loom model under `--cfg eddy_loom`, once otherwise.
-///
-/// Under loom the preemption bound comes from `LOOM_MAX_PREEMPTIONS` (`.ci/loom` sets 2);
-/// without it, 2 as well, so that a plain `cargo test` under the cfg stays quick.
-pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
-    #[cfg(eddy_loom)]
-    {
-        let mut builder = loom::model::Builder::new();
-        if builder.preemption_bound.is_none() {
-            builder.preemption_bound = Some(2);
-        }
-        builder.check(f);
-    }
-    #[cfg(not(eddy_loom))]
-    f();
-}
-
 /// A scheduler that only pushes woken tasks onto a queue; the test decides when they run.
 ///
 /// Each task keeps its own copy of the scheduler, dropped when the task's allocation is

@@ -7,7 +7,9 @@
 
 use std::task::{Poll, Waker};
 
-use super::support::{model, thread, Flag, ModelSource};
+use eddy_test_support::model;
+
+use super::support::{thread, Flag, ModelSource};
 
 /// After the racing threads are done, drives the model reactor as a runtime would: a woken
 /// waiter polls again with `poll`, and the reactor runs rounds in between. The waiter must

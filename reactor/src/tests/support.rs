@@ -30,23 +30,6 @@ pub(crate) use loom::{
     thread,
 };
 
-/// Runs `f` as a loom model under `--cfg eddy_loom`, once otherwise.
-///
-/// Under loom the preemption bound comes from `LOOM_MAX_PREEMPTIONS` (`.ci/loom` sets 2);
-/// without it, 2 as well, so that a plain `cargo test` under the cfg stays quick.
-pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
-    #[cfg(eddy_loom)]
-    {
-        let mut builder = loom::model::Builder::new();
-        if builder.preemption_bound.is_none() {
-            builder.preemption_bound = Some(2);
-        }
-        builder.check(f);
-    }
-    #[cfg(not(eddy_loom))]
-    f();
-}
-
 /// A waker that records that it was woken (a loom atomic, so loom sees the hand-off).
 #[derive(Debug)]
 pub(crate) struct Flag(AtomicBool);

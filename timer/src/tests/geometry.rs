@@ -1,7 +1,8 @@
 //! `level_for` and the slot arithmetic, checked exhaustively on small ticks and at every
 //! level boundary against a naive definition.
 
-use super::XorShift;
+use fastrand::Rng;
+
 use crate::level::{
     horizon, level_for, level_width, slot_for, slot_start, slot_width, LEVELS, RANGE, SLOTS,
 };
@@ -38,10 +39,10 @@ fn interesting_ticks() -> Vec<u64> {
             ticks.extend([base.wrapping_sub(1), base, base.wrapping_add(1)]);
         }
     }
-    let mut rng = XorShift::new(7);
+    let mut rng = Rng::with_seed(7);
     // Under miri (about 10^4 times slower) a handful: the boundaries are the point.
     let random = if cfg!(miri) { 8 } else { 64 };
-    ticks.extend((0..random).map(|_| rng.next()));
+    ticks.extend((0..random).map(|_| rng.u64(..)));
     ticks
 }
 
@@ -140,7 +141,7 @@ fn level_for_handles_the_top_of_u64() {
 /// after it (the right slot, so cascading brings it down a level).
 #[test]
 fn a_filed_slot_is_reached_no_later_than_its_deadline() {
-    let mut rng = XorShift::new(11);
+    let mut rng = Rng::with_seed(11);
     let check = |elapsed: u64, deadline: u64| {
         if deadline < elapsed {
             return;
@@ -179,7 +180,7 @@ fn a_filed_slot_is_reached_no_later_than_its_deadline() {
             check(elapsed, deadline);
         }
         for _ in 0..if cfg!(miri) { 16 } else { 200 } {
-            let distance = rng.next() >> rng.below(64);
+            let distance = rng.u64(..) >> rng.u32(..64);
             check(elapsed, elapsed.saturating_add(distance));
         }
     }

@@ -1,7 +1,8 @@
 //! The arena never outgrows the peak number of live timers: cancelled and fired entries
 //! leave no tombstones, their places are reused.
 
-use super::XorShift;
+use fastrand::Rng;
+
 use crate::level::LEVELS;
 use crate::Wheel;
 
@@ -11,8 +12,8 @@ const TIMERS: usize = if cfg!(miri) { 250 } else { 1_000_000 };
 
 /// A random deadline from `elapsed` to about 2^43 ticks ahead, spread over every level
 /// (and past the range, so clamped entries are included).
-fn deadline(rng: &mut XorShift, elapsed: u64) -> u64 {
-    elapsed + (rng.next() >> (21 + rng.below(43)))
+fn deadline(rng: &mut Rng, elapsed: u64) -> u64 {
+    elapsed + (rng.u64(..) >> rng.u32(21..64))
 }
 
 fn assert_empty<T>(wheel: &Wheel<T>) {
@@ -24,16 +25,14 @@ fn assert_empty<T>(wheel: &Wheel<T>) {
 
 #[test]
 fn inserting_and_cancelling_a_million_timers_repeatedly_reuses_the_same_arena() {
-    let mut rng = XorShift::new(3);
+    let mut rng = Rng::with_seed(3);
     let mut wheel = Wheel::new(0);
     let mut keys = Vec::with_capacity(TIMERS);
     let mut capacity = None;
     for round in 0..4 {
         keys.extend((0..TIMERS).map(|i| wheel.insert(deadline(&mut rng, 0), i)));
-        // Cancel in a random order (Fisher-Yates), so the free list gets scrambled.
-        for i in (1..keys.len()).rev() {
-            keys.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        // Cancel in a random order, so the free list gets scrambled.
+        rng.shuffle(&mut keys);
         for key in keys.drain(..) {
             assert!(wheel.cancel(key).is_some());
         }
@@ -54,16 +53,16 @@ fn inserting_and_cancelling_a_million_timers_repeatedly_reuses_the_same_arena() 
 
 #[test]
 fn a_steady_churn_of_inserts_and_cancels_stays_at_the_peak_live_count() {
-    let mut rng = XorShift::new(5);
+    let mut rng = Rng::with_seed(5);
     let mut wheel = Wheel::new(0);
     let mut live = Vec::new();
     let mut peak = 0;
     for step in 0..TIMERS {
         // Keep between 0 and ~1000 timers alive, cancelling a random one half the time.
-        if live.is_empty() || (live.len() < 1_000 && rng.below(2) == 0) {
+        if live.is_empty() || (live.len() < 1_000 && rng.bool()) {
             live.push(wheel.insert(deadline(&mut rng, wheel.elapsed()), step));
         } else {
-            let victim = live.swap_remove(rng.below(live.len() as u64) as usize);
+            let victim = live.swap_remove(rng.usize(..live.len()));
             assert!(wheel.cancel(victim).is_some());
         }
         peak = peak.max(live.len());
@@ -74,14 +73,14 @@ fn a_steady_churn_of_inserts_and_cancels_stays_at_the_peak_live_count() {
 
 #[test]
 fn fired_timers_free_their_places_too() {
-    let mut rng = XorShift::new(9);
+    let mut rng = Rng::with_seed(9);
     let mut wheel = Wheel::new(0);
     let mut out = Vec::new();
     let timers = TIMERS / 10;
     for round in 0..3 {
         let start = wheel.elapsed();
         for i in 0..timers {
-            wheel.insert(start + rng.below(10_000_000), i);
+            wheel.insert(start + rng.u64(..10_000_000), i);
         }
         out.clear();
         assert_eq!(
