@@ -1,13 +1,8 @@
 //! Unit tests and loom models of the executor's concurrent protocols.
 //!
 //! Loom models live in `loom_<component>.rs`; each body is written once behind
-<<<<<<< HEAD
-//! [`support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
-//! otherwise (CONTRIBUTING.md, rule 9). Run them with `.ci/loom`.
-=======
-//! [`eddy_test_support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
-//! otherwise (STYLE rule 9). Run them with `.ci/loom`.
->>>>>>> house
+//! [`eddy_test_support::model`], which runs it under loom with `--cfg eddy_loom` and
+//! once, plainly, otherwise (CONTRIBUTING.md, rule 9). Run them with `.ci/loom`.
 
 mod support;
 

@@ -1,14 +1,9 @@
 //! Unit tests of the pure readiness code and loom models of its protocol.
 //!
 //! Loom models live in `loom_<component>.rs`; each body is written once behind
-<<<<<<< HEAD
-//! [`support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
-//! otherwise (CONTRIBUTING.md, rule 9). Run them with `.ci/loom`. Tests of the real reactor, with
-=======
-//! [`eddy_test_support::model`], which runs it under loom with `--cfg eddy_loom` and once, plainly,
-//! otherwise (STYLE rule 9). Run them with `.ci/loom`. Tests of the real reactor, with
->>>>>>> house
-//! real fds, are integration tests in `reactor/tests/`.
+//! [`eddy_test_support::model`], which runs it under loom with `--cfg eddy_loom` and
+//! once, plainly, otherwise (CONTRIBUTING.md, rule 9). Run them with `.ci/loom`. Tests of
+//! the real reactor, with real fds, are integration tests in `reactor/tests/`.
 
 mod support;
 
