@@ -80,7 +80,8 @@ mod macros;
 pub mod net;
 pub mod runtime;
 pub mod signal;
-pub mod sync;
+#[doc(inline)]
+pub use eddy_sync as sync;
 pub mod task;
 pub mod time;
 

@@ -1,19 +1,19 @@
-//! The facade's sync shim (CONTRIBUTING.md, rule 8): the time driver's and `eddy::sync`'s
-//! atomics, locks and shared entries come from here, so their protocols run unchanged
-//! inside loom models with `--cfg eddy_loom` (`src/tests/loom_time.rs`, `src/tests/loom_sync.rs`).
+//! The facade's sync shim (CONTRIBUTING.md, rule 8): the driver's atomics, locks and
+//! shared timer entries come from here, so its protocols run unchanged inside the loom
+//! models with `--cfg eddy_loom` (`src/tests/loom_driver.rs`, `src/tests/loom_time.rs`).
 
 #[cfg(not(eddy_loom))]
 mod imp {
     pub(crate) use std::sync::Arc;
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{
-            fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-        };
+        pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Ordering};
     }
 
     pub(crate) mod sync {
-        pub(crate) use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+        pub(crate) use parking_lot::Mutex;
+        #[cfg(test)]
+        pub(crate) use parking_lot::MutexGuard;
 
         /// parking_lot's condvar behind loom's guard-passing `wait` (the models' fakes).
         #[cfg(test)]
@@ -39,9 +39,7 @@ mod imp {
     pub(crate) use loom::sync::Arc;
 
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{
-            fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-        };
+        pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Ordering};
     }
 
     pub(crate) mod sync {
@@ -75,25 +73,8 @@ mod imp {
             }
         }
 
-        pub(crate) use loom::sync::{MutexGuard, RwLockReadGuard};
-
-        /// loom's read-write lock behind parking_lot's poison-free API.
-        #[derive(Debug)]
-        pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
-
-        impl<T> RwLock<T> {
-            pub(crate) fn new(value: T) -> RwLock<T> {
-                RwLock(loom::sync::RwLock::new(value))
-            }
-
-            pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
-                self.0.read().unwrap()
-            }
-
-            pub(crate) fn write(&self) -> loom::sync::RwLockWriteGuard<'_, T> {
-                self.0.write().unwrap()
-            }
-        }
+        #[cfg(test)]
+        pub(crate) use loom::sync::MutexGuard;
     }
 }
 

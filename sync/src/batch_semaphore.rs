@@ -1,6 +1,6 @@
-//! The fair, cancel-safe counting semaphore that [`Semaphore`](super::Semaphore),
-//! [`Mutex`](super::Mutex), [`RwLock`](super::RwLock) and the bounded
-//! [`mpsc`](super::mpsc) channel are built on (tokio's `batch_semaphore`, without unsafe).
+//! The fair, cancel-safe counting semaphore that [`Semaphore`](crate::Semaphore),
+//! [`Mutex`](crate::Mutex), [`RwLock`](crate::RwLock) and the bounded
+//! [`mpsc`](crate::mpsc) channel are built on (tokio's `batch_semaphore`, without unsafe).
 //!
 //! # State
 //!
@@ -41,7 +41,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::{Mutex, MutexGuard};
 
-use super::wait_queue::{replace_waker, WaitQueue, WakeList};
+use crate::wait_queue::{replace_waker, WaitQueue, WakeList};
 
 /// Bit 0 of `permits`.
 const CLOSED: usize = 1;

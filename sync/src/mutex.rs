@@ -1,6 +1,6 @@
 //! [`Mutex`] — asyncio's `Lock`, holding the data it protects (tokio's `Mutex`).
 //!
-//! The lock itself is a one-permit [`batch_semaphore`](super::batch_semaphore): FIFO,
+//! The lock itself is a one-permit [`batch_semaphore`](crate::batch_semaphore): FIFO,
 //! cancel-safe, with a lock-free uncontended path. The data lives in a `parking_lot`
 //! mutex that is only ever taken by the holder of the permit, so taking it never waits
 //! (and a failure to take it at once would be a bug, hence the `expect`); its guard is
@@ -10,7 +10,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use super::batch_semaphore as ll;
+use crate::batch_semaphore as ll;
 
 /// An async mutual-exclusion lock: [`lock`](Mutex::lock) waits, without blocking the
 /// thread, until the guard of the previous holder is dropped.
@@ -49,7 +49,7 @@ pub struct Mutex<T: ?Sized> {
     data: Arc<parking_lot::Mutex<T>>,
 }
 
-/// Error from [`Mutex::try_lock`] (and [`RwLock`](super::RwLock)'s `try_*`): the lock is
+/// Error from [`Mutex::try_lock`] (and [`RwLock`](crate::RwLock)'s `try_*`): the lock is
 /// held.
 ///
 /// # Examples

@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::loom::atomic::{AtomicBool, Ordering::SeqCst};
 
-use super::Notify;
+use crate::Notify;
 
 /// asyncio's `Event`: [`wait`](Event::wait) returns once the flag is set;
 /// [`set`](Event::set) wakes every waiter; [`clear`](Event::clear) resets the flag for

@@ -19,19 +19,19 @@
 //! first and then takes the lock to wake a closed receiver ([`Chan::slot_returned`]), so
 //! either the receiver's check sees the permit back or the giver sees its waker.
 //!
-//! [`batch_semaphore`]: crate::sync::batch_semaphore
+//! [`batch_semaphore`]: crate::batch_semaphore
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
+use crate::batch_semaphore as ll;
 use crate::loom::atomic::{AtomicUsize, Ordering::AcqRel};
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
-use crate::sync::batch_semaphore as ll;
-use crate::sync::wait_queue::replace_waker;
-use crate::sync::Notify;
+use crate::wait_queue::replace_waker;
+use crate::Notify;
 
 use super::error::TryRecvError;
 
@@ -216,7 +216,7 @@ impl<T> Rx<T> {
     #[track_caller]
     pub(crate) fn blocking_recv(&mut self, what: &str) -> Option<T> {
         if eddy_executor::is_entered() {
-            crate::runtime::already_running(what);
+            eddy_executor::already_running(what);
         }
         eddy_executor::block_on(self.recv())
     }

@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
 
-use super::wait_queue::replace_waker;
+use crate::wait_queue::replace_waker;
 
 /// The errors of [`Receiver`].
 pub mod error {
@@ -367,7 +367,7 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         if eddy_executor::is_entered() {
-            crate::runtime::already_running("oneshot::Receiver::blocking_recv");
+            eddy_executor::already_running("oneshot::Receiver::blocking_recv");
         }
         eddy_executor::block_on(self)
     }

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::batch_semaphore as ll;
-pub use super::batch_semaphore::{AcquireError, TryAcquireError};
+use crate::batch_semaphore as ll;
+pub use crate::batch_semaphore::{AcquireError, TryAcquireError};
 
 /// A counting semaphore: [`acquire`](Semaphore::acquire) waits for a permit, dropping the
 /// [`SemaphorePermit`] gives it back.

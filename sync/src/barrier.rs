@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
 
-use super::wait_queue::{replace_waker, WaitQueue};
+use crate::wait_queue::{replace_waker, WaitQueue};
 
 /// Lets `n` tasks wait for each other: [`wait`](Barrier::wait) returns once `n` tasks are
 /// waiting, and the barrier can be used again for the next round.

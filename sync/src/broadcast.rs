@@ -33,7 +33,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 
-use super::wait_queue::{replace_waker, WaitQueue};
+use crate::wait_queue::{replace_waker, WaitQueue};
 
 /// The errors of the broadcast channel.
 pub mod error {

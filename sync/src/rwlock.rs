@@ -1,6 +1,6 @@
 //! [`RwLock`] — many readers or one writer (tokio's `RwLock`; asyncio has none).
 //!
-//! Built like [`Mutex`](super::Mutex): a [`batch_semaphore`](super::batch_semaphore) with
+//! Built like [`Mutex`](crate::Mutex): a [`batch_semaphore`](crate::batch_semaphore) with
 //! `max_readers` permits — a reader takes one, a writer takes all of them — in front of a
 //! `parking_lot` read-write lock that only permit holders touch, so it never waits.
 //! Because the semaphore is FIFO, a queued writer stops later readers from overtaking it:
@@ -10,8 +10,8 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use super::batch_semaphore as ll;
-use super::TryLockError;
+use crate::batch_semaphore as ll;
+use crate::TryLockError;
 
 /// The default and largest number of concurrent readers.
 const MAX_READS: u32 = u32::MAX >> 3;
@@ -23,7 +23,7 @@ const TAKEN: &str = "eddy::sync::RwLock: the data lock was taken without the per
 ///
 /// Fair: readers and writers are served in the order they started waiting (a writer
 /// waits for the readers before it; readers after it wait for it). Cancel-safe, like
-/// [`Mutex`](super::Mutex).
+/// [`Mutex`](crate::Mutex).
 ///
 /// # Examples
 ///

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use super::chan::{self, Chan, Rx, Tx};
 use super::error::{SendError, TryRecvError, TrySendError};
 use super::permit::{Permit, Reserve};
-use crate::sync::batch_semaphore::TryAcquireError;
+use crate::batch_semaphore::TryAcquireError;
 
 /// A channel buffering at most `buffer` messages — asyncio's `Queue(maxsize=buffer)`:
 /// [`Sender::send`] waits while it is full (backpressure), [`Receiver::recv`] waits while
@@ -15,7 +15,7 @@ use crate::sync::batch_semaphore::TryAcquireError;
 ///
 /// # Panics
 ///
-/// If `buffer` is 0 (use a [`oneshot`](crate::sync::oneshot) or `Notify` for a
+/// If `buffer` is 0 (use a [`oneshot`](crate::oneshot) or `Notify` for a
 /// rendezvous).
 ///
 /// # Examples
@@ -96,7 +96,7 @@ impl<T> Sender<T> {
         &self.tx.0
     }
 
-    pub(super) fn sem(&self) -> &crate::sync::batch_semaphore::Semaphore {
+    pub(super) fn sem(&self) -> &crate::batch_semaphore::Semaphore {
         self.tx
             .0
             .sem
@@ -225,7 +225,7 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         if eddy_executor::is_entered() {
-            crate::runtime::already_running("mpsc::Sender::blocking_send");
+            eddy_executor::already_running("mpsc::Sender::blocking_send");
         }
         eddy_executor::block_on(self.send(value))
     }

@@ -1,6 +1,6 @@
-//! Synchronization for tasks — asyncio's `Lock`, `Event`, `Condition`, `Semaphore`,
-//! `Barrier`, `Queue` and `loop.create_future()`, with tokio's names and signatures so
-//! code ports line by line.
+//! eddy-sync: synchronization for tasks — asyncio's `Lock`, `Event`, `Condition`,
+//! `Semaphore`, `Barrier`, `Queue` and `loop.create_future()`, with tokio's names and
+//! signatures so code ports line by line. eddy re-exports it as `eddy::sync`.
 //!
 //! | asyncio | eddy |
 //! |---|---|
@@ -14,8 +14,12 @@
 //! | `asyncio.Queue(maxsize)`: `put`, `get` | [`mpsc::channel`] / [`mpsc::unbounded_channel`]: `send`, `recv` |
 //! | — | [`watch`] (one value, watched for changes), [`broadcast`] (every receiver sees every message) |
 //!
-//! Every primitive is usable from any thread and any runtime: nothing here needs to run
-//! on an eddy worker (blocking helpers such as `blocking_recv` are for plain threads).
+//! Every primitive is usable from any thread and under any executor (eddy's, smol's,
+//! futures' `block_on`): nothing here needs an eddy worker, and the blocking helpers such
+//! as `blocking_recv` are for plain threads. The one thing taken from eddy's executor is
+//! its cooperative budget ([`eddy_executor::coop`]): on an eddy worker an operation that
+//! is ready spends a unit, so a task looping over a channel still lets the others run;
+//! under any other executor the budget is unlimited and costs a thread-local read.
 //!
 //! # Fair and cancel-safe
 //!
@@ -34,9 +38,14 @@
 //! it, and only the future itself frees the entry — when it completes, or in `Drop`, where
 //! it passes on what it was granted. No unsafe code is involved. [`Semaphore`] is the core
 //! that [`Mutex`], [`RwLock`] and the bounded [`mpsc`] channel build on; its permit count
-//! is an atomic, so an uncontended `lock` or `acquire` is one compare-and-swap. The
-//! operations that wait for a resource (`acquire`, `lock`, `recv`) spend one unit of the
-//! task's cooperative budget.
+//! is an atomic, so an uncontended `lock` or `acquire` is one compare-and-swap.
+//!
+//! Two rules hold in every primitive. Every operation that can complete without waiting
+//! (`acquire`, `lock`, `recv`, `send`, `reserve`, `changed`, `closed`, `notified`,
+//! `wait`, on their error paths too: a closed channel is always ready) spends one unit of
+//! the cooperative budget, and `try_*` methods never consult it. And no waker is dropped
+//! or woken while a lock is held (`wait_queue::replace_waker` hands the displaced one back
+//! to be dropped after unlocking): a waker's `Drop` may re-enter the same primitive.
 //!
 //! # Examples
 //!
@@ -75,6 +84,8 @@
 //! });
 //! ```
 
+#![deny(unsafe_code)]
+
 /// The impls of a channel's `SendError<T>(pub T)`, which hands back the value that could
 /// not be sent: `Debug` without the value (so `T` needs no `Debug`, as `unwrap` wants),
 /// `Display` as `$msg`, and `Error`. mpsc, watch and broadcast each keep their own type.
@@ -108,6 +119,10 @@ mod rwlock;
 mod semaphore;
 mod wait_queue;
 pub mod watch;
+
+mod loom;
+#[cfg(test)]
+mod tests;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use event::Event;

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 
-use super::wait_queue::{replace_waker, WaitQueue};
+use crate::wait_queue::{replace_waker, WaitQueue};
 
 /// Notifies tasks: [`notify_one`](Notify::notify_one) wakes the longest waiter (or lets
 /// the next [`notified`](Notify::notified) return at once, if nobody waits: one stored

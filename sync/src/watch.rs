@@ -30,7 +30,7 @@ use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{RwLock, RwLockReadGuard};
 use crate::loom::Arc;
 
-use super::Notify;
+use crate::Notify;
 
 /// The errors of the watch channel.
 pub mod error {

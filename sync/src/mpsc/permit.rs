@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use super::bounded::Sender;
 use super::chan::Chan;
 use super::error::SendError;
-use crate::sync::batch_semaphore::{AcquireState, Semaphore};
+use crate::batch_semaphore::{AcquireState, Semaphore};
 
 /// A reserved slot in the buffer, from [`Sender::reserve`]: sending through it never
 /// waits or fails. Dropping it unused gives the slot back.

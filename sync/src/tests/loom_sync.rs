@@ -1,4 +1,4 @@
-//! `eddy::sync`'s concurrent protocols: the semaphore's lock-free fast path against its
+//! The primitives' concurrent protocols: the semaphore's lock-free fast path against its
 //! locked hand-out (no permit lost or granted twice, also when a granted waiter is
 //! dropped), Notify's stored permit and `notify_waiters` counter (no lost wake-up, for
 //! `Event` and `watch` too), the mpsc sender count against the receiver, the mpsc close
@@ -9,9 +9,9 @@ use std::task::{Context, Poll};
 
 use eddy_test_support::model;
 
+use crate::batch_semaphore::Semaphore;
 use crate::loom::Arc;
-use crate::sync::batch_semaphore::Semaphore;
-use crate::sync::{mpsc, oneshot, watch, Event, Notify};
+use crate::{mpsc, oneshot, watch, Event, Notify};
 
 /// Runs a future to completion on the current thread. Under loom the executor's parker
 /// is loom's mutex and condvar, so loom reports a deadlock if the future waits for a

@@ -1,0 +1,5 @@
+//! Loom models of the primitives' concurrent protocols, each body written once behind
+//! [`eddy_test_support::model`]: under loom with `--cfg eddy_loom` (`.ci/loom`) and once,
+//! plainly, otherwise (CONTRIBUTING.md, rule 9).
+
+mod loom_sync;
