@@ -92,3 +92,29 @@ fn connecting_to_a_missing_unix_socket_says_not_found() {
         });
     });
 }
+
+#[test]
+fn halves_of_different_streams_come_back_in_a_reunite_error_matched_by_name() {
+    use eddy::net::unix::ReuniteError;
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let (a, _a_peer) = UnixStream::pair().unwrap();
+            let (b, _b_peer) = UnixStream::pair().unwrap();
+            let (a_read, a_write) = a.into_split();
+            let (b_read, b_write) = b.into_split();
+            assert!(format!("{a_read:?}").starts_with("OwnedReadHalf { inner: UnixStream"));
+            // tokio's form: the error is a tuple struct of the two halves.
+            let Err(ReuniteError(a_read, b_write)) = a_read.reunite(b_write) else {
+                panic!("halves of different streams reunited");
+            };
+            let err = b_read.reunite(a_write).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "tried to reunite halves that are not from the same socket"
+            );
+            let ReuniteError(b_read, a_write) = err;
+            a_read.reunite(a_write).expect("a's own halves");
+            b_write.reunite(b_read).expect("b's own halves");
+        });
+    });
+}

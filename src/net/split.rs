@@ -21,10 +21,21 @@ pub(crate) mod sealed {
     use std::io;
     use std::net::Shutdown;
 
+    use super::{OwnedReadHalf, OwnedWriteHalf, SplitStream};
+
     /// What the halves ask of their stream; each method is the stream's own.
     pub trait Stream: Sized {
         /// The address type of the stream's ends.
         type Addr;
+        /// The stream module's own `ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf)`,
+        /// a tuple struct (as tokio's), so that it can be matched and built by name.
+        type ReuniteError;
+        fn reunite_error(
+            read: OwnedReadHalf<Self>,
+            write: OwnedWriteHalf<Self>,
+        ) -> Self::ReuniteError
+        where
+            Self: SplitStream;
         fn peer_addr(&self) -> io::Result<Self::Addr>;
         fn local_addr(&self) -> io::Result<Self::Addr>;
         fn shutdown(&self, how: Shutdown) -> io::Result<()>;
@@ -89,9 +100,6 @@ pub struct OwnedWriteHalf<S: SplitStream> {
     shutdown_on_drop: bool,
 }
 
-/// The halves passed to `reunite` came from different streams; they are handed back.
-pub struct ReuniteError<S: SplitStream>(pub OwnedReadHalf<S>, pub OwnedWriteHalf<S>);
-
 /// Splits `stream` into its halves (each stream's `into_split`).
 pub(crate) fn split<S: SplitStream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
     let inner = Arc::new(stream);
@@ -106,12 +114,15 @@ pub(crate) fn split<S: SplitStream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteH
     )
 }
 
+/// The error `reunite` gives for `S`'s halves: its module's `ReuniteError`.
+type ReuniteError<S> = <S as sealed::Stream>::ReuniteError;
+
 fn reunite<S: SplitStream>(
     read: OwnedReadHalf<S>,
     mut write: OwnedWriteHalf<S>,
 ) -> Result<S, ReuniteError<S>> {
     if !Arc::ptr_eq(&read.inner, &write.inner) {
-        return Err(ReuniteError(read, write));
+        return Err(S::reunite_error(read, write));
     }
     write.shutdown_on_drop = false;
     drop(write);
@@ -124,7 +135,8 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     ///
     /// # Errors
     ///
-    /// [`ReuniteError`] (with both halves) if they come from different streams.
+    /// The stream module's `ReuniteError` (with both halves) if they come from different
+    /// streams.
     pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(self, other)
     }
@@ -155,7 +167,8 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     ///
     /// # Errors
     ///
-    /// [`ReuniteError`] (with both halves) if they come from different streams.
+    /// The stream module's `ReuniteError` (with both halves) if they come from different
+    /// streams.
     pub fn reunite(self, other: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(other, self)
     }
@@ -248,7 +261,7 @@ where
 impl<S: SplitStream + fmt::Debug> fmt::Debug for OwnedReadHalf<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedReadHalf")
-            .field("stream", &self.inner)
+            .field("inner", &self.inner)
             .finish()
     }
 }
@@ -256,25 +269,8 @@ impl<S: SplitStream + fmt::Debug> fmt::Debug for OwnedReadHalf<S> {
 impl<S: SplitStream + fmt::Debug> fmt::Debug for OwnedWriteHalf<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedWriteHalf")
-            .field("stream", &self.inner)
+            .field("inner", &self.inner)
             .field("shutdown_on_drop", &self.shutdown_on_drop)
             .finish()
     }
 }
-
-impl<S: SplitStream + fmt::Debug> fmt::Debug for ReuniteError<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ReuniteError")
-            .field(&self.0)
-            .field(&self.1)
-            .finish()
-    }
-}
-
-impl<S: SplitStream> fmt::Display for ReuniteError<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tried to reunite halves that are not from the same socket")
-    }
-}
-
-impl<S: SplitStream + fmt::Debug> std::error::Error for ReuniteError<S> {}

@@ -90,8 +90,14 @@ impl StdStream for std::os::unix::net::UnixStream {
 /// readiness, `Registration::poll_stream_read`, so a request/response connection makes
 /// one `read` per message, not two); `flush` has nothing to do (every write went to the
 /// kernel); `close` shuts the write direction down, so the peer reads end-of-stream.
-#[derive(Debug)]
 pub(crate) struct StreamIo<S: AsFd>(Async<S>);
+
+/// Transparent: a stream prints as its registered socket.
+impl<S: AsFd + std::fmt::Debug> std::fmt::Debug for StreamIo<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 impl<S: StdStream> StreamIo<S>
 where
@@ -194,10 +200,11 @@ where
 
 /// Implements the futures-io traits (and hyper's, with the `hyper` feature) for a stream
 /// type and its shared reference, each method forwarding to the type's `io: StreamIo<_>`
-/// field, and the split halves' view of it. Forwarding only: the behaviour is
+/// field, and the split halves' view of it (`$reunite_error`: the module's
+/// `ReuniteError`). Forwarding only: the behaviour is
 /// `StreamIo`'s.
 macro_rules! forward_stream_traits {
-    ($stream:ty, $addr:ty) => {
+    ($stream:ty, $addr:ty, $reunite_error:ident) => {
         impl futures_io::AsyncRead for &$stream {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -354,6 +361,14 @@ macro_rules! forward_stream_traits {
 
         impl crate::net::split::sealed::Stream for $stream {
             type Addr = $addr;
+            type ReuniteError = $reunite_error;
+
+            fn reunite_error(
+                read: crate::net::split::OwnedReadHalf<$stream>,
+                write: crate::net::split::OwnedWriteHalf<$stream>,
+            ) -> $reunite_error {
+                $reunite_error(read, write)
+            }
 
             fn peer_addr(&self) -> std::io::Result<$addr> {
                 <$stream>::peer_addr(self)

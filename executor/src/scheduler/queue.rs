@@ -45,6 +45,10 @@ impl<T> Local<T> {
     pub(crate) fn pop(&self) -> Option<T> {
         self.0.pop()
     }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 impl<T> Stealer<T> {

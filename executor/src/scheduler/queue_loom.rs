@@ -29,6 +29,10 @@ impl<T> Local<T> {
     pub(crate) fn pop(&self) -> Option<T> {
         self.0.lock().pop_front()
     }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.lock().is_empty()
+    }
 }
 
 impl<T> Stealer<T> {

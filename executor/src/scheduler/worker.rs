@@ -299,15 +299,20 @@ impl Core {
     }
 
     /// Moves every yielded task to the back of the local queue, where it runs after the
-    /// tasks queued now and idle workers may steal it.
+    /// tasks queued now and idle workers may steal it. An idle worker is woken only if
+    /// there is more than one task for this one to run: a lone task spinning on
+    /// `yield_now` stays put instead of waking a worker every maintenance tick.
     fn release_yielded(&mut self, shared: &Shared) {
         if self.yielded.is_empty() {
             return;
         }
+        let more = self.yielded.len() > 1 || !self.local.is_empty() || self.lifo.is_some();
         for task in self.yielded.drain(..) {
             self.local.push(task);
         }
-        shared.notify_parked();
+        if more {
+            shared.notify_parked();
+        }
     }
 
     /// Moves the yielded tasks back to the local queue (where idle workers may steal

@@ -10,5 +10,16 @@ pub use self::stream::TcpStream;
 pub type OwnedReadHalf = crate::net::split::OwnedReadHalf<TcpStream>;
 /// The write half of a [`TcpStream`] split with [`TcpStream::into_split`].
 pub type OwnedWriteHalf = crate::net::split::OwnedWriteHalf<TcpStream>;
-/// Halves of different [`TcpStream`]s passed to `reunite`.
-pub type ReuniteError = crate::net::split::ReuniteError<TcpStream>;
+
+/// The halves passed to `reunite` came from different [`TcpStream`]s; they are handed
+/// back.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl std::fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl std::error::Error for ReuniteError {}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use eddy_reactor::Reactor;
 use socket2::{Domain, Socket, Type};
 
-use super::{OwnedReadHalf, OwnedWriteHalf};
+use super::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::split;
 use crate::net::stream_io::{self, forward_stream_traits, StreamIo};
@@ -48,7 +48,7 @@ pub struct TcpStream {
     io: StreamIo<std::net::TcpStream>,
 }
 
-forward_stream_traits!(TcpStream, SocketAddr);
+forward_stream_traits!(TcpStream, SocketAddr, ReuniteError);
 
 impl TcpStream {
     /// Connects to `addr`, trying each address it resolves to in turn.

@@ -13,6 +13,17 @@ pub use self::stream::UnixStream;
 pub type OwnedReadHalf = crate::net::split::OwnedReadHalf<UnixStream>;
 /// The write half of a [`UnixStream`] split with [`UnixStream::into_split`].
 pub type OwnedWriteHalf = crate::net::split::OwnedWriteHalf<UnixStream>;
-/// Halves of different [`UnixStream`]s passed to `reunite`.
-pub type ReuniteError = crate::net::split::ReuniteError<UnixStream>;
+
+/// The halves passed to `reunite` came from different [`UnixStream`]s; they are handed
+/// back.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl std::fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl std::error::Error for ReuniteError {}
 pub use std::os::unix::net::SocketAddr;

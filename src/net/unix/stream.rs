@@ -10,7 +10,7 @@ use std::sync::Arc;
 use eddy_reactor::Reactor;
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use super::{OwnedReadHalf, OwnedWriteHalf};
+use super::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 use crate::net::split;
 use crate::net::stream_io::{self, forward_stream_traits, StreamIo};
 
@@ -37,7 +37,7 @@ pub struct UnixStream {
     io: StreamIo<std::os::unix::net::UnixStream>,
 }
 
-forward_stream_traits!(UnixStream, SocketAddr);
+forward_stream_traits!(UnixStream, SocketAddr, ReuniteError);
 
 impl UnixStream {
     /// Connects to the socket at `path`.
