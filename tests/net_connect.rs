@@ -9,7 +9,7 @@ use std::pin::pin;
 use std::task::Poll;
 
 use eddy::net::{TcpListener, TcpStream, UnixListener, UnixStream};
-use support::{runtime, with_timeout, LIMIT};
+use support::{runtime, socket_dir, with_timeout, LIMIT};
 
 /// Polls `fut` exactly once and returns whether it was still pending.
 async fn poll_once<F: Future + Unpin>(fut: &mut F) -> bool {
@@ -30,9 +30,7 @@ fn assert_refused_or_reset(kind: ErrorKind) {
 #[test]
 fn unix_connect_fails_when_the_listener_is_dropped_before_accepting() {
     with_timeout(LIMIT, || {
-        let dir = std::env::temp_dir().join(format!("eddy-connect-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = socket_dir("connect");
         let path = dir.join("gone.sock");
         runtime(1).block_on(async {
             let listener = UnixListener::bind(&path).unwrap();
@@ -56,9 +54,7 @@ fn unix_connect_fails_when_the_listener_is_dropped_before_accepting() {
 #[test]
 fn unix_connect_to_a_closed_listeners_path_is_refused() {
     with_timeout(LIMIT, || {
-        let dir = std::env::temp_dir().join(format!("eddy-refused-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = socket_dir("refused");
         let path = dir.join("closed.sock");
         runtime(1).block_on(async {
             drop(UnixListener::bind(&path).unwrap());
@@ -92,9 +88,7 @@ fn tcp_connect_fails_when_the_listener_is_dropped_before_accepting() {
 #[test]
 fn a_connect_that_the_listener_accepts_still_succeeds() {
     with_timeout(LIMIT, || {
-        let dir = std::env::temp_dir().join(format!("eddy-accepted-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = socket_dir("accepted");
         let path = dir.join("ok.sock");
         runtime(2).block_on(async {
             let listener = UnixListener::bind(&path).unwrap();

@@ -7,15 +7,7 @@ use std::io::ErrorKind;
 
 use eddy::net::{UnixDatagram, UnixListener, UnixStream};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use support::{runtime, with_timeout, LIMIT};
-
-/// A fresh directory for socket files, removed by the test.
-fn socket_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("eddy-net-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{runtime, socket_dir, with_timeout, LIMIT};
 
 #[test]
 fn unix_stream_echo_through_a_listener() {

@@ -32,6 +32,15 @@ pub fn with_timeout<T: Send + 'static>(
     }
 }
 
+/// A fresh, empty directory for socket files, named after this process and `name`; the
+/// test removes it when done.
+pub fn socket_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eddy-net-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// The usual limit for one test body.
 pub const LIMIT: Duration = Duration::from_secs(60);
 
