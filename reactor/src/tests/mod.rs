@@ -7,5 +7,7 @@
 
 mod support;
 
+#[cfg(all(unix, not(eddy_loom)))]
+mod keys;
 mod loom_readiness;
 mod readiness;
