@@ -20,7 +20,9 @@ async fn poll_once<F: Future + Unpin>(fut: &mut F) -> bool {
 /// Keeps the runtime's only worker busy in a task until dropped, so that nothing polls the
 /// reactor meanwhile: a connect's first poll then finds no report, on any I/O backend and
 /// however fast the loopback connection completes.
-struct HeldWorker(std::sync::mpsc::Sender<()>);
+struct HeldWorker {
+    _release: std::sync::mpsc::Sender<()>,
+}
 
 fn hold_the_worker() -> HeldWorker {
     let (started_tx, started) = std::sync::mpsc::channel();
@@ -30,7 +32,7 @@ fn hold_the_worker() -> HeldWorker {
         let _ = released.recv();
     });
     started.recv().unwrap();
-    HeldWorker(release)
+    HeldWorker { _release: release }
 }
 
 fn assert_refused_or_reset(kind: ErrorKind) {
