@@ -7,5 +7,6 @@
 
 mod support;
 
+mod loom_oneshot;
 mod loom_readiness;
 mod readiness;
