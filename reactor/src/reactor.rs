@@ -260,7 +260,9 @@ impl Reactor {
     /// their [`poll_ready`](Source::poll_ready) then returns an error of kind
     /// [`Other`](io::ErrorKind::Other) saying the source was deregistered.
     ///
-    /// Deregistering twice is a no-op.
+    /// Deregistering twice is a no-op. The source's memory is reclaimed at the start of the
+    /// next poll round (or when the reactor is dropped), never while an event of a round in
+    /// progress may still name it (type docs: keys).
     ///
     /// # Errors
     ///
