@@ -411,7 +411,7 @@ impl Reactor {
     /// - `event.key` is the [`Source::key`] of a source that is alive.
     pub(crate) unsafe fn dispatch(&self, event: Event, wakers: &mut Vec<Waker>) {
         // SAFETY: the key is a live source's address (the caller's contract).
-        let source = unsafe { &*(event.key as *const Source) };
+        let source = unsafe { &*std::ptr::with_exposed_provenance::<Source>(event.key) };
         let arm = |interest| self.arm(source, interest);
         // Errors and hang-ups wake both directions, so readers and writers retry their
         // syscall and see EOF or the error (epoll and `polling` already fold them in).
