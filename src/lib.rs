@@ -4,8 +4,9 @@
 //!
 //! # Architecture
 //!
-//! This crate is the facade (`#![deny(unsafe_code)]`, allowed in one module: the `hyper`
-//! feature's zero-copy socket reads): it joins the member crates, and the only work it
+//! This crate is the facade (`#![deny(unsafe_code)]`, allowed in two modules: the `hyper`
+//! feature's zero-copy socket reads, and on Windows the console handler behind
+//! [`signal::ctrl_c`]): it joins the member crates, and the only work it
 //! does itself is the driver between them (`runtime/driver/`: the park hook and the
 //! per-worker timers).
 //!

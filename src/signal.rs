@@ -1,4 +1,4 @@
-//! Unix signals as futures — asyncio's `loop.add_signal_handler`, awaited.
+//! Signals as futures — asyncio's `loop.add_signal_handler`, awaited.
 //!
 //! [`ctrl_c`] waits for the next SIGINT, the usual way to stop a server gracefully:
 //!
@@ -10,7 +10,9 @@
 //! # }).unwrap();
 //! ```
 //!
-//! and [`signal`] gives a [`Signal`] that yields once per delivery (SIGTERM, SIGHUP, ...).
+//! and, on Unix, [`signal`] gives a [`Signal`] that yields once per delivery (SIGTERM,
+//! SIGHUP, ...). `signal`, `Signal` and `SignalKind` are Unix only; Windows has
+//! [`ctrl_c`] alone (see below).
 //!
 //! # How it works
 //!
@@ -25,28 +27,41 @@
 //! `Signal` is dropped — as in tokio. Deliveries that come while no `Signal` waits are
 //! counted by the `Signal`s that exist; deliveries before a `Signal` is created are not
 //! seen by it. Several deliveries before a `recv` may count as one (signals coalesce).
+//!
+//! On Windows, the first [`ctrl_c`] installs a console control handler
+//! (`SetConsoleCtrlHandler`). The system runs it on a thread of its own for each event,
+//! so it wakes the waiting futures directly. It handles `CTRL_C_EVENT` only, and from
+//! then on a Ctrl-C no longer terminates the process, as on Unix; Ctrl-Break, closing
+//! the console, logoff and shutdown keep their default actions.
 
+#[cfg(unix)]
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(unix)]
 use std::sync::LazyLock;
 use std::task::{ready, Context, Poll};
 
+#[cfg(unix)]
 use parking_lot::Mutex;
 
 use crate::sync::{Notified, Notify};
 
-/// Waits for the next Ctrl-C (SIGINT) delivered after its first poll.
+#[cfg(windows)]
+mod windows;
+
+/// Waits for the next Ctrl-C (SIGINT; `CTRL_C_EVENT` on Windows) delivered after its
+/// first poll.
 ///
-/// From the first poll on, SIGINT no longer terminates the process (see the
+/// From the first poll on, Ctrl-C no longer terminates the process (see the
 /// [module docs](self)).
 ///
 /// # Errors
 ///
 /// If the handler cannot be installed (the OS refuses `sigaction`, or no pipe can be
-/// made).
+/// made; on Windows, `SetConsoleCtrlHandler` fails).
 ///
 /// # Examples
 ///
@@ -67,11 +82,14 @@ use crate::sync::{Notified, Notify};
 /// });
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
+    #[cfg(unix)]
     signal(SignalKind::interrupt())?.recv().await;
+    #[cfg(windows)]
+    windows::ctrl_c()?.recv().await;
     Ok(())
 }
 
-/// A kind of Unix signal: the common ones by name, others by number.
+/// A kind of Unix signal: the common ones by name, others by number. Unix only.
 ///
 /// # Examples
 ///
@@ -81,9 +99,12 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// assert_eq!(SignalKind::terminate().as_raw(), libc::SIGTERM);
 /// assert_eq!(SignalKind::from_raw(libc::SIGWINCH), SignalKind::window_change());
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignalKind(i32);
 
+#[cfg(unix)]
 impl SignalKind {
     /// A signal by number.
     pub const fn from_raw(signum: i32) -> SignalKind {
@@ -147,6 +168,7 @@ impl SignalKind {
     }
 }
 
+#[cfg(unix)]
 impl fmt::Debug for SignalKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self.0 {
@@ -167,7 +189,7 @@ impl fmt::Debug for SignalKind {
 }
 
 /// Starts receiving signals of `kind`: the returned [`Signal`] yields once for each
-/// delivery from now on.
+/// delivery from now on. Unix only.
 ///
 /// # Errors
 ///
@@ -191,39 +213,81 @@ impl fmt::Debug for SignalKind {
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let slot = DISPATCHER.slot(kind.0)?;
     Ok(Signal {
         kind,
-        slot,
-        seen: slot.deliveries.load(Ordering::SeqCst),
-        notified: None,
+        rx: Receiver::new(slot),
     })
 }
 
-/// A stream of deliveries of one signal; see [`signal`].
+/// A stream of deliveries of one signal; see [`signal`]. Unix only.
 ///
 /// Dropping it stops nothing: the signal stays handled (see the [module docs](self)).
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub struct Signal {
     kind: SignalKind,
-    slot: &'static Slot,
-    /// The slot's delivery count this `Signal` has accounted for.
-    seen: u64,
-    /// The wait for the slot's next notification, while it waits.
-    notified: Option<Notified<'static>>,
+    rx: Receiver,
 }
 
+#[cfg(unix)]
 impl Signal {
     /// Waits for the next delivery. Always `Some(())` (the `Option` mirrors tokio's
     /// `Signal::recv`; eddy's signal source never ends).
     ///
     /// Cancel-safe: a delivery is not lost if the future is dropped.
     pub async fn recv(&mut self) -> Option<()> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+        self.rx.recv().await
     }
 
     /// Polls for the next delivery: `Ready(Some(()))` once per delivery since the last.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// The kind of signal it receives.
+    pub fn kind(&self) -> SignalKind {
+        self.kind
+    }
+}
+
+#[cfg(unix)]
+impl fmt::Debug for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signal").field("kind", &self.kind).finish()
+    }
+}
+
+/// One slot's deliveries as seen by one waiter: what [`Signal`] (and, on Windows,
+/// [`ctrl_c`]) waits with.
+struct Receiver {
+    slot: &'static Slot,
+    /// The slot's delivery count this receiver has accounted for.
+    seen: u64,
+    /// The wait for the slot's next notification, while it waits.
+    notified: Option<Notified<'static>>,
+}
+
+impl Receiver {
+    /// A receiver of `slot`'s deliveries from now on.
+    fn new(slot: &'static Slot) -> Receiver {
+        Receiver {
+            slot,
+            seen: slot.deliveries.load(Ordering::SeqCst),
+            notified: None,
+        }
+    }
+
+    /// Waits for the next delivery; cancel-safe.
+    async fn recv(&mut self) -> Option<()> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// `Ready(Some(()))` once per delivery since the last.
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         // A delivery already counted is ready without waiting: spend the budget first, so
         // a loop over a signal that keeps arriving still lets other tasks run.
         ready!(eddy_executor::coop::poll_proceed(cx));
@@ -242,17 +306,6 @@ impl Signal {
             ready!(Pin::new(notified).poll(cx));
             self.notified = None;
         }
-    }
-
-    /// The kind of signal it receives.
-    pub fn kind(&self) -> SignalKind {
-        self.kind
-    }
-}
-
-impl fmt::Debug for Signal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signal").field("kind", &self.kind).finish()
     }
 }
 
@@ -280,17 +333,20 @@ impl Slot {
 }
 
 /// The slots of signals 1 to 63, fed by the `eddy-signal` thread.
+#[cfg(unix)]
 struct Dispatcher {
     slots: [Slot; 64],
     /// True once the thread runs.
     started: Mutex<bool>,
 }
 
+#[cfg(unix)]
 static DISPATCHER: LazyLock<Dispatcher> = LazyLock::new(|| Dispatcher {
     slots: std::array::from_fn(|_| Slot::new()),
     started: Mutex::new(false),
 });
 
+#[cfg(unix)]
 impl Dispatcher {
     /// Signal `signum`'s slot, its handler installed and the thread running.
     fn slot(&'static self, signum: i32) -> io::Result<&'static Slot> {

@@ -8,7 +8,9 @@ mod http_server;
 mod support;
 
 use std::convert::Infallible;
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
+#[cfg(unix)]
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -335,6 +337,7 @@ fn child_http_server_until_ctrl_c() {
     });
 }
 
+#[cfg(unix)] // sends the child SIGINT with `kill`
 #[test]
 fn ctrl_c_lets_the_request_in_flight_finish() {
     with_timeout(LIMIT, || {
@@ -399,8 +402,10 @@ fn ctrl_c_lets_the_request_in_flight_finish() {
 
 /// A child process killed if the test fails before it exits, so that a failure never
 /// leaves a server running (or a pipe open that the harness waits on).
+#[cfg(unix)]
 struct KillOnDrop(std::process::Child);
 
+#[cfg(unix)]
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();

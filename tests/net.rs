@@ -2,17 +2,21 @@
 //! faults, and the driver's fairness rules (I/O is polled while workers are busy, and the
 //! poller is handed off while its worker runs long). UDP and Unix sockets have files of
 //! their own (`net_udp.rs`, `net_unix.rs`), and so do connect's outcomes
-//! (`net_connect.rs`).
+//! (`net_connect.rs`). The tests over a Unix socket pair are Unix only.
 
 mod support;
 
 use std::io::{ErrorKind, Write};
 use std::net::Shutdown;
+#[cfg(unix)]
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+#[cfg(unix)]
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eddy::net::{TcpListener, TcpStream, UnixStream};
+#[cfg(unix)]
+use eddy::net::UnixStream;
+use eddy::net::{TcpListener, TcpStream};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use support::{runtime, with_timeout, LIMIT};
 
@@ -135,6 +139,7 @@ fn half_close_lets_the_peer_read_to_the_end_and_still_answer() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn owned_halves_work_from_two_tasks_and_reunite() {
     with_timeout(LIMIT, || {
@@ -170,6 +175,7 @@ fn owned_halves_work_from_two_tasks_and_reunite() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn dropping_the_write_half_shuts_down_writing() {
     with_timeout(LIMIT, || {
@@ -246,6 +252,7 @@ fn a_peer_reset_is_an_error_not_a_panic() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn a_waiting_reader_is_woken_when_the_peer_drops() {
     with_timeout(LIMIT, || {
@@ -266,6 +273,7 @@ fn a_waiting_reader_is_woken_when_the_peer_drops() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn aborting_a_task_waiting_on_a_socket_deregisters_it() {
     with_timeout(LIMIT, || {
@@ -293,6 +301,7 @@ fn aborting_a_task_waiting_on_a_socket_deregisters_it() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn readable_and_writable_and_try_io() {
     with_timeout(LIMIT, || {
@@ -312,6 +321,7 @@ fn readable_and_writable_and_try_io() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn a_hot_reader_spends_its_budget_and_lets_other_tasks_run() {
     with_timeout(LIMIT, || {
@@ -360,6 +370,7 @@ fn a_hot_reader_spends_its_budget_and_lets_other_tasks_run() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn io_is_polled_while_every_worker_is_busy() {
     with_timeout(LIMIT, || {
@@ -398,6 +409,7 @@ fn io_is_polled_while_every_worker_is_busy() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn a_worker_stuck_after_polling_io_does_not_hold_io_hostage() {
     with_timeout(LIMIT, || {
@@ -438,6 +450,7 @@ fn a_worker_stuck_after_polling_io_does_not_hold_io_hostage() {
     });
 }
 
+#[cfg(unix)] // over a Unix socket pair
 #[test]
 fn a_socket_kept_past_its_runtime_errs_instead_of_hanging() {
     with_timeout(LIMIT, || {

@@ -8,8 +8,12 @@ use std::io::ErrorKind;
 use std::pin::pin;
 use std::task::Poll;
 
-use eddy::net::{TcpListener, TcpStream, UnixListener, UnixStream};
-use support::{runtime, socket_dir, with_timeout, LIMIT};
+use eddy::net::{TcpListener, TcpStream};
+#[cfg(unix)]
+use eddy::net::{UnixListener, UnixStream};
+#[cfg(unix)]
+use support::socket_dir;
+use support::{runtime, with_timeout, LIMIT};
 
 /// Polls `fut` exactly once and returns whether it was still pending.
 async fn poll_once<F: Future + Unpin>(fut: &mut F) -> bool {
@@ -45,6 +49,7 @@ fn assert_refused_or_reset(kind: ErrorKind) {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_connect_fails_when_the_listener_is_dropped_before_accepting() {
     with_timeout(LIMIT, || {
@@ -71,6 +76,7 @@ fn unix_connect_fails_when_the_listener_is_dropped_before_accepting() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_connect_to_a_closed_listeners_path_is_refused() {
     with_timeout(LIMIT, || {
@@ -107,6 +113,7 @@ fn tcp_connect_fails_when_the_listener_is_dropped_before_accepting() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn a_connect_that_the_listener_accepts_still_succeeds() {
     with_timeout(LIMIT, || {

@@ -2,6 +2,9 @@
 //! nothing spins, and the listener works again once descriptors are freed.
 //!
 //! Its own test binary: it lowers the process's fd limit.
+//!
+//! Unix only: it lowers `RLIMIT_NOFILE` through libc.
+#![cfg(unix)]
 
 mod support;
 

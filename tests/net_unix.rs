@@ -1,5 +1,8 @@
 //! eddy::net's Unix domain sockets: streams through a listener, datagrams by path and
 //! by pair, and a missing socket file.
+//!
+//! Unix only, as Unix domain sockets are.
+#![cfg(unix)]
 
 mod support;
 

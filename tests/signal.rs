@@ -1,6 +1,9 @@
 //! eddy::signal with real signals sent to this process (SIGUSR1/SIGUSR2, whose handlers the
 //! tests install before anything is sent; Ctrl-C itself is tested on a child process in
 //! tests/http.rs, as a SIGINT here would reach the test harness too).
+//!
+//! Unix only: it sends itself signals (`kill`) and uses `SignalKind`.
+#![cfg(unix)]
 
 mod support;
 

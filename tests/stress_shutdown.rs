@@ -4,6 +4,9 @@
 //!
 //! Its own test binary, because the fd count (/proc/self/fd) is process-wide; the tests
 //! here take [`SERIAL`] so that they do not count each other's fds either.
+//!
+//! Unix only: its sockets are Unix socket pairs.
+#![cfg(unix)]
 
 mod support;
 

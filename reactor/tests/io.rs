@@ -1,5 +1,8 @@
 //! `Registration<T>` and `Source` over real sockets: readiness, round trips, partial writes, the
 //! WouldBlock-then-register gap, several waiters, deregistration and hang-ups.
+//!
+//! Unix only: most tests run over Unix socket pairs.
+#![cfg(unix)]
 
 mod common;
 

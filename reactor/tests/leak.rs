@@ -1,5 +1,8 @@
 //! No fd or source is leaked across many register/drop cycles. Alone in its file (its own
 //! process), so other tests' sockets cannot move the fd count.
+//!
+//! Unix only: it cycles Unix socket pairs.
+#![cfg(unix)]
 
 mod common;
 

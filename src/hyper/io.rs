@@ -1,16 +1,18 @@
 //! hyper's [`Read`] for eddy's streams without zeroing the buffer (their `Read` and
 //! `Write` impls forward here, `net::stream_io`), and [`EddyIo`] for any futures-io stream.
 //!
-//! This is the one module of the facade that may use `unsafe` (the crate is
-//! `#![deny(unsafe_code)]` and allows it here only): hyper hands a read an uninitialised
+//! This is one of the two modules of the facade that may use `unsafe` (the crate is
+//! `#![deny(unsafe_code)]`; the other is Windows' console handler, `signal/windows.rs`):
+//! hyper hands a read an uninitialised
 //! buffer ([`ReadBufCursor::as_mut`]), and filling it without first zeroing it — what
-//! makes eddy's socket reads as cheap as tokio's — needs a raw `read(2)` and an
-//! `advance(n)` hyper cannot check.
+//! makes eddy's socket reads as cheap as tokio's — needs a raw `read(2)` (on Windows,
+//! socket2's `recv` into uninitialised memory) and an `advance(n)` hyper cannot check.
 
 #![allow(unsafe_code)]
 
 use std::io;
 use std::mem::MaybeUninit;
+#[cfg(unix)]
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -22,6 +24,7 @@ use crate::net::stream_io::{StdStream, StreamIo};
 
 /// `read(2)` of `fd` into `buf`, which may be uninitialised; retried on `EINTR`.
 /// Returns how many bytes it wrote, all initialised.
+#[cfg(unix)]
 fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     loop {
         // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the whole call (it is
@@ -38,6 +41,16 @@ fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<us
     }
 }
 
+/// `recv` of `socket` into `buf`, which may be uninitialised (socket2 takes such a
+/// buffer). Returns how many bytes it wrote, all initialised.
+#[cfg(windows)]
+fn read_uninit(
+    socket: std::os::windows::io::BorrowedSocket<'_>,
+    buf: &mut [MaybeUninit<u8>],
+) -> io::Result<usize> {
+    socket2::SockRef::from(&socket).recv(buf)
+}
+
 impl<S: StdStream> StreamIo<S>
 where
     for<'a> &'a S: std::io::Read + std::io::Write,
@@ -50,12 +63,14 @@ where
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // SAFETY: `read_uninit` only writes to the slice (through `read(2)`); it never
-        // de-initialises a byte that was initialised.
+        // SAFETY: `read_uninit` only writes to the slice (through `read(2)`, or socket2's
+        // `recv`, which promises the same); it never de-initialises a byte that was
+        // initialised.
         let unfilled = unsafe { buf.as_mut() };
         let len = unfilled.len();
-        let n = ready!(self.poll_stream_read(cx, len, |sock| read_uninit(sock.as_fd(), unfilled)))?;
-        // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
+        let n =
+            ready!(self.poll_stream_read(cx, len, |sock| read_uninit(sock.as_source(), unfilled)))?;
+        // SAFETY: `read(2)` (or `recv`) initialised the first `n` bytes of the unfilled part.
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }

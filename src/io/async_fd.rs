@@ -1,15 +1,18 @@
-//! [`Async`]: readiness-based I/O on any non-blocking fd, on the current runtime's
-//! reactor.
+//! [`Async`]: readiness-based I/O on any non-blocking fd (Unix) or socket (Windows), on
+//! the current runtime's reactor.
 
 use std::fmt;
 use std::io::{self, Read, Write};
+#[cfg(unix)]
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+#[cfg(windows)]
+use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use eddy_executor::coop;
-use eddy_reactor::{Direction, Reactor};
+use eddy_reactor::{AsSource, Direction, Reactor};
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::runtime::{context, Handle};
@@ -25,6 +28,10 @@ use crate::runtime::{context, Handle};
 ///
 /// When `&T` implements `Read` / `Write` (sockets, pipes, files), `Async<T>` implements
 /// [`AsyncRead`] / [`AsyncWrite`].
+///
+/// `T` is anything the reactor can register ([`eddy_reactor::AsSource`]): on Unix any
+/// [`AsFd`](std::os::fd::AsFd) type (sockets, pipes, terminals, devices), on Windows any
+/// `AsSocket` type (the poller waits on sockets only there).
 ///
 /// # Examples
 ///
@@ -44,11 +51,11 @@ use crate::runtime::{context, Handle};
 ///     assert_eq!(&buf, b"ping");
 /// });
 /// ```
-pub struct Async<T: AsFd> {
+pub struct Async<T: AsSource> {
     inner: eddy_reactor::Registration<T>,
 }
 
-impl<T: AsFd> Async<T> {
+impl<T: AsSource> Async<T> {
     /// Makes `io` non-blocking and registers it with the current runtime's reactor.
     ///
     /// # Errors
@@ -192,25 +199,41 @@ pub(crate) fn current_reactor() -> Arc<Reactor> {
     }
 }
 
+#[cfg(unix)]
 impl<T: AsFd> AsFd for Async<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.get_ref().as_fd()
     }
 }
 
+#[cfg(unix)]
 impl<T: AsFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.get_ref().as_fd().as_raw_fd()
     }
 }
 
-impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+#[cfg(windows)]
+impl<T: AsSocket> AsSocket for Async<T> {
+    fn as_socket(&self) -> BorrowedSocket<'_> {
+        self.get_ref().as_socket()
+    }
+}
+
+#[cfg(windows)]
+impl<T: AsSocket> AsRawSocket for Async<T> {
+    fn as_raw_socket(&self) -> RawSocket {
+        self.get_ref().as_socket().as_raw_socket()
+    }
+}
+
+impl<T: AsSource + fmt::Debug> fmt::Debug for Async<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Async").field(self.get_ref()).finish()
     }
 }
 
-impl<T: AsFd> AsyncRead for &Async<T>
+impl<T: AsSource> AsyncRead for &Async<T>
 where
     for<'a> &'a T: Read,
 {
@@ -231,7 +254,7 @@ where
     }
 }
 
-impl<T: AsFd> AsyncWrite for &Async<T>
+impl<T: AsSource> AsyncWrite for &Async<T>
 where
     for<'a> &'a T: Write,
 {
@@ -260,7 +283,7 @@ where
     }
 }
 
-impl<T: AsFd> AsyncRead for Async<T>
+impl<T: AsSource> AsyncRead for Async<T>
 where
     for<'a> &'a T: Read,
 {
@@ -281,7 +304,7 @@ where
     }
 }
 
-impl<T: AsFd> AsyncWrite for Async<T>
+impl<T: AsSource> AsyncWrite for Async<T>
 where
     for<'a> &'a T: Write,
 {

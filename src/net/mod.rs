@@ -6,7 +6,7 @@
 //! | [`TcpListener`] | `bind`, `accept`, `local_addr`, `from_std` |
 //! | [`TcpStream`] | `connect`, reads and writes (futures-io), `into_split` into owned halves |
 //! | [`UdpSocket`] | `bind`, `connect`, `send` / `recv`, `send_to` / `recv_from` |
-//! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | the same on Unix domain sockets |
+//! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | the same on Unix domain sockets (Unix only) |
 //!
 //! Every socket is non-blocking and registered with the runtime's reactor
 //! ([`eddy::io::Async`](crate::io::Async) underneath). An operation first tries the
@@ -50,9 +50,13 @@ pub mod split;
 pub(crate) mod stream_io;
 pub mod tcp;
 mod udp;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod unix;
 
 pub use self::addr::ToSocketAddrs;
 pub use self::tcp::{TcpListener, TcpStream};
 pub use self::udp::UdpSocket;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use self::unix::{UnixDatagram, UnixListener, UnixStream};

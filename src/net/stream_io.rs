@@ -10,7 +10,10 @@
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::ops::Deref;
-use std::os::fd::{AsFd, OwnedFd};
+#[cfg(unix)]
+use std::os::fd::OwnedFd as OwnedSource;
+#[cfg(windows)]
+use std::os::windows::io::OwnedSocket as OwnedSource;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -18,29 +21,30 @@ use std::task::{Context, Poll};
 use eddy_reactor::Direction;
 use futures_io::{AsyncRead, AsyncWrite};
 
-use eddy_reactor::Reactor;
+use eddy_reactor::{AsSource, Reactor};
 use socket2::{SockAddr, SockRef, Socket};
 
 use crate::io::Async;
 
 /// A non-blocking connect of `socket` to `addr`: start it (`EINPROGRESS` is the usual
-/// answer), register the socket with `reactor`, wait until it is writable, then ask the
-/// kernel how it went (a pending `SO_ERROR` is the connect's error).
+/// answer, `WSAEWOULDBLOCK` on Windows), register the socket with `reactor`, wait until
+/// it is writable, then ask the kernel how it went (a pending `SO_ERROR` is the
+/// connect's error).
 pub(super) async fn connect<S>(
     socket: Socket,
     addr: &SockAddr,
     reactor: Arc<Reactor>,
 ) -> io::Result<StreamIo<S>>
 where
-    S: AsFd + From<OwnedFd>,
+    S: AsSource + From<OwnedSource>,
 {
     socket.set_nonblocking(true)?;
     match socket.connect(addr) {
         Ok(()) => {}
-        Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(err) if connect_in_progress(&err) => {}
         Err(err) => return Err(err),
     }
-    let io = Async::with_reactor(S::from(OwnedFd::from(socket)), reactor)?;
+    let io = Async::with_reactor(S::from(OwnedSource::from(socket)), reactor)?;
     // The outcome is read only after the reactor has reported the socket writable, even
     // when `connect(2)` already succeeded (a Unix socket, or TCP over loopback, is queued
     // on the listener at once): a listener dropped before that report resets the queued
@@ -52,13 +56,14 @@ where
     // report alone is not proof: readiness is a hint (an error wakes both directions, and
     // a one-shot backend's first report may predate the connect's outcome).
     io.write_with(|socket| {
-        let socket = SockRef::from(socket);
+        let source = socket.as_source();
+        let socket = SockRef::from(&source);
         if let Some(err) = socket.take_error()? {
             return Err(err);
         }
         match socket.peer_addr() {
             Ok(_) => Ok(()),
-            Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => {
+            Err(err) if err.kind() == io::ErrorKind::NotConnected => {
                 Err(io::ErrorKind::WouldBlock.into())
             }
             Err(err) => Err(err),
@@ -68,8 +73,17 @@ where
     Ok(StreamIo(io))
 }
 
+/// Whether a non-blocking `connect` failed only because it has not finished yet.
+fn connect_in_progress(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    return err.raw_os_error() == Some(libc::EINPROGRESS);
+    // `WSAEWOULDBLOCK`, which std reports as `WouldBlock`.
+    #[cfg(windows)]
+    return err.kind() == io::ErrorKind::WouldBlock;
+}
+
 /// The std stream types inside eddy's streams.
-pub(crate) trait StdStream: AsFd {
+pub(crate) trait StdStream: AsSource {
     /// std's `shutdown`.
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
 }
@@ -80,6 +94,7 @@ impl StdStream for std::net::TcpStream {
     }
 }
 
+#[cfg(unix)]
 impl StdStream for std::os::unix::net::UnixStream {
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         std::os::unix::net::UnixStream::shutdown(self, how)
@@ -90,10 +105,10 @@ impl StdStream for std::os::unix::net::UnixStream {
 /// readiness, `Registration::poll_stream_read`, so a request/response connection makes
 /// one `read` per message, not two); `flush` has nothing to do (every write went to the
 /// kernel); `close` shuts the write direction down, so the peer reads end-of-stream.
-pub(crate) struct StreamIo<S: AsFd>(Async<S>);
+pub(crate) struct StreamIo<S: AsSource>(Async<S>);
 
 /// Transparent: a stream prints as its registered socket.
-impl<S: AsFd + std::fmt::Debug> std::fmt::Debug for StreamIo<S> {
+impl<S: AsSource + std::fmt::Debug> std::fmt::Debug for StreamIo<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
@@ -136,7 +151,7 @@ where
 }
 
 /// The registered socket's own operations (`readable`, `read_with`, `get_ref`, ...).
-impl<S: AsFd> Deref for StreamIo<S> {
+impl<S: AsSource> Deref for StreamIo<S> {
     type Target = Async<S>;
 
     fn deref(&self) -> &Async<S> {

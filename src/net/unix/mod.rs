@@ -1,5 +1,5 @@
 //! Unix domain sockets: [`UnixListener`], [`UnixStream`] (with owned halves) and
-//! [`UnixDatagram`].
+//! [`UnixDatagram`]. Unix only.
 
 mod datagram;
 mod listener;
