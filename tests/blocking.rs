@@ -1,6 +1,7 @@
 //! run_in_executor and the blocking pool through the facade: the cap, keep-alive,
 //! panics, abort, custom pools, and what each kind of shutdown waits for. Thread counts
-//! are read from `/proc/self/task/*/comm`, by each test's own thread-name prefix.
+//! are asked of the OS (`eddy_test_support::process::threads_named`), by each test's own
+//! thread-name prefix.
 
 mod support;
 
@@ -10,16 +11,8 @@ use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use eddy::task::BlockingPool;
+use eddy_test_support::process::threads_named;
 use support::{panic_message, with_timeout, LIMIT};
-
-/// The live threads whose name starts with `prefix` (Linux truncates names to 15 bytes).
-fn threads_named(prefix: &str) -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .filter(|name| name.trim_end().starts_with(prefix))
-        .count()
-}
 
 /// Polls `cond` until it holds, failing after 10 s.
 fn eventually(what: &str, cond: impl Fn() -> bool) {

@@ -13,10 +13,11 @@ use std::io::ErrorKind;
 use std::time::Duration;
 
 use eddy::net::TcpListener;
+use eddy_test_support::process::open_fds;
 use support::{runtime, with_timeout, LIMIT};
 
 /// Lowers the soft `RLIMIT_NOFILE` to `limit`.
-fn set_fd_limit(limit: u64) {
+fn set_fd_limit(limit: usize) {
     let mut rlim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -24,13 +25,11 @@ fn set_fd_limit(limit: u64) {
     // SAFETY: getrlimit writes a `rlimit` into the valid, exclusively borrowed `rlim`.
     let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rlim) };
     assert_eq!(got, 0);
+    // `rlim_t` is u64 on Linux and macOS, i64 on FreeBSD.
+    let limit = libc::rlim_t::try_from(limit).expect("a limit that fits rlim_t");
     rlim.rlim_cur = limit.min(rlim.rlim_max);
     // SAFETY: setrlimit only reads the valid `rlim`.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rlim) }, 0);
-}
-
-fn open_fds() -> u64 {
-    std::fs::read_dir("/proc/self/fd").unwrap().count() as u64
 }
 
 #[test]

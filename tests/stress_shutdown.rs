@@ -2,7 +2,7 @@
 //! sleeps, sockets and blocking jobs are all in flight. It returns promptly, every future
 //! is dropped exactly once, and no file descriptor is left open.
 //!
-//! Its own test binary, because the fd count (/proc/self/fd) is process-wide; the tests
+//! Its own test binary, because the fd count is process-wide; the tests
 //! here take [`SERIAL`] so that they do not count each other's fds either.
 //!
 //! Unix only: its sockets are Unix socket pairs.
@@ -16,16 +16,12 @@ use std::sync::{mpsc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use eddy_test_support::process::open_fds;
 use futures_lite::AsyncReadExt;
 use support::{runtime, stress_size, with_timeout, DropCounter, LIMIT};
 
 /// Held by every test in this binary: one runtime's fds at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Open file descriptors of this process.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
 
 /// How much of each kind of work is in flight when the runtime goes away.
 struct Load {

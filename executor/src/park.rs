@@ -94,6 +94,9 @@ impl Park for ThreadPark {
 /// Makes this thread's timed parks precise: Linux lets a timed sleep end up to the
 /// thread's "timer slack" late (50 µs by default) to batch wake-ups, which would add 5% to
 /// a 1 ms sleep. Workers park until exact timer deadlines, so they ask for 1 µs.
+///
+/// Linux only (`prctl(PR_SET_TIMERSLACK)`); elsewhere a no-op: macOS and FreeBSD have no
+/// per-thread slack to set.
 pub(crate) fn precise_timeouts() {
     #[cfg(all(target_os = "linux", not(eddy_loom), not(miri)))]
     {

@@ -12,11 +12,8 @@ use std::sync::Arc;
 
 use common::{within_timeout, Driver};
 use eddy_reactor::Registration;
+use eddy_test_support::process::open_fds;
 use futures_lite::future::block_on;
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
 
 #[test]
 fn a_thousand_register_drop_cycles_leak_no_fd_and_no_source() {

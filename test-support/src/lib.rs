@@ -3,7 +3,8 @@
 //! The member crates never depend on each other; a helper their tests all need lives
 //! here instead, in an unpublished crate of the workspace. Today that is [`model`], the
 //! one runner of every loom model (`executor/src/tests/loom_*.rs`,
-//! `reactor/src/tests/loom_*.rs`, `src/tests/loom_*.rs`).
+//! `reactor/src/tests/loom_*.rs`, `src/tests/loom_*.rs`), and [`process`], what a test
+//! asks the OS about its own process (open descriptors, named threads), once per OS.
 //!
 //! # Examples
 //!
@@ -17,7 +18,10 @@
 //! });
 //! ```
 
-#![forbid(unsafe_code)]
+// Unsafe code only in `process`, which says why.
+#![deny(unsafe_code)]
+
+pub mod process;
 
 /// The preemption bound of a model when `LOOM_MAX_PREEMPTIONS` is not set.
 ///

@@ -69,6 +69,12 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+        // As `UnixStream::pair`: SO_NOSIGPIPE, which std sets on every other socket it
+        // makes on Apple.
+        #[cfg(target_vendor = "apple")]
+        for socket in [&a, &b] {
+            socket2::SockRef::from(socket).set_nosigpipe(true)?;
+        }
         Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
     }
 

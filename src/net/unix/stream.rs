@@ -71,6 +71,12 @@ impl UnixStream {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
+        // On Apple, std gives every socket it makes SO_NOSIGPIPE except a pair's: without
+        // it, a write to a closed peer raises SIGPIPE there (Linux sends with MSG_NOSIGNAL).
+        #[cfg(target_vendor = "apple")]
+        for socket in [&a, &b] {
+            socket2::SockRef::from(socket).set_nosigpipe(true)?;
+        }
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
     }
 
