@@ -213,7 +213,7 @@ impl<T> Sender<T> {
     pub fn is_closed(&self) -> bool {
         self.shared
             .as_ref()
-            .map_or(true, |shared| shared.state.lock().rx_closed)
+            .is_none_or(|shared| shared.state.lock().rx_closed)
     }
 
     /// Polls for the receiver going away (for hand-written futures; see

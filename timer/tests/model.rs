@@ -183,7 +183,7 @@ impl Harness {
                     let fired = self.poll(next, max)?;
                     let after = self.wheel.next_deadline();
                     prop_assert!(
-                        fired > 0 || after.map_or(true, |after| after > next),
+                        fired > 0 || after.is_none_or(|after| after > next),
                         "waking at next_deadline {} made no progress (now {:?})",
                         next,
                         after

@@ -128,9 +128,9 @@ impl<T> Chan<T> {
     /// Free permits + buffered messages = capacity: no slot is reserved. Always true for
     /// an unbounded channel. Read under the lock (see the module docs).
     fn permits_all_back(&self, state: &State<T>) -> bool {
-        self.sem.as_ref().map_or(true, |sem| {
-            sem.available_permits() + state.queue.len() >= self.bound
-        })
+        self.sem
+            .as_ref()
+            .is_none_or(|sem| sem.available_permits() + state.queue.len() >= self.bound)
     }
 
     /// Whether the receiver is gone.

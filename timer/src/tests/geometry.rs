@@ -162,7 +162,7 @@ fn a_filed_slot_is_reached_no_later_than_its_deadline() {
         if deadline <= horizon(elapsed) {
             let end = start.checked_add(slot_width(level));
             assert!(
-                end.map_or(true, |end| deadline < end),
+                end.is_none_or(|end| deadline < end),
                 "wrong slot, {}",
                 context()
             );
