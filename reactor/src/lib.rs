@@ -102,16 +102,20 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod epoll;
+mod poller;
 mod reactor;
 mod readiness;
 mod registration;
+#[cfg(unix)]
 pub mod signal;
 mod source;
+mod sys;
 
 #[cfg(test)]
 mod tests;
 
+pub use poller::Backend;
 pub use reactor::Reactor;
 pub use registration::Registration;
 pub use source::{Direction, Source};
+pub use sys::{AsSource, BorrowedSource, RawSource};

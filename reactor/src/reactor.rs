@@ -2,20 +2,21 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use crate::epoll::{Epoll, Events};
 use parking_lot::Mutex;
 use slab::Slab;
 
+use crate::poller::{Backend, Event, Events, Poller};
+use crate::readiness::Arm;
+use crate::sys::{self, BorrowedSource};
 use crate::Source;
 
-/// Readiness I/O on one epoll instance: many registrars, one poller at a time.
+/// Readiness I/O on one OS poller: many registrars, one poller at a time.
 ///
 /// Any thread may [`register`](Reactor::register), [`deregister`](Reactor::deregister),
 /// wait on a [`Source`] or [`notify`](Reactor::notify); one thread at a time runs a poll
@@ -25,6 +26,28 @@ use crate::Source;
 /// idle worker try to drive I/O.
 ///
 /// `Reactor` is `Send + Sync`; share it behind an `Arc`.
+///
+/// # Keys, and why a round takes no lock that registration takes
+///
+/// A source's poller key is its address ([`Source::key`]), so the poll round finds the
+/// source of an event without a table lookup, and without the lock that
+/// [`register`](Reactor::register) and [`deregister`](Reactor::deregister) take: a round
+/// never contends with an accept. This is sound because a source's memory outlives every
+/// event that can name it:
+///
+/// - while registered, the reactor's table holds an `Arc` to it;
+/// - [`deregister`](Reactor::deregister) deletes it from the poller first (from then on no
+///   wait reports it), then moves that `Arc` to a *released* list;
+/// - the released list is emptied only by the polling thread, at the start of a round,
+///   before its wait: the events it then dispatches come from that wait, which began after
+///   the delete. An event of an earlier round that named the source was dispatched (to a
+///   source marked deregistered, which wakes nobody) while the list still held it;
+/// - if the delete fails (the fd was closed before `deregister`, breaking `register`'s
+///   contract, and the poller may still hold it), the source is kept until the reactor,
+///   poller first, is dropped.
+///
+/// So a key is never reused while an event could still carry it: an event meant for a
+/// closed fd cannot reach the source that took its place (with keys from a slab, it could).
 ///
 /// # Examples
 ///
@@ -47,10 +70,15 @@ use crate::Source;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Reactor {
-    poller: Epoll,
-    /// Every registered source, keyed by its poller key. Lock order: `sources`, then a
-    /// source's state; nothing takes them the other way round.
+    /// Declared first, so dropped first: no source is freed while the poller lives
+    /// (type docs: keys).
+    poller: Poller,
+    /// Every registered source, by [`Source::slot`]: what keeps each alive while the
+    /// poller may report it. Taken by `register`, `deregister` and `shutdown`, never by a
+    /// round's dispatch. Lock order: `sources`, then a source's state.
     sources: Mutex<Slab<Arc<Source>>>,
+    /// Sources deregistered since the last round began (type docs: keys).
+    retired: Mutex<Retired>,
     /// The poll round's buffers; holding this lock is being "the" poller.
     round: Mutex<Round>,
     /// Set by [`shutdown`](Reactor::shutdown): nobody will poll again.
@@ -65,10 +93,22 @@ struct Round {
     events: Events,
     /// Wakers collected under the locks and woken after releasing them.
     wakers: Vec<Waker>,
+    /// The released sources taken at the start of a round, freed after the lock is let go.
+    freeing: Vec<Arc<Source>>,
+}
+
+/// Deregistered sources the reactor still keeps alive (type docs: keys).
+#[derive(Default)]
+struct Retired {
+    /// Deleted from the poller: freed at the start of the next round.
+    released: Vec<Arc<Source>>,
+    /// Whose delete failed: kept until the reactor is dropped.
+    orphans: Vec<Arc<Source>>,
 }
 
 impl Reactor {
-    /// Makes a reactor with its own OS poller (epoll on Linux).
+    /// Makes a reactor with its own OS poller, of this OS's [native](Backend::native)
+    /// backend (epoll on Linux and Android, `polling` elsewhere).
     ///
     /// # Errors
     ///
@@ -82,26 +122,105 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<Reactor> {
+        Reactor::with_backend(Backend::native())
+    }
+
+    /// Makes a reactor on the given backend.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if this OS lacks the backend ([`Backend::Epoll`] off Linux and
+    /// Android); the OS error if the poller cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy_reactor::{Backend, Reactor};
+    ///
+    /// let reactor = Reactor::with_backend(Backend::Polling)?;
+    /// assert_eq!(reactor.backend(), Backend::Polling);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn with_backend(backend: Backend) -> io::Result<Reactor> {
+        let poller = Poller::new(backend)?;
         Ok(Reactor {
-            poller: Epoll::new()?,
-            sources: Mutex::new(Slab::new()),
             round: Mutex::new(Round {
-                events: Events::with_capacity(EVENTS_PER_ROUND),
+                events: poller.events(EVENTS_PER_ROUND),
                 wakers: Vec::new(),
+                freeing: Vec::new(),
             }),
+            poller,
+            sources: Mutex::new(Slab::new()),
+            retired: Mutex::new(Retired::default()),
             shut_down: AtomicBool::new(false),
         })
     }
 
-    /// Registers a file descriptor, once and for good: interest in both directions,
-    /// edge-triggered (`EPOLLET`), so the poller reports each change of the fd's state
-    /// once and nothing is ever re-armed.
+    /// The backend this reactor drives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy_reactor::{Backend, Reactor};
+    ///
+    /// assert_eq!(Reactor::new()?.backend(), Backend::native());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn backend(&self) -> Backend {
+        self.poller.backend()
+    }
+
+    /// True if a stream read that returns fewer bytes than asked is taken as "drained" by
+    /// [`Registration::poll_stream_read`](crate::Registration::poll_stream_read) (the next
+    /// read waits without a syscall): the backend either reports the peer's half-close as an
+    /// event of its own (epoll), or re-arms with a level check (one-shot), so an
+    /// end-of-stream queued behind the bytes is never hidden. False for `polling` in edge
+    /// mode (kqueue, and epoll through `polling`), where every read burst ends with a
+    /// `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy_reactor::{Backend, Reactor};
+    ///
+    /// let reactor = Reactor::with_backend(Backend::PollingOneshot)?;
+    /// assert!(reactor.short_reads_drain());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn short_reads_drain(&self) -> bool {
+        self.poller.reports_read_closed() || self.poller.is_oneshot()
+    }
+
+    /// The arming callback of `arm` for a one-shot poller, `None` for an edge-triggered one.
+    #[inline]
+    pub(crate) fn arming<'a>(&self, arm: &'a dyn Fn([bool; 2]) -> io::Result<()>) -> Arm<'a> {
+        self.poller.is_oneshot().then_some(arm)
+    }
+
+    /// One-shot mode: arms `source` for `interest` until its next event.
+    ///
+    /// Called under the source's lock, with the source not deregistered (the readiness
+    /// protocol checks that first), so its fd is open: `register`'s contract keeps it open
+    /// until `deregister`, which marks the source under that lock before deleting it.
+    pub(crate) fn arm(&self, source: &Source, interest: [bool; 2]) -> io::Result<()> {
+        // SAFETY: the fd is open for this call (above).
+        let fd = unsafe { sys::borrow(source.fd) };
+        self.poller.arm(fd, source.key(), interest)
+    }
+
+    /// Registers a file descriptor (on Windows, a socket), once and for good: interest in
+    /// both directions, edge-triggered where the backend has edges (`EPOLLET`, kqueue's
+    /// `EV_CLEAR`), so the poller reports each change of the fd's state once and nothing is
+    /// re-armed; on a one-shot backend, armed by each waiter (see [`Source`]).
     ///
     /// The fd must already be non-blocking
-    /// ([`Registration::new`](crate::Registration::new) sets that for you), and it must
-    /// stay open until [`deregister`](Reactor::deregister): the source has to leave the
-    /// poller before its fd closes (or the number is reused).
-    /// [`Registration`](crate::Registration) keeps that order by itself.
+    /// ([`Registration::new`](crate::Registration::new) sets that for you, and keeps the
+    /// contract below by itself: prefer it).
+    ///
+    /// # Safety
+    ///
+    /// - The fd stays open until [`deregister`](Reactor::deregister) has returned for the
+    ///   source: the poller must forget an fd before it is closed (or its number reused).
     ///
     /// # Errors
     ///
@@ -117,18 +236,21 @@ impl Reactor {
     /// let reactor = Reactor::new()?;
     /// let (a, _b) = UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
-    /// let source = reactor.register(a.as_fd())?;
+    /// // SAFETY: `a` stays open until after `deregister`.
+    /// let source = unsafe { reactor.register(a.as_fd())? };
     /// assert_eq!(reactor.sources(), 1);
     /// reactor.deregister(&source)?;
     /// assert_eq!(reactor.sources(), 0);
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
+    pub unsafe fn register(&self, fd: BorrowedSource<'_>) -> io::Result<Arc<Source>> {
         let mut sources = self.sources.lock();
         let entry = sources.vacant_entry();
-        let key = entry.key();
-        let source = Arc::new(Source::new(key, fd.as_raw_fd()));
-        self.poller.add(fd.as_raw_fd(), key)?;
+        let oneshot = self.poller.is_oneshot();
+        let source = Arc::new(Source::new(entry.key(), sys::raw(fd), oneshot));
+        // SAFETY: the caller keeps the fd open until `deregister`, which deletes it from
+        // the poller before returning.
+        unsafe { self.poller.add(source.fd, source.key())? };
         entry.insert(source.clone());
         Ok(source)
     }
@@ -155,7 +277,8 @@ impl Reactor {
     /// let reactor = Reactor::new()?;
     /// let (a, _b) = UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
-    /// let source = reactor.register(a.as_fd())?;
+    /// // SAFETY: `a` stays open until after `deregister`.
+    /// let source = unsafe { reactor.register(a.as_fd())? };
     /// reactor.deregister(&source)?;
     /// drop(a); // closes the fd, now that the poller has forgotten it
     /// # std::io::Result::Ok(())
@@ -167,18 +290,24 @@ impl Reactor {
         if !source.readiness.deregister(&mut wakers) {
             return Ok(());
         }
-        // `register`'s contract keeps the fd open until this call returns; were it broken,
-        // the delete would fail or act on this poller's own registrations only.
-        let deleted = self.poller.delete(source.fd);
+        // SAFETY: `register`'s contract keeps the fd open until this call returns.
+        let deleted = self.poller.delete(unsafe { sys::borrow(source.fd) });
         let removed = {
             let mut sources = self.sources.lock();
             // Only our own entry: the source may belong to another reactor.
             let ours = sources
-                .get(source.key)
+                .get(source.slot)
                 .is_some_and(|entry| ptr::eq(&**entry, source));
-            ours.then(|| sources.remove(source.key))
+            ours.then(|| sources.remove(source.slot))
         };
-        drop(removed);
+        // Kept alive past any event that may still name it (type docs: keys).
+        if let Some(removed) = removed {
+            let mut retired = self.retired.lock();
+            match deleted {
+                Ok(()) => retired.released.push(removed),
+                Err(_) => retired.orphans.push(removed),
+            }
+        }
         for waker in wakers {
             waker.wake();
         }
@@ -249,30 +378,48 @@ impl Reactor {
     }
 
     fn poll_round(&self, round: &mut Round, timeout: Option<Duration>) -> io::Result<usize> {
-        let Round { events, wakers } = round;
+        let Round {
+            events,
+            wakers,
+            freeing,
+        } = round;
+        // Free the sources deleted before this wait (type docs: keys); dropped outside the
+        // lock, as a source's last waker may run arbitrary code when dropped.
+        std::mem::swap(&mut self.retired.lock().released, freeing);
+        freeing.clear();
         self.poller.wait(events, timeout)?;
-        {
-            let sources = self.sources.lock();
-            for event in events.iter() {
-                // Deregistered meanwhile: its waiters were woken by `deregister`.
-                let Some(source) = sources.get(event.key) else {
-                    continue;
-                };
-                // Errors and hang-ups wake both directions, so readers and writers retry
-                // their syscall and see EOF or the error (epoll already folds them in).
-                source.readiness.deliver(
-                    event.readable || event.failed,
-                    event.writable || event.failed,
-                    event.read_closed,
-                    wakers,
-                );
-            }
-        }
+        events.for_each(|event| {
+            // SAFETY: the key of an event of this round's wait is the address of a source
+            // registered with this poller, which is alive until a later round begins (type
+            // docs: keys).
+            unsafe { self.dispatch(event, wakers) };
+        });
         let woken = wakers.len();
         for waker in wakers.drain(..) {
             waker.wake();
         }
         Ok(woken)
+    }
+
+    /// Delivers one event to the source its key names (which wakes nobody if that source
+    /// was deregistered), collecting the wakers to wake.
+    ///
+    /// # Safety
+    ///
+    /// - `event.key` is the [`Source::key`] of a source that is alive.
+    pub(crate) unsafe fn dispatch(&self, event: Event, wakers: &mut Vec<Waker>) {
+        // SAFETY: the key is a live source's address (the caller's contract).
+        let source = unsafe { &*(event.key as *const Source) };
+        let arm = |interest| self.arm(source, interest);
+        // Errors and hang-ups wake both directions, so readers and writers retry their
+        // syscall and see EOF or the error (epoll and `polling` already fold them in).
+        source.readiness.deliver(
+            event.readable || event.failed,
+            event.writable || event.failed,
+            event.read_closed,
+            wakers,
+            self.arming(&arm),
+        );
     }
 
     /// Wakes the thread blocked in [`poll`](Reactor::poll), or makes the next round return
@@ -310,7 +457,8 @@ impl Reactor {
     /// let reactor = Reactor::new()?;
     /// let (a, _b) = UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
-    /// let source = reactor.register(a.as_fd())?;
+    /// // SAFETY: `a` stays open until after `deregister`.
+    /// let source = unsafe { reactor.register(a.as_fd())? };
     /// let waker = Waker::from(Arc::new(Noop));
     /// let mut cx = Context::from_waker(&waker);
     /// reactor.shutdown();

@@ -67,6 +67,11 @@ impl Lock for parking_lot::Mutex<Waiters> {
     }
 }
 
+/// How a one-shot poller arms a source: called, under the source lock, with the directions
+/// (`[read, write]`) the source must be armed for until its next event. `None` for an
+/// edge-triggered poller, whose sources are never re-armed.
+pub(crate) type Arm<'a> = Option<&'a dyn Fn([bool; 2]) -> io::Result<()>>;
+
 /// One direction's word as read at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Snapshot(usize);
@@ -104,9 +109,20 @@ pub(crate) struct Waiters {
     dirs: [Vec<Waker>; 2],
     /// Set once by [`Readiness::deregister`]; from then on every wait is an error.
     deregistered: bool,
+    /// One-shot pollers only: the directions the source is armed for, per
+    /// [`Direction::index`] (type docs of [`Readiness`]).
+    armed: [bool; 2],
 }
 
 impl Waiters {
+    /// No waiters; on a one-shot poller, `armed` says whether registration armed the source
+    /// for both directions.
+    pub(crate) fn armed(armed: bool) -> Waiters {
+        Waiters {
+            armed: [armed; 2],
+            ..Waiters::default()
+        }
+    }
     /// Number of wakers waiting on `dir`, for tests.
     #[cfg(test)]
     pub(crate) fn len(&self, dir: Direction) -> usize {
@@ -158,6 +174,15 @@ impl Waiters {
 /// which ran after it. Edges are never lost between "the syscall said `WouldBlock`" and "the
 /// waiter registered", so nothing needs re-arming, and a later edge is guaranteed because
 /// the fd was seen not ready after everything delivered so far.
+///
+/// **One-shot pollers** (IOCP, event ports, poll(2), `Backend::PollingOneshot`) report a
+/// source only while it is armed, and each event disarms it. The protocol is the same,
+/// with an [`Arm`] callback: a waiter that registers in a direction not armed yet arms it
+/// (for that direction and any other armed one), and a delivery marks the source disarmed
+/// and arms it again for the directions whose waiters it did not wake, both under the
+/// source lock, so the armed set never goes stale. Arming is a level check (the OS reports
+/// at once if the source is ready when armed), so a waiter that registered after a
+/// `WouldBlock` is woken by any readiness that came after that syscall, as with edges.
 ///
 /// A task that waits without an operation ([`poll_ready`](Readiness::poll_ready),
 /// asyncio's `add_reader`) is ready while the ready bit is set, else it registers (checking
@@ -216,6 +241,7 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         shut_down: impl Fn() -> bool,
         mut op: impl FnMut() -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
+        arm: Arm<'_>,
     ) -> Poll<io::Result<R>> {
         loop {
             let seen = self.snapshot(dir);
@@ -233,7 +259,7 @@ impl<W: Word, L: Lock> Readiness<W, L> {
                     Err(error) => return Poll::Ready(Err(error)),
                 }
             }
-            match self.wait(dir, Some(seen), waker, &shut_down) {
+            match self.wait(dir, Some(seen), waker, &shut_down, arm) {
                 // An edge came after `seen`: try again.
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
@@ -265,12 +291,13 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         dir: Direction,
         waker: &Waker,
         shut_down: impl Fn() -> bool,
+        arm: Arm<'_>,
     ) -> Poll<io::Result<()>> {
         let seen = self.snapshot(dir);
         if seen.is_ready() && !seen.is_closed() {
             return Poll::Ready(Ok(()));
         }
-        self.wait(dir, None, waker, &shut_down)
+        self.wait(dir, None, waker, &shut_down, arm)
     }
 
     /// The waiter's critical section. With `since`, ready if the tick moved past it (the
@@ -282,6 +309,7 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         since: Option<Snapshot>,
         waker: &Waker,
         shut_down: &impl Fn() -> bool,
+        arm: Arm<'_>,
     ) -> Poll<io::Result<()>> {
         self.waiters.with(|waiters| {
             if waiters.deregistered {
@@ -303,6 +331,19 @@ impl<W: Word, L: Lock> Readiness<W, L> {
                 Poll::Ready(Ok(()))
             } else {
                 waiters.register(dir, waker);
+                // One-shot: arm the direction if it is not armed yet. Under the lock, so a
+                // delivery (which disarms and re-arms under it too) cannot interleave.
+                if let Some(arm) = arm {
+                    if !waiters.armed[dir.index()] {
+                        let mut interest = waiters.armed;
+                        interest[dir.index()] = true;
+                        if let Err(error) = arm(interest) {
+                            waiters.forget(dir, waker);
+                            return Poll::Ready(Err(error));
+                        }
+                        waiters.armed = interest;
+                    }
+                }
                 Poll::Pending
             }
         })
@@ -318,6 +359,7 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         writable: bool,
         read_closed: bool,
         wakers: &mut Vec<Waker>,
+        arm: Arm<'_>,
     ) {
         self.waiters.with(|waiters| {
             if waiters.deregistered {
@@ -334,6 +376,19 @@ impl<W: Word, L: Lock> Readiness<W, L> {
                     self.words[dir.index()]
                         .update(|word| Some(word.wrapping_add(TICK_ONE) | READY | KNOWN | closed));
                     wakers.append(&mut waiters.dirs[dir.index()]);
+                }
+            }
+            // One-shot: the event disarmed the source; arm it again for the directions
+            // whose waiters this event did not wake. Should that fail, wake them: their
+            // own arming then reports the error.
+            if let Some(arm) = arm {
+                let interest = waiters.dirs.each_ref().map(|list| !list.is_empty());
+                waiters.armed = [false; 2];
+                if interest != [false; 2] {
+                    match arm(interest) {
+                        Ok(()) => waiters.armed = interest,
+                        Err(_) => waiters.drain_all(wakers),
+                    }
                 }
             }
         });

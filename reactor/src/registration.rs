@@ -4,10 +4,10 @@
 use std::fmt;
 use std::future;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::sys::{self, AsSource};
 use crate::{Direction, Reactor, Source};
 
 /// An I/O object (anything [`AsFd`]: sockets, pipes, terminals, eventfds, your own types)
@@ -46,14 +46,14 @@ use crate::{Direction, Reactor, Source};
 /// driver.join().unwrap()?;
 /// # std::io::Result::Ok(())
 /// ```
-pub struct Registration<T: AsFd> {
+pub struct Registration<T: AsSource> {
     reactor: Arc<Reactor>,
     source: Arc<Source>,
     /// `Some` until `into_inner` or `drop` takes it out, after deregistering.
     io: Option<T>,
 }
 
-impl<T: AsFd> Registration<T> {
+impl<T: AsSource> Registration<T> {
     /// Puts `io`'s fd in non-blocking mode (`O_NONBLOCK`) and registers it with `reactor`.
     ///
     /// # Errors
@@ -75,8 +75,11 @@ impl<T: AsFd> Registration<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new(io: T, reactor: Arc<Reactor>) -> io::Result<Registration<T>> {
-        set_nonblocking(io.as_fd())?;
-        let source = reactor.register(io.as_fd())?;
+        sys::set_nonblocking(io.as_source())?;
+        // SAFETY: the fd stays open until `deregister`: `io` is owned here until `drop` and
+        // `into_inner`, which deregister before giving it up, and `get_mut`'s contract
+        // forbids replacing its fd.
+        let source = unsafe { reactor.register(io.as_source())? };
         Ok(Registration {
             reactor,
             source,
@@ -325,12 +328,14 @@ impl<T: AsFd> Registration<T> {
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
+        let arm = |interest| self.reactor.arm(&self.source, interest);
         self.source.readiness.poll_io(
             dir,
             cx.waker(),
             || self.reactor.is_shut_down(),
             || op(io),
             |_| false,
+            self.reactor.arming(&arm),
         )
     }
 
@@ -384,10 +389,14 @@ impl<T: AsFd> Registration<T> {
     /// without a syscall — tokio's rule, and one `read` per message instead of two on a
     /// request/response connection.
     ///
-    /// It is sound because sources are registered for `EPOLLRDHUP`: the peer's FIN is an
-    /// edge that sets a sticky read-closed flag, which the clear respects, so an
-    /// end-of-stream queued behind the bytes is still reported. Never use it for datagram
-    /// sockets, where a short read says nothing about the next datagram.
+    /// It is sound on the epoll backend because sources are registered for `EPOLLRDHUP`:
+    /// the peer's FIN is an edge that sets a sticky read-closed flag, which the clear
+    /// respects, so an end-of-stream queued behind the bytes is still reported; and on a
+    /// one-shot backend, because the waiter's arming is a level check that sees the FIN.
+    /// **On `polling` in edge mode (kqueue) the rule is off**: that backend reports no
+    /// half-close event, so a FIN that came with the bytes would leave no edge behind; a
+    /// short read there leaves readiness set and the next read makes the syscall. Never use
+    /// it for datagram sockets, where a short read says nothing about the next datagram.
     ///
     /// # Examples
     ///
@@ -434,12 +443,17 @@ impl<T: AsFd> Registration<T> {
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
+        let short_reads_drain = self.reactor.short_reads_drain();
+        let arm = |interest| self.reactor.arm(&self.source, interest);
         self.source.readiness.poll_io(
             dir,
             cx.waker(),
             || self.reactor.is_shut_down(),
             || op(io),
-            |&n| n > 0 && n < len,
+            // A short write filled the buffer; a short read drained it, where the backend
+            // cannot hide an end-of-stream behind it (`Reactor::short_reads_drain`).
+            |&n| n > 0 && n < len && (dir == Direction::Write || short_reads_drain),
+            self.reactor.arming(&arm),
         )
     }
 
@@ -501,7 +515,7 @@ impl<T: AsFd> Registration<T> {
     }
 }
 
-impl<T: AsFd> Drop for Registration<T> {
+impl<T: AsSource> Drop for Registration<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {
             // Deregister first: the poller must forget the fd before `io` closes it.
@@ -511,29 +525,11 @@ impl<T: AsFd> Drop for Registration<T> {
     }
 }
 
-impl<T: AsFd + fmt::Debug> fmt::Debug for Registration<T> {
+impl<T: AsSource + fmt::Debug> fmt::Debug for Registration<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registration")
             .field("io", &self.io)
             .field("source", &self.source)
             .finish_non_exhaustive()
     }
-}
-
-/// Sets `O_NONBLOCK` on `fd`, keeping its other status flags.
-fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
-    let raw = fd.as_raw_fd();
-    // SAFETY: `fd` is a live `BorrowedFd`, and F_GETFL reads only the fd's status flags.
-    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
-    if flags == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    if flags & libc::O_NONBLOCK == 0 {
-        // SAFETY: as above; F_SETFL changes only the fd's status flags.
-        let set = unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) };
-        if set == -1 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }

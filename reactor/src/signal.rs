@@ -58,9 +58,9 @@ static INSTALLED: Mutex<u64> = Mutex::new(0);
 /// `fetch_or` (lock-free on every target eddy runs on) and `write(2)`; `errno` is saved and
 /// restored around it, as the interrupted code may be about to read it.
 extern "C" fn on_signal(signum: libc::c_int) {
-    // SAFETY: `__errno_location` returns the calling thread's errno slot, valid for the
+    // SAFETY: `errno_location` returns the calling thread's errno slot, valid for the
     // thread's life; reading and writing it is async-signal-safe.
-    let errno = unsafe { *libc::__errno_location() };
+    let errno = unsafe { *errno_location() };
     if (1..64).contains(&signum) {
         PENDING.fetch_or(1 << signum, Ordering::SeqCst);
     }
@@ -73,7 +73,44 @@ extern "C" fn on_signal(signum: libc::c_int) {
         unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
     }
     // SAFETY: as above.
-    unsafe { *libc::__errno_location() = errno };
+    unsafe { *errno_location() = errno };
+}
+
+/// The calling thread's `errno` slot: each libc names the function differently.
+///
+/// # Safety
+///
+/// - The pointer is valid only on the calling thread, for the thread's life.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "redox"))]
+unsafe fn errno_location() -> *mut libc::c_int {
+    // SAFETY: always safe to call; the caller keeps the pointer on this thread.
+    unsafe { libc::__errno_location() }
+}
+
+/// The calling thread's `errno` slot (see the Linux version).
+///
+/// # Safety
+///
+/// - The pointer is valid only on the calling thread, for the thread's life.
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+unsafe fn errno_location() -> *mut libc::c_int {
+    // SAFETY: always safe to call; the caller keeps the pointer on this thread.
+    unsafe { libc::__error() }
+}
+
+/// The calling thread's `errno` slot (see the Linux version).
+///
+/// # Safety
+///
+/// - The pointer is valid only on the calling thread, for the thread's life.
+#[cfg(any(target_os = "openbsd", target_os = "netbsd"))]
+unsafe fn errno_location() -> *mut libc::c_int {
+    // SAFETY: always safe to call; the caller keeps the pointer on this thread.
+    unsafe { libc::__errno() }
 }
 
 /// Signals that must not or cannot usefully be caught.

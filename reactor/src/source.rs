@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::RawFd;
 use std::sync::atomic::AtomicUsize;
 use std::task::{Context, Poll};
 
 use parking_lot::Mutex;
 
 use crate::readiness::{Readiness, Waiters};
+use crate::sys::RawSource;
 use crate::Reactor;
 
 /// A direction of readiness: readable or writable.
@@ -38,7 +38,8 @@ impl Direction {
     }
 }
 
-/// A file descriptor registered with a [`Reactor`], shared behind an `Arc`.
+/// A file descriptor (on Windows, a socket) registered with a [`Reactor`], shared behind an
+/// `Arc`.
 ///
 /// Made by [`Reactor::register`] (or [`Registration::new`](crate::Registration::new)).
 /// Tasks wait on it with [`poll_ready`](Source::poll_ready); the reactor's
@@ -50,10 +51,12 @@ impl Direction {
 ///   ([`Registration::poll_io`](crate::Registration::poll_io) does that loop, and
 ///   [`Registration::try_io`](crate::Registration::try_io) clears the readiness a
 ///   `WouldBlock` disproves).
-/// - **Interest is registered once, edge-triggered.** The fd is added for both directions
-///   at registration and never re-armed: the poller reports each change of its state once,
-///   and the source keeps, per direction, a tick of delivered edges and a ready bit (the
-///   readiness rule, at `readiness::Readiness`).
+/// - **Interest is registered once, edge-triggered** where the backend has edges (epoll,
+///   kqueue): the fd is added for both directions at registration and never re-armed; the
+///   poller reports each change of its state once, and the source keeps, per direction, a
+///   tick of delivered edges and a ready bit (the readiness rule, at
+///   `readiness::Readiness`). On a one-shot backend (IOCP, event ports, poll(2)) a waiter
+///   arms the direction it waits for, and the same rule holds.
 /// - **Errors and hang-ups wake both directions**, so a reader sees EOF or `ECONNRESET`
 ///   from its syscall instead of waiting for ever.
 /// - **After [`Reactor::deregister`]**, every waiter is woken and every poll returns an
@@ -62,10 +65,12 @@ impl Direction {
 /// A task that stops waiting (its future dropped by a timeout) leaves its entry behind until
 /// the direction's next edge, or until the source is deregistered.
 pub struct Source {
-    /// The poller key and the slab key (the same number).
-    pub(crate) key: usize,
-    /// The registered fd; open until `deregister` by `Reactor::register`'s contract.
-    pub(crate) fd: RawFd,
+    /// Its index in the reactor's table of registered sources (not its poller key: that
+    /// is its address, [`Source::key`]).
+    pub(crate) slot: usize,
+    /// The registered fd or socket; open until `deregister` by `Reactor::register`'s
+    /// contract.
+    pub(crate) fd: RawSource,
     /// Per direction a tick and a ready bit (atomics, read without the lock), and the
     /// waiters behind a mutex locked by waiters that must wait, the poll round and
     /// `deregister`; never held while a waker runs.
@@ -73,13 +78,14 @@ pub struct Source {
 }
 
 impl Source {
-    pub(crate) fn new(key: usize, fd: RawFd) -> Source {
+    /// `armed`: a one-shot poller armed it for both directions at registration.
+    pub(crate) fn new(slot: usize, fd: RawSource, armed: bool) -> Source {
         Source {
-            key,
+            slot,
             fd,
             readiness: Readiness::new(
                 [AtomicUsize::new(0), AtomicUsize::new(0)],
-                Mutex::new(Waiters::default()),
+                Mutex::new(Waiters::armed(armed)),
             ),
         }
     }
@@ -121,7 +127,8 @@ impl Source {
     /// let reactor = Reactor::new()?;
     /// let (a, mut b) = UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
-    /// let source = reactor.register(a.as_fd())?;
+    /// // SAFETY: `a` stays open until after `deregister`.
+    /// let source = unsafe { reactor.register(a.as_fd())? };
     ///
     /// let waker = Waker::from(Arc::new(Noop));
     /// let mut cx = Context::from_waker(&waker);
@@ -141,11 +148,22 @@ impl Source {
         dir: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        self.readiness
-            .poll_ready(dir, cx.waker(), || reactor.is_shut_down())
+        let arm = |interest| reactor.arm(self, interest);
+        self.readiness.poll_ready(
+            dir,
+            cx.waker(),
+            || reactor.is_shut_down(),
+            reactor.arming(&arm),
+        )
     }
 
-    /// The registered file descriptor.
+    /// Its poller key: its address, unique among the sources the poller may still report
+    /// (`Reactor`'s type docs say why that is sound).
+    pub(crate) fn key(&self) -> usize {
+        self as *const Source as usize
+    }
+
+    /// The registered file descriptor (on Windows, the socket).
     ///
     /// # Examples
     ///
@@ -157,12 +175,13 @@ impl Source {
     /// let reactor = Reactor::new()?;
     /// let (a, _b) = UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
-    /// let source = reactor.register(a.as_fd())?;
+    /// // SAFETY: `a` stays open until after `deregister`.
+    /// let source = unsafe { reactor.register(a.as_fd())? };
     /// assert_eq!(source.raw_fd(), a.as_raw_fd());
     /// reactor.deregister(&source)?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn raw_fd(&self) -> RawFd {
+    pub fn raw_fd(&self) -> RawSource {
         self.fd
     }
 }
@@ -170,7 +189,7 @@ impl Source {
 impl fmt::Debug for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Source")
-            .field("key", &self.key)
+            .field("slot", &self.slot)
             .field("fd", &self.fd)
             .finish_non_exhaustive()
     }

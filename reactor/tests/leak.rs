@@ -8,7 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 
 use common::{within_timeout, Driver};
-use eddy_reactor::{Reactor, Registration};
+use eddy_reactor::Registration;
 use futures_lite::future::block_on;
 
 fn open_fds() -> usize {
@@ -18,7 +18,7 @@ fn open_fds() -> usize {
 #[test]
 fn a_thousand_register_drop_cycles_leak_no_fd_and_no_source() {
     within_timeout(|| {
-        let reactor = Arc::new(Reactor::new().unwrap());
+        let reactor = Arc::new(common::reactor());
         let driver = Driver::start(&reactor);
         let before = open_fds();
         for i in 0..1000u32 {

@@ -12,7 +12,7 @@ use eddy_reactor::Reactor;
 #[test]
 fn notify_wakes_a_poll_blocked_in_another_thread() {
     within_timeout(|| {
-        let reactor = Arc::new(Reactor::new().unwrap());
+        let reactor = Arc::new(common::reactor());
         let poller = spawn_blocking_poller(&reactor);
         blocked_in_poll(&reactor);
         reactor.notify().unwrap();
@@ -23,7 +23,7 @@ fn notify_wakes_a_poll_blocked_in_another_thread() {
 #[test]
 fn a_second_poller_returns_at_once_while_one_is_blocked() {
     within_timeout(|| {
-        let reactor = Arc::new(Reactor::new().unwrap());
+        let reactor = Arc::new(common::reactor());
         let poller = spawn_blocking_poller(&reactor);
         blocked_in_poll(&reactor);
         let start = Instant::now();
@@ -42,7 +42,7 @@ fn a_second_poller_returns_at_once_while_one_is_blocked() {
 #[test]
 fn a_notify_before_the_poll_is_kept_for_it() {
     within_timeout(|| {
-        let reactor = Reactor::new().unwrap();
+        let reactor = common::reactor();
         reactor.notify().unwrap();
         reactor.notify().unwrap();
         assert_eq!(reactor.poll(None).unwrap(), 0);
@@ -59,7 +59,7 @@ fn a_notify_before_the_poll_is_kept_for_it() {
 #[test]
 fn a_zero_timeout_does_not_block() {
     within_timeout(|| {
-        let reactor = Reactor::new().unwrap();
+        let reactor = common::reactor();
         assert_eq!(reactor.poll(Some(Duration::ZERO)).unwrap(), 0);
         assert_eq!(reactor.try_poll(Some(Duration::ZERO)).unwrap().unwrap(), 0);
     });
@@ -93,7 +93,7 @@ fn blocked_in_poll(reactor: &Reactor) {
 /// nanosecond timeout (`epoll_pwait2`), or rounds up to the next millisecond.
 #[test]
 fn a_sub_millisecond_timeout_is_never_early() {
-    let reactor = Reactor::new().unwrap();
+    let reactor = common::reactor();
     for micros in [1, 50, 300, 900, 1_500] {
         let timeout = Duration::from_micros(micros);
         let start = Instant::now();

@@ -8,6 +8,7 @@ use eddy_executor::debug::{Report, UnhandledPanic};
 use eddy_executor::limits::MAX_BLOCKING_THREADS;
 
 use super::driver::Driver;
+use super::io_backend::{IoBackend, IO_BACKEND_ENV};
 use super::report::{self, PanicShutdown};
 use super::{context, Handle, Runtime};
 
@@ -28,6 +29,7 @@ pub struct Builder {
     blocking: BlockingConfig,
     debug: bool,
     unhandled_panic: UnhandledPanic,
+    io_backend: IoBackend,
 }
 
 /// The blocking pool's own settings. Its threads' name and stack size follow the
@@ -54,7 +56,46 @@ impl Builder {
             },
             debug: false,
             unhandled_panic: UnhandledPanic::default(),
+            io_backend: IoBackend::Auto,
         }
+    }
+
+    /// The OS poller the reactor drives (default [`IoBackend::Auto`]: the environment
+    /// variable `EDDY_IO_BACKEND` if set, else epoll on Linux and Android and `polling`
+    /// elsewhere). An explicit choice here wins over the variable. [`IoBackend`] compares
+    /// the backends.
+    ///
+    /// `build()` fails with `InvalidInput` for a backend this OS lacks
+    /// ([`IoBackend::Epoll`] off Linux and Android).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::runtime::IoBackend;
+    ///
+    /// let rt = eddy::Builder::new().io_backend(IoBackend::Polling).build()?;
+    /// assert_eq!(rt.handle().io_backend(), IoBackend::Polling);
+    /// // The sockets of that runtime wait in `polling`'s poller.
+    /// let echoed = rt.block_on(async {
+    ///     let listener = eddy::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let client = eddy::spawn(async move {
+    ///         let mut stream = eddy::net::TcpStream::connect(addr).await?;
+    ///         eddy::io::AsyncWriteExt::write_all(&mut stream, b"hi").await?;
+    ///         std::io::Result::Ok(())
+    ///     });
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let mut buf = [0; 2];
+    ///     eddy::io::AsyncReadExt::read_exact(&mut server, &mut buf).await?;
+    ///     client.await.unwrap()?;
+    ///     std::io::Result::Ok(buf)
+    /// })?;
+    /// assert_eq!(&echoed, b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn io_backend(&mut self, backend: IoBackend) -> &mut Builder {
+        self.io_backend = backend;
+        self
     }
 
     /// Debug mode — asyncio's `asyncio.run(main(), debug=True)` (default off). What a
@@ -234,6 +275,8 @@ impl Builder {
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
         self.validate()?;
+        let env = std::env::var(IO_BACKEND_ENV).ok();
+        let backend = self.io_backend.resolve(env.as_deref())?;
         let panic_shutdown = (self.unhandled_panic == UnhandledPanic::ShutdownRuntime)
             .then(|| Arc::new(PanicShutdown::default()));
         let signal = panic_shutdown.clone();
@@ -253,7 +296,10 @@ impl Builder {
         // Each worker makes the runtime current on its thread before running any task,
         // and forgets it when it stops. The hooks cannot capture the Handle (the workers
         // own the hooks: a cycle); the worker's own executor is current when they run.
-        let driver = Arc::new(Driver::new(self.executor.resolved_worker_threads().max(1))?);
+        let driver = Arc::new(Driver::new(
+            self.executor.resolved_worker_threads().max(1),
+            backend,
+        )?);
         let (blocking, executor_slot) = self.build_blocking_pool(&driver)?;
         let for_workers = Arc::downgrade(&driver);
         let blocking_for_workers = blocking.spawner();

@@ -10,7 +10,7 @@ use eddy_executor::Spawner;
 use super::driver::Driver;
 
 use super::context;
-use super::{EnterGuard, Metrics};
+use super::{EnterGuard, IoBackend, Metrics};
 use crate::task::JoinHandle;
 
 /// A cheap, cloneable reference to a runtime — asyncio's `get_event_loop()`.
@@ -204,6 +204,27 @@ impl Handle {
     /// ```
     pub fn io_sources(&self) -> usize {
         self.driver.reactor().sources()
+    }
+
+    /// The OS poller this runtime's reactor drives: [`IoBackend::Epoll`],
+    /// [`IoBackend::Polling`] or [`IoBackend::PollingOneshot`] (never `Auto`: what the
+    /// builder or `EDDY_IO_BACKEND` resolved to).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::runtime::IoBackend;
+    ///
+    /// let rt = eddy::Runtime::new()?;
+    /// let backend = rt.handle().io_backend();
+    /// assert_ne!(backend, IoBackend::Auto);
+    /// if cfg!(target_os = "macos") {
+    ///     assert_ne!(backend, IoBackend::Epoll);
+    /// }
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn io_backend(&self) -> IoBackend {
+        IoBackend::of(self.driver.reactor().backend())
     }
 
     /// A snapshot of every live task — asyncio's `asyncio.all_tasks()`: id, name, spawn

@@ -14,6 +14,7 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+mod io_backend;
 mod metrics;
 pub(crate) mod report;
 #[allow(clippy::module_inception)]
@@ -22,6 +23,7 @@ mod runtime;
 pub use self::builder::Builder;
 pub use self::context::EnterGuard;
 pub use self::handle::{Handle, TryCurrentError};
+pub use self::io_backend::IoBackend;
 pub use self::metrics::{Metrics, WorkerMetrics};
 pub(crate) use self::runtime::already_running;
 pub use self::runtime::Runtime;

@@ -44,7 +44,7 @@ impl Wake for Flag {
 
 fn deliver(r: &Real, readable: bool, writable: bool) -> usize {
     let mut wakers = Vec::new();
-    r.deliver(readable, writable, false, &mut wakers);
+    r.deliver(readable, writable, false, &mut wakers, None);
     let n = wakers.len();
     wakers.into_iter().for_each(Waker::wake);
     n
@@ -72,8 +72,8 @@ fn a_fresh_source_is_unknown_so_operations_are_tried_but_readable_waits() {
         "the registration's edge may be in flight"
     );
     let (_flag, waker) = Flag::new();
-    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
-    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &waker, not_shut_down, None).is_pending());
+    assert!(r.poll_ready(Read, &waker, not_shut_down, None).is_pending());
     assert_eq!(waiting(&r, Read), 1, "one entry per task");
 }
 
@@ -82,19 +82,19 @@ fn a_delivery_sets_ready_bumps_the_tick_and_wakes_every_waiter() {
     let r = readiness();
     let (flag_a, a) = Flag::new();
     let (flag_b, b) = Flag::new();
-    assert!(r.poll_ready(Read, &a, not_shut_down).is_pending());
-    assert!(r.poll_ready(Read, &b, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &a, not_shut_down, None).is_pending());
+    assert!(r.poll_ready(Read, &b, not_shut_down, None).is_pending());
     assert_eq!(deliver(&r, true, false), 2);
     assert!(flag_a.take() && flag_b.take());
     assert_eq!(waiting(&r, Read), 0, "delivery takes the wakers");
     let now = r.snapshot(Read);
     assert_eq!((now.tick(), now.is_ready()), (1, true));
     assert!(matches!(
-        r.poll_ready(Read, &a, not_shut_down),
+        r.poll_ready(Read, &a, not_shut_down, None),
         Poll::Ready(Ok(()))
     ));
     assert!(matches!(
-        r.poll_ready(Read, &b, not_shut_down),
+        r.poll_ready(Read, &b, not_shut_down, None),
         Poll::Ready(Ok(()))
     ));
     assert!(
@@ -113,12 +113,12 @@ fn would_block_waits_and_the_next_edge_retries_the_operation() {
         would_block::<()>()
     };
     assert!(r
-        .poll_io(Read, &waker, not_shut_down, op, |_| false)
+        .poll_io(Read, &waker, not_shut_down, op, |_| false, None)
         .is_pending());
     assert_eq!((calls.get(), waiting(&r, Read)), (1, 1));
     deliver(&r, true, false);
     assert!(flag.take());
-    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(7), |_| false);
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(7), |_| false, None);
     assert!(matches!(got, Poll::Ready(Ok(7))));
 }
 
@@ -133,11 +133,11 @@ fn a_cleared_direction_waits_without_a_syscall() {
         would_block::<()>()
     };
     assert!(r
-        .poll_io(Read, &waker, not_shut_down, op, |_| false)
+        .poll_io(Read, &waker, not_shut_down, op, |_| false, None)
         .is_pending());
     assert!(!r.snapshot(Read).is_ready(), "WouldBlock cleared it");
     assert!(r
-        .poll_io(Read, &waker, not_shut_down, op, |_| false)
+        .poll_io(Read, &waker, not_shut_down, op, |_| false, None)
         .is_pending());
     assert_eq!(calls.get(), 1, "known not ready: no second syscall");
     assert_eq!(waiting(&r, Read), 1);
@@ -159,7 +159,7 @@ fn an_edge_between_the_load_and_would_block_is_not_cleared_and_retries() {
             Ok(calls.get())
         }
     };
-    let got = r.poll_io(Read, &waker, not_shut_down, op, |_| false);
+    let got = r.poll_io(Read, &waker, not_shut_down, op, |_| false, None);
     assert!(matches!(got, Poll::Ready(Ok(2))), "retried, not parked");
     assert!(r.snapshot(Read).is_ready(), "the newer edge was not erased");
     assert!(!flag.take());
@@ -184,20 +184,20 @@ fn a_short_transfer_clears_readiness_a_full_or_empty_one_does_not() {
     let (_flag, waker) = Flag::new();
     deliver(&r, true, false);
     let short = |&n: &usize| n > 0 && n < 64;
-    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(10), short);
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(10), short, None);
     assert!(matches!(got, Poll::Ready(Ok(10))));
     assert!(
         !r.snapshot(Read).is_ready(),
         "short: drained (or, for writes, filled)"
     );
     deliver(&r, true, false);
-    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(64), short);
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(64), short, None);
     assert!(matches!(got, Poll::Ready(Ok(64))));
     assert!(
         r.snapshot(Read).is_ready(),
         "a full transfer may leave more"
     );
-    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(0), short);
+    let got = r.poll_io(Read, &waker, not_shut_down, || Ok(0), short, None);
     assert!(matches!(got, Poll::Ready(Ok(0))));
     assert!(r.snapshot(Read).is_ready(), "zero bytes proves nothing");
 }
@@ -209,11 +209,11 @@ fn try_io_would_block_clears_a_spurious_readable() {
     deliver(&r, true, false);
     // The data was taken around the reactor: readable() is spuriously ready.
     assert!(matches!(
-        r.poll_ready(Read, &waker, not_shut_down),
+        r.poll_ready(Read, &waker, not_shut_down, None),
         Poll::Ready(Ok(()))
     ));
     assert!(r.try_io(Read, would_block::<()>).is_err());
-    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &waker, not_shut_down, None).is_pending());
     assert!(r.try_io(Read, || Ok(1)).is_ok());
 }
 
@@ -222,8 +222,12 @@ fn errors_and_hangups_wake_both_directions() {
     let r = readiness();
     let (read_flag, reader) = Flag::new();
     let (write_flag, writer) = Flag::new();
-    assert!(r.poll_ready(Read, &reader, not_shut_down).is_pending());
-    assert!(r.poll_ready(Write, &writer, not_shut_down).is_pending());
+    assert!(r
+        .poll_ready(Read, &reader, not_shut_down, None)
+        .is_pending());
+    assert!(r
+        .poll_ready(Write, &writer, not_shut_down, None)
+        .is_pending());
     assert_eq!(deliver(&r, true, true), 2);
     assert!(read_flag.take() && write_flag.take());
 }
@@ -233,8 +237,12 @@ fn an_edge_for_one_direction_leaves_the_other_waiting() {
     let r = readiness();
     let (_reader, reader) = Flag::new();
     let (writer_flag, writer) = Flag::new();
-    assert!(r.poll_ready(Read, &reader, not_shut_down).is_pending());
-    assert!(r.poll_ready(Write, &writer, not_shut_down).is_pending());
+    assert!(r
+        .poll_ready(Read, &reader, not_shut_down, None)
+        .is_pending());
+    assert!(r
+        .poll_ready(Write, &writer, not_shut_down, None)
+        .is_pending());
     assert_eq!(deliver(&r, true, false), 1);
     assert!(!writer_flag.take());
     assert_eq!(waiting(&r, Write), 1);
@@ -244,7 +252,7 @@ fn an_edge_for_one_direction_leaves_the_other_waiting() {
 fn a_dropped_waiters_entry_goes_at_the_next_delivery() {
     let r = readiness();
     let (_gone, gone) = Flag::new();
-    assert!(r.poll_ready(Read, &gone, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &gone, not_shut_down, None).is_pending());
     // `gone`'s future is dropped; the next edge takes (and wakes) its entry.
     assert_eq!(deliver(&r, true, false), 1);
     assert_eq!(waiting(&r, Read), 0);
@@ -256,7 +264,9 @@ fn deregistering_wakes_waiters_and_every_later_wait_fails() {
     let r = readiness();
     let (flag, waker) = Flag::new();
     deliver(&r, true, false);
-    assert!(r.poll_ready(Write, &waker, not_shut_down).is_pending());
+    assert!(r
+        .poll_ready(Write, &waker, not_shut_down, None)
+        .is_pending());
     let mut wakers = Vec::new();
     assert!(r.deregister(&mut wakers));
     assert!(!r.deregister(&mut Vec::new()), "only once");
@@ -264,14 +274,21 @@ fn deregistering_wakes_waiters_and_every_later_wait_fails() {
     assert!(flag.take());
     for dir in [Read, Write] {
         // Even the read direction, whose ready bit was set.
-        let error = match r.poll_ready(dir, &waker, not_shut_down) {
+        let error = match r.poll_ready(dir, &waker, not_shut_down, None) {
             Poll::Ready(Err(error)) => error,
             other => panic!("expected the deregistered error, got {other:?}"),
         };
         assert_eq!(error.kind(), io::ErrorKind::Other);
         assert!(error.to_string().contains("deregistered"));
     }
-    let got = r.poll_io(Read, &waker, not_shut_down, would_block::<()>, |_| false);
+    let got = r.poll_io(
+        Read,
+        &waker,
+        not_shut_down,
+        would_block::<()>,
+        |_| false,
+        None,
+    );
     assert!(matches!(got, Poll::Ready(Err(_))));
     assert_eq!(deliver(&r, true, true), 0, "nothing delivered after");
 }
@@ -280,12 +297,12 @@ fn deregistering_wakes_waiters_and_every_later_wait_fails() {
 fn shutdown_wakes_waiters_and_their_next_wait_fails() {
     let r = readiness();
     let (flag, waker) = Flag::new();
-    assert!(r.poll_ready(Read, &waker, not_shut_down).is_pending());
+    assert!(r.poll_ready(Read, &waker, not_shut_down, None).is_pending());
     let mut wakers = Vec::new();
     r.shutdown(&mut wakers);
     wakers.into_iter().for_each(Waker::wake);
     assert!(flag.take());
-    let got = r.poll_io(Read, &waker, || true, would_block::<()>, |_| false);
+    let got = r.poll_io(Read, &waker, || true, would_block::<()>, |_| false, None);
     match got {
         Poll::Ready(Err(error)) => assert!(error.to_string().contains("shut down")),
         other => panic!("expected the shutdown error, got {other:?}"),

@@ -138,6 +138,7 @@ impl ModelSource {
             || false,
             || self.read_syscall(),
             |&n| n > 0,
+            None,
         ) {
             Poll::Ready(Ok(n)) => Poll::Ready(n),
             Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
@@ -147,7 +148,8 @@ impl ModelSource {
 
     /// `Source::poll_ready` for reading (`readable()`).
     pub(crate) fn poll_readable(&self, waker: &Waker) -> Poll<std::io::Result<()>> {
-        self.readiness.poll_ready(Direction::Read, waker, || false)
+        self.readiness
+            .poll_ready(Direction::Read, waker, || false, None)
     }
 
     /// `Registration::poll_io` with a read. With `drained`, a successful transfer clears the
@@ -161,6 +163,7 @@ impl ModelSource {
             || false,
             || self.read_syscall(),
             |_| drained,
+            None,
         ) {
             Poll::Ready(Ok(n)) => Poll::Ready(n),
             Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
@@ -190,7 +193,7 @@ impl ModelSource {
         };
         let mut wakers = Vec::new();
         if fired {
-            self.readiness.deliver(true, false, fin, &mut wakers);
+            self.readiness.deliver(true, false, fin, &mut wakers, None);
         }
         let woken = wakers.len();
         for waker in wakers {

@@ -9,7 +9,7 @@ use std::task::{Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
-use eddy_reactor::Reactor;
+use eddy_reactor::{Backend, Reactor};
 
 /// How long a test body may take before the test fails as hung.
 pub const HANG: Duration = Duration::from_secs(10);
@@ -32,6 +32,18 @@ pub fn within_timeout<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'stat
         },
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test hung for {HANG:?}"),
     }
+}
+
+/// A reactor on the backend `EDDY_IO_BACKEND` names (`epoll`, `polling`,
+/// `polling-oneshot`), else on the OS's native one: `.ci/run` runs these tests on each.
+pub fn reactor() -> Reactor {
+    let backend = match std::env::var("EDDY_IO_BACKEND") {
+        Ok(name) if !name.trim().is_empty() => name.parse().expect("EDDY_IO_BACKEND"),
+        _ => Backend::native(),
+    };
+    let reactor = Reactor::with_backend(backend).expect("a reactor");
+    assert_eq!(reactor.backend(), backend);
+    reactor
 }
 
 /// A thread running `reactor.poll(None)` in a loop until dropped.

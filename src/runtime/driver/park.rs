@@ -51,7 +51,7 @@ use std::io;
 use std::time::Duration;
 
 use eddy_executor::park::{Park, Parker};
-use eddy_reactor::Reactor;
+use eddy_reactor::{Backend, Reactor};
 
 use super::time::{TimeDriver, TimerEntry, TimerLocation};
 use crate::loom::atomic::{fence, AtomicU8, Ordering::SeqCst};
@@ -126,9 +126,9 @@ impl Driver {
     ///
     /// # Errors
     ///
-    /// The OS error if the poller (epoll and its eventfd) cannot be created.
-    pub(crate) fn new(workers: usize) -> io::Result<Driver> {
-        let reactor = std::sync::Arc::new(Reactor::new()?);
+    /// The OS error if the poller (and its notifier) cannot be created.
+    pub(crate) fn new(workers: usize, backend: Backend) -> io::Result<Driver> {
+        let reactor = std::sync::Arc::new(Reactor::with_backend(backend)?);
         let mut driver = Driver::without_io(workers);
         let io: std::sync::Arc<dyn Poller> = reactor.clone();
         driver.io = Some(io);

@@ -1,6 +1,6 @@
-//! The OS poller: epoll, used directly.
+//! The Linux fast path: epoll, used directly.
 //!
-//! Used directly rather than through a portable poller because eddy needs two things of
+//! Used directly, beside the portable `polling` backend, because eddy needs two things of
 //! epoll that a portable layer does not give: `EPOLLRDHUP`, registered and reported, so
 //! that a FIN is an edge of its own and a sticky flag ([`Readiness`](crate::readiness))
 //! and a short stream read can clear readiness; and a wait with no per-round set-up (no
@@ -19,28 +19,14 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use super::Event;
+
 /// The key of the notification eventfd; source keys are slab indices, far below it.
 const NOTIFY_KEY: u64 = u64::MAX;
 
 /// What a source is registered for: both directions, the peer's half-close, edge-triggered.
 const SOURCE_FLAGS: u32 =
     (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
-
-/// One event of a round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Event {
-    /// The source's key.
-    pub(crate) key: usize,
-    /// Readable (data, a pending connection, end-of-stream, an error).
-    pub(crate) readable: bool,
-    /// Writable (room in the send buffer, a finished connect, an error).
-    pub(crate) writable: bool,
-    /// The peer shut its write side (`EPOLLRDHUP`) or the connection is closed
-    /// (`EPOLLHUP`): reads will not block again.
-    pub(crate) read_closed: bool,
-    /// `EPOLLERR` or `EPOLLHUP`: both directions should retry and see the error.
-    pub(crate) failed: bool,
-}
 
 /// The buffer a round fills.
 pub(crate) struct Events {
