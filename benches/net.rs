@@ -48,7 +48,7 @@ use criterion::{
 };
 
 use common::workload;
-use net_rt::{Conn, EddyEpoll, Rt, Smol, Spawner, Tokio};
+use net_rt::{Conn, EddyEpoll, EddyPolling, Rt, Smol, Spawner, Tokio};
 
 /// Client connections in `tcp_echo`.
 const CLIENTS: usize = 32;
@@ -314,20 +314,20 @@ fn net(c: &mut Criterion) {
     workload!(
         c,
         tcp_echo,
-        [EddyEpoll, Tokio, Smol],
+        [EddyEpoll, EddyPolling, Tokio, Smol],
         Throughput::Elements((CLIENTS * ROUND_TRIPS) as u64)
     );
     workload!(
         c,
         tcp_bulk,
-        [EddyEpoll, Tokio, Smol],
+        [EddyEpoll, EddyPolling, Tokio, Smol],
         Throughput::Bytes(BULK_TOTAL as u64)
     );
     // Elements: connections.
     workload!(
         c,
         tcp_churn,
-        [EddyEpoll, Tokio, Smol],
+        [EddyEpoll, EddyPolling, Tokio, Smol],
         Throughput::Elements(churn_connections() as u64)
     );
 }

@@ -12,10 +12,12 @@ use criterion::Criterion;
 /// Worker threads for every runtime.
 pub const NUM_WORKERS: usize = 2;
 
-/// eddy's multi-threaded runtime with [`NUM_WORKERS`] workers.
-pub fn eddy_runtime() -> eddy::Runtime {
+/// eddy's multi-threaded runtime with [`NUM_WORKERS`] workers on `backend`'s poller
+/// (`IoBackend::Auto`: `EDDY_IO_BACKEND` if set, else epoll on Linux).
+pub fn eddy_runtime(backend: eddy::runtime::IoBackend) -> eddy::Runtime {
     eddy::Runtime::builder()
         .worker_threads(NUM_WORKERS)
+        .io_backend(backend)
         .build()
         .unwrap()
 }

@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+use eddy::runtime::IoBackend;
+
 use crate::common::{self, NUM_WORKERS};
 
 /// A connected TCP stream, owned by one task at a time.
@@ -179,19 +181,30 @@ const LOOPBACK: &str = "127.0.0.1:0";
 pub trait Backend: 'static {
     /// The benchmark's name within its group.
     const NAME: &'static str;
+    const BACKEND: IoBackend;
 }
 
-/// eddy's own epoll reactor.
+/// epoll, driven directly.
 pub struct Epoll;
 
 impl Backend for Epoll {
     const NAME: &'static str = "eddy-epoll";
+    const BACKEND: IoBackend = IoBackend::Epoll;
+}
+
+/// The `polling` crate (edge-triggered epoll underneath, on Linux).
+pub struct Polling;
+
+impl Backend for Polling {
+    const NAME: &'static str = "eddy-polling";
+    const BACKEND: IoBackend = IoBackend::Polling;
 }
 
 /// eddy on one backend.
 pub struct Eddy<B>(eddy::Runtime, PhantomData<B>);
 
 pub type EddyEpoll = Eddy<Epoll>;
+pub type EddyPolling = Eddy<Polling>;
 
 impl<B: Backend> Rt for Eddy<B> {
     const NAME: &'static str = B::NAME;
@@ -200,7 +213,10 @@ impl<B: Backend> Rt for Eddy<B> {
     type Spawner = eddy::runtime::Handle;
 
     fn build() -> Self {
-        Eddy(common::eddy_runtime(), PhantomData)
+        // The explicit backend wins over a caller's EDDY_IO_BACKEND.
+        let rt = common::eddy_runtime(B::BACKEND);
+        assert_eq!(rt.handle().io_backend(), B::BACKEND, "{}", B::NAME);
+        Eddy(rt, PhantomData)
     }
     fn spawner(&self) -> Self::Spawner {
         self.0.handle().clone()
