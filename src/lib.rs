@@ -16,8 +16,10 @@
 //! * `eddy-timer` is a hierarchical timing wheel; [`time`] gives each worker one and joins
 //!   them to the workers through the executor's park hook: an idle worker parks until the
 //!   exact earliest deadline, a busy one fires due timers every 61 ticks.
-//! * `eddy-reactor` is readiness I/O on epoll, driven directly: a slab of registered
-//!   sources, per-direction wakers and a readiness tick so no wakeup is lost. One idle worker at a
+//! * `eddy-reactor` is readiness I/O on one of two OS pollers behind one seam: epoll,
+//!   driven directly (the Linux fast path), or the `polling` crate on every OS (kqueue,
+//!   IOCP, event ports, poll(2)); [`runtime::IoBackend`] picks. Registered sources carry
+//!   per-direction wakers and a readiness tick so no wakeup is lost. One idle worker at a
 //!   time sleeps in the poller (its timeout is the earliest timer); the others sleep on
 //!   their own parkers, and busy workers poll it without blocking every 61 ticks.
 //!   [`net`] and [`io::Async`] are built on it.

@@ -244,8 +244,10 @@ fn a_silent_client_is_dropped_by_the_header_read_timeout() {
                     .await
                     .ok();
             });
-            let mut client = TcpStream::connect(addr).await.unwrap();
+            // Before the connect: the server's timer starts once it has accepted, which
+            // may be before `connect` returns here.
             let started = Instant::now();
+            let mut client = TcpStream::connect(addr).await.unwrap();
             // Half a request head, then silence: the server must give up and close.
             client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
             let mut rest = Vec::new();

@@ -17,6 +17,24 @@ async fn poll_once<F: Future + Unpin>(fut: &mut F) -> bool {
         .await
 }
 
+/// Keeps the runtime's only worker busy in a task until dropped, so that nothing polls the
+/// reactor meanwhile: a connect's first poll then finds no report, on any I/O backend and
+/// however fast the loopback connection completes.
+struct HeldWorker {
+    _release: std::sync::mpsc::Sender<()>,
+}
+
+fn hold_the_worker() -> HeldWorker {
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    eddy::spawn(async move {
+        started_tx.send(()).unwrap();
+        let _ = released.recv();
+    });
+    started.recv().unwrap();
+    HeldWorker { _release: release }
+}
+
 fn assert_refused_or_reset(kind: ErrorKind) {
     assert!(
         matches!(
@@ -34,6 +52,7 @@ fn unix_connect_fails_when_the_listener_is_dropped_before_accepting() {
         let path = dir.join("gone.sock");
         runtime(1).block_on(async {
             let listener = UnixListener::bind(&path).unwrap();
+            let worker = hold_the_worker();
             let mut connect = pin!(UnixStream::connect(&path));
             // The connection is queued on the listener; the future is waiting for the
             // reactor to confirm it.
@@ -42,6 +61,7 @@ fn unix_connect_fails_when_the_listener_is_dropped_before_accepting() {
                 "connect resolved before the reactor ran"
             );
             drop(listener);
+            drop(worker);
             let err = connect
                 .await
                 .expect_err("connected to a listener that is gone");
@@ -71,12 +91,14 @@ fn tcp_connect_fails_when_the_listener_is_dropped_before_accepting() {
         runtime(1).block_on(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
+            let worker = hold_the_worker();
             let mut connect = pin!(TcpStream::connect(addr));
             assert!(
                 poll_once(&mut connect).await,
                 "connect resolved before the reactor ran"
             );
             drop(listener);
+            drop(worker);
             let err = connect
                 .await
                 .expect_err("connected to a listener that is gone");

@@ -1,4 +1,4 @@
-//! eddy-reactor: readiness I/O for the eddy runtime, on epoll.
+//! eddy-reactor: readiness I/O for the eddy runtime, on epoll (Linux) or `polling` (every OS).
 //!
 //! It knows nothing of tasks, executors or time: it turns "this fd is readable/writable"
 //! into [`Waker::wake`](std::task::Waker::wake) calls, and a runtime decides which thread
@@ -6,17 +6,21 @@
 //!
 //! # Architecture
 //!
-//! A [`Reactor`] owns one OS **poller** (an epoll instance, driven directly: `epoll.rs`
-//! says why eddy left the `polling` crate) and a **slab**
-//! of registered [`Source`]s whose slab key is also the poller key, so an event finds its
-//! source in O(1). Each source keeps, per [`Direction`], an atomic word (a tick of
-//! delivered edges and a ready bit) and, behind its own mutex, a short list of waiting
-//! tasks' wakers: tokio's `ScheduledIo` model.
+//! A [`Reactor`] owns one OS **poller** of a [`Backend`]: epoll, driven directly (Linux
+//! and Android: the fast path, `poller/epoll.rs` says why), or the `polling` crate (kqueue,
+//! IOCP, event ports, poll(2); edge-triggered where the OS has edges, one-shot elsewhere),
+//! and the registered [`Source`]s. A source's poller key is its **address**, so an event
+//! finds its source without a lookup or a lock ([`Reactor`] says why that is sound). Each
+//! source keeps, per [`Direction`], an atomic word (a tick of delivered edges and a ready
+//! bit) and, behind its own mutex, a short list of waiting tasks' wakers: tokio's
+//! `ScheduledIo` model.
 //!
-//! - **Registration** ([`Reactor::register`], or [`Registration::new`] for any [`AsFd`]
-//!   type) adds the fd **once, edge-triggered, for both directions and the peer's half-close**
-//!   (`EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`). Nothing is ever re-armed: no
-//!   `epoll_ctl` on the wait path.
+//! - **Registration** ([`Reactor::register`], or [`Registration::new`] for any
+//!   [`AsSource`] type: `AsFd` on Unix, `AsSocket` on Windows) adds the fd **once,
+//!   edge-triggered, for both directions** (on epoll also the peer's half-close:
+//!   `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`). Nothing is re-armed: no `epoll_ctl` on
+//!   the wait path. On a one-shot backend a waiter arms the direction it waits for, under
+//!   the source lock, and the same rule holds (`readiness::Readiness`).
 //! - **The poll round** ([`Reactor::poll`]) waits in the poller and, for each event (an
 //!   edge), under the source lock bumps the tick and sets the ready bit of each reported
 //!   direction and takes that direction's wakers; it wakes them only after releasing every
@@ -32,9 +36,11 @@
 //!   clear, `poll_io` skips the syscall and waits at once.
 //! - **Short reads** ([`Registration::poll_stream_read`], for stream sockets and pipes): a
 //!   read that returns fewer bytes than asked drained the socket, so it clears the ready bit
-//!   like a `WouldBlock` and the next read waits without a syscall — tokio's rule, sound
-//!   because a FIN is an edge of its own (`EPOLLRDHUP`) that sets a sticky read-closed
-//!   flag, so an end-of-stream queued behind the bytes is never hidden.
+//!   like a `WouldBlock` and the next read waits without a syscall — tokio's rule, sound on
+//!   epoll because a FIN is an edge of its own (`EPOLLRDHUP`) that sets a sticky
+//!   read-closed flag, so an end-of-stream queued behind the bytes is never hidden, and in
+//!   one-shot mode because arming sees the FIN. Off on `polling`'s edge mode, which reports
+//!   no half-close ([`Reactor::short_reads_drain`]).
 //! - **Bare readiness** ([`Source::poll_ready`], [`Registration::readable`]) is ready while
 //!   the bit is set, so it can be spuriously ready; a `WouldBlock` through
 //!   [`Registration::try_io`] or `poll_io` clears it.
@@ -43,11 +49,12 @@
 //!   tells it apart with `None`). [`notify`](Reactor::notify) wakes a blocked round from
 //!   any thread.
 //! - **Deregister before close**: the poller must forget an fd before it is closed (its fd
-//!   number could be reused). [`Reactor::deregister`] deletes it, removes it from the slab
-//!   and wakes its waiters, whose waits then fail; [`Registration`]'s `Drop` deregisters
-//!   first and closes after.
+//!   number could be reused). [`Reactor::deregister`] deletes it, removes it and wakes its
+//!   waiters, whose waits then fail; [`Registration`]'s `Drop` deregisters first and
+//!   closes after. Its memory is freed at the start of a later round, never while an
+//!   event of a round in progress may still carry its key.
 //!
-//! Errors and hang-ups (`EPOLLERR`, `EPOLLHUP`) wake both directions, so a task always
+//! Errors and hang-ups (`EPOLLERR`, `EPOLLHUP`, and what `polling` folds in) wake both directions, so a task always
 //! learns of EOF or a reset from its own syscall.
 //!
 //! # Examples
@@ -96,8 +103,6 @@
 //! assert_eq!(reactor.sources(), 0);
 //! # std::io::Result::Ok(())
 //! ```
-//!
-//! [`AsFd`]: std::os::fd::AsFd
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]

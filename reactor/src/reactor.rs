@@ -260,7 +260,9 @@ impl Reactor {
     /// their [`poll_ready`](Source::poll_ready) then returns an error of kind
     /// [`Other`](io::ErrorKind::Other) saying the source was deregistered.
     ///
-    /// Deregistering twice is a no-op.
+    /// Deregistering twice is a no-op. The source's memory is reclaimed at the start of the
+    /// next poll round (or when the reactor is dropped), never while an event of a round in
+    /// progress may still name it (type docs: keys).
     ///
     /// # Errors
     ///
@@ -409,7 +411,7 @@ impl Reactor {
     /// - `event.key` is the [`Source::key`] of a source that is alive.
     pub(crate) unsafe fn dispatch(&self, event: Event, wakers: &mut Vec<Waker>) {
         // SAFETY: the key is a live source's address (the caller's contract).
-        let source = unsafe { &*(event.key as *const Source) };
+        let source = unsafe { &*std::ptr::with_exposed_provenance::<Source>(event.key) };
         let arm = |interest| self.arm(source, interest);
         // Errors and hang-ups wake both directions, so readers and writers retry their
         // syscall and see EOF or the error (epoll and `polling` already fold them in).

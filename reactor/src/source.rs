@@ -160,7 +160,9 @@ impl Source {
     /// Its poller key: its address, unique among the sources the poller may still report
     /// (`Reactor`'s type docs say why that is sound).
     pub(crate) fn key(&self) -> usize {
-        self as *const Source as usize
+        // Exposed: the poller hands the number back as an integer, and `Reactor::dispatch`
+        // turns it into a reference again (`ptr::with_exposed_provenance`).
+        (self as *const Source).expose_provenance()
     }
 
     /// The registered file descriptor (on Windows, the socket).

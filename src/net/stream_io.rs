@@ -49,8 +49,8 @@ where
     io.writable().await?;
     // Done when the kernel reports an error (refused, reset, unreachable) or a peer. Until
     // then (`ENOTCONN`) it is still connecting: wait for the next writable edge. A writable
-    // report alone is not proof — it may be stale (an event for an earlier fd that had
-    // the same registration key).
+    // report alone is not proof: readiness is a hint (an error wakes both directions, and
+    // a one-shot backend's first report may predate the connect's outcome).
     io.write_with(|socket| {
         let socket = SockRef::from(socket);
         if let Some(err) = socket.take_error()? {

@@ -72,6 +72,7 @@ impl Builder {
     ///
     /// ```
     /// use eddy::runtime::IoBackend;
+    /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
     ///
     /// let rt = eddy::Builder::new().io_backend(IoBackend::Polling).build()?;
     /// assert_eq!(rt.handle().io_backend(), IoBackend::Polling);
@@ -81,12 +82,12 @@ impl Builder {
     ///     let addr = listener.local_addr()?;
     ///     let client = eddy::spawn(async move {
     ///         let mut stream = eddy::net::TcpStream::connect(addr).await?;
-    ///         eddy::io::AsyncWriteExt::write_all(&mut stream, b"hi").await?;
+    ///         stream.write_all(b"hi").await?;
     ///         std::io::Result::Ok(())
     ///     });
     ///     let (mut server, _) = listener.accept().await?;
     ///     let mut buf = [0; 2];
-    ///     eddy::io::AsyncReadExt::read_exact(&mut server, &mut buf).await?;
+    ///     server.read_exact(&mut buf).await?;
     ///     client.await.unwrap()?;
     ///     std::io::Result::Ok(buf)
     /// })?;

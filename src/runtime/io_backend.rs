@@ -135,3 +135,75 @@ impl std::fmt::Display for IoBackend {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::ErrorKind::InvalidInput;
+
+    use eddy_reactor::Backend;
+
+    use super::IoBackend;
+
+    #[test]
+    fn auto_takes_the_environment_then_the_native_backend() {
+        assert_eq!(IoBackend::Auto.resolve(None).unwrap(), Backend::native());
+        assert_eq!(
+            IoBackend::Auto.resolve(Some(" ")).unwrap(),
+            Backend::native()
+        );
+        let polling = IoBackend::Auto.resolve(Some("polling")).unwrap();
+        assert_eq!(polling, Backend::Polling);
+        let oneshot = IoBackend::Auto.resolve(Some(" Polling-Oneshot\n")).unwrap();
+        assert_eq!(oneshot, Backend::PollingOneshot);
+    }
+
+    #[test]
+    fn the_builders_choice_wins_over_the_environment() {
+        let chosen = IoBackend::Polling.resolve(Some("epoll")).unwrap();
+        assert_eq!(chosen, Backend::Polling);
+        // Even an invalid variable does not matter then.
+        let chosen = IoBackend::PollingOneshot.resolve(Some("kqueue")).unwrap();
+        assert_eq!(chosen, Backend::PollingOneshot);
+    }
+
+    #[test]
+    fn an_unknown_name_in_the_environment_is_invalid_input_naming_it() {
+        let error = IoBackend::Auto.resolve(Some("kqueue")).unwrap_err();
+        assert_eq!(error.kind(), InvalidInput);
+        let message = error.to_string();
+        assert!(message.contains("EDDY_IO_BACKEND=\"kqueue\""), "{message}");
+        assert!(message.contains("\"polling\""), "{message}");
+    }
+
+    #[test]
+    fn epoll_is_there_exactly_on_linux_and_android() {
+        let linux = cfg!(any(target_os = "linux", target_os = "android"));
+        let explicit = IoBackend::Epoll.resolve(None);
+        let from_env = IoBackend::Auto.resolve(Some("epoll"));
+        assert_eq!(explicit.is_ok(), linux);
+        assert_eq!(from_env.is_ok(), linux);
+        if !linux {
+            let message = explicit.unwrap_err().to_string();
+            assert!(
+                message.contains("io_backend(IoBackend::Epoll)"),
+                "{message}"
+            );
+            let message = from_env.unwrap_err().to_string();
+            assert!(message.contains("EDDY_IO_BACKEND"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_running_runtime_reports_what_it_resolved_to() {
+        for backend in [IoBackend::Polling, IoBackend::PollingOneshot] {
+            let rt = crate::Builder::new()
+                .worker_threads(1)
+                .io_backend(backend)
+                .build()
+                .unwrap();
+            assert_eq!(rt.handle().io_backend(), backend);
+        }
+        let rt = crate::Builder::new().worker_threads(1).build().unwrap();
+        assert_ne!(rt.handle().io_backend(), IoBackend::Auto);
+    }
+}

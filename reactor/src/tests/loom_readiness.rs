@@ -9,24 +9,7 @@ use std::task::{Poll, Waker};
 
 use eddy_test_support::model;
 
-use super::support::{thread, Flag, ModelSource};
-
-/// After the racing threads are done, drives the model reactor as a runtime would: a woken
-/// waiter polls again with `poll`, and the reactor runs rounds in between. The waiter must
-/// finish within `rounds` rounds.
-fn settles(source: &ModelSource, flag: &Flag, rounds: usize, mut poll: impl FnMut() -> bool) {
-    for _ in 0..rounds {
-        if flag.take() && poll() {
-            return;
-        }
-        source.round();
-    }
-    assert!(
-        flag.take(),
-        "a pending waiter was never woken: a lost wakeup"
-    );
-    assert!(poll(), "a woken waiter never became ready");
-}
+use super::support::{settles, thread, Flag, ModelSource};
 
 /// `read_with` (and, with `drained`, the short-transfer path of `poll_stream_write`):
 /// a reader's read says WouldBlock and it registers, while the peer writes and the reactor

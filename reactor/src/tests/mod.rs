@@ -7,5 +7,8 @@
 
 mod support;
 
+#[cfg(all(unix, not(eddy_loom)))]
+mod keys;
+mod loom_oneshot;
 mod loom_readiness;
 mod readiness;

@@ -1,15 +1,17 @@
-//! The models' sync shim and test doubles: a waker that counts, a model of one epoll
-//! registration (edge-triggered), and the reactor's two halves driven over them.
+//! The models' sync shim and test doubles: a waker that counts, a model of one poller
+//! registration (epoll's, edge-triggered, or a one-shot poller's), and the reactor's two
+//! halves driven over them.
 //!
 //! The reactor's protocol is `readiness::Readiness`, generic over its atomic word and its
 //! lock; the models instantiate that same type with loom's atomic and mutex, and put a
-//! model of the kernel (a socket's receive queue and epoll's ready list, edge-triggered)
-//! in place of the syscalls.
+//! model of the kernel (a socket's receive queue and send buffer, and the poller's ready
+//! list, edge-triggered or one-shot) in place of the syscalls.
 
+use std::io;
 use std::sync::Arc as StdArc;
 use std::task::{Poll, Wake, Waker};
 
-use crate::readiness::{self, Readiness, Waiters};
+use crate::readiness::{self, Arm, Readiness, Waiters};
 use crate::Direction;
 
 #[cfg(not(eddy_loom))]
@@ -75,6 +77,9 @@ impl readiness::Lock for Mutex<Waiters> {
 /// ready list holds an edge for it. Edge-triggered: every arrival of data queues one edge
 /// (at most one pending at a time, as epoll keeps an fd on its ready list once), and a
 /// harvested edge is not reported again until the next arrival.
+///
+/// With [`Kernel::oneshot`], the poller is one-shot instead ([`Oneshot`]), and the write
+/// direction is modelled too ([`Kernel::room`]); the edge models leave both alone.
 #[derive(Debug, Default)]
 pub(crate) struct Kernel {
     /// Bytes waiting to be read.
@@ -84,6 +89,45 @@ pub(crate) struct Kernel {
     /// The peer shut its write side (a FIN arrived): once the queue is empty, reads
     /// return end-of-stream, and epoll reports `EPOLLRDHUP` from then on.
     pub(crate) fin: bool,
+    /// The send buffer has room: the fd is writable (one-shot models only).
+    pub(crate) room: bool,
+    /// The one-shot poller's registration; `None` for epoll's edge-triggered one.
+    pub(crate) oneshot: Option<Oneshot>,
+}
+
+/// A one-shot poller's registration of the fd (poll(2), IOCP, event ports,
+/// `EPOLLONESHOT`): while it is armed for a direction that is ready, it queues one event
+/// reporting the armed directions that are ready, and that event disarms it for both
+/// directions. Checked whenever the fd's state or the arming changes, so data arriving
+/// while armed fires at once, and so does arming while data is queued (a level check).
+#[derive(Debug, Default)]
+pub(crate) struct Oneshot {
+    /// The directions it is armed for, `[read, write]`.
+    pub(crate) armed: [bool; 2],
+    /// The event waiting for a round to harvest it: the directions it reports.
+    pub(crate) event: [bool; 2],
+    /// Deleted from the poller (`Reactor::deregister`): nothing is reported any more.
+    pub(crate) deleted: bool,
+}
+
+impl Kernel {
+    /// Readable (data or end-of-stream), writable (room).
+    fn level(&self) -> [bool; 2] {
+        [self.data > 0 || self.fin, self.room]
+    }
+
+    /// One-shot: queues an event if armed for a direction that is ready, and disarms.
+    /// Nothing for the edge-triggered poller, whose writers set `edge` themselves.
+    fn check(&mut self) {
+        let level = self.level();
+        if let Some(oneshot) = &mut self.oneshot {
+            let fired = [0, 1].map(|dir| oneshot.armed[dir] && level[dir]);
+            if fired != [false; 2] {
+                oneshot.event = [0, 1].map(|dir| oneshot.event[dir] || fired[dir]);
+                oneshot.armed = [false; 2];
+            }
+        }
+    }
 }
 
 /// One source registered with a model reactor: the kernel side behind its own (loom)
@@ -91,9 +135,13 @@ pub(crate) struct Kernel {
 pub(crate) struct ModelSource {
     pub(crate) kernel: Mutex<Kernel>,
     pub(crate) readiness: Readiness<AtomicUsize, Mutex<Waiters>>,
+    /// Registered with a one-shot poller (`kernel.oneshot` is `Some`); kept out of the
+    /// kernel's lock so that the edge models take no extra lock to learn it.
+    oneshot: bool,
 }
 
 impl ModelSource {
+    /// A source registered with epoll, edge-triggered.
     pub(crate) fn new() -> Arc<ModelSource> {
         Arc::new(ModelSource {
             kernel: Mutex::new(Kernel::default()),
@@ -101,21 +149,99 @@ impl ModelSource {
                 [AtomicUsize::new(0), AtomicUsize::new(0)],
                 Mutex::new(Waiters::default()),
             ),
+            oneshot: false,
         })
     }
 
-    /// The peer writes a byte: it joins the queue, and epoll queues an edge.
+    /// A source registered with a one-shot poller, which arms it for both directions at
+    /// registration (`Poller::add`, and `Waiters::armed(true)`): a level check, so with
+    /// `room` the registration's event (writable) is queued at once.
+    pub(crate) fn oneshot(room: bool) -> Arc<ModelSource> {
+        let mut kernel = Kernel {
+            room,
+            oneshot: Some(Oneshot {
+                armed: [true; 2],
+                ..Oneshot::default()
+            }),
+            ..Kernel::default()
+        };
+        kernel.check();
+        Arc::new(ModelSource {
+            kernel: Mutex::new(kernel),
+            readiness: Readiness::new(
+                [AtomicUsize::new(0), AtomicUsize::new(0)],
+                Mutex::new(Waiters::armed(true)),
+            ),
+            oneshot: true,
+        })
+    }
+
+    /// `Reactor::arm`, which the protocol calls under the source lock: replaces the
+    /// directions the one-shot registration is armed for, with a level check. Its
+    /// contract: the source is not deregistered (else its fd may be closed already).
+    fn arm(&self, interest: [bool; 2]) -> io::Result<()> {
+        assert!(
+            !self.readiness.snapshot(Direction::Read).is_closed(),
+            "armed a deregistered source, whose fd may be closed (or reused) already"
+        );
+        let mut kernel = self.kernel.lock().unwrap();
+        let oneshot = kernel.oneshot.as_mut().expect("an edge source was armed");
+        assert!(!oneshot.deleted, "armed a source deleted from the poller");
+        oneshot.armed = interest;
+        kernel.check();
+        Ok(())
+    }
+
+    /// Runs `f` with the arming callback the reactor passes: `Some` on a one-shot poller
+    /// (`Reactor::arming`).
+    fn with_arm<R>(&self, f: impl FnOnce(Arm<'_>) -> R) -> R {
+        let arm = |interest| self.arm(interest);
+        f(self
+            .oneshot
+            .then_some(&arm as &dyn Fn([bool; 2]) -> io::Result<()>))
+    }
+
+    /// The one-shot registration's state: `(armed, event pending)`, for assertions.
+    pub(crate) fn oneshot_state(&self) -> ([bool; 2], [bool; 2]) {
+        let kernel = self.kernel.lock().unwrap();
+        let oneshot = kernel.oneshot.as_ref().expect("a one-shot source");
+        (oneshot.armed, oneshot.event)
+    }
+
+    /// The peer writes a byte: it joins the queue, and epoll queues an edge (a one-shot
+    /// poller, an event if armed for reading).
     pub(crate) fn write(&self) {
         let mut kernel = self.kernel.lock().unwrap();
         kernel.data += 1;
         kernel.edge = true;
+        kernel.check();
     }
 
-    /// The peer shuts its write side: the FIN queues behind the data, with an edge.
+    /// The peer shuts its write side: the FIN queues behind the data, with an edge (or
+    /// an event, if armed for reading).
     pub(crate) fn write_fin(&self) {
         let mut kernel = self.kernel.lock().unwrap();
         kernel.fin = true;
         kernel.edge = true;
+        kernel.check();
+    }
+
+    /// The peer reads what this side sent: the send buffer has room again (an event, if
+    /// armed for writing). One-shot models only.
+    pub(crate) fn free_room(&self) {
+        let mut kernel = self.kernel.lock().unwrap();
+        kernel.room = true;
+        kernel.check();
+    }
+
+    /// A non-blocking write that fills the send buffer, if it has room.
+    fn write_syscall(&self) -> io::Result<usize> {
+        let mut kernel = self.kernel.lock().unwrap();
+        if std::mem::take(&mut kernel.room) {
+            Ok(1)
+        } else {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
     }
 
     /// A non-blocking read of everything queued (a short read: the buffer is larger);
@@ -132,14 +258,17 @@ impl ModelSource {
     /// `Registration::poll_stream_read`: a read that returned fewer bytes than asked (every
     /// non-empty read here) clears the readiness. `Ready(n)`, `n == 0` being end-of-stream.
     pub(crate) fn poll_stream_read(&self, waker: &Waker) -> Poll<usize> {
-        match self.readiness.poll_io(
-            Direction::Read,
-            waker,
-            || false,
-            || self.read_syscall(),
-            |&n| n > 0,
-            None,
-        ) {
+        let result = self.with_arm(|arm| {
+            self.readiness.poll_io(
+                Direction::Read,
+                waker,
+                || false,
+                || self.read_syscall(),
+                |&n| n > 0,
+                arm,
+            )
+        });
+        match result {
             Poll::Ready(Ok(n)) => Poll::Ready(n),
             Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
             Poll::Pending => Poll::Pending,
@@ -148,8 +277,10 @@ impl ModelSource {
 
     /// `Source::poll_ready` for reading (`readable()`).
     pub(crate) fn poll_readable(&self, waker: &Waker) -> Poll<std::io::Result<()>> {
-        self.readiness
-            .poll_ready(Direction::Read, waker, || false, None)
+        self.with_arm(|arm| {
+            self.readiness
+                .poll_ready(Direction::Read, waker, || false, arm)
+        })
     }
 
     /// `Registration::poll_io` with a read. With `drained`, a successful transfer clears the
@@ -157,14 +288,37 @@ impl ModelSource {
     /// runs it on the read side, whose kernel it has; here a read always empties the queue,
     /// as a short write always fills the send buffer). Returns the bytes read.
     pub(crate) fn poll_read(&self, waker: &Waker, drained: bool) -> Poll<usize> {
-        match self.readiness.poll_io(
-            Direction::Read,
-            waker,
-            || false,
-            || self.read_syscall(),
-            |_| drained,
-            None,
-        ) {
+        let result = self.with_arm(|arm| {
+            self.readiness.poll_io(
+                Direction::Read,
+                waker,
+                || false,
+                || self.read_syscall(),
+                |_| drained,
+                arm,
+            )
+        });
+        match result {
+            Poll::Ready(Ok(n)) => Poll::Ready(n),
+            Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// `Registration::poll_io` with a write (one-shot models only: the edge kernel has no
+    /// send buffer). Returns the bytes written.
+    pub(crate) fn poll_write(&self, waker: &Waker) -> Poll<usize> {
+        let result = self.with_arm(|arm| {
+            self.readiness.poll_io(
+                Direction::Write,
+                waker,
+                || false,
+                || self.write_syscall(),
+                |_| false,
+                arm,
+            )
+        });
+        match result {
             Poll::Ready(Ok(n)) => Poll::Ready(n),
             Poll::Ready(Err(error)) => panic!("the model's source failed: {error}"),
             Poll::Pending => Poll::Pending,
@@ -186,12 +340,33 @@ impl ModelSource {
     /// read-closed if the FIN has arrived: epoll computes the flags when it reports),
     /// deliver it under the source lock, wake after releasing it. Returns how many wakers
     /// it woke.
+    ///
+    /// One-shot: harvest the pending event (never read-closed: `polling` reports no
+    /// half-close) and deliver it with the arming callback, which re-arms the source.
     pub(crate) fn round(&self) -> usize {
+        let mut wakers = Vec::new();
+        if self.oneshot {
+            let event = {
+                let mut kernel = self.kernel.lock().unwrap();
+                let oneshot = kernel.oneshot.as_mut().expect("a one-shot source");
+                std::mem::take(&mut oneshot.event)
+            };
+            if event != [false; 2] {
+                self.with_arm(|arm| {
+                    self.readiness
+                        .deliver(event[0], event[1], false, &mut wakers, arm)
+                });
+            }
+            let woken = wakers.len();
+            for waker in wakers {
+                waker.wake();
+            }
+            return woken;
+        }
         let (fired, fin) = {
             let mut kernel = self.kernel.lock().unwrap();
             (std::mem::take(&mut kernel.edge), kernel.fin)
         };
-        let mut wakers = Vec::new();
         if fired {
             self.readiness.deliver(true, false, fin, &mut wakers, None);
         }
@@ -202,12 +377,43 @@ impl ModelSource {
         woken
     }
 
-    /// `Reactor::deregister`'s readiness half: mark, then wake outside the lock.
+    /// `Reactor::deregister`: mark (under the source lock), delete from the poller (a
+    /// one-shot one reports nothing more), then wake outside the lock.
     pub(crate) fn deregister(&self) {
         let mut wakers = Vec::new();
         self.readiness.deregister(&mut wakers);
+        if self.oneshot {
+            let mut kernel = self.kernel.lock().unwrap();
+            let oneshot = kernel.oneshot.as_mut().expect("a one-shot source");
+            *oneshot = Oneshot {
+                deleted: true,
+                ..Oneshot::default()
+            };
+        }
         for waker in wakers {
             waker.wake();
         }
     }
+}
+
+/// After the racing threads are done, drives the model reactor as a runtime would: a woken
+/// waiter polls again with `poll`, and the reactor runs rounds in between. The waiter must
+/// finish within `rounds` rounds.
+pub(crate) fn settles(
+    source: &ModelSource,
+    flag: &Flag,
+    rounds: usize,
+    mut poll: impl FnMut() -> bool,
+) {
+    for _ in 0..rounds {
+        if flag.take() && poll() {
+            return;
+        }
+        source.round();
+    }
+    assert!(
+        flag.take(),
+        "a pending waiter was never woken: a lost wakeup"
+    );
+    assert!(poll(), "a woken waiter never became ready");
 }
