@@ -56,7 +56,7 @@ impl Rt for Eddy {
     const NAME: &'static str = "eddy";
 
     fn build() -> Self {
-        Eddy(common::eddy_runtime())
+        Eddy(common::eddy_runtime(eddy::runtime::IoBackend::Auto))
     }
 
     fn unblock<R: Send + 'static>(

@@ -1,5 +1,6 @@
-//! Networking benchmarks: eddy::net against tokio::net and smol (async-net on async-io's
-//! reactor, tasks on async-executor), 2 worker threads each, TCP on loopback.
+//! Networking benchmarks: eddy::net on each of its I/O backends against tokio::net and
+//! smol (async-net on async-io's reactor, tasks on async-executor), 2 worker threads each,
+//! TCP on loopback.
 //!
 //! * `tcp_echo` — an echo server with one task per connection and 32 client connections
 //!   (`TCP_NODELAY` on both sides), set up once per group. One iteration spawns one task
@@ -9,31 +10,45 @@
 //!   sending 64 MiB in 256 KiB `write_all`s and a reader task reading it in 64 KiB reads,
 //!   and waits for both (the reader has it all): syscall and wake-up cost per byte when
 //!   the socket buffers fill and drain.
+//! * `tcp_churn` — one listener, set up once per group. One iteration makes 100,000
+//!   connections ([`CHURN_ENV`] overrides the count), [`CHURN_CONCURRENCY`] at a time:
+//!   connect, accept (an accept loop spawning one echo task per connection), one 64-byte
+//!   request/response round trip, close; and waits until both ends of every connection
+//!   are closed: the cost of a connection's life in the reactor (registering, the first
+//!   wake-ups, deregistering) and in the scheduler (a task per connection).
 //!
-//! As in `benches/scheduler.rs`, every workload is one criterion group with the benchmarks
-//! `<workload>/eddy`, `<workload>/tokio` and `<workload>/smol` in one process, written once
-//! generically over [`Rt`] (the runtime) and [`Conn`] (its TCP stream), so all three run
-//! the same tasks with the same buffers; only sockets, reactor, spawning and waking differ.
-//! A runtime is built once per group, its connections made before the timed loop, and it
-//! is dropped (threads joined, every task finished) before the next runtime's benchmark.
+//! As in `benches/scheduler.rs`, every workload is one criterion group, written once
+//! generically over [`Rt`] (the runtime) and [`Conn`] (its TCP stream), both in
+//! `benches/net_rt`, so every runtime runs the same tasks with the same buffers; only
+//! sockets, reactor, spawning and waking differ. eddy runs twice, once per I/O backend, so
+//! a group has the benchmarks `<workload>/eddy-epoll`, `<workload>/eddy-polling`,
+//! `<workload>/tokio` and `<workload>/smol`, in one process. A runtime is built once per
+//! group, its connections made before the timed loop, and it is dropped (threads joined,
+//! every task finished) before the next runtime's benchmark.
 //!
-//! Run with `cargo bench --bench net`; `python3 benches/ratios.py` then prints the ratio
-//! table (see `docs/benchmarks.md`).
+//! Run with `cargo bench --bench net` (about 5 minutes; `EDDY_BENCH_CHURN=5000 cargo bench
+//! --bench net -- tcp_churn` for a quick look at churn alone); `python3 benches/ratios.py`
+//! then prints the ratio table (see `docs/benchmarks.md`).
 
 // criterion's macros generate undocumented items; the traits spell out `Send` futures and
 // the impls keep that shape.
 #![allow(missing_docs, clippy::manual_async_fn)]
 
 mod common;
+mod net_rt;
 
-use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
+};
 
-use common::{workload, NUM_WORKERS};
+use common::workload;
+use net_rt::{Conn, EddyEpoll, EddyPolling, Rt, Smol, Spawner, Tokio};
 
 /// Client connections in `tcp_echo`.
 const CLIENTS: usize = 32;
@@ -47,215 +62,13 @@ const BULK_TOTAL: usize = 64 << 20;
 const BULK_WRITE: usize = 256 << 10;
 /// Size of each read in `tcp_bulk`.
 const BULK_READ: usize = 64 << 10;
-
-// ---------------------------------------------------------------------------------------
-// The three runtimes behind one interface.
-// ---------------------------------------------------------------------------------------
-
-/// A connected TCP stream, owned by one task at a time.
-trait Conn: Send + Sized + 'static {
-    fn set_nodelay(&self);
-    fn read<'a>(
-        &'a mut self,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
-    fn read_exact<'a>(
-        &'a mut self,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
-    fn write_all<'a>(
-        &'a mut self,
-        buf: &'a [u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
-}
-
-/// What a workload needs from a runtime.
-trait Rt: Sized {
-    /// The benchmark's name within its group.
-    const NAME: &'static str;
-    type Listener;
-    type Stream: Conn;
-
-    /// A multi-threaded runtime with [`NUM_WORKERS`] workers and its reactor.
-    fn build() -> Self;
-
-    /// Spawns from the benchmark thread; the returned future is the task's output.
-    fn spawn<T: Send + 'static>(
-        &self,
-        f: impl Future<Output = T> + Send + 'static,
-    ) -> impl Future<Output = T> + Send + 'static;
-
-    /// Runs `f` to completion on the calling thread (with the runtime's context, so
-    /// sockets made there register with its reactor).
-    fn block_on<F: Future>(&self, f: F) -> F::Output;
-
-    /// A listener on `127.0.0.1`, port chosen by the kernel, and its address.
-    fn bind() -> impl Future<Output = (Self::Listener, SocketAddr)>;
-    fn accept(listener: &Self::Listener) -> impl Future<Output = Self::Stream> + '_;
-    fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream>;
-}
-
-/// `Conn` through the runtime's own read / write extension traits.
-macro_rules! conn {
-    ($stream:ty, $read_ext:path, $write_ext:path) => {
-        impl Conn for $stream {
-            fn set_nodelay(&self) {
-                <$stream>::set_nodelay(self, true).unwrap();
-            }
-            fn read<'a>(
-                &'a mut self,
-                buf: &'a mut [u8],
-            ) -> impl Future<Output = io::Result<usize>> + Send + 'a {
-                async move { <$stream as $read_ext>::read(self, buf).await }
-            }
-            fn read_exact<'a>(
-                &'a mut self,
-                buf: &'a mut [u8],
-            ) -> impl Future<Output = io::Result<()>> + Send + 'a {
-                // tokio's returns the length read, futures-lite's `()`.
-                async move {
-                    <$stream as $read_ext>::read_exact(self, buf)
-                        .await
-                        .map(drop)
-                }
-            }
-            fn write_all<'a>(
-                &'a mut self,
-                buf: &'a [u8],
-            ) -> impl Future<Output = io::Result<()>> + Send + 'a {
-                async move { <$stream as $write_ext>::write_all(self, buf).await }
-            }
-        }
-    };
-}
-
-conn!(
-    eddy::net::TcpStream,
-    futures_lite::AsyncReadExt,
-    futures_lite::AsyncWriteExt
-);
-conn!(
-    tokio::net::TcpStream,
-    tokio::io::AsyncReadExt,
-    tokio::io::AsyncWriteExt
-);
-conn!(
-    async_net::TcpStream,
-    futures_lite::AsyncReadExt,
-    futures_lite::AsyncWriteExt
-);
-
-const LOOPBACK: &str = "127.0.0.1:0";
-
-struct Eddy(eddy::Runtime);
-
-impl Rt for Eddy {
-    const NAME: &'static str = "eddy";
-    type Listener = eddy::net::TcpListener;
-    type Stream = eddy::net::TcpStream;
-
-    fn build() -> Self {
-        Eddy(common::eddy_runtime())
-    }
-    fn spawn<T: Send + 'static>(
-        &self,
-        f: impl Future<Output = T> + Send + 'static,
-    ) -> impl Future<Output = T> + Send + 'static {
-        let task = self.0.spawn(f);
-        async move { task.await.unwrap() }
-    }
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.0.block_on(f)
-    }
-    fn bind() -> impl Future<Output = (Self::Listener, SocketAddr)> {
-        async {
-            let listener = eddy::net::TcpListener::bind(LOOPBACK).await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            (listener, addr)
-        }
-    }
-    fn accept(listener: &Self::Listener) -> impl Future<Output = Self::Stream> + '_ {
-        async { listener.accept().await.unwrap().0 }
-    }
-    fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream> {
-        async move { eddy::net::TcpStream::connect(addr).await.unwrap() }
-    }
-}
-
-struct Tokio(tokio::runtime::Runtime);
-
-impl Rt for Tokio {
-    const NAME: &'static str = "tokio";
-    type Listener = tokio::net::TcpListener;
-    type Stream = tokio::net::TcpStream;
-
-    fn build() -> Self {
-        // I/O and timers, as eddy's runtime has both.
-        Tokio(common::tokio_runtime(true))
-    }
-    fn spawn<T: Send + 'static>(
-        &self,
-        f: impl Future<Output = T> + Send + 'static,
-    ) -> impl Future<Output = T> + Send + 'static {
-        let task = self.0.spawn(f);
-        async move { task.await.unwrap() }
-    }
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.0.block_on(f)
-    }
-    fn bind() -> impl Future<Output = (Self::Listener, SocketAddr)> {
-        async {
-            let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            (listener, addr)
-        }
-    }
-    fn accept(listener: &Self::Listener) -> impl Future<Output = Self::Stream> + '_ {
-        async { listener.accept().await.unwrap().0 }
-    }
-    fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream> {
-        async move { tokio::net::TcpStream::connect(addr).await.unwrap() }
-    }
-}
-
-/// smol: async-executor run by 2 threads, each in `async_io::block_on(ex.run(..))`, and
-/// async-net's sockets on async-io's reactor (polled by whichever thread is idle in
-/// `block_on`, else by the `async-io` thread), as in any smol program.
-struct Smol(common::SmolPool);
-
-impl Rt for Smol {
-    const NAME: &'static str = "smol";
-    type Listener = async_net::TcpListener;
-    type Stream = async_net::TcpStream;
-
-    fn build() -> Self {
-        Smol(common::SmolPool::new(NUM_WORKERS, |f| {
-            async_io::block_on(f)
-        }))
-    }
-    fn spawn<T: Send + 'static>(
-        &self,
-        f: impl Future<Output = T> + Send + 'static,
-    ) -> impl Future<Output = T> + Send + 'static {
-        self.0.ex.spawn(f)
-    }
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        async_io::block_on(f)
-    }
-    fn bind() -> impl Future<Output = (Self::Listener, SocketAddr)> {
-        async {
-            let listener = async_net::TcpListener::bind(LOOPBACK).await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            (listener, addr)
-        }
-    }
-    fn accept(listener: &Self::Listener) -> impl Future<Output = Self::Stream> + '_ {
-        async { listener.accept().await.unwrap().0 }
-    }
-    fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream> {
-        async move { async_net::TcpStream::connect(addr).await.unwrap() }
-    }
-}
+/// Connections per `tcp_churn` iteration, unless [`CHURN_ENV`] is set.
+const CHURN_CONNECTIONS: usize = 100_000;
+/// The environment variable that sets the connections per `tcp_churn` iteration, for a
+/// quick run (criterion's throughput and measurement time follow it).
+const CHURN_ENV: &str = "EDDY_BENCH_CHURN";
+/// Connections open at once in `tcp_churn`: one client task each.
+const CHURN_CONCURRENCY: usize = 64;
 
 /// `n` connected pairs `(client, server)` through a fresh listener. All clients connect
 /// first (the kernel completes the handshakes into the listen backlog), then all are
@@ -384,6 +197,114 @@ fn tcp_bulk<R: Rt>(g: &mut BenchmarkGroup<'_, WallTime>) {
     });
 }
 
+/// [`CHURN_CONNECTIONS`], or the positive count in [`CHURN_ENV`].
+fn churn_connections() -> usize {
+    let Ok(value) = std::env::var(CHURN_ENV) else {
+        return CHURN_CONNECTIONS;
+    };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => n,
+        _ => panic!(
+            "{CHURN_ENV}={value:?}: expected a positive number of connections per \
+             tcp_churn iteration; unset it for the default {CHURN_CONNECTIONS}"
+        ),
+    }
+}
+
+/// Takes one connection out of the iteration's budget; `false` when none is left.
+fn claim(remaining: &AtomicUsize) -> bool {
+    // Relaxed: a counter only; the tasks' joins order everything else.
+    remaining
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+/// Makes connections until the budget is spent, one at a time: connect, one round trip of
+/// [`MESSAGE`] bytes, close.
+///
+/// How the connections close, and why: on loopback both ends are on this machine, and
+/// every connection to the one listener takes an ephemeral port (28,232 of them by
+/// default, `net.ipv4.ip_local_port_range`). The side that closes first normally keeps
+/// the connection in TIME_WAIT for 60 s. Were that the client, 100,000 connections per
+/// iteration would run out of ports within the first iteration (`connect` fails with
+/// `EADDRNOTAVAIL`, or stalls on TIME_WAIT reuse); were it the server, every new SYN would
+/// land on one of up to `tcp_max_tw_buckets` TIME_WAIT entries for the same four-tuple,
+/// which the kernel may answer with an ACK instead of a SYN-ACK (a 1 s retransmit stall).
+/// So the client, once it has read the whole response (nothing is left in flight either
+/// way), closes first with `SO_LINGER` 0 ([`Conn::abort`]): `close` sends RST, both sockets
+/// go straight to CLOSED, the port is free again at once and no TIME_WAIT state builds up
+/// across iterations. The server's task sees the reset as its next read's error and ends,
+/// as a server sees a client go away; both ends are closed when the iteration ends.
+async fn churn_client<R: Rt>(addr: SocketAddr, remaining: Arc<AtomicUsize>) {
+    let request = [0x3cu8; MESSAGE];
+    let mut response = [0u8; MESSAGE];
+    while claim(&remaining) {
+        let mut stream = R::connect(addr).await;
+        stream.write_all(&request).await.unwrap();
+        stream.read_exact(&mut response).await.unwrap();
+        assert_eq!(response, request);
+        stream.abort();
+    }
+}
+
+/// Accepts `n` connections, spawning an [`echo`] task for each, and returns the listener
+/// once every one of those tasks has ended.
+async fn churn_acceptor<R: Rt>(
+    spawner: R::Spawner,
+    listener: R::Listener,
+    n: usize,
+) -> R::Listener {
+    // A wait group: each task holds a sender; `recv` fails once the last one is dropped.
+    let (done, all_done) = async_channel::bounded::<()>(1);
+    for _ in 0..n {
+        let stream = R::accept(&listener).await;
+        let done = done.clone();
+        spawner.detach(async move {
+            echo(stream).await;
+            drop(done);
+        });
+    }
+    drop(done);
+    let _ = all_done.recv().await;
+    listener
+}
+
+/// One listener; [`CHURN_CONCURRENCY`] client tasks make [`churn_connections`] connections
+/// to it, each served by its own task.
+fn tcp_churn<R: Rt>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let n = churn_connections();
+    // One iteration takes seconds: criterion's fewest samples, one iteration each (Flat
+    // mode; the default Linear mode would run 55 iterations for 10 samples). criterion
+    // then warns that 10 samples do not fit in 1 s; they are not meant to.
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(1));
+    let rt = R::build();
+    let spawner = rt.spawner();
+    let (listener, addr) = rt.block_on(R::bind());
+    let mut listener = Some(listener);
+
+    g.bench_function(R::NAME, |b| {
+        b.iter(|| {
+            let remaining = Arc::new(AtomicUsize::new(n));
+            let acceptor = rt.spawn(churn_acceptor::<R>(
+                spawner.clone(),
+                listener.take().unwrap(),
+                n,
+            ));
+            let clients: Vec<_> = (0..CHURN_CONCURRENCY)
+                .map(|_| rt.spawn(churn_client::<R>(addr, remaining.clone())))
+                .collect();
+            rt.block_on(async {
+                for client in clients {
+                    client.await;
+                }
+                listener = Some(acceptor.await);
+            });
+        })
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Groups.
 // ---------------------------------------------------------------------------------------
@@ -393,9 +314,22 @@ fn net(c: &mut Criterion) {
     workload!(
         c,
         tcp_echo,
+        [EddyEpoll, EddyPolling, Tokio, Smol],
         Throughput::Elements((CLIENTS * ROUND_TRIPS) as u64)
     );
-    workload!(c, tcp_bulk, Throughput::Bytes(BULK_TOTAL as u64));
+    workload!(
+        c,
+        tcp_bulk,
+        [EddyEpoll, EddyPolling, Tokio, Smol],
+        Throughput::Bytes(BULK_TOTAL as u64)
+    );
+    // Elements: connections.
+    workload!(
+        c,
+        tcp_churn,
+        [EddyEpoll, EddyPolling, Tokio, Smol],
+        Throughput::Elements(churn_connections() as u64)
+    );
 }
 
 fn config() -> Criterion {

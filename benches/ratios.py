@@ -7,6 +7,11 @@ runtimes eddy, tokio and smol. A ratio below 1 means eddy is faster. Groups that
 criterion throughput (`net`'s) also get a second table, of the same medians as
 throughput, read from `benchmark.json` beside the estimates.
 
+A group that runs eddy once per I/O backend (`net`'s: `eddy-epoll`, `eddy-polling`) gets
+one row per backend, labelled `<workload> (<backend>)`, and a third table puts the
+backends side by side. In such a group a plain `eddy` directory is a leftover of an older
+run and is ignored.
+
 Usage: python3 benches/ratios.py [TARGET_DIR]
 TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target` next to this script's parent.
 Standard library only.
@@ -17,6 +22,10 @@ import os
 import sys
 
 RUNTIMES = ("eddy", "tokio", "smol")
+# The peers every eddy result is compared with.
+PEERS = ("tokio", "smol")
+# eddy's I/O backends in the order the tables show them; others found on disk follow.
+BACKENDS = ("eddy-epoll", "eddy-polling")
 # The order of benches/scheduler.rs, blocking.rs, sync.rs and net.rs; other groups found
 # on disk follow, sorted.
 WORKLOADS = (
@@ -39,6 +48,7 @@ WORKLOADS = (
     # benches/net.rs
     "tcp_echo",
     "tcp_bulk",
+    "tcp_churn",
 )
 
 
@@ -49,6 +59,37 @@ def target_dir():
     if env:
         return env
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "target")
+
+
+def eddy_variants(criterion_dir, workload):
+    """The eddy benchmarks of a group: its `eddy-<backend>` ones if any, else `eddy`."""
+    group = os.path.join(criterion_dir, workload)
+    found = [
+        d
+        for d in os.listdir(group)
+        if d.startswith("eddy-") and os.path.isdir(os.path.join(group, d))
+    ]
+    if found:
+        return [b for b in BACKENDS if b in found] + sorted(b for b in found if b not in BACKENDS)
+    return ["eddy"] if os.path.isdir(os.path.join(group, "eddy")) else []
+
+
+def rows(criterion_dir):
+    """`(label, workload, eddy_name)` per eddy result with tokio and smol beside it."""
+    on_disk = sorted(
+        d
+        for d in os.listdir(criterion_dir)
+        if os.path.isdir(os.path.join(criterion_dir, d))
+        and all(os.path.isdir(os.path.join(criterion_dir, d, r)) for r in PEERS)
+        and eddy_variants(criterion_dir, d)
+    )
+    workloads = [w for w in WORKLOADS if w in on_disk] + [w for w in on_disk if w not in WORKLOADS]
+    out = []
+    for w in workloads:
+        for eddy in eddy_variants(criterion_dir, w):
+            label = w if eddy == "eddy" else f"{w} ({eddy.removeprefix('eddy-')})"
+            out.append((label, w, eddy))
+    return out
 
 
 def median_ns(criterion_dir, workload, runtime):
@@ -84,9 +125,18 @@ def fmt_rate(ns, tp):
     return f"{per_s / 1e3:.1f} k/s"
 
 
+def time_unit(times):
+    """The unit a row's times are printed in: that of the largest."""
+    known = [t for t in times if t is not None]
+    largest = max(known) if known else 0
+    return "s" if largest >= 1e9 else "ms" if largest >= 1e6 else "µs"
+
+
 def fmt_time(ns, unit):
     if ns is None:
         return "–"
+    if unit == "s":
+        return f"{ns / 1e9:.2f} s"
     if unit == "ms":
         return f"{ns / 1e6:.2f} ms"
     return f"{ns / 1e3:.1f} µs"
@@ -103,44 +153,75 @@ def main():
     if not os.path.isdir(criterion_dir):
         sys.exit(f"no criterion results in {criterion_dir}; run `cargo bench --bench scheduler` first")
 
-    on_disk = sorted(
-        d
-        for d in os.listdir(criterion_dir)
-        if os.path.isdir(os.path.join(criterion_dir, d))
-        and all(os.path.isdir(os.path.join(criterion_dir, d, r)) for r in RUNTIMES)
-    )
-    workloads = [w for w in WORKLOADS if w in on_disk] + [w for w in on_disk if w not in WORKLOADS]
-    if not workloads:
+    table = rows(criterion_dir)
+    if not table:
         sys.exit(f"no eddy/tokio/smol results under {criterion_dir}")
 
     print("| workload | eddy | tokio | smol | eddy/tokio | eddy/smol |")
     print("|---|---:|---:|---:|---:|---:|")
-    for w in workloads:
-        eddy, tokio, smol = (median_ns(criterion_dir, w, r) for r in RUNTIMES)
-        known = [t for t in (eddy, tokio, smol) if t is not None]
-        unit = "ms" if known and max(known) >= 1e6 else "µs"
+    for label, w, eddy_name in table:
+        eddy, tokio, smol = (median_ns(criterion_dir, w, r) for r in (eddy_name,) + PEERS)
+        unit = time_unit((eddy, tokio, smol))
         print(
-            f"| {w} | {fmt_time(eddy, unit)} | {fmt_time(tokio, unit)} | {fmt_time(smol, unit)}"
+            f"| {label} | {fmt_time(eddy, unit)} | {fmt_time(tokio, unit)} | {fmt_time(smol, unit)}"
             f" | {fmt_ratio(eddy, tokio)} | {fmt_ratio(eddy, smol)} |"
         )
     print()
     print("Medians of criterion's samples (time per iteration); ratio < 1 means eddy is faster.")
 
-    rated = [w for w in workloads if throughput(criterion_dir, w, "eddy")]
+    rated = [row for row in table if throughput(criterion_dir, row[1], row[2])]
     if rated:
         print()
         print("| workload | unit | eddy | tokio | smol |")
         print("|---|---|---:|---:|---:|")
-        for w in rated:
-            tp = throughput(criterion_dir, w, "eddy")
+        for label, w, eddy_name in rated:
+            tp = throughput(criterion_dir, w, eddy_name)
             unit = "bytes" if tp[0].startswith("Bytes") else f"elements ({tp[1]} per iteration)"
             rates = (
                 fmt_rate(median_ns(criterion_dir, w, r), throughput(criterion_dir, w, r))
-                for r in RUNTIMES
+                for r in (eddy_name,) + PEERS
             )
-            print(f"| {w} | {unit} | " + " | ".join(rates) + " |")
+            print(f"| {label} | {unit} | " + " | ".join(rates) + " |")
         print()
         print("The same medians as throughput (higher is faster); k/s = thousand elements a second.")
+
+    backends_table(criterion_dir, table)
+
+
+def backends_table(criterion_dir, table):
+    """The groups that run eddy on more than one I/O backend, the backends side by side."""
+    groups = {}
+    for _, w, eddy_name in table:
+        groups.setdefault(w, []).append(eddy_name)
+    groups = {w: names for w, names in groups.items() if len(names) > 1}
+    if not groups:
+        return
+    names = [b for b in BACKENDS if any(b in n for n in groups.values())]
+    names += sorted({b for n in groups.values() for b in n} - set(names))
+    short = [b.removeprefix("eddy-") for b in names]
+    print()
+    print(
+        "| workload | "
+        + " | ".join(names)
+        + " | tokio | smol | "
+        + " | ".join(f"{b}/tokio" for b in short)
+        + (f" | {short[1]}/{short[0]}" if len(names) == 2 else "")
+        + " |"
+    )
+    print("|---|" + "---:|" * (2 * len(names) + 2 + (len(names) == 2)))
+    for w in groups:
+        times = {r: median_ns(criterion_dir, w, r) for r in names + list(PEERS)}
+        unit = time_unit(times.values())
+        cells = [fmt_time(times[r], unit) for r in names + list(PEERS)]
+        cells += [fmt_ratio(times[b], times["tokio"]) for b in names]
+        if len(names) == 2:
+            cells.append(fmt_ratio(times[names[1]], times[names[0]]))
+        print(f"| {w} | " + " | ".join(cells) + " |")
+    print()
+    print(
+        "eddy on each I/O backend (`Builder::io_backend`), the same medians; "
+        "ratio < 1 means the left one is faster."
+    )
 
 
 if __name__ == "__main__":

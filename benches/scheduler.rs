@@ -85,7 +85,7 @@ impl Rt for Eddy {
     type Join = eddy::task::JoinHandle<()>;
 
     fn build() -> Self {
-        Eddy(common::eddy_runtime())
+        Eddy(common::eddy_runtime(eddy::runtime::IoBackend::Auto))
     }
 
     fn ctx(&self) {}

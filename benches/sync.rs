@@ -83,7 +83,7 @@ impl Lib for Eddy {
     type Ctx = ();
 
     fn build() -> (eddy::Runtime, ()) {
-        (common::eddy_runtime(), ())
+        (common::eddy_runtime(eddy::runtime::IoBackend::Auto), ())
     }
 
     fn run<T: Send + 'static>(

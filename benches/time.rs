@@ -41,7 +41,7 @@ impl Rt for Eddy {
     const NAME: &'static str = "eddy";
     type Join = eddy::task::JoinHandle<()>;
     fn build() -> Self {
-        Eddy(common::eddy_runtime())
+        Eddy(common::eddy_runtime(eddy::runtime::IoBackend::Auto))
     }
     fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) -> Self::Join {
         self.0.spawn(f)

@@ -31,25 +31,18 @@ LIMIT = 16.0
 
 
 def criterion_rows(target):
-    """(label, {runtime: speed vs tokio}) per criterion workload on disk, ratios.py's order."""
+    """(label, {runtime: speed vs tokio}) per criterion workload on disk, ratios.py's order
+    and labels (one row per I/O backend where a group runs eddy on each)."""
     criterion_dir = os.path.join(target, "criterion")
     if not os.path.isdir(criterion_dir):
         return []
-    on_disk = sorted(
-        d
-        for d in os.listdir(criterion_dir)
-        if all(os.path.isdir(os.path.join(criterion_dir, d, r)) for r in ratios.RUNTIMES)
-    )
-    ordered = [w for w in ratios.WORKLOADS if w in on_disk] + [
-        w for w in on_disk if w not in ratios.WORKLOADS
-    ]
     rows = []
-    for workload in ordered:
-        times = {r: ratios.median_ns(criterion_dir, workload, r) for r in ratios.RUNTIMES}
-        if not times["tokio"] or not times["eddy"]:
+    for label, workload, eddy in ratios.rows(criterion_dir):
+        times = {r: ratios.median_ns(criterion_dir, workload, r) for r in (eddy,) + ratios.PEERS}
+        if not times["tokio"] or not times[eddy]:
             continue
-        speeds = {r: times["tokio"] / t for r, t in times.items() if t}
-        rows.append((workload, speeds))
+        speeds = {("eddy" if r == eddy else r): times["tokio"] / t for r, t in times.items() if t}
+        rows.append((label, speeds))
     return rows
 
 
@@ -65,14 +58,17 @@ def load_rows(target):
             values.setdefault(key, {}).setdefault(row["runtime"], []).append(float(row["value"]))
     rows = []
     for (suite, workload), by_runtime in values.items():
-        if "tokio" not in by_runtime or "eddy" not in by_runtime:
+        if "tokio" not in by_runtime:
             continue
         tokio = statistics.median(by_runtime["tokio"])
         label = {
             "http": "wrk " + workload.replace("wrk_c", "c=") + " (hyper)",
             "redis": "redis-benchmark " + workload.replace("_P", " -P "),
         }[suite]
-        rows.append((label, {r: statistics.median(v) / tokio for r, v in by_runtime.items()}))
+        # eddy on its default backend, then each backend load.sh ran it on (`eddy-polling`).
+        for eddy in sorted(r for r in by_runtime if r == "eddy" or r.startswith("eddy-")):
+            suffix = "" if eddy == "eddy" else f" ({eddy.removeprefix('eddy-')})"
+            rows.append((label + suffix, {"eddy": statistics.median(by_runtime[eddy]) / tokio}))
     return rows
 
 

@@ -5,8 +5,10 @@
 #   http_server  (hyper)   wrk -t2 -d10s, 64 and 512 connections, GET /
 #   redis_server (RESP2)   redis-benchmark -q -n 200000 -t set,get,incr, -P 1 and -P 16
 #
-# Each measurement runs ROUNDS times (default 3), eddy and tokio alternating (and which
-# goes first alternating too), and the table gives the medians. Servers listen on 127.0.0.1 only. wrk and redis-tools come from
+# eddy's servers run twice: as built (`eddy`, the default I/O backend) and with
+# EDDY_IO_BACKEND=polling (`eddy-polling`), the same binary. Each measurement runs ROUNDS
+# times (default 3), the three taking turns (and turns at going first), and the table
+# gives the medians. Servers listen on 127.0.0.1 only. wrk and redis-tools come from
 # the distribution's packages if missing. Needs 2+ cores; the client shares them with the
 # server, as in any single-machine load test, so read the ratio, not the absolute numbers.
 #
@@ -64,10 +66,12 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# start_server BINARY PORT: starts it on 127.0.0.1:PORT and waits until it accepts.
+# start_server BINARY PORT [VAR=VALUE ...]: starts it on 127.0.0.1:PORT, with those
+# variables in its environment, and waits until it accepts. A caller's EDDY_IO_BACKEND is
+# not passed on, so that `eddy` is always the default backend.
 start_server() {
     local binary=$1 port=$2
-    "$binary" "127.0.0.1:$port" >"$out/server.log" 2>&1 &
+    env -u EDDY_IO_BACKEND "${@:3}" "$binary" "127.0.0.1:$port" >"$out/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 200); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
@@ -81,9 +85,10 @@ start_server() {
 
 record() { echo "$1,$2,$3,$4,$5,$6" >>"$results"; }
 
+# http_round RUNTIME BINARY ROUND [VAR=VALUE ...]
 http_round() {
     local runtime=$1 binary=$2 round=$3 port=18080
-    start_server "$binary" "$port"
+    start_server "$binary" "$port" "${@:4}"
     for conns in 64 512; do
         local log="$out/wrk-$runtime-c$conns-r$round.log"
         wrk -t2 -c"$conns" -d"${WRK_SECONDS}s" "http://127.0.0.1:$port/" >"$log" 2>&1
@@ -93,14 +98,15 @@ http_round() {
         if [ -z "$rps" ]; then echo "FAILED: wrk gave no result, see $log" >&2; exit 1; fi
         if [ -n "$errors" ]; then echo "FAILED: wrk saw errors against $runtime: $errors" >&2; exit 1; fi
         record http "wrk_c$conns" "$runtime" "$round" "$rps" "requests/s"
-        printf '   %-5s c=%-3s round %s: %s requests/s\n' "$runtime" "$conns" "$round" "$rps"
+        printf '   %-12s c=%-3s round %s: %s requests/s\n' "$runtime" "$conns" "$round" "$rps"
     done
     stop_server
 }
 
+# redis_round RUNTIME BINARY ROUND [VAR=VALUE ...]
 redis_round() {
     local runtime=$1 binary=$2 round=$3 port=16379
-    start_server "$binary" "$port"
+    start_server "$binary" "$port" "${@:4}"
     for pipeline in 1 16; do
         local log="$out/redis-$runtime-P$pipeline-r$round.log"
         redis-benchmark -h 127.0.0.1 -p "$port" -q -n "$REDIS_REQUESTS" -t set,get,incr \
@@ -116,24 +122,31 @@ redis_round() {
             rps=$(tr '\r' '\n' <"$log" | awk -v t="$test:" '$1 == t && /requests per second/ {print $2}' | tail -n 1)
             if [ -z "$rps" ]; then echo "FAILED: no $test result in $log" >&2; exit 1; fi
             record redis "${test}_P$pipeline" "$runtime" "$round" "$rps" "requests/s"
-            printf '   %-5s %-4s -P %-2s round %s: %s requests/s\n' "$runtime" "$test" "$pipeline" "$round" "$rps"
+            printf '   %-12s %-4s -P %-2s round %s: %s requests/s\n' "$runtime" "$test" "$pipeline" "$round" "$rps"
         done
     done
     stop_server
 }
 
+runtimes=(eddy eddy-polling tokio)
 for suite in "${suites[@]}"; do
-    echo "== $suite: $ROUNDS round(s), eddy and tokio alternating"
+    echo "== $suite: $ROUNDS round(s), ${runtimes[*]} taking turns"
     for round in $(seq "$ROUNDS"); do
-        # Odd rounds run eddy first, even rounds tokio first, so that neither always
-        # gets the machine's warmer (or noisier) second slot.
-        order=(eddy tokio)
-        [ $((round % 2)) -eq 0 ] && order=(tokio eddy)
+        # Each round starts one later in the list, so that no runtime always gets the
+        # machine's first (or warmer, or noisier) slot.
+        order=()
+        for i in "${!runtimes[@]}"; do
+            order+=("${runtimes[(i + round - 1) % ${#runtimes[@]}]}")
+        done
         for runtime in "${order[@]}"; do
             case $suite/$runtime in
                 http/eddy) http_round eddy "$bin/examples/http_server" "$round" ;;
+                http/eddy-polling) http_round eddy-polling "$bin/examples/http_server" "$round" \
+                    EDDY_IO_BACKEND=polling ;;
                 http/tokio) http_round tokio "$bin/http_server_tokio" "$round" ;;
                 redis/eddy) redis_round eddy "$bin/examples/redis_server" "$round" ;;
+                redis/eddy-polling) redis_round eddy-polling "$bin/examples/redis_server" "$round" \
+                    EDDY_IO_BACKEND=polling ;;
                 redis/tokio) redis_round tokio "$bin/redis_server_tokio" "$round" ;;
             esac
         done
@@ -148,12 +161,16 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 by = {}
 for r in rows:
     by.setdefault((r["suite"], r["workload"]), {}).setdefault(r["runtime"], []).append(float(r["value"]))
-print("| workload | eddy (req/s) | tokio (req/s) | eddy / tokio |")
-print("|---|---:|---:|---:|")
+print("| workload | eddy (req/s) | eddy-polling (req/s) | tokio (req/s) | eddy / tokio | eddy-polling / tokio |")
+print("|---|---:|---:|---:|---:|---:|")
 for (suite, workload), runtimes in by.items():
-    eddy = statistics.median(runtimes.get("eddy", [float("nan")]))
-    tokio = statistics.median(runtimes.get("tokio", [float("nan")]))
+    eddy, polling, tokio = (
+        statistics.median(runtimes.get(r, [float("nan")])) for r in ("eddy", "eddy-polling", "tokio")
+    )
     name = {"http": "wrk", "redis": "redis-benchmark"}[suite]
     label = workload.replace("wrk_c", "GET /, c=").replace("_P", ", -P ")
-    print(f"| {name} {label} | {eddy:,.0f} | {tokio:,.0f} | {eddy / tokio:.2f} |")
+    print(
+        f"| {name} {label} | {eddy:,.0f} | {polling:,.0f} | {tokio:,.0f} | {eddy / tokio:.2f}"
+        f" | {polling / tokio:.2f} |"
+    )
 EOF

@@ -12,10 +12,12 @@ use criterion::Criterion;
 /// Worker threads for every runtime.
 pub const NUM_WORKERS: usize = 2;
 
-/// eddy's multi-threaded runtime with [`NUM_WORKERS`] workers.
-pub fn eddy_runtime() -> eddy::Runtime {
+/// eddy's multi-threaded runtime with [`NUM_WORKERS`] workers on `backend`'s poller
+/// (`IoBackend::Auto`: `EDDY_IO_BACKEND` if set, else epoll on Linux).
+pub fn eddy_runtime(backend: eddy::runtime::IoBackend) -> eddy::Runtime {
     eddy::Runtime::builder()
         .worker_threads(NUM_WORKERS)
+        .io_backend(backend)
         .build()
         .unwrap()
 }
@@ -42,16 +44,19 @@ pub fn criterion(sample_size: usize, measurement_secs: u64) -> Criterion {
 
 /// One criterion group per workload, named after it, with the benchmarks `eddy`, `tokio`
 /// and `smol` in it (in that order): `$workload::<Eddy>`, `::<Tokio>` and `::<Smol>`,
-/// the types of the calling file. An optional `Throughput` is declared for the group.
+/// the types of the calling file. A list of types in brackets after the workload replaces
+/// those three (`benches/net.rs` runs eddy once per I/O backend). An optional `Throughput`
+/// is declared for the group.
 macro_rules! workload {
-    ($c:expr, $workload:ident $(, $throughput:expr)?) => {{
+    ($c:expr, $workload:ident, [$($rt:ty),+ $(,)?] $(, $throughput:expr)?) => {{
         let mut g = $c.benchmark_group(stringify!($workload));
         $(g.throughput($throughput);)?
-        $workload::<Eddy>(&mut g);
-        $workload::<Tokio>(&mut g);
-        $workload::<Smol>(&mut g);
+        $($workload::<$rt>(&mut g);)+
         g.finish();
     }};
+    ($c:expr, $workload:ident $(, $throughput:expr)?) => {
+        workload!($c, $workload, [Eddy, Tokio, Smol] $(, $throughput)?)
+    };
 }
 pub(crate) use workload;
 
