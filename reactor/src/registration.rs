@@ -76,6 +76,35 @@ impl<T: AsSource> Registration<T> {
     /// ```
     pub fn new(io: T, reactor: Arc<Reactor>) -> io::Result<Registration<T>> {
         sys::set_nonblocking(io.as_source())?;
+        Registration::new_nonblocking(io, reactor)
+    }
+
+    /// Registers `io`, which is already in non-blocking mode (a socket made with
+    /// `SOCK_NONBLOCK`, or after `set_nonblocking(true)`), with `reactor`: [`new`] without
+    /// the system call that sets the mode. If `io` is in fact blocking, its operations block
+    /// the thread that runs them instead of returning `WouldBlock`.
+    ///
+    /// [`new`]: Registration::new
+    ///
+    /// # Errors
+    ///
+    /// The poller's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::TcpListener;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Registration, Reactor};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// listener.set_nonblocking(true)?;
+    /// let listener = Registration::new_nonblocking(listener, Arc::new(Reactor::new()?))?;
+    /// let error = listener.get_ref().accept().unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new_nonblocking(io: T, reactor: Arc<Reactor>) -> io::Result<Registration<T>> {
         // SAFETY: the fd stays open until `deregister`: `io` is owned here until `drop` and
         // `into_inner`, which deregister before giving it up, and `get_mut`'s contract
         // forbids replacing its fd.

@@ -69,10 +69,21 @@ pub(crate) unsafe fn borrow<'a>(raw: RawSource) -> BorrowedSource<'a> {
     return unsafe { BorrowedSource::borrow_raw(raw) };
 }
 
-/// Puts a source in non-blocking mode: `O_NONBLOCK` on Unix (for sockets, pipes and
-/// terminals alike), `FIONBIO` on Windows.
+/// Puts a source in non-blocking mode: `FIONBIO` on Linux, Android and Windows (one
+/// system call, and Linux applies it to any file: sockets, pipes, terminals); `O_NONBLOCK`
+/// through `fcntl` on the other Unixes, whose `FIONBIO` is not defined for every kind of fd.
 pub(crate) fn set_nonblocking(source: BorrowedSource<'_>) -> io::Result<()> {
-    #[cfg(unix)]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let mut on: libc::c_int = 1;
+        // SAFETY: `source` is a live `BorrowedFd`; FIONBIO reads one `c_int` through the
+        // pointer, which is valid for the call.
+        if unsafe { libc::ioctl(raw(source), libc::FIONBIO, &mut on) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
     {
         let raw = raw(source);
         // SAFETY: `source` is a live `BorrowedFd`, and F_GETFL reads only its status flags.

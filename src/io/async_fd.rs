@@ -76,6 +76,14 @@ impl<T: AsSource> Async<T> {
         })
     }
 
+    /// [`with_reactor`](Async::with_reactor) for an `io` already in non-blocking mode: no
+    /// system call to set it again.
+    pub(crate) fn with_reactor_nonblocking(io: T, reactor: Arc<Reactor>) -> io::Result<Async<T>> {
+        Ok(Async {
+            inner: eddy_reactor::Registration::new_nonblocking(io, reactor)?,
+        })
+    }
+
     /// The reactor the fd is registered with (a socket accepted from this one joins it).
     pub(crate) fn reactor(&self) -> &Arc<Reactor> {
         self.inner.reactor()

@@ -36,40 +36,32 @@ pub(super) async fn connect<S>(
     reactor: Arc<Reactor>,
 ) -> io::Result<StreamIo<S>>
 where
-    S: AsSource + From<OwnedSource>,
+    S: StdStream + From<OwnedSource>,
 {
-    socket.set_nonblocking(true)?;
-    match socket.connect(addr) {
+    // std's `set_nonblocking` is one `ioctl(FIONBIO)` on Linux (socket2's is two `fcntl`s),
+    // and the registration then takes the mode as set: one system call in all.
+    let stream = S::from(OwnedSource::from(socket));
+    stream.set_nonblocking()?;
+    match SockRef::from(&stream.as_source()).connect(addr) {
         Ok(()) => {}
         Err(err) if connect_in_progress(&err) => {}
         Err(err) => return Err(err),
     }
-    let io = Async::with_reactor(S::from(OwnedSource::from(socket)), reactor)?;
+    let io = Async::with_reactor_nonblocking(stream, reactor)?;
     // The outcome is read only after the reactor has reported the socket writable, even
     // when `connect(2)` already succeeded (a Unix socket, or TCP over loopback, is queued
     // on the listener at once): a listener dropped before that report resets the queued
     // connection, and the caller gets that error rather than a stream whose peer is gone
     // (tokio's `connect` resolves the same way).
     io.writable().await?;
-    // Done when the kernel reports an error (refused, reset, unreachable) or a peer. Until
-    // then (`ENOTCONN`) it is still connecting: wait for the next writable edge. A writable
-    // report alone is not proof: readiness is a hint (an error wakes both directions, and
-    // a one-shot backend's first report may predate the connect's outcome).
-    io.write_with(|socket| {
-        let source = socket.as_source();
-        let socket = SockRef::from(&source);
-        if let Some(err) = socket.take_error()? {
-            return Err(err);
-        }
-        match socket.peer_addr() {
-            Ok(_) => Ok(()),
-            Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                Err(io::ErrorKind::WouldBlock.into())
-            }
-            Err(err) => Err(err),
-        }
-    })
-    .await?;
+    // The report means the connect finished: a connecting socket is not writable, and every
+    // backend keys its events by a live source's address, so no report is stale. Its
+    // outcome is the pending error, if any (refused, reset, unreachable): one
+    // `getsockopt(SO_ERROR)`, as tokio does.
+    let source = io.get_ref().as_source();
+    if let Some(err) = SockRef::from(&source).take_error()? {
+        return Err(err);
+    }
     Ok(StreamIo(io))
 }
 
@@ -86,11 +78,17 @@ fn connect_in_progress(err: &io::Error) -> bool {
 pub(crate) trait StdStream: AsSource {
     /// std's `shutdown`.
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+    /// std's `set_nonblocking(true)`.
+    fn set_nonblocking(&self) -> io::Result<()>;
 }
 
 impl StdStream for std::net::TcpStream {
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         std::net::TcpStream::shutdown(self, how)
+    }
+
+    fn set_nonblocking(&self) -> io::Result<()> {
+        std::net::TcpStream::set_nonblocking(self, true)
     }
 }
 
@@ -98,6 +96,10 @@ impl StdStream for std::net::TcpStream {
 impl StdStream for std::os::unix::net::UnixStream {
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         std::os::unix::net::UnixStream::shutdown(self, how)
+    }
+
+    fn set_nonblocking(&self) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_nonblocking(self, true)
     }
 }
 
