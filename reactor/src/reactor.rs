@@ -29,7 +29,7 @@ use crate::Source;
 ///
 /// # Keys, and why a round takes no lock that registration takes
 ///
-/// A source's poller key is its address ([`Source::key`]), so the poll round finds the
+/// A source's poller key is its address, so the poll round finds the
 /// source of an event without a table lookup, and without the lock that
 /// [`register`](Reactor::register) and [`deregister`](Reactor::deregister) take: a round
 /// never contends with an accept. This is sound because a source's memory outlives every

@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 use crate::sys::{self, AsSource};
 use crate::{Direction, Reactor, Source};
 
-/// An I/O object (anything [`AsFd`]: sockets, pipes, terminals, eventfds, your own types)
+/// An I/O object (anything [`AsSource`]: on Unix any `AsFd`, so sockets, pipes, terminals,
+/// eventfds, your own types; on Windows any `AsSocket`)
 /// put in non-blocking mode and registered with a [`Reactor`].
 ///
 /// [`read_with`](Registration::read_with) and [`write_with`](Registration::write_with) run
