@@ -73,7 +73,8 @@ pub(crate) unsafe fn borrow<'a>(raw: RawSource) -> BorrowedSource<'a> {
 /// system call, and Linux applies it to any file: sockets, pipes, terminals); `O_NONBLOCK`
 /// through `fcntl` on the other Unixes, whose `FIONBIO` is not defined for every kind of fd.
 pub(crate) fn set_nonblocking(source: BorrowedSource<'_>) -> io::Result<()> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // (Miri runs `fcntl` on socketpairs but not `ioctl`: `.ci/miri` runs the reactor's keys.)
+    #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
     {
         let mut on: libc::c_int = 1;
         // SAFETY: `source` is a live `BorrowedFd`; FIONBIO reads one `c_int` through the
@@ -83,7 +84,7 @@ pub(crate) fn set_nonblocking(source: BorrowedSource<'_>) -> io::Result<()> {
         }
         Ok(())
     }
-    #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+    #[cfg(all(unix, any(not(any(target_os = "linux", target_os = "android")), miri)))]
     {
         let raw = raw(source);
         // SAFETY: `source` is a live `BorrowedFd`, and F_GETFL reads only its status flags.
