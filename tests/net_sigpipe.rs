@@ -7,6 +7,9 @@
 //! Its own test binary: it restores SIGPIPE's default action (the process dies), which
 //! Rust's runtime sets to "ignore" before `main`, hiding the signal from the other tests.
 //! A SIGPIPE here kills the binary, and the run fails with "signal: 13".
+//!
+//! Unix only: Windows has no SIGPIPE.
+#![cfg(unix)]
 
 mod support;
 

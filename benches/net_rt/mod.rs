@@ -7,7 +7,11 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
+// What `socket2::SockRef::from` takes on each OS (for `SO_LINGER` in `close_now`).
+#[cfg(unix)]
+use std::os::fd::AsFd as AsSocketLike;
+#[cfg(windows)]
+use std::os::windows::io::AsSocket as AsSocketLike;
 use std::time::Duration;
 
 use eddy::runtime::IoBackend;
@@ -15,7 +19,7 @@ use eddy::runtime::IoBackend;
 use crate::common::{self, NUM_WORKERS};
 
 /// A connected TCP stream, owned by one task at a time.
-pub trait Conn: AsFd + Send + Sized + 'static {
+pub trait Conn: AsSocketLike + Send + Sized + 'static {
     fn set_nodelay(&self);
     /// Closes with `SO_LINGER` 0: the kernel sends RST and keeps no TIME_WAIT state (see
     /// [`churn_client`](crate::churn_client) for why `tcp_churn` closes this way).
