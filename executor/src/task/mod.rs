@@ -176,6 +176,35 @@ where
     T::Output: Send + 'static,
     S: Schedule,
 {
+    // SAFETY: `T` and its output are `Send`, so any thread may poll, drop or read them.
+    unsafe { new_local_task(future, scheduler, id, spawn, debug) }
+}
+
+/// [`new_task`] for a future that need not be `Send` (`spawn_local`).
+///
+/// # Safety
+///
+/// * `scheduler` polls the task, and drops it at shutdown, only on the thread that calls
+///   this (the future and its output never leave it). Waking, aborting and dropping
+///   references may happen anywhere: they touch only the state word, and a wake hands a
+///   `Notified` to `scheduler.schedule`, which must send it back to that thread.
+/// * If `T::Output` is not `Send`, neither is the returned `JoinHandle`, so the output is
+///   read or dropped on this thread too (when the task completes with no handle left, the
+///   completing thread, which is this one, drops it). One hole remains, as in tokio: a
+///   handle leaked with `mem::forget` leaves the output to whoever drops the last
+///   reference, perhaps a waker on another thread.
+pub(crate) unsafe fn new_local_task<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+    spawn: SpawnMeta<'_>,
+    debug: bool,
+) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+where
+    T: Future + 'static,
+    T::Output: 'static,
+    S: Schedule,
+{
     let meta = Meta::new(spawn.name, debug);
     let ptr = core::Cell::allocate(
         future,
