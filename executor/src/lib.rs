@@ -56,10 +56,12 @@
 mod block_on;
 pub mod blocking;
 pub mod coop;
+mod current_thread;
 pub mod debug;
 pub mod limits;
 pub(crate) mod loom;
 pub mod park;
+pub mod rand;
 mod scheduler;
 pub mod task;
 mod threads;
@@ -68,6 +70,7 @@ mod threads;
 mod tests;
 
 pub use block_on::block_on;
+pub use current_thread::CurrentThread;
 pub use scheduler::context::{already_running, is_entered};
 pub use scheduler::{Builder, Executor, Spawner};
 pub use threads::ThreadSettings;

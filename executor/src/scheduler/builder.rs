@@ -4,6 +4,7 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use super::Executor;
+use crate::current_thread::CurrentThread;
 use crate::debug::{DebugConfig, Report, UnhandledPanic};
 use crate::limits::{self, MAX_WORKER_THREADS};
 use crate::park::{Park, ThreadPark};
@@ -25,6 +26,7 @@ pub struct Builder {
     worker_threads: Option<usize>,
     threads: ThreadSettings,
     debug: DebugConfig,
+    rng_seed: Option<u64>,
 }
 
 impl Builder {
@@ -34,6 +36,7 @@ impl Builder {
             worker_threads: None,
             threads: ThreadSettings::new("eddy-worker"),
             debug: DebugConfig::default(),
+            rng_seed: None,
         }
     }
 
@@ -128,6 +131,66 @@ impl Builder {
         self
     }
 
+    /// Seeds every random choice the scheduler makes (a worker's first steal victim, and
+    /// [`rand::thread_rng_n`](crate::rand::thread_rng_n) on the threads running its loop,
+    /// which `select!` uses). Without it the seed is random. On a current-thread
+    /// scheduler, the same seed and the same inputs give the same run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let draws = |seed| {
+    ///     let rt = eddy_executor::Builder::new().rng_seed(seed).build_current_thread().unwrap();
+    ///     rt.block_on(async {
+    ///         (0..8).map(|_| eddy_executor::rand::thread_rng_n(100)).collect::<Vec<_>>()
+    ///     })
+    /// };
+    /// assert_eq!(draws(7), draws(7));
+    /// assert_ne!(draws(7), draws(8));
+    /// ```
+    pub fn rng_seed(&mut self, seed: u64) -> &mut Builder {
+        self.rng_seed = Some(seed);
+        self
+    }
+
+    /// The seed given to [`rng_seed`](Self::rng_seed), or a random one.
+    fn resolved_seed(&self) -> u64 {
+        match self.rng_seed {
+            Some(seed) => seed,
+            // Loom replays each execution: its choices must not vary between runs.
+            None if cfg!(eddy_loom) => 0,
+            None => crate::rand::random_seed(),
+        }
+    }
+
+    /// Builds a current-thread scheduler (no worker threads: tasks run inside
+    /// `block_on`) with the plain park hook. The worker settings are ignored;
+    /// `on_thread_start`/`on_thread_stop` are not called (no thread is started).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero `slow_poll_threshold`.
+    pub fn build_current_thread(&mut self) -> io::Result<CurrentThread> {
+        self.build_current_thread_with_park(|_| StdArc::new(ThreadPark::new(1)))
+    }
+
+    /// Builds a current-thread scheduler that parks through `make_park(1)`'s worker 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`build_current_thread`](Self::build_current_thread).
+    pub fn build_current_thread_with_park(
+        &mut self,
+        make_park: impl FnOnce(usize) -> StdArc<dyn Park>,
+    ) -> io::Result<CurrentThread> {
+        self.validate_debug()?;
+        Ok(CurrentThread::new(
+            make_park(1),
+            self.debug.clone(),
+            self.resolved_seed(),
+        ))
+    }
+
     /// The worker count `build` will use.
     pub fn resolved_worker_threads(&self) -> usize {
         self.worker_threads
@@ -182,6 +245,10 @@ impl Builder {
             )));
         }
         self.threads.validate()?;
+        self.validate_debug()
+    }
+
+    fn validate_debug(&self) -> io::Result<()> {
         if self.debug.slow_poll_threshold.is_zero() {
             return Err(limits::invalid(
                 "`slow_poll_threshold(0)`: every poll would be reported as slow; pass a \
@@ -219,6 +286,7 @@ impl Builder {
             make_park(workers),
             self.threads.clone(),
             self.debug.clone(),
+            self.resolved_seed(),
         )
     }
 }
@@ -235,6 +303,7 @@ impl fmt::Debug for Builder {
             .field("worker_threads", &self.worker_threads)
             .field("threads", &self.threads)
             .field("debug", &self.debug)
+            .field("rng_seed", &self.rng_seed)
             .finish_non_exhaustive()
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::metrics::WorkerMetrics;
 use super::shared::Handle;
 use super::{context, queue, worker, Builder};
+use crate::current_thread;
 use crate::debug::DebugConfig;
 use crate::loom::thread;
 use crate::park::Park;
@@ -55,7 +56,14 @@ pub struct Executor {
 /// ```
 #[derive(Clone)]
 pub struct Spawner {
-    shared: Handle,
+    kind: Kind,
+}
+
+/// Which scheduler a [`Spawner`] spawns onto.
+#[derive(Clone)]
+enum Kind {
+    MultiThread(Handle),
+    CurrentThread(current_thread::Handle),
 }
 
 impl Executor {
@@ -69,6 +77,7 @@ impl Executor {
         park: StdArc<dyn Park>,
         threads: ThreadSettings,
         debug: DebugConfig,
+        seed: u64,
     ) -> io::Result<Executor> {
         let (locals, stealers): (Vec<_>, Vec<_>) = (0..workers).map(|_| queue::local()).unzip();
         let debug_enabled = debug.enabled;
@@ -101,7 +110,7 @@ impl Executor {
                     }
                 }
                 let exit = Exit(shared.clone());
-                worker::run(shared, index, local, on_start.as_deref());
+                worker::run(shared, index, local, seed, on_start.as_deref());
                 if let Some(f) = &on_stop {
                     f();
                 }
@@ -119,7 +128,7 @@ impl Executor {
     /// A handle for spawning tasks.
     pub fn spawner(&self) -> Spawner {
         Spawner {
-            shared: self.shared.clone(),
+            kind: Kind::MultiThread(self.shared.clone()),
         }
     }
 
@@ -207,17 +216,24 @@ impl Drop for Executor {
 }
 
 impl Spawner {
+    pub(crate) fn current_thread(handle: current_thread::Handle) -> Spawner {
+        Spawner {
+            kind: Kind::CurrentThread(handle),
+        }
+    }
+
     /// Spawns `future` as a task — asyncio's `loop.create_task`. It starts running on a
-    /// worker right away; the returned [`JoinHandle`] awaits its output. After the
-    /// executor shut down, the task is cancelled at once (the handle says so). The task
-    /// records the caller's source location ([`JoinHandle::info`]).
+    /// worker right away (on a current-thread scheduler: when the thread in `block_on`
+    /// gets to it); the returned [`JoinHandle`] awaits its output. After the executor
+    /// shut down, the task is cancelled at once (the handle says so). The task records
+    /// the caller's source location ([`JoinHandle::info`]).
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, SpawnMeta::caller())
+        self.spawn_with(future, SpawnMeta::caller())
     }
 
     /// Spawns `future` with an explicit name and spawn location (see [`SpawnMeta`]):
@@ -227,7 +243,61 @@ impl Spawner {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, meta)
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.spawn(future, meta),
+            Kind::CurrentThread(handle) => handle.spawn(future, meta),
+        }
+    }
+
+    /// Spawns a future that need not be `Send` on a current-thread scheduler: it runs
+    /// only on the calling thread, which must be the thread that spawned the scheduler's
+    /// first local task (the first call fixes it). Gives the future back on a
+    /// multi-thread executor, or on another thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let rt = eddy_executor::Builder::new().build_current_thread().unwrap();
+    /// let spawner = rt.spawner();
+    /// let shared = Rc::new(20);
+    /// let answer = rt.block_on(async move {
+    ///     let mine = shared.clone();
+    ///     let task = spawner.spawn_local(async move { *mine + 1 }, Default::default());
+    ///     task.ok().unwrap().await.unwrap() + *shared + 1
+    /// });
+    /// assert_eq!(answer, 42);
+    /// ```
+    pub fn spawn_local<F>(&self, future: F, meta: SpawnMeta<'_>) -> Result<JoinHandle<F::Output>, F>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        match &self.kind {
+            Kind::MultiThread(_) => Err(future),
+            Kind::CurrentThread(handle) => handle.spawn_local(future, meta),
+        }
+    }
+
+    /// Runs `future` to completion on this thread. On a current-thread scheduler this
+    /// thread runs the scheduler's tasks while it waits (unless another thread is already
+    /// doing so); on a multi-thread one the workers run them and this thread parks.
+    ///
+    /// # Panics
+    ///
+    /// With "this event loop is already running" when called from async code.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.kind {
+            Kind::MultiThread(_) => crate::block_on(future),
+            Kind::CurrentThread(handle) => current_thread::block_on(handle, future),
+        }
+    }
+
+    /// True for a current-thread scheduler.
+    pub fn is_current_thread(&self) -> bool {
+        matches!(self.kind, Kind::CurrentThread(_))
     }
 
     /// A snapshot of every live task — asyncio's `all_tasks()`: id, name, spawn
@@ -246,55 +316,87 @@ impl Spawner {
     /// assert_eq!(task.info.name(), Some("forever"));
     /// ```
     pub fn tasks(&self) -> Vec<TaskSnapshot> {
-        self.shared.tasks()
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.tasks(),
+            Kind::CurrentThread(handle) => {
+                let mut tasks = handle.owned.snapshot();
+                tasks.extend(handle.owned_local.snapshot());
+                tasks
+            }
+        }
     }
 
-    /// Every worker's counters (polls, steals, parks, LIFO hits, queue depth).
+    /// Every worker's counters (polls, steals, parks, LIFO hits, queue depth). A
+    /// current-thread scheduler reports one "worker": the loop.
     pub fn worker_metrics(&self) -> Vec<WorkerMetrics> {
-        self.shared.worker_metrics()
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.worker_metrics(),
+            Kind::CurrentThread(handle) => vec![handle.counters.read(handle.queue_depth())],
+        }
     }
 
     /// Tasks waiting in the global injector queue.
     pub fn injector_depth(&self) -> usize {
-        self.shared.injector_depth()
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.injector_depth(),
+            Kind::CurrentThread(handle) => handle.injector_depth(),
+        }
     }
 
     /// True when the executor runs in debug mode.
     pub fn is_debug(&self) -> bool {
-        self.shared.debug.enabled
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.debug.enabled,
+            Kind::CurrentThread(handle) => handle.debug.enabled,
+        }
     }
 
-    /// The executor whose worker thread this is, if the current thread is a worker.
+    /// The executor whose loop this thread runs, if any: a worker thread, or the thread
+    /// inside a current-thread scheduler's `block_on`.
     pub fn try_current() -> Option<Spawner> {
-        context::with_worker(|cx| {
+        let worker = context::with_worker(|cx| {
             cx.map(|cx| Spawner {
-                shared: cx.shared.clone(),
+                kind: Kind::MultiThread(cx.shared.clone()),
             })
-        })
+        });
+        worker.or_else(|| current_thread::current().map(Spawner::current_thread))
     }
 
     /// The index of the current thread among this executor's workers (`0..num_workers`),
-    /// or `None` if it is not one of them.
+    /// or `None` if it is not one of them. On a current-thread scheduler, `Some(0)` on
+    /// the thread running its loop.
     pub fn current_worker(&self) -> Option<usize> {
-        context::with_worker(|cx| {
-            cx.filter(|cx| cx.shared.same(&self.shared))
-                .map(|cx| cx.index())
-        })
+        match &self.kind {
+            Kind::MultiThread(shared) => context::with_worker(|cx| {
+                cx.filter(|cx| cx.shared.same(shared)).map(|cx| cx.index())
+            }),
+            Kind::CurrentThread(handle) => current_thread::runs_here(handle).then_some(0),
+        }
     }
 
-    /// The number of worker threads.
+    /// The number of worker threads (1 for a current-thread scheduler: its loop).
     pub fn num_workers(&self) -> usize {
-        self.shared.num_workers()
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.num_workers(),
+            Kind::CurrentThread(_) => 1,
+        }
     }
 
     /// True once the executor has begun shutting down.
     pub fn is_shutdown(&self) -> bool {
-        self.shared.is_shutdown()
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.is_shutdown(),
+            Kind::CurrentThread(handle) => handle.is_shutdown(),
+        }
     }
 
     /// True when both handles spawn onto the same executor.
     pub fn same_executor(&self, other: &Spawner) -> bool {
-        self.shared.same(&other.shared)
+        match (&self.kind, &other.kind) {
+            (Kind::MultiThread(a), Kind::MultiThread(b)) => a.same(b),
+            (Kind::CurrentThread(a), Kind::CurrentThread(b)) => a.same(b),
+            _ => false,
+        }
     }
 }
 
@@ -308,8 +410,11 @@ impl fmt::Debug for Executor {
 
 impl fmt::Debug for Spawner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Spawner")
-            .field("shared", &self.shared)
-            .finish()
+        let mut f = f.debug_struct("Spawner");
+        match &self.kind {
+            Kind::MultiThread(shared) => f.field("shared", shared),
+            Kind::CurrentThread(handle) => f.field("shared", handle),
+        };
+        f.finish()
     }
 }

@@ -8,15 +8,15 @@ use crate::loom::stats::{self, AtomicU64};
 
 /// One worker's counters, written only by that worker.
 #[derive(Debug, Default)]
-pub(super) struct Counters {
-    pub(super) polls: AtomicU64,
-    pub(super) steals: AtomicU64,
-    pub(super) parks: AtomicU64,
-    pub(super) lifo_hits: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) polls: AtomicU64,
+    pub(crate) steals: AtomicU64,
+    pub(crate) parks: AtomicU64,
+    pub(crate) lifo_hits: AtomicU64,
 }
 
 impl Counters {
-    pub(super) fn read(&self, local_queue_depth: usize) -> WorkerMetrics {
+    pub(crate) fn read(&self, local_queue_depth: usize) -> WorkerMetrics {
         WorkerMetrics {
             polls: stats::read(&self.polls),
             steals: stats::read(&self.steals),

@@ -25,6 +25,7 @@ mod worker;
 
 pub use self::builder::Builder;
 pub use self::executor::{Executor, Spawner};
+pub(crate) use self::metrics::Counters;
 pub use self::metrics::WorkerMetrics;
 #[cfg(test)]
 pub(crate) use self::shared::Handle as SchedulerHandle;

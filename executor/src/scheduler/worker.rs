@@ -22,6 +22,7 @@ use super::shared::{Handle, Notified, Placement, Shared};
 use crate::coop;
 use crate::debug::Report;
 use crate::loom::stats;
+use crate::rand::ThreadRng;
 
 /// Check the injector first, and let the park hook do its maintenance (fire due timers,
 /// poll I/O without blocking), every this many ticks, so neither remote tasks nor timers
@@ -61,10 +62,10 @@ struct Core {
     yielded: Vec<Notified>,
     tick: u32,
     is_searching: bool,
-    /// Picks the first victim to steal from. Seeded with the worker's index, so the
-    /// choice is deterministic (a loom model replays it) and the workers' sequences
-    /// differ; a victim picker, not a source of secrets.
-    rng: fastrand::Rng,
+    /// Picks the first victim to steal from. Seeded from the runtime's seed and the
+    /// worker's index, so the workers' sequences differ and a seeded runtime (and a loom
+    /// model) replays them; a victim picker, not a source of secrets.
+    rng: ThreadRng,
 }
 
 /// Runs worker `index` until shutdown.
@@ -72,9 +73,15 @@ pub(super) fn run(
     shared: Handle,
     index: usize,
     local: Local<Notified>,
+    seed: u64,
     on_start: Option<&(dyn Fn() + Send + Sync)>,
 ) {
     crate::park::precise_timeouts();
+    // `select!`'s choices on this worker come from the runtime's seed too (a different
+    // stream from the steal victims').
+    crate::rand::replace_thread_rng(Some(ThreadRng::with_seed(
+        crate::rand::worker_seed(seed, index) ^ 0x5EED,
+    )));
     let _entered = context::enter();
     let cx = Rc::new(WorkerContext {
         shared,
@@ -87,7 +94,7 @@ pub(super) fn run(
             yielded: Vec::new(),
             tick: 0,
             is_searching: false,
-            rng: fastrand::Rng::with_seed(index as u64),
+            rng: ThreadRng::with_seed(crate::rand::worker_seed(seed, index)),
         }),
     });
     let _worker = context::set_worker(cx.clone());

@@ -148,6 +148,15 @@ impl<S: Schedule> OwnedTasks<S> {
         }
     }
 
+    /// Closes the list to new tasks and leaves its tasks alone, for ever: for local
+    /// tasks whose futures may only be dropped on a thread the caller is not on. They
+    /// leak (memory, not soundness).
+    pub(crate) fn close_and_leak_all(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+    }
+
     fn pop(shard: &Mutex<Shard>) -> Option<Task<S>> {
         let mut shard = shard.lock();
         let ptr = shard.head?;

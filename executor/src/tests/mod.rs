@@ -13,6 +13,7 @@ mod loom_scheduler;
 mod loom_task;
 
 mod blocking;
+mod current_thread;
 mod scheduler;
 mod task;
 mod task_model;
