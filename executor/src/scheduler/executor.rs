@@ -264,7 +264,8 @@ impl Spawner {
     /// let shared = Rc::new(20);
     /// let answer = rt.block_on(async move {
     ///     let mine = shared.clone();
-    ///     let task = spawner.spawn_local(async move { *mine + 1 }, Default::default());
+    ///     let meta = eddy_executor::task::SpawnMeta::caller();
+    ///     let task = spawner.spawn_local(async move { *mine + 1 }, meta);
     ///     task.ok().unwrap().await.unwrap() + *shared + 1
     /// });
     /// assert_eq!(answer, 42);
