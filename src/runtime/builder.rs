@@ -10,6 +10,7 @@ use eddy_executor::limits::MAX_BLOCKING_THREADS;
 use super::driver::Driver;
 use super::io_backend::{IoBackend, IO_BACKEND_ENV};
 use super::report::{self, PanicShutdown};
+use super::runtime::Scheduler;
 use super::{context, Handle, Runtime};
 
 /// Configures and builds a [`Runtime`].
@@ -25,12 +26,30 @@ use super::{context, Handle, Runtime};
 /// assert_eq!(rt.block_on(async { 40 + 2 }), 42);
 /// ```
 pub struct Builder {
+    flavor: Flavor,
     executor: eddy_executor::Builder,
     blocking: BlockingConfig,
     debug: bool,
     unhandled_panic: UnhandledPanic,
     io_backend: IoBackend,
+    start_paused: bool,
+    rng_seed: Option<u64>,
+    on_thread_start: Option<Hook>,
+    on_thread_stop: Option<Hook>,
 }
+
+/// A thread start or stop callback.
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
+/// Where tasks run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    MultiThread,
+    CurrentThread,
+}
+
+/// The environment variable that overrides [`Builder::rng_seed`].
+pub(crate) const SEED_ENV: &str = "EDDY_SEED";
 
 /// The blocking pool's own settings. Its threads' name and stack size follow the
 /// workers', which the executor builder keeps (the one place `thread_name` and
@@ -45,9 +64,64 @@ struct BlockingConfig {
 }
 
 impl Builder {
-    /// The defaults: one worker per CPU core, threads named `eddy-worker-{i}`.
+    /// A multi-thread runtime with the defaults: one worker per CPU core, threads named
+    /// `eddy-worker-{i}`. The same as [`new_multi_thread`](Self::new_multi_thread).
     pub fn new() -> Builder {
+        Builder::new_multi_thread()
+    }
+
+    /// A multi-thread, work-stealing runtime (tokio's `new_multi_thread`): tasks run on
+    /// worker threads, one per CPU core by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Builder::new_multi_thread().worker_threads(2).build()?;
+    /// assert_eq!(rt.handle().num_workers(), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::with_flavor(Flavor::MultiThread)
+    }
+
+    /// A current-thread runtime — asyncio's event loop: no worker threads; `block_on`
+    /// runs the tasks, timers and I/O on the thread that calls it, and tasks spawned
+    /// meanwhile wait for the next `block_on`. [`Handle::spawn`] from another thread wakes
+    /// it. The blocking pool still starts threads on demand for
+    /// [`run_in_executor`](crate::run_in_executor). Tasks need not be `Send` when spawned
+    /// with [`spawn_local`](crate::task::spawn_local), and the clock can be
+    /// [paused](Self::start_paused). `worker_threads` and the worker thread settings
+    /// are ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let rt = eddy::Builder::new_current_thread().build()?;
+    /// let here = std::thread::current().id();
+    /// let (thread, shared) = rt.block_on(async {
+    ///     let thread = eddy::spawn(async { std::thread::current().id() }).await.unwrap();
+    ///     // !Send futures too: everything runs on this thread.
+    ///     let shared = Rc::new(41);
+    ///     let mine = shared.clone();
+    ///     let local = eddy::task::spawn_local(async move { *mine + 1 });
+    ///     (thread, local.await.unwrap())
+    /// });
+    /// assert_eq!((thread, shared), (here, 42));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder::with_flavor(Flavor::CurrentThread)
+    }
+
+    fn with_flavor(flavor: Flavor) -> Builder {
         Builder {
+            flavor,
+            start_paused: false,
+            rng_seed: None,
+            on_thread_start: None,
+            on_thread_stop: None,
             executor: eddy_executor::Builder::new(),
             blocking: BlockingConfig {
                 max_threads: 512,
@@ -253,6 +327,107 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its clock paused (default false) — tokio's `start_paused`,
+    /// for tests: time moves only through [`eddy::time::advance`](crate::time::advance),
+    /// or, when the runtime has nothing to run, jumps to the next timer. A current-thread
+    /// runtime only: on a multi-thread one, [`build`](Self::build) fails with an error
+    /// naming this setter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = eddy::Builder::new_current_thread().start_paused(true).build()?;
+    /// let took = rt.block_on(async {
+    ///     let start = std::time::Instant::now();
+    ///     eddy::time::sleep(Duration::from_secs(3600)).await; // returns at once
+    ///     start.elapsed()
+    /// });
+    /// assert!(took < Duration::from_secs(60));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
+        self.start_paused = paused;
+        self
+    }
+
+    /// Seeds every random choice the runtime makes: `select!`'s first branch, a worker's
+    /// first steal victim. On a current-thread runtime with a paused clock, a program's
+    /// interleaving is then a pure function of the seed, so a failure seen once can be
+    /// replayed. The environment variable `EDDY_SEED` overrides it; without either, the
+    /// seed is random. [`Handle::rng_seed`] tells the seed in use (`#[eddy::test]`
+    /// prints it when a test fails).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Builder::new_current_thread().rng_seed(7).build()?;
+    /// if std::env::var_os("EDDY_SEED").is_none() {
+    ///     assert_eq!(rt.handle().rng_seed(), 7);
+    /// }
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn rng_seed(&mut self, seed: u64) -> &mut Builder {
+        self.rng_seed = Some(seed);
+        self
+    }
+
+    /// Calls `f` on each thread the runtime starts — its workers and its blocking
+    /// threads — before it runs anything (tokio's `on_thread_start`). The runtime is
+    /// current there, so `f` may call [`Handle::current`]. A current-thread runtime has no
+    /// workers: only its blocking threads call it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = started.clone();
+    /// let rt = eddy::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// rt.block_on(async {});
+    /// drop(rt);
+    /// assert!(started.load(Ordering::SeqCst) >= 2);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Calls `f` on each thread the runtime started — workers and blocking threads — as
+    /// it stops (tokio's `on_thread_stop`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let counter = stopped.clone();
+    /// let rt = eddy::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_stop(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// drop(rt); // joins the workers
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
     /// Builds the runtime and starts its workers.
     ///
     /// # Errors
@@ -294,42 +469,85 @@ impl Builder {
                 signal.fire(r);
             }
         });
+        let seed = self.resolved_seed()?;
+        self.executor.rng_seed(seed);
         // Each worker makes the runtime current on its thread before running any task,
         // and forgets it when it stops. The hooks cannot capture the Handle (the workers
         // own the hooks: a cycle); the worker's own executor is current when they run.
-        let driver = Arc::new(Driver::new(
-            self.executor.resolved_worker_threads().max(1),
-            backend,
-        )?);
-        let (blocking, executor_slot) = self.build_blocking_pool(&driver)?;
-        let for_workers = Arc::downgrade(&driver);
-        let blocking_for_workers = blocking.spawner();
-        self.executor.on_thread_start(move || {
-            let spawner = eddy_executor::Spawner::try_current();
-            if let (Some(spawner), Some(driver)) = (spawner, for_workers.upgrade()) {
-                let blocking = blocking_for_workers.clone();
-                context::set_for_worker(Handle {
-                    spawner,
-                    driver,
-                    blocking,
-                });
-            }
-        });
-        self.executor.on_thread_stop(context::clear_for_worker);
+        let workers = match self.flavor {
+            Flavor::MultiThread => self.executor.resolved_worker_threads().max(1),
+            Flavor::CurrentThread => 1,
+        };
+        let driver = Arc::new(Driver::new(workers, backend)?);
+        let (blocking, executor_slot) = self.build_blocking_pool(&driver, seed)?;
         let park = driver.clone();
-        let executor = self.executor.build_with_park(move |_| park)?;
-        let _ = executor_slot.set(executor.spawner());
+        let scheduler = match self.flavor {
+            Flavor::MultiThread => {
+                let for_workers = Arc::downgrade(&driver);
+                let blocking_for_workers = blocking.spawner();
+                let on_start = self.on_thread_start.clone();
+                self.executor.on_thread_start(move || {
+                    let spawner = eddy_executor::Spawner::try_current();
+                    if let (Some(spawner), Some(driver)) = (spawner, for_workers.upgrade()) {
+                        let blocking = blocking_for_workers.clone();
+                        context::set_for_worker(Handle {
+                            spawner,
+                            driver,
+                            blocking,
+                            seed,
+                        });
+                    }
+                    if let Some(f) = &on_start {
+                        f();
+                    }
+                });
+                let on_stop = self.on_thread_stop.clone();
+                self.executor.on_thread_stop(move || {
+                    if let Some(f) = &on_stop {
+                        f();
+                    }
+                    context::clear_for_worker();
+                });
+                Scheduler::MultiThread(self.executor.build_with_park(move |_| park)?)
+            }
+            Flavor::CurrentThread => Scheduler::CurrentThread(
+                self.executor
+                    .build_current_thread_with_park(move |_| park)?,
+            ),
+        };
+        let spawner = match &scheduler {
+            Scheduler::MultiThread(executor) => executor.spawner(),
+            Scheduler::CurrentThread(scheduler) => scheduler.spawner(),
+        };
+        let _ = executor_slot.set(spawner.clone());
         let handle = Handle {
-            spawner: executor.spawner(),
+            spawner,
             driver,
             blocking: blocking.spawner(),
+            seed,
         };
         Ok(Runtime::from_parts(
             handle,
-            executor,
+            scheduler,
             blocking,
             panic_shutdown,
         ))
+    }
+
+    /// The seed: `EDDY_SEED` if set, else `rng_seed`'s, else random.
+    fn resolved_seed(&self) -> io::Result<u64> {
+        match std::env::var(SEED_ENV) {
+            Ok(value) => value.trim().parse::<u64>().map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "`{SEED_ENV}={value}`: the seed must be an unsigned 64-bit integer, \
+                         as in `{SEED_ENV}=12345`; unset it for a random seed"
+                    ),
+                )
+            }),
+            Err(_) => Ok(self.rng_seed.unwrap_or_else(|| fastrand::u64(..))),
+        }
     }
 
     /// The checks `build` makes before it starts anything. The executor builder checks
@@ -337,7 +555,17 @@ impl Builder {
     /// are checked here, so that the message names our setter and not the pool's.
     fn validate(&self) -> io::Result<()> {
         let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
-        self.executor.validate()?;
+        if self.flavor == Flavor::MultiThread {
+            self.executor.validate()?;
+            if self.start_paused {
+                return Err(invalid(
+                    "`start_paused(true)` on a multi-thread runtime: a paused clock needs \
+                     the current-thread runtime (`eddy::Builder::new_current_thread()`, or \
+                     `#[eddy::test(start_paused = true)]`, which uses it)"
+                        .into(),
+                ));
+            }
+        }
         let max = self.blocking.max_threads;
         if max == 0 {
             return Err(invalid(
@@ -371,9 +599,11 @@ impl Builder {
     fn build_blocking_pool(
         &self,
         driver: &Arc<Driver>,
+        seed: u64,
     ) -> io::Result<(BlockingPool, Arc<OnceLock<eddy_executor::Spawner>>)> {
         let slot = Arc::new(OnceLock::<eddy_executor::Spawner>::new());
         let (for_threads, driver) = (slot.clone(), Arc::downgrade(driver));
+        let (on_start, on_stop) = (self.on_thread_start.clone(), self.on_thread_stop.clone());
         let workers = self.executor.thread_settings();
         let mut builder = BlockingPool::builder();
         if self.blocking.named_after_workers {
@@ -396,10 +626,19 @@ impl Builder {
                         spawner,
                         driver,
                         blocking,
+                        seed,
                     });
                 }
+                if let Some(f) = &on_start {
+                    f();
+                }
             })
-            .on_thread_stop(context::clear_for_worker)
+            .on_thread_stop(move || {
+                if let Some(f) = &on_stop {
+                    f();
+                }
+                context::clear_for_worker();
+            })
             .debug(self.debug)
             .on_report(report::emit);
         Ok((builder.build()?, slot))
@@ -415,7 +654,10 @@ impl Default for Builder {
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
             .field("executor", &self.executor)
+            .field("start_paused", &self.start_paused)
+            .field("rng_seed", &self.rng_seed)
             .field("blocking", &self.blocking)
             .field("debug", &self.debug)
             .field("unhandled_panic", &self.unhandled_panic)

@@ -29,10 +29,16 @@ use crate::task::JoinHandle;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(super) spawner: Spawner,
+    pub(crate) spawner: Spawner,
     pub(crate) driver: Arc<Driver>,
     pub(super) blocking: BlockingSpawner,
+    /// The seed of the runtime's random choices (`Builder::rng_seed`).
+    pub(super) seed: u64,
 }
+
+// See `Runtime`'s unwind-safety note: nothing a caught panic could leave inconsistent.
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
 
 impl Handle {
     /// The runtime running the current thread's code.
@@ -177,6 +183,60 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard {
         context::enter(self.clone())
+    }
+
+    /// Runs `future` to completion on this thread, with this runtime current — tokio's
+    /// `Handle::block_on`, for a thread outside the runtime that holds only a handle. On a
+    /// multi-thread runtime the workers run the tasks meanwhile; on a current-thread one
+    /// this thread runs them (as [`Runtime::block_on`](crate::Runtime::block_on)), unless
+    /// another thread's `block_on` already does.
+    ///
+    /// # Panics
+    ///
+    /// With "this event loop is already running" when called from async code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let answer = std::thread::spawn(move || {
+    ///     handle.block_on(async { eddy::spawn(async { 6 * 7 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(answer, 42);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if eddy_executor::is_entered() {
+            super::already_running("Handle::block_on");
+        }
+        let _current = self.enter();
+        self.spawner.block_on(future)
+    }
+
+    /// The seed of this runtime's random choices: [`Builder::rng_seed`]'s, `EDDY_SEED`'s,
+    /// or the random one it drew. Building a runtime with this seed replays them.
+    ///
+    /// [`Builder::rng_seed`]: crate::Builder::rng_seed
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Builder::new_current_thread().build()?;
+    /// let seed = rt.handle().rng_seed();
+    /// let again = eddy::Builder::new_current_thread().rng_seed(seed).build()?;
+    /// assert_eq!(again.handle().rng_seed(), seed);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn rng_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// True for a current-thread runtime.
+    pub fn is_current_thread(&self) -> bool {
+        self.spawner.is_current_thread()
     }
 
     /// The index of the current thread among this runtime's workers, if it is one.

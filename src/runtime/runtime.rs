@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eddy_executor::blocking::BlockingPool;
-use eddy_executor::Executor;
+use eddy_executor::{CurrentThread, Executor};
 
 use super::report::{PanicShutdown, UntilPanicShutdown};
 use super::{Builder, Handle};
@@ -34,11 +34,24 @@ use crate::task::JoinHandle;
 /// ```
 pub struct Runtime {
     handle: Handle,
-    executor: Option<Executor>,
+    scheduler: Option<Scheduler>,
     blocking: Option<BlockingPool>,
     /// Under `UnhandledPanic::ShutdownRuntime`: fired when a lost panic shuts us down.
     panic_shutdown: Option<Arc<PanicShutdown>>,
 }
+
+/// The runtime's flavour: worker threads, or the thread inside `block_on`.
+pub(super) enum Scheduler {
+    MultiThread(Executor),
+    CurrentThread(CurrentThread),
+}
+
+// The runtime contains no state a caught panic could leave half-updated for the caller:
+// tasks' panics are caught in the task harness, and every lock inside is released on
+// unwind. tokio's Runtime and Handle are unwind-safe for the same reason, so that
+// `catch_unwind(|| rt.block_on(..))` compiles.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl Runtime {
     /// A runtime with the default configuration: one worker per CPU core.
@@ -57,21 +70,25 @@ impl Runtime {
 
     pub(super) fn from_parts(
         handle: Handle,
-        executor: Executor,
+        scheduler: Scheduler,
         blocking: BlockingPool,
         panic_shutdown: Option<Arc<PanicShutdown>>,
     ) -> Runtime {
         Runtime {
             handle,
-            executor: Some(executor),
+            scheduler: Some(scheduler),
             blocking: Some(blocking),
             panic_shutdown,
         }
     }
 
     /// Runs `future` to completion on the current thread — asyncio's
-    /// `loop.run_until_complete(f)`. The future runs here; the tasks it spawns run on the
-    /// workers. While it runs, this runtime is current on this thread.
+    /// `loop.run_until_complete(f)`. While it runs, this runtime is current on this
+    /// thread. On a multi-thread runtime the future runs here and the tasks it spawns run
+    /// on the workers; on a [current-thread](Builder::new_current_thread) runtime this
+    /// thread runs the tasks, timers and I/O too (if another thread is already running
+    /// them in its own `block_on`, this one polls its future and takes over when that one
+    /// returns).
     ///
     /// # Panics
     ///
@@ -93,9 +110,30 @@ impl Runtime {
         }
         let _current = self.handle.enter();
         match &self.panic_shutdown {
-            None => eddy_executor::block_on(future),
-            Some(signal) => eddy_executor::block_on(UntilPanicShutdown { future, signal }),
+            None => self.handle.spawner.block_on(future),
+            Some(signal) => self
+                .handle
+                .spawner
+                .block_on(UntilPanicShutdown { future, signal }),
         }
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so that
+    /// [`eddy::spawn`](crate::spawn), timers and sockets work outside `block_on` — tokio's
+    /// `Runtime::enter`. The same as [`Handle::enter`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy::Runtime::new().unwrap();
+    /// let task = {
+    ///     let _guard = rt.enter();
+    ///     eddy::spawn(async { "spawned outside block_on" })
+    /// };
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned outside block_on");
+    /// ```
+    pub fn enter(&self) -> super::EnterGuard {
+        self.handle.enter()
     }
 
     /// The runtime's [`Handle`], to spawn from other threads.
@@ -186,12 +224,17 @@ impl Runtime {
         if let Some(pool) = &mut self.blocking {
             pool.begin_shutdown();
         }
-        if let Some(executor) = self.executor.take() {
-            match timeout {
+        match self.scheduler.take() {
+            Some(Scheduler::MultiThread(executor)) => match timeout {
                 None => drop(executor),
                 Some(t) if t.is_zero() => executor.shutdown_background(),
                 Some(t) => drop(executor.shutdown_timeout(t)),
-            }
+            },
+            Some(Scheduler::CurrentThread(scheduler)) => match timeout {
+                None => drop(scheduler),
+                Some(t) => drop(scheduler.shutdown_timeout(t)),
+            },
+            None => {}
         }
         if let Some(mut pool) = self.blocking.take() {
             let left = match (timeout, deadline) {
@@ -209,7 +252,7 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        if self.executor.is_none() {
+        if self.scheduler.is_none() {
             return;
         }
         if eddy_executor::is_entered() {

@@ -24,9 +24,11 @@ use std::future::Future;
 
 mod builder;
 mod join_set;
+mod spawn_local;
 
 pub use self::builder::Builder;
 pub use self::join_set::JoinSet;
+pub use self::spawn_local::spawn_local;
 pub use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 use eddy_executor::task::SpawnMeta;
 pub use eddy_executor::task::{
