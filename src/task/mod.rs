@@ -19,16 +19,24 @@
 //! [`JoinHandle::info`] returns them, [`id`] / [`try_id`] give the current task's id
 //! (asyncio's `current_task()`), and [`Handle::tasks`] lists the live tasks (asyncio's
 //! `all_tasks()`). Debug mode's reports name tasks the same way (docs/debugging.md).
+//!
+//! [`task_local!`](crate::task_local!) declares a [`LocalKey`] (`task_local.rs`), a value
+//! set for the polls of one future with [`LocalKey::scope`] — asyncio's `contextvars`,
+//! following the task from worker to worker.
 
 use std::future::Future;
 
 mod builder;
 mod join_set;
 mod spawn_local;
+mod task_local;
 
 pub use self::builder::Builder;
 pub use self::join_set::JoinSet;
 pub use self::spawn_local::spawn_local;
+#[doc(hidden)]
+pub use self::task_local::__private;
+pub use self::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 use eddy_executor::task::SpawnMeta;
 pub use eddy_executor::task::{
