@@ -219,11 +219,13 @@ pub enum Out<
 }
 
 /// A pseudo-random number below `n` (0 if `n` is 0): `select!`'s first branch to poll,
-/// for fairness. fastrand's per-thread generator, seeded randomly per thread; it needs
-/// no destructor, so a `select!` run by another thread-local's destructor still gets one.
+/// for fairness. From the generator of the runtime running this thread's loop (seeded by
+/// `Builder::rng_seed`, so a seeded run replays its choices), else fastrand's per-thread
+/// one. Neither needs a destructor, so a `select!` run by another thread-local's
+/// destructor still gets one.
 pub fn random_below(n: u32) -> u32 {
     if n <= 1 {
         return 0;
     }
-    fastrand::u32(..n)
+    eddy_executor::rand::thread_rng_n(n)
 }
