@@ -116,11 +116,14 @@ pub use macros::support as __private;
 
 /// Runs an `async fn main` on a new runtime — asyncio's `asyncio.run(main())`.
 ///
-/// The function becomes a plain `fn` that builds a runtime
-/// (`Runtime::builder().worker_threads(n).build()`), runs the body to completion with
-/// [`Runtime::block_on`] and shuts the runtime down. `worker_threads = N` sets the number
-/// of workers (default: one per CPU core). The body may return a value, such as a
-/// `Result` for `?`.
+/// The function becomes a plain `fn` that builds a runtime, runs the body to completion
+/// with [`Runtime::block_on`] and shuts the runtime down. The body may return a value,
+/// such as a `Result` for `?`. Arguments, as tokio's:
+///
+/// * `flavor = "multi_thread"` (the default) or `"current_thread"`
+///   ([`Builder::new_current_thread`]: everything on the main thread);
+/// * `worker_threads = N` (multi-thread; default one per CPU core);
+/// * `start_paused = true` (current-thread; see [`Builder::start_paused`]).
 ///
 /// # Examples
 ///
@@ -130,6 +133,15 @@ pub use macros::support as __private;
 ///     let n: u32 = eddy::spawn(async { "42" }).await.unwrap().parse()?;
 ///     assert_eq!(n, 42);
 ///     Ok(())
+/// }
+/// ```
+///
+/// ```
+/// #[eddy::main(flavor = "current_thread")]
+/// async fn main() {
+///     let local = std::rc::Rc::new("not Send");
+///     let task = eddy::task::spawn_local(async move { local.len() });
+///     assert_eq!(task.await.unwrap(), 8);
 /// }
 /// ```
 ///
@@ -152,21 +164,58 @@ pub use macros::support as __private;
 /// #[eddy::main(worker_threads = 0)]
 /// async fn main() {}
 /// ```
+///
+/// So are a flavor that does not exist, worker threads on a current-thread runtime, and a
+/// paused clock on a multi-thread one:
+///
+/// ```compile_fail
+/// #[eddy::main(flavor = "single_thread")]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[eddy::main(flavor = "current_thread", worker_threads = 2)]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[eddy::main(start_paused = true)]
+/// async fn main() {}
+/// ```
 pub use eddy_macros::main;
 
 /// Runs an `async fn` test on a fresh runtime of its own — `#[test]` for async code.
 ///
-/// Each test gets a new runtime (`worker_threads = N` as in [`main`]; default one per
-/// CPU core), dropped when the test ends, so no task outlives its test. The test may
-/// return a `Result`, and other attributes (`#[should_panic]`, `#[ignore]`) apply as
-/// usual.
+/// Each test gets a new runtime, dropped when the test ends, so no task outlives its
+/// test. As tokio's, it is a **current-thread** runtime by default (everything on the
+/// test's thread: [`spawn_local`](task::spawn_local) works, and the clock can be paused);
+/// `flavor = "multi_thread"` (with `worker_threads = N`, default one per CPU core) gives a
+/// multi-thread one, and `start_paused = true` starts the clock paused (see
+/// [`Builder::start_paused`]). The test may return a `Result`, and other attributes
+/// (`#[should_panic]`, `#[ignore]`) apply as usual.
+///
+/// Its runtime's random choices (`select!`) come from a seed: random, or `EDDY_SEED`'s.
+/// When the test panics, the seed is printed ("eddy: this test ran with seed N; replay
+/// it with EDDY_SEED=N"), so a failure that depends on an interleaving can be replayed.
 ///
 /// # Examples
 ///
 /// ```
-/// #[eddy::test(worker_threads = 1)]
+/// #[eddy::test]
 /// async fn spawned_tasks_run() {
 ///     assert_eq!(eddy::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+///
+/// #[eddy::test(start_paused = true)]
+/// async fn an_hour_passes_at_once() {
+///     let start = eddy::time::Instant::now();
+///     eddy::time::sleep(std::time::Duration::from_secs(3600)).await;
+///     assert!(start.elapsed() >= std::time::Duration::from_secs(3600));
+/// }
+///
+/// #[eddy::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() {
+///     assert_eq!(eddy::runtime::Handle::current().num_workers(), 2);
 /// }
 /// ```
 ///

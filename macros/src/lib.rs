@@ -61,8 +61,8 @@ impl Kind {
 fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
     let item2: proc_macro2::TokenStream = item.clone().into();
     let result = syn::parse2::<ItemFn>(item2.clone())
-        .and_then(|func| Ok((worker_threads(args, kind)?, func)))
-        .and_then(|(threads, func)| generate(threads, func, kind));
+        .and_then(|func| Ok((Config::parse(args, kind)?, func)))
+        .and_then(|(config, func)| generate(config, func, kind));
     match result {
         Ok(tokens) => tokens.into(),
         // Keep the item so that the only error is ours (no "main not found" on top).
@@ -73,48 +73,141 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
     }
 }
 
-/// `worker_threads = N`, the only argument.
-fn worker_threads(args: TokenStream, kind: Kind) -> syn::Result<Option<usize>> {
-    let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse(args)?;
-    let mut threads = None;
-    for arg in args {
-        if !arg.path.is_ident("worker_threads") {
-            return Err(syn::Error::new(
-                arg.path.span(),
-                format!(
-                    "unknown argument of `#[{}]`: the only one is `worker_threads = N`",
-                    kind.name()
-                ),
-            ));
-        }
-        let n = match &arg.value {
-            Expr::Lit(lit) => match &lit.lit {
-                Lit::Int(int) => int.base10_parse::<usize>()?,
-                _ => 0,
-            },
-            _ => 0,
-        };
-        if n == 0 {
-            return Err(syn::Error::new(
-                arg.value.span(),
-                "`worker_threads` takes a positive integer literal, as in `worker_threads = 4`",
-            ));
-        }
-        if threads.replace(n).is_some() {
-            return Err(syn::Error::new(
-                arg.path.span(),
-                "`worker_threads` is given twice",
-            ));
-        }
-    }
-    Ok(threads)
+/// Which runtime the attribute builds.
+#[derive(Clone, Copy, PartialEq)]
+enum Flavor {
+    CurrentThread,
+    MultiThread,
 }
 
-fn generate(
-    threads: Option<usize>,
-    func: ItemFn,
-    kind: Kind,
-) -> syn::Result<proc_macro2::TokenStream> {
+/// The attribute's arguments: `flavor = "current_thread" | "multi_thread"`,
+/// `worker_threads = N` (multi-thread only), `start_paused = bool` (current-thread only).
+struct Config {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    start_paused: bool,
+}
+
+impl Config {
+    fn parse(args: TokenStream, kind: Kind) -> syn::Result<Config> {
+        let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse(args)?;
+        let mut flavor = None;
+        let mut worker_threads = None;
+        let mut start_paused = None;
+        for arg in args {
+            let name = arg
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            let twice = || syn::Error::new(arg.path.span(), format!("`{name}` is given twice"));
+            match name.as_str() {
+                "flavor" => {
+                    let value = match &arg.value {
+                        Expr::Lit(lit) => match &lit.lit {
+                            Lit::Str(s) => s.value(),
+                            _ => String::new(),
+                        },
+                        _ => String::new(),
+                    };
+                    let parsed = match value.as_str() {
+                        "current_thread" => Flavor::CurrentThread,
+                        "multi_thread" => Flavor::MultiThread,
+                        _ => {
+                            return Err(syn::Error::new(
+                                arg.value.span(),
+                                "`flavor` is \"current_thread\" or \"multi_thread\"",
+                            ))
+                        }
+                    };
+                    if flavor.replace((parsed, arg.value.span())).is_some() {
+                        return Err(twice());
+                    }
+                }
+                "worker_threads" => {
+                    let n = match &arg.value {
+                        Expr::Lit(lit) => match &lit.lit {
+                            Lit::Int(int) => int.base10_parse::<usize>()?,
+                            _ => 0,
+                        },
+                        _ => 0,
+                    };
+                    if n == 0 {
+                        return Err(syn::Error::new(
+                            arg.value.span(),
+                            "`worker_threads` takes a positive integer literal, as in \
+                             `worker_threads = 4`",
+                        ));
+                    }
+                    if worker_threads.replace((n, arg.path.span())).is_some() {
+                        return Err(twice());
+                    }
+                }
+                "start_paused" => {
+                    let paused = match &arg.value {
+                        Expr::Lit(lit) => match &lit.lit {
+                            Lit::Bool(b) => b.value,
+                            _ => {
+                                return Err(syn::Error::new(
+                                    arg.value.span(),
+                                    "`start_paused` takes `true` or `false`",
+                                ))
+                            }
+                        },
+                        _ => {
+                            return Err(syn::Error::new(
+                                arg.value.span(),
+                                "`start_paused` takes `true` or `false`",
+                            ))
+                        }
+                    };
+                    if start_paused.replace((paused, arg.path.span())).is_some() {
+                        return Err(twice());
+                    }
+                }
+                _ => {
+                    return Err(syn::Error::new(
+                        arg.path.span(),
+                        format!(
+                            "unknown argument of `#[{}]`: it takes `flavor = \"current_thread\" \
+                             | \"multi_thread\"`, `worker_threads = N` and `start_paused = bool`",
+                            kind.name()
+                        ),
+                    ))
+                }
+            }
+        }
+        // tokio's defaults: `main` is multi-thread, `test` current-thread; naming worker
+        // threads alone implies multi-thread.
+        let default = match (kind, worker_threads.is_some()) {
+            (_, true) | (Kind::Main, false) => Flavor::MultiThread,
+            (Kind::Test, false) => Flavor::CurrentThread,
+        };
+        let flavor_given = flavor.map(|(f, _)| f);
+        let flavor = flavor_given.unwrap_or(default);
+        if let (Flavor::CurrentThread, Some((_, span))) = (flavor, worker_threads) {
+            return Err(syn::Error::new(
+                span,
+                "`worker_threads` needs `flavor = \"multi_thread\"`: a current-thread runtime \
+                 runs everything on the calling thread",
+            ));
+        }
+        if let (Flavor::MultiThread, Some((true, span))) = (flavor, start_paused) {
+            return Err(syn::Error::new(
+                span,
+                "`start_paused = true` needs `flavor = \"current_thread\"`: only a \
+                 current-thread runtime can pause its clock",
+            ));
+        }
+        Ok(Config {
+            flavor,
+            worker_threads: worker_threads.map(|(n, _)| n),
+            start_paused: start_paused.is_some_and(|(p, _)| p),
+        })
+    }
+}
+
+fn generate(config: Config, func: ItemFn, kind: Kind) -> syn::Result<proc_macro2::TokenStream> {
     let sig = &func.sig;
     if sig.asyncness.is_none() {
         return Err(syn::Error::new(
@@ -150,15 +243,28 @@ fn generate(
     let body = &func.block;
     let span = sig.fn_token.span();
     let inner = syn::Ident::new("__eddy_body", Span::mixed_site());
-    let threads = threads.map(|n| quote!(.worker_threads(#n)));
+    let builder = match config.flavor {
+        Flavor::CurrentThread => quote!(new_current_thread),
+        Flavor::MultiThread => quote!(new_multi_thread),
+    };
+    let threads = config.worker_threads.map(|n| quote!(.worker_threads(#n)));
+    let paused = config.start_paused.then(|| quote!(.start_paused(true)));
     let test_attr = (kind == Kind::Test).then(|| quote!(#[::core::prelude::v1::test]));
     let what = kind.name();
+    let run = match kind {
+        Kind::Main => quote!(.block_on(#inner())),
+        // A failing test prints the seed that replays it.
+        Kind::Test => quote!(.pipe_test(#inner())),
+    };
     let build = quote_spanned! {span=>
-        ::eddy::Runtime::builder()
-            #threads
-            .build()
-            .unwrap_or_else(|err| ::core::panic!("`#[{}]` could not start the runtime: {}", #what, err))
-            .block_on(#inner())
+        ::eddy::__private::RunAttribute::new(
+            ::eddy::Builder::#builder()
+                #threads
+                #paused
+                .build()
+                .unwrap_or_else(|err| ::core::panic!("`#[{}]` could not start the runtime: {}", #what, err))
+        )
+        #run
     };
     Ok(quote! {
         #test_attr

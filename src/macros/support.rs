@@ -229,3 +229,36 @@ pub fn random_below(n: u32) -> u32 {
     }
     eddy_executor::rand::thread_rng_n(n)
 }
+
+/// What `#[eddy::main]` and `#[eddy::test]` expand to around the runtime they build.
+#[derive(Debug)]
+pub struct RunAttribute(crate::Runtime);
+
+impl RunAttribute {
+    pub fn new(runtime: crate::Runtime) -> RunAttribute {
+        RunAttribute(runtime)
+    }
+
+    /// `#[eddy::main]`: runs the body.
+    pub fn block_on<F: Future>(self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// `#[eddy::test]`: runs the body; if it panics, says which seed replays the run.
+    pub fn pipe_test<F: Future>(self, future: F) -> F::Output {
+        struct SeedOnPanic(u64);
+        impl Drop for SeedOnPanic {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    eprintln!(
+                        "eddy: this test ran with seed {seed}; replay it with \
+                         EDDY_SEED={seed} (Builder::rng_seed)",
+                        seed = self.0
+                    );
+                }
+            }
+        }
+        let _seed = SeedOnPanic(self.0.handle().rng_seed());
+        self.0.block_on(future)
+    }
+}
