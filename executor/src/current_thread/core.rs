@@ -138,7 +138,9 @@ impl Wake for MainWaker {
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
-        self.woken.store(true, Ordering::SeqCst);
+        // A read-modify-write, as the loop's `swap(false)`: the two are totally ordered,
+        // so the loop's swap after its parker returns cannot miss this one.
+        self.woken.swap(true, Ordering::SeqCst);
         if self.holding_core.load(Ordering::SeqCst) {
             self.handle.park.unpark(0);
         } else {
@@ -196,11 +198,8 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
                 continue;
             }
         }
+        // Until the future is woken, or the core comes back.
         main.parker.park();
-        // Woken for the core: its return woke us, not the future.
-        if !main.woken.load(Ordering::SeqCst) && !handle.is_shutdown() {
-            continue;
-        }
     }
 }
 

@@ -7,6 +7,7 @@
 mod support;
 
 mod loom_blocking;
+mod loom_current_thread;
 mod loom_park;
 mod loom_queue;
 mod loom_scheduler;
