@@ -21,7 +21,9 @@
 //!
 //! Blocking calls go to a separate [`blocking::BlockingPool`]: a job is a task of its own
 //! scheduler (a FIFO queue and threads started on demand up to a cap), so it gets the
-//! same `JoinHandle`, `JoinError` and abort as a spawned future.
+//! same `JoinHandle`, `JoinError` and abort as a spawned future. A task that must block
+//! right where it is calls [`block_in_place`] instead: its worker first hands its queued
+//! tasks to the others, which keep running while the closure blocks.
 //!
 //! A panicking task is caught and reported through its `JoinHandle`; the worker lives on.
 //! Each poll gets a cooperative budget ([`coop`]), and a task that wakes itself goes to
@@ -53,6 +55,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod block_in_place;
 mod block_on;
 pub mod blocking;
 pub mod coop;
@@ -69,6 +72,7 @@ mod threads;
 #[cfg(test)]
 mod tests;
 
+pub use block_in_place::block_in_place;
 pub use block_on::block_on;
 pub use current_thread::CurrentThread;
 pub use scheduler::context::{already_running, is_entered};

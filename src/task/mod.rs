@@ -9,7 +9,9 @@
 //! which runs them on the runtime's pool of blocking threads, or to your own
 //! [`BlockingPool`] — asyncio's `run_in_executor(executor, f)` with your own executor.
 //! `docs/blocking.md` tells the pool's story: the cap, the keep-alive, and what shutdown
-//! waits for.
+//! waits for. A task that must block where it is (its closure borrows from the task, or
+//! is not `Send`) calls [`block_in_place`]: its worker hands its queued tasks to the
+//! others first.
 //!
 //! [`JoinSet`] (`join_set/`) holds many tasks and joins them as they finish — asyncio's
 //! `TaskGroup`: dropping it aborts what is left.
@@ -129,6 +131,59 @@ where
             Handle::try_current().unwrap_err()
         ),
     }
+}
+
+/// Runs the blocking function `f` right here, on the current worker thread, after the
+/// worker has handed its queued tasks to the other workers — tokio's `block_in_place`.
+/// The rest of the runtime keeps running tasks, timers and I/O while `f` blocks; when it
+/// returns, the worker carries on with the calling task.
+///
+/// Prefer [`spawn_blocking`] (`run_in_executor`); reach for this when `f` cannot move to
+/// another thread: it borrows from the task, or holds something that is not `Send`.
+///
+/// * Tasks woken or spawned on this thread while `f` runs go to the other workers.
+/// * Inside `f` blocking calls are allowed: [`Runtime::block_on`](crate::Runtime::block_on),
+///   a channel's `blocking_recv`, a nested `block_in_place`.
+/// * The calling task's other futures (the other branches of a `join!` or `select!`)
+///   wait until `f` returns.
+/// * **While every worker is inside `block_in_place`, no task runs** (and no worker
+///   waits on timers or I/O) until one returns. With one worker thread that is every
+///   call: the queued tasks wait for `f`. tokio starts a replacement worker thread for
+///   the duration; eddy does not (yet).
+/// * Outside a runtime, on a blocking-pool thread, or in `Runtime::block_on`'s own
+///   future (not a worker), it just runs `f`.
+///
+/// # Panics
+///
+/// A panic in `f` propagates to the caller, as in any code of the task (its
+/// [`JoinHandle`] reports it); the worker is left as it was.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let rt = eddy::Runtime::builder().worker_threads(2).build().unwrap();
+/// let answer = rt.block_on(async {
+///     eddy::spawn(async {
+///         let (tx, rx) = mpsc::channel();
+///         // Queued on this worker; block_in_place hands it to the other one.
+///         let helper = eddy::spawn(async move { tx.send(21).unwrap() });
+///         let got = eddy::task::block_in_place(|| rx.recv().unwrap());
+///         helper.await.unwrap();
+///         got * 2
+///     })
+///     .await
+///     .unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    eddy_executor::block_in_place(f)
 }
 
 /// `spawn_blocking` for writes that must not be lost: still run if queued at shutdown.

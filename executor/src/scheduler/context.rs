@@ -1,7 +1,9 @@
-//! What the current thread is doing: which worker it is (if any), and whether it is
-//! already running an event loop (a worker, or inside `block_on`).
+//! What the current thread is doing: which worker it is (if any), whether it is
+//! already running an event loop (a worker, or inside `block_on`), and whether it is
+//! inside a `block_in_place` closure (which leaves the event loop for its duration).
 
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use super::worker::WorkerContext;
@@ -98,5 +100,56 @@ pub(crate) struct EnterGuard(());
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let _ = ENTERED.try_with(|e| e.set(false));
+    }
+}
+
+/// True when this thread runs a current-thread scheduler, whose tasks no other thread can
+/// take over: `block_in_place` refuses to block it. The current-thread scheduler marks
+/// its thread here; the multi-thread scheduler's workers and `block_on` never do.
+pub(crate) fn current_thread_active() -> bool {
+    false
+}
+
+/// Enters a `block_in_place` region on this thread, until the guard drops (returns or
+/// unwinds):
+///
+/// * On a worker, the worker hands its queued tasks to the others and sends what is
+///   scheduled on this thread meanwhile to the injector (`WorkerContext::begin_blocking`).
+/// * The thread stops counting as running an event loop ([`is_entered`] is false), so
+///   blocking calls made by the closure are allowed: `block_on`, a channel's
+///   `blocking_recv`, a nested `block_in_place`.
+///
+/// The guard restores both, so the worker carries on as before once the closure is done,
+/// even if it panicked.
+pub(crate) fn enter_blocking_region() -> BlockingRegion {
+    let worker = WORKER.try_with(|w| w.borrow().clone()).ok().flatten();
+    let worker = worker.map(|cx| {
+        let nested = cx.begin_blocking();
+        (cx, nested)
+    });
+    let entered = ENTERED.try_with(|e| e.replace(false)).unwrap_or(false);
+    BlockingRegion {
+        worker,
+        entered,
+        _not_send: PhantomData,
+    }
+}
+
+/// Leaves the `block_in_place` region when dropped; see [`enter_blocking_region`].
+pub(crate) struct BlockingRegion {
+    /// The worker this thread is, and whether it was already in a region (nested).
+    worker: Option<(Rc<WorkerContext>, bool)>,
+    /// Whether the thread ran an event loop before the region.
+    entered: bool,
+    /// Restored on the thread that entered.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for BlockingRegion {
+    fn drop(&mut self) {
+        let _ = ENTERED.try_with(|e| e.set(self.entered));
+        if let Some((cx, nested)) = self.worker.take() {
+            cx.end_blocking(nested);
+        }
     }
 }

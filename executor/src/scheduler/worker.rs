@@ -12,8 +12,13 @@
 //!          v
 //!        park       (listed as a sleeper, then re-checks all queues once)
 //! ```
+//!
+//! A task that calls `block_in_place` keeps its worker thread for the closure: the worker
+//! first hands its LIFO slot, local queue and yielded tasks to the injector and wakes a
+//! parked worker for them ([`WorkerContext::begin_blocking`]), and until the closure
+//! returns, whatever is woken or spawned on this thread goes to the injector too.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::context;
@@ -42,6 +47,10 @@ pub(crate) struct WorkerContext {
     index: usize,
     /// Borrowed briefly by the loop and by `schedule_local`; never across a task poll.
     core: RefCell<Core>,
+    /// True while a task on this thread runs a `block_in_place` closure: the worker
+    /// cannot run tasks until it returns, so `schedule_local` sends every task to the
+    /// injector. Read and written only on this worker's thread.
+    blocking: Cell<bool>,
 }
 
 /// The worker-owned part.
@@ -96,6 +105,7 @@ pub(super) fn run(
             is_searching: false,
             rng: ThreadRng::with_seed(crate::rand::worker_seed(seed, index)),
         }),
+        blocking: Cell::new(false),
     });
     let _worker = context::set_worker(cx.clone());
     if let Some(on_start) = on_start {
@@ -248,8 +258,12 @@ impl WorkerContext {
     }
 
     /// Schedules a task woken, spawned or yielded on this worker's thread. Returns it back if the
-    /// core is busy (borrowed by the loop), for the caller to inject.
+    /// core is busy (borrowed by the loop), or if the thread is inside `block_in_place` (the
+    /// worker runs no task until the closure returns), for the caller to inject.
     pub(super) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
+        if self.blocking.get() {
+            return Some(task);
+        }
         let Ok(mut core) = self.core.try_borrow_mut() else {
             return Some(task);
         };
@@ -283,9 +297,67 @@ impl WorkerContext {
         }
         None
     }
+
+    /// `block_in_place` is about to run its closure on this thread (the caller's task is
+    /// in its poll). From now until [`end_blocking`](Self::end_blocking), tasks scheduled
+    /// here go to the injector; the tasks already queued here (LIFO slot first, then the
+    /// local queue, then the yielded ones, so their order is kept) are moved there now,
+    /// and a parked worker is woken for them. Returns whether this thread was already
+    /// blocking (a nested call), for `end_blocking`.
+    ///
+    /// No new protocol: the moves are the owner's pops from its own queue, which thieves
+    /// may race as always, and the wake is the injector's "new work, wake one"
+    /// (`Shared::schedule_remote`), once for the batch. A woken worker starts searching
+    /// and wakes one more when it finds work (idle.rs), so a long batch spreads out.
+    pub(super) fn begin_blocking(&self) -> bool {
+        let nested = self.blocking.replace(true);
+        // Busy only if called from code the loop runs under its borrow (never a task
+        // poll): nothing can be moved then, and only later schedules go elsewhere.
+        let moved = match self.core.try_borrow_mut() {
+            Ok(mut core) => core.hand_off(&self.shared),
+            Err(_) => 0,
+        };
+        if moved > 0 {
+            // SeqCst fence and wake one, as after any push to the injector.
+            self.shared.notify_parked();
+            // As in `schedule_remote`: the fence above pairs with `begin_shutdown`'s.
+            // Either the executor's drain of the injector sees our pushes, or we see the
+            // flag and drain it ourselves, so no task outlives a dead scheduler there.
+            if self.shared.is_shutdown() {
+                self.shared.drain_injector();
+            }
+        }
+        nested
+    }
+
+    /// `block_in_place`'s closure returned (or unwound): back to scheduling locally,
+    /// unless an outer `block_in_place` on this thread is still running (`nested`).
+    pub(super) fn end_blocking(&self, nested: bool) {
+        self.blocking.set(nested);
+    }
 }
 
 impl Core {
+    /// Moves every task this worker holds to the injector, in the order it would have run
+    /// them; returns how many. The caller wakes a worker for them.
+    fn hand_off(&mut self, shared: &Shared) -> usize {
+        let mut moved = 0;
+        let mut push = |task| {
+            shared.injector.push(task);
+            moved += 1;
+        };
+        if let Some(task) = self.lifo.take() {
+            push(task);
+        }
+        while let Some(task) = self.local.pop() {
+            push(task);
+        }
+        for task in self.yielded.drain(..) {
+            push(task);
+        }
+        moved
+    }
+
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
         if self.tick % GLOBAL_POLL_INTERVAL == 0 {
             if let Some(task) = shared.injector.steal() {

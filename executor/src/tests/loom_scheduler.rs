@@ -193,3 +193,43 @@ fn loom_a_foreign_wake_racing_with_shutdown_leaves_nothing_behind() {
         );
     });
 }
+
+/// `block_in_place` on the worker while the executor shuts down: the task's child (in
+/// the LIFO slot) is handed to the injector, and a task the closure spawns goes there too;
+/// the hand-off's push-then-check races `begin_shutdown`. Each future runs or is cancelled
+/// and is dropped once, every handle resolves, and nothing is left in the injector of a
+/// dead scheduler (the scheduler is freed).
+#[test]
+fn loom_a_block_in_place_hand_off_racing_with_shutdown_leaves_nothing_behind() {
+    model(|| {
+        let (executor, park) = one_worker_with_park();
+        let spawner = executor.spawner();
+        let (child, child_counters, _child_slot) = Tracked::new(Some(1));
+        let (late, late_counters, _late_slot) = Tracked::new(Some(1));
+        let inner = spawner.clone();
+        let parent = spawner.spawn(async move {
+            let child = inner.spawn(child);
+            let late = crate::block_in_place(|| inner.spawn(late));
+            (child, late)
+        });
+        drop(spawner);
+        drop(executor);
+
+        if let Ok((child, late)) = block_on(parent) {
+            for join in [child, late] {
+                match block_on(join) {
+                    Ok(1) => {}
+                    Err(err) => assert!(err.is_cancelled(), "{err}"),
+                    Ok(polls) => panic!("ready after {polls} polls"),
+                }
+            }
+        }
+        assert_eq!(child_counters.drops(), 1);
+        assert_eq!(late_counters.drops(), 1);
+        assert_eq!(
+            StdArc::strong_count(&park),
+            1,
+            "a handed-off task keeps the scheduler alive"
+        );
+    });
+}

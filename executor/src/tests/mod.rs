@@ -13,6 +13,7 @@ mod loom_queue;
 mod loom_scheduler;
 mod loom_task;
 
+mod block_in_place;
 mod blocking;
 mod current_thread;
 mod scheduler;
