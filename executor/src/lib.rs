@@ -23,6 +23,10 @@
 //! scheduler (a FIFO queue and threads started on demand up to a cap), so it gets the
 //! same `JoinHandle`, `JoinError` and abort as a spawned future.
 //!
+//! Futures that are not `Send` run as **local tasks** on a [`LocalSet`] ([`local`]): the
+//! same tasks, whose scheduler is a queue on the set's own thread, driven by whoever
+//! polls the set there ([`task::spawn_local`] spawns onto the set running here).
+//!
 //! A panicking task is caught and reported through its `JoinHandle`; the worker lives on.
 //! Each poll gets a cooperative budget ([`coop`]), and a task that wakes itself goes to
 //! the back of the queue.
@@ -58,6 +62,7 @@ pub mod blocking;
 pub mod coop;
 pub mod debug;
 pub mod limits;
+pub mod local;
 pub(crate) mod loom;
 pub mod park;
 mod scheduler;
@@ -68,6 +73,7 @@ mod threads;
 mod tests;
 
 pub use block_on::block_on;
+pub use local::LocalSet;
 pub use scheduler::context::{already_running, is_entered};
 pub use scheduler::{Builder, Executor, Spawner};
 pub use threads::ThreadSettings;

@@ -10,7 +10,7 @@ use super::{context, queue, worker, Builder};
 use crate::debug::DebugConfig;
 use crate::loom::thread;
 use crate::park::Park;
-use crate::task::{JoinHandle, SpawnMeta, TaskSnapshot};
+use crate::task::{JoinError, JoinHandle, Schedule, SpawnMeta, TaskInfo, TaskSnapshot};
 use crate::threads::ThreadSettings;
 
 /// The multi-threaded, work-stealing scheduler: N worker threads and their queues.
@@ -290,6 +290,12 @@ impl Spawner {
     /// True once the executor has begun shutting down.
     pub fn is_shutdown(&self) -> bool {
         self.shared.is_shutdown()
+    }
+
+    /// Handles a panic nobody will read as this executor handles its own tasks' (its
+    /// `UnhandledPanic` policy and report hook): for a `LocalSet` that follows it.
+    pub(crate) fn unhandled_panic(&self, task: TaskInfo, error: &JoinError) {
+        Schedule::unhandled_panic(&self.shared, task, error);
     }
 
     /// True when both handles spawn onto the same executor.

@@ -7,12 +7,14 @@
 mod support;
 
 mod loom_blocking;
+mod loom_local;
 mod loom_park;
 mod loom_queue;
 mod loom_scheduler;
 mod loom_task;
 
 mod blocking;
+mod local;
 mod scheduler;
 mod task;
 mod task_model;
