@@ -29,7 +29,7 @@ use crate::task::JoinHandle;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(super) spawner: Spawner,
+    pub(crate) spawner: Spawner,
     pub(crate) driver: Arc<Driver>,
     pub(super) blocking: BlockingSpawner,
 }
