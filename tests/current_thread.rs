@@ -162,7 +162,7 @@ fn local_tasks_abort_and_panic_as_other_tasks() {
 }
 
 #[test]
-#[should_panic(expected = "needs a current-thread runtime or a LocalSet")]
+#[should_panic(expected = "spawn_local needs a LocalSet or a current-thread runtime")]
 fn spawn_local_on_a_multi_thread_runtime_panics_naming_the_fix() {
     let rt = eddy::Runtime::new().unwrap();
     rt.block_on(async {
@@ -171,7 +171,7 @@ fn spawn_local_on_a_multi_thread_runtime_panics_naming_the_fix() {
 }
 
 #[test]
-#[should_panic(expected = "needs a current-thread runtime or a LocalSet")]
+#[should_panic(expected = "spawn_local needs a LocalSet or a current-thread runtime")]
 fn spawn_local_outside_a_runtime_panics_naming_the_fix() {
     eddy::task::spawn_local(async {});
 }
@@ -281,4 +281,28 @@ fn thread_hooks_run_on_workers_and_blocking_threads() {
         );
         assert_eq!(stopped.load(Ordering::SeqCst), 3);
     });
+}
+
+#[test]
+#[should_panic(expected = "block_in_place needs a multi-thread runtime")]
+fn block_in_place_on_the_current_thread_runtime_panics_naming_the_fix() {
+    let rt = runtime();
+    rt.block_on(async { eddy::task::block_in_place(|| ()) });
+}
+
+#[test]
+fn a_local_set_runs_inside_a_current_thread_runtime_too() {
+    let rt = runtime();
+    let local = eddy::task::LocalSet::new();
+    let value = local.block_on(&rt, async {
+        let rc = Rc::new(20);
+        let inner = rc.clone();
+        // Inside run_until, spawn_local goes to the set.
+        eddy::task::spawn_local(async move { *inner + 1 })
+            .await
+            .unwrap()
+            + *rc
+            + 1
+    });
+    assert_eq!(value, 42);
 }

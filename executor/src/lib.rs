@@ -25,6 +25,10 @@
 //! right where it is calls [`block_in_place`] instead: its worker first hands its queued
 //! tasks to the others, which keep running while the closure blocks.
 //!
+//! Futures that are not `Send` run as **local tasks** on a [`LocalSet`] ([`local`]): the
+//! same tasks, whose scheduler is a queue on the set's own thread, driven by whoever
+//! polls the set there ([`task::spawn_local`] spawns onto the set running here).
+//!
 //! A panicking task is caught and reported through its `JoinHandle`; the worker lives on.
 //! Each poll gets a cooperative budget ([`coop`]), and a task that wakes itself goes to
 //! the back of the queue.
@@ -62,6 +66,7 @@ pub mod coop;
 mod current_thread;
 pub mod debug;
 pub mod limits;
+pub mod local;
 pub(crate) mod loom;
 pub mod park;
 pub mod rand;
@@ -75,6 +80,7 @@ mod tests;
 pub use block_in_place::block_in_place;
 pub use block_on::block_on;
 pub use current_thread::CurrentThread;
+pub use local::LocalSet;
 pub use scheduler::context::{already_running, is_entered};
 pub use scheduler::{Builder, Executor, Spawner};
 pub use threads::ThreadSettings;

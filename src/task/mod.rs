@@ -16,6 +16,10 @@
 //! [`JoinSet`] (`join_set/`) holds many tasks and joins them as they finish — asyncio's
 //! `TaskGroup`: dropping it aborts what is left.
 //!
+//! A future that is not `Send` (it holds an `Rc`, a `RefCell`, a `!Send` handle) runs as
+//! a local task: [`LocalSet`] (`local_set.rs`) keeps a set of them on the thread that
+//! drives it, and [`spawn_local`] spawns onto the set running on this thread.
+//!
 //! Every task has an [`Id`], the source location of its spawn (recorded by
 //! `#[track_caller]`) and, if spawned through [`Builder`] (`builder.rs`), a name:
 //! [`JoinHandle::info`] returns them, [`id`] / [`try_id`] give the current task's id
@@ -30,11 +34,13 @@ use std::future::Future;
 
 mod builder;
 mod join_set;
+mod local_set;
 mod spawn_local;
 mod task_local;
 
 pub use self::builder::Builder;
 pub use self::join_set::JoinSet;
+pub use self::local_set::LocalSet;
 pub use self::spawn_local::spawn_local;
 #[doc(hidden)]
 pub use self::task_local::__private;

@@ -11,10 +11,13 @@ use crate::runtime::Handle;
 /// that is not thread-safe) as a task that runs only on this thread — asyncio's
 /// `create_task`, where everything is on one thread.
 ///
-/// It works inside `block_on` of a [current-thread](crate::Builder::new_current_thread)
-/// runtime (and in `#[eddy::test]`, which uses one), in that runtime's tasks. The first
-/// thread to spawn a local task on a runtime owns its local tasks: they run when that
-/// thread runs the loop.
+/// It goes to the [`LocalSet`](super::LocalSet) running on this thread (inside
+/// [`LocalSet::run_until`](super::LocalSet::run_until) or
+/// [`LocalSet::block_on`](super::LocalSet::block_on), or in one of its tasks: on any
+/// runtime), else to the [current-thread](crate::Builder::new_current_thread) runtime of
+/// this thread (inside its `block_on`, in its tasks, and in `#[eddy::test]`, which uses
+/// one). The first thread to spawn a local task on a current-thread runtime owns its
+/// local tasks: they run when that thread runs the loop.
 ///
 /// Abort, [`JoinError`](super::JoinError) and debug mode work as for other tasks.
 ///
@@ -52,6 +55,12 @@ where
     F::Output: 'static,
 {
     let meta = SpawnMeta::caller();
+    // A LocalSet here, or a current-thread loop running here.
+    let future = match eddy_executor::task::try_spawn_local(future, meta) {
+        Ok(join) => return join,
+        Err(future) => future,
+    };
+    // A current-thread runtime entered here (`Runtime::enter`) without running its loop.
     let handle = Handle::try_current().ok();
     match handle {
         Some(handle) if handle.is_current_thread() => {
@@ -66,10 +75,10 @@ where
             }
         }
         _ => panic!(
-            "`eddy::task::spawn_local` needs a current-thread runtime or a LocalSet: call it \
-             inside `block_on` of `eddy::Builder::new_current_thread()` (or in \
-             `#[eddy::test]`), or inside `LocalSet::run_until` / `LocalSet::block_on`. On a \
-             multi-thread runtime, use `eddy::spawn` for `Send` futures"
+            "spawn_local needs a LocalSet or a current-thread runtime: call it inside \
+             `LocalSet::run_until` / `LocalSet::block_on` (any runtime), or inside \
+             `block_on` of `eddy::Builder::new_current_thread()` (or in `#[eddy::test]`). On \
+             a multi-thread runtime, use `eddy::spawn` for `Send` futures"
         ),
     }
 }

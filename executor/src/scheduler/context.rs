@@ -103,11 +103,10 @@ impl Drop for EnterGuard {
     }
 }
 
-/// True when this thread runs a current-thread scheduler, whose tasks no other thread can
-/// take over: `block_in_place` refuses to block it. The current-thread scheduler marks
-/// its thread here; the multi-thread scheduler's workers and `block_on` never do.
+/// True when this thread runs a current-thread scheduler's loop, whose tasks no other
+/// thread can take over: `block_in_place` refuses to block it.
 pub(crate) fn current_thread_active() -> bool {
-    false
+    crate::current_thread::current().is_some()
 }
 
 /// Enters a `block_in_place` region on this thread, until the guard drops (returns or

@@ -11,7 +11,7 @@ use crate::current_thread;
 use crate::debug::DebugConfig;
 use crate::loom::thread;
 use crate::park::Park;
-use crate::task::{JoinHandle, SpawnMeta, TaskSnapshot};
+use crate::task::{JoinError, JoinHandle, Schedule, SpawnMeta, TaskInfo, TaskSnapshot};
 use crate::threads::ThreadSettings;
 
 /// The multi-threaded, work-stealing scheduler: N worker threads and their queues.
@@ -388,6 +388,15 @@ impl Spawner {
         match &self.kind {
             Kind::MultiThread(shared) => shared.is_shutdown(),
             Kind::CurrentThread(handle) => handle.is_shutdown(),
+        }
+    }
+
+    /// Handles a panic nobody will read as this executor handles its own tasks' (its
+    /// `UnhandledPanic` policy and report hook): for a `LocalSet` that follows it.
+    pub(crate) fn unhandled_panic(&self, task: TaskInfo, error: &JoinError) {
+        match &self.kind {
+            Kind::MultiThread(shared) => Schedule::unhandled_panic(shared, task, error),
+            Kind::CurrentThread(handle) => Schedule::unhandled_panic(handle, task, error),
         }
     }
 

@@ -196,7 +196,6 @@ impl<S: Schedule> OwnedTasks<S> {
     }
 
     /// True when no task is alive.
-    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.shards.iter().all(|shard| shard.lock().head.is_none())
     }

@@ -120,6 +120,7 @@ pub use self::identity::{id, try_id, SpawnMeta, TaskInfo, TaskSnapshot, TaskStat
 pub use self::join::{AbortHandle, JoinHandle};
 pub(crate) use self::raw::RawTask;
 pub use self::yield_now::yield_now;
+pub use crate::local::{spawn_local, try_spawn_local};
 
 /// What a task needs from whoever runs it. The only door from tasks to the scheduler.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {

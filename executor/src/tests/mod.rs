@@ -8,6 +8,7 @@ mod support;
 
 mod loom_blocking;
 mod loom_current_thread;
+mod loom_local;
 mod loom_park;
 mod loom_queue;
 mod loom_scheduler;
@@ -16,6 +17,7 @@ mod loom_task;
 mod block_in_place;
 mod blocking;
 mod current_thread;
+mod local;
 mod scheduler;
 mod task;
 mod task_model;
