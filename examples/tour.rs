@@ -288,5 +288,45 @@ fn main() {
     println!("   {cancelled} of 10000 tasks finished (cancelled) after the drop");
     took(t);
 
+    // 14. asyncio's own model: one thread runs everything, !Send tasks, a paused clock.
+    let t = step(
+        "14. Builder::new_current_thread() is asyncio's loop: one thread, Rc tasks, a paused clock",
+    );
+    let rt = eddy::Builder::new_current_thread()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let here = std::thread::current().id();
+    let (log, threads, virtual_time) = rt.block_on(async move {
+        let start = eddy::time::Instant::now();
+        // spawn_local: futures that are not Send (an Rc<RefCell<_>>, no lock).
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let tasks: Vec<_> = [3u64, 1, 2]
+            .into_iter()
+            .map(|hours| {
+                let log = log.clone();
+                eddy::task::spawn_local(async move {
+                    // With the clock paused, an hour passes as soon as nothing else runs.
+                    eddy::time::sleep(Duration::from_secs(3600 * hours)).await;
+                    log.borrow_mut().push(format!("{hours}h"));
+                    std::thread::current().id()
+                })
+            })
+            .collect();
+        let mut threads = Vec::new();
+        for task in tasks {
+            threads.push(task.await.unwrap());
+        }
+        (log.take(), threads, start.elapsed())
+    });
+    println!("   3 local tasks slept 3h, 1h, 2h: they woke in order {log:?}");
+    println!(
+        "   the runtime's clock moved {:?}; all ran on the calling thread: {}",
+        virtual_time,
+        threads.iter().all(|t| *t == here)
+    );
+    drop(rt);
+    took(t);
+
     println!("\ntour finished in {:.2?}", total.elapsed());
 }
