@@ -7,7 +7,9 @@ mod imp {
     pub(crate) use std::sync::Arc;
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Ordering};
+        pub(crate) use std::sync::atomic::{
+            fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        };
     }
 
     pub(crate) mod sync {
@@ -39,7 +41,9 @@ mod imp {
     pub(crate) use loom::sync::Arc;
 
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Ordering};
+        pub(crate) use loom::sync::atomic::{
+            fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        };
     }
 
     pub(crate) mod sync {

@@ -165,14 +165,20 @@ impl hyper::rt::Timer for EddyTimer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(EddySleep(crate::time::sleep_until(deadline)))
+        Box::pin(EddySleep(crate::time::sleep_until(deadline.into())))
+    }
+
+    /// The runtime's clock, so that hyper's deadlines follow a paused clock
+    /// (`eddy::time::pause`) as eddy's own timers do.
+    fn now(&self) -> Instant {
+        crate::time::Instant::now().into_std()
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
         // One of ours: move its deadline in place (its wheel entry is reused). Otherwise,
         // as hyper's default does, replace it.
         match sleep.as_mut().downcast_mut_pin::<EddySleep>() {
-            Some(mine) => Pin::new(&mut mine.get_mut().0).reset(new_deadline),
+            Some(mine) => Pin::new(&mut mine.get_mut().0).reset(new_deadline.into()),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }

@@ -7,7 +7,7 @@ use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 use eddy_executor::debug::{Report, UnhandledPanic};
 use eddy_executor::limits::MAX_BLOCKING_THREADS;
 
-use super::driver::Driver;
+use super::driver::{Clock, Driver};
 use super::io_backend::{IoBackend, IO_BACKEND_ENV};
 use super::report::{self, PanicShutdown};
 use super::runtime::Scheduler;
@@ -478,7 +478,9 @@ impl Builder {
             Flavor::MultiThread => self.executor.resolved_worker_threads().max(1),
             Flavor::CurrentThread => 1,
         };
-        let driver = Arc::new(Driver::new(workers, backend)?);
+        let current_thread = self.flavor == Flavor::CurrentThread;
+        let clock = Clock::new(current_thread, current_thread && self.start_paused);
+        let driver = Arc::new(Driver::new(workers, backend, clock)?);
         let (blocking, executor_slot) = self.build_blocking_pool(&driver, seed)?;
         let park = driver.clone();
         let scheduler = match self.flavor {

@@ -7,7 +7,7 @@ use eddy_executor::blocking::BlockingSpawner;
 use eddy_executor::task::{SpawnMeta, TaskSnapshot};
 use eddy_executor::Spawner;
 
-use super::driver::Driver;
+use super::driver::{blocking_job, Driver};
 
 use super::context;
 use super::{EnterGuard, IoBackend, Metrics};
@@ -129,6 +129,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let f = blocking_job(&self.driver, f);
         self.blocking.run_with(f, SpawnMeta::caller())
     }
 
@@ -138,6 +139,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let f = blocking_job(&self.driver, f);
         self.blocking.run_with(f, meta)
     }
 
@@ -149,6 +151,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let f = blocking_job(&self.driver, f);
         self.blocking.run_mandatory(f)
     }
 
@@ -167,6 +170,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let f = blocking_job(&self.driver, f);
         self.blocking.run_with(f, SpawnMeta::caller())
     }
 

@@ -1,5 +1,7 @@
 //! The time driver's concurrent protocols: firing vs. cancelling a timer, registering a
-//! timer vs. a worker going to park, and a sleep's waker hand-off vs. the fire.
+//! timer vs. a worker going to park, a sleep's waker hand-off vs. the fire, and with the
+//! clock paused, a worker deciding to sleep vs. the release of auto-advance or a new
+//! timer.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Wake, Waker};
@@ -8,7 +10,7 @@ use eddy_executor::park::Park;
 use eddy_test_support::model;
 
 use crate::loom::Arc;
-use crate::runtime::driver::{Driver, TimerEntry};
+use crate::runtime::driver::{AutoAdvanceGuard, Clock, Driver, TimerEntry};
 
 /// Counts wakes.
 #[derive(Default)]
@@ -32,7 +34,7 @@ fn counting_waker() -> (std::sync::Arc<CountWakes>, Waker) {
 #[test]
 fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
     model(|| {
-        let driver = std::sync::Arc::new(Driver::without_io(1));
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (wakes, waker) = counting_waker();
         let entry = Arc::new(TimerEntry::new());
         assert!(!entry.register_waker(&waker));
@@ -66,7 +68,7 @@ fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
 #[test]
 fn loom_register_vs_park_never_sleeps_through_a_deadline() {
     model(|| {
-        let driver = std::sync::Arc::new(Driver::without_io(1));
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (wakes, waker) = counting_waker();
         let registrar = {
             let driver = driver.clone();
@@ -118,7 +120,7 @@ fn loom_waker_update_vs_fire_is_never_lost() {
 #[test]
 fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
     model(|| {
-        let driver = std::sync::Arc::new(Driver::without_io(1));
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let far = Arc::new(TimerEntry::new());
         // About 11 days away: the worker parks with a timeout, never reaching it.
         let _far = driver.register_timer(0, 1 << 40, far.clone());
@@ -136,5 +138,55 @@ fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
         }
         registrar.join().unwrap();
         assert!(!far.has_fired());
+    });
+}
+
+/// With the clock paused, the only worker parks while a blocking job holds auto-advance
+/// back, and the job ends on another thread. The worker must not sleep through the end:
+/// either it sees the hold gone and advances, or the release's unpark wakes it (loom
+/// reports a deadlock if both miss). Then it advances the clock exactly to the timer.
+#[test]
+fn loom_a_paused_park_never_sleeps_through_the_end_of_a_blocking_job() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(true, true)));
+        let (wakes, waker) = counting_waker();
+        let entry = Arc::new(TimerEntry::new());
+        entry.register_waker(&waker);
+        // A second away on the paused clock: it fires only by auto-advance.
+        driver.register_timer(0, 1_000_000, entry);
+        let job = AutoAdvanceGuard::new(&driver).expect("a pausable clock");
+        // Dropped outside a pool job: released at once, then the workers are unparked.
+        let ender = crate::loom::thread::spawn(move || drop(job));
+        while wakes.0.load(SeqCst) == 0 {
+            driver.park(0);
+        }
+        ender.join().unwrap();
+        assert_eq!(driver.time.now_tick(), 1_000_000);
+    });
+}
+
+/// With the clock paused and no timer, the only worker parks while another thread
+/// registers a timer. The worker must not sleep through it (it would never fire: nothing
+/// moves a paused clock but the worker): either its park sees the timer and advances to
+/// it, or the registration sees the worker parking and unparks it.
+#[test]
+fn loom_a_paused_park_advances_to_a_timer_registered_meanwhile() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(true, true)));
+        let (wakes, waker) = counting_waker();
+        let registrar = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || {
+                let entry = Arc::new(TimerEntry::new());
+                entry.register_waker(&waker);
+                // The shared wheel, a second away on the paused clock.
+                driver.register_timer(1, 1_000_000, entry);
+            })
+        };
+        while wakes.0.load(SeqCst) == 0 {
+            driver.park(0);
+        }
+        registrar.join().unwrap();
+        assert_eq!(driver.time.now_tick(), 1_000_000);
     });
 }

@@ -31,7 +31,8 @@ use crate::runtime::driver::{TimerEntry, TimerLocation};
 /// # Examples
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use eddy::time::Instant;
 ///
 /// eddy::run(async {
 ///     let start = Instant::now();
@@ -65,7 +66,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// becomes. Such a sleep is filed at the end of the wheel's range and re-filed there, never
 /// lost.
 pub(crate) fn far_future_or(deadline: Option<Instant>) -> Instant {
-    deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365 * 30))
+    deadline.unwrap_or_else(Instant::far_future)
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].

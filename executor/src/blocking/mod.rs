@@ -11,7 +11,7 @@
 //! | `pool.rs` | [`BlockingPool`] (owns the threads, shuts down) and [`BlockingSpawner`] (submits) |
 //! | `builder.rs` | [`Builder`]: thread cap, keep-alive, names, hooks |
 //! | `shared.rs` | the lock-free FIFO queue, and behind one lock the idle stack, thread count, lifecycle; submit and shutdown |
-//! | `thread.rs` | one pool thread's loop: run queued jobs, go idle, exit after the keep-alive |
+//! | `thread.rs` | one pool thread's loop: run queued jobs (and what they deferred with [`after_job`]), go idle, exit after the keep-alive |
 //! | `schedule.rs` | the [`Schedule`](crate::task) impl that makes a job a task of the pool |
 //! | `job.rs` | the future that runs the closure once, on its first poll |
 //!
@@ -86,3 +86,4 @@ mod thread;
 
 pub use self::builder::Builder;
 pub use self::pool::{BlockingPool, BlockingSpawner};
+pub use self::thread::after_job;

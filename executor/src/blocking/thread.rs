@@ -3,6 +3,9 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use super::schedule::Scheduler;
+use crate::task::Notified;
+
 use super::shared::{IdleSlot, Idled, Queued, Shared};
 use crate::loom::Arc;
 
@@ -10,6 +13,64 @@ crate::loom::const_thread_local! {
     /// The pool this thread belongs to and its id in it, for `BlockingSpawner::try_current`
     /// and for a shutdown called from one of the pool's own jobs.
     static CURRENT: RefCell<Option<(Arc<Shared>, usize)>> = RefCell::new(None);
+}
+
+/// What a job asked to run once it has completed ([`after_job`]).
+type Deferred = Vec<Box<dyn FnOnce()>>;
+
+crate::loom::const_thread_local! {
+    /// While this pool thread runs a job: what it deferred. `None` outside a job.
+    static AFTER_JOB: RefCell<Option<Deferred>> = RefCell::new(None);
+}
+
+/// Runs `f` once the blocking job running on this thread has completed — its output
+/// stored and its `JoinHandle` woken — or at once when the calling thread is not running
+/// a pool job (any other thread, or a pool thread between jobs).
+///
+/// For work whose effect must not be seen before the job's result: the runtime uses it to
+/// let a paused clock auto-advance again only after the task awaiting the job has been
+/// woken, so the clock cannot jump past a deadline in between. A panic in `f` is caught
+/// and dropped; the thread lives on.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let pool = eddy_executor::blocking::BlockingPool::new(1);
+/// let (tx, rx) = mpsc::channel();
+/// let job = pool.run(move || {
+///     let later = tx.clone();
+///     eddy_executor::blocking::after_job(move || later.send("after").unwrap());
+///     tx.send("during").unwrap();
+///     7
+/// });
+/// assert_eq!(eddy_executor::block_on(job).unwrap(), 7);
+/// assert_eq!(rx.recv().unwrap(), "during");
+/// assert_eq!(rx.recv().unwrap(), "after");
+/// ```
+pub fn after_job(f: impl FnOnce() + 'static) {
+    let mut f = Some(Box::new(f) as Box<dyn FnOnce()>);
+    let _ = AFTER_JOB.try_with(|slot| {
+        if let Some(deferred) = slot.borrow_mut().as_mut() {
+            deferred.extend(f.take());
+        }
+    });
+    if let Some(f) = f {
+        f();
+    }
+}
+
+/// Runs `task` (a job), then what it deferred with [`after_job`].
+fn run_job(task: Notified<Scheduler>) {
+    AFTER_JOB.with(|slot| *slot.borrow_mut() = Some(Vec::new()));
+    // Panics in the closure are caught by the task harness and reported through the
+    // JoinHandle; the thread lives on.
+    task.run();
+    let deferred = AFTER_JOB.with(|slot| slot.borrow_mut().take());
+    for f in deferred.into_iter().flatten() {
+        let _ = catch_unwind(AssertUnwindSafe(f));
+    }
 }
 
 /// The body of a pool thread.
@@ -48,12 +109,10 @@ fn work(shared: &Arc<Shared>, id: usize) -> Option<crate::loom::thread::JoinHand
                 task.shutdown();
             } else if shared.config.debug.enabled {
                 shared.job_started(id, task.info());
-                task.run();
+                run_job(task);
                 shared.job_finished(id);
             } else {
-                // Panics in the closure are caught by the task harness and reported
-                // through the JoinHandle; the thread lives on.
-                task.run();
+                run_job(task);
             }
         }
         if searching {

@@ -279,3 +279,38 @@ fn a_mandatory_job_queued_at_shutdown_still_runs_even_with_no_thread_left() {
         .unwrap_err()
         .is_cancelled());
 }
+
+#[test]
+fn after_job_runs_after_the_join_handle_is_woken_or_at_once_outside_a_job() {
+    use crate::blocking::after_job;
+
+    // Outside a job: at once.
+    let ran = Arc::new(AtomicUsize::new(0));
+    let counter = ran.clone();
+    after_job(move || {
+        counter.fetch_add(1, SeqCst);
+    });
+    assert_eq!(ran.load(SeqCst), 1);
+
+    // In a job: after it completed, so the awaiting side sees the output first. The
+    // deferred work waits on a channel that the test fills only once it has the output:
+    // run earlier, it would block the job, which could then never complete.
+    let pool = BlockingPool::new(1);
+    let (output_seen_tx, output_seen_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel();
+    let job = pool.run(move || {
+        after_job(move || {
+            output_seen_rx.recv_timeout(LIMIT).unwrap();
+            done_tx.send("after").unwrap();
+        });
+        // A deferred panic is caught: the thread lives on for the next job.
+        after_job(|| panic!("deferred work that fails"));
+        (7, std::thread::current().id())
+    });
+    let (output, thread) = block_on(job).unwrap();
+    assert_eq!(output, 7);
+    output_seen_tx.send(()).unwrap();
+    assert_eq!(done_rx.recv_timeout(LIMIT).unwrap(), "after");
+    let next = block_on(pool.run(|| std::thread::current().id())).unwrap();
+    assert_eq!(next, thread, "the same thread ran the next job");
+}

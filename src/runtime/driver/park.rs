@@ -45,6 +45,23 @@
 //! zero-timeout poll then reads the announcements (SeqCst on both sides), so either the
 //! sleeper sees the reactor free and takes it, or the poller sees the sleeper and wakes
 //! it.
+//!
+//! # A paused clock: auto-advance
+//!
+//! With the clock paused (`clock.rs`), a worker that parks has nothing to run, and
+//! nothing will become runnable by waiting for time. So, as tokio does, it:
+//!
+//! 1. fires timers already due (and returns to run what they woke);
+//! 2. polls I/O without blocking, and returns if that woke anything or its token was set
+//!    (work arrived meanwhile);
+//! 3. unless a blocking job holds auto-advance back, moves the clock to the earliest
+//!    timer, fires it, and returns;
+//! 4. with no timer (or held back), sleeps — in the reactor if it is free — without a
+//!    timeout until unparked: a wake (also of a task whose timer `advance` fired on
+//!    another thread), a new timer (the registration unparks it, as for any parked
+//!    worker), the end of the last blocking job in flight, or `resume`.
+//!
+//! A real timeout is never computed from a paused clock's ticks.
 
 use std::fmt::Debug;
 use std::io;
@@ -53,6 +70,7 @@ use std::time::Duration;
 use eddy_executor::park::{Park, Parker};
 use eddy_reactor::{Backend, Reactor};
 
+use super::clock::Clock;
 use super::time::{TimeDriver, TimerEntry, TimerLocation};
 use crate::loom::atomic::{fence, AtomicU8, Ordering::SeqCst};
 use crate::loom::Arc;
@@ -122,14 +140,14 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    /// A driver for `workers` workers, with a reactor.
+    /// A driver for `workers` workers, with a reactor, its timers reading `clock`.
     ///
     /// # Errors
     ///
     /// The OS error if the poller (and its notifier) cannot be created.
-    pub(crate) fn new(workers: usize, backend: Backend) -> io::Result<Driver> {
+    pub(crate) fn new(workers: usize, backend: Backend, clock: Clock) -> io::Result<Driver> {
         let reactor = std::sync::Arc::new(Reactor::with_backend(backend)?);
-        let mut driver = Driver::without_io(workers);
+        let mut driver = Driver::without_io(workers, clock);
         let io: std::sync::Arc<dyn Poller> = reactor.clone();
         driver.io = Some(io);
         driver.reactor = Some(reactor);
@@ -137,14 +155,14 @@ impl Driver {
     }
 
     /// A driver with timers only.
-    pub(crate) fn without_io(workers: usize) -> Driver {
+    pub(crate) fn without_io(workers: usize, clock: Clock) -> Driver {
         Driver {
             parkers: (0..workers).map(|_| Parker::new()).collect(),
             sleeping: (0..workers).map(|_| AtomicU8::new(AWAKE)).collect(),
             hostage_check: (0..workers)
                 .map(|_| std::sync::atomic::AtomicU32::new(HOSTAGE_CHECK_MIN.as_micros() as u32))
                 .collect(),
-            time: TimeDriver::new(workers),
+            time: TimeDriver::new(workers, clock),
             io: None,
             reactor: None,
         }
@@ -153,9 +171,44 @@ impl Driver {
     /// A driver whose workers wait in `poller` (a loom model's fake) instead of a reactor.
     #[cfg(test)]
     pub(crate) fn with_poller(workers: usize, poller: std::sync::Arc<dyn Poller>) -> Driver {
-        let mut driver = Driver::without_io(workers);
+        let mut driver = Driver::without_io(workers, Clock::new(false, false));
         driver.io = Some(poller);
         driver
+    }
+
+    /// The runtime's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        self.time.clock()
+    }
+
+    /// Pauses the clock (`eddy::time::pause`; a runtime built with `start_paused` gets a
+    /// clock paused from the start, `Clock::new`), and has parked workers park again on
+    /// it.
+    ///
+    /// # Errors
+    ///
+    /// The clock is not pausable (a multi-threaded runtime) or already paused; the error's
+    /// `Display` names the fix.
+    pub(crate) fn pause_clock(&self) -> Result<(), super::ClockError> {
+        self.clock().pause()?;
+        // A worker parked until a real deadline: have it park again on the paused clock.
+        self.unpark_all();
+        Ok(())
+    }
+
+    /// Unparks every worker: the clock changed under them (`pause`, `resume`, the end of
+    /// the last blocking job holding auto-advance back), so each re-parks on the new
+    /// state.
+    pub(crate) fn unpark_all(&self) {
+        for worker in 0..self.parkers.len() {
+            self.unpark(worker);
+        }
+    }
+
+    /// True while `worker` sleeps (or is about to) in the reactor or on its parker.
+    #[cfg(all(test, not(eddy_loom)))]
+    pub(crate) fn is_sleeping(&self, worker: usize) -> bool {
+        self.sleeping[worker].load(SeqCst) != AWAKE
     }
 
     /// The reactor that sockets of this runtime register with.
@@ -308,14 +361,43 @@ impl Driver {
         }
     }
 
-    /// Polls the reactor without blocking, unless another worker is polling it.
-    fn poll_io_now(&self, worker: usize) {
+    /// Polls the reactor without blocking, unless another worker is polling it. Returns
+    /// how many wakers that woke.
+    fn poll_io_now(&self, worker: usize) -> usize {
         if let Some(poller) = &self.io {
-            if poller.sources() > 0 && poller.try_poll(Some(Duration::ZERO)).is_some() {
-                // Our short hold may have made a sleeping worker settle for its parker.
-                self.cover_reactor(worker);
+            if poller.sources() > 0 {
+                if let Some(polled) = poller.try_poll(Some(Duration::ZERO)) {
+                    // Our short hold may have made a sleeping worker settle for its parker.
+                    self.cover_reactor(worker);
+                    return polled.unwrap_or(0);
+                }
             }
         }
+        0
+    }
+
+    /// `park` with the clock paused (module docs: auto-advance); due timers have been
+    /// fired already and there were none.
+    fn park_paused(&self, worker: usize) {
+        if self.poll_io_now(worker) > 0 || self.parkers[worker].take_token() {
+            return;
+        }
+        // Announce the park before looking at the timers (time.rs: not sleeping through a
+        // deadline): a timer registered from another thread from here on is either seen
+        // below or unparks us.
+        let earliest = self.time.announce_park(worker);
+        let advance = earliest.is_some() && self.clock().can_auto_advance();
+        if !advance || self.time.advance_to_earliest() == 0 {
+            // No timer, auto-advance held back, or the clock was resumed meanwhile (then
+            // this is a spurious return, and the next park reads real time).
+            if self.clock().is_paused() {
+                self.sleep(worker, None);
+            }
+        }
+        if let Some(other) = self.time.end_park(worker) {
+            self.unpark(other);
+        }
+        self.time.fire_due();
     }
 }
 
@@ -325,8 +407,14 @@ impl Park for Driver {
         if self.time.fire_due() > 0 {
             return;
         }
+        if self.clock().is_paused() {
+            self.park_paused(worker);
+            return;
+        }
         match self.time.begin_park(worker) {
-            Some(timeout) if timeout.is_zero() => self.poll_io_now(worker),
+            Some(timeout) if timeout.is_zero() => {
+                self.poll_io_now(worker);
+            }
             timeout => self.sleep(worker, timeout),
         }
         if let Some(other) = self.time.end_park(worker) {

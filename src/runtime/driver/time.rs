@@ -1,10 +1,13 @@
-//! The time driver: one timing wheel per worker (plus one for other threads), a clock, and
-//! the rules that keep parked workers from sleeping through a deadline.
+//! The time driver: one timing wheel per worker (plus one for other threads), the
+//! runtime's clock (`clock.rs`), and the rules that keep parked workers from sleeping
+//! through a deadline.
 //!
-//! Ticks are microseconds since the runtime started. A deadline is rounded **up** to the
-//! next microsecond and a wheel's "now" **down**, so a timer never fires early; parking
-//! until the exact earliest deadline (not a millisecond boundary, as tokio does) keeps
-//! `sleep(1 ms)` close to 1 ms.
+//! Ticks are microseconds of the runtime's clock since the runtime started. A deadline is
+//! rounded **up** to the next microsecond and a wheel's "now" **down**, so a timer never
+//! fires early; parking until the exact earliest deadline (not a millisecond boundary, as
+//! tokio does) keeps `sleep(1 ms)` close to 1 ms. Tick 0 is the clock's origin, and a
+//! pause puts the clock on a whole tick (`clock.rs`), so auto-advancing it to a timer
+//! lands exactly on a deadline that is a whole number of microseconds away.
 //!
 //! # Who fires what
 //!
@@ -26,9 +29,19 @@
 //! A worker leaving a park hands the earliest deadline on (`end_park`): if every other
 //! parked worker would sleep past it, it unparks one, because the woken worker may now
 //! stay busy in a long poll.
+//!
+//! # A paused clock
+//!
+//! Parked workers never compute a real timeout from a paused clock's ticks: the driver
+//! (`park.rs`) either auto-advances the clock to the earliest timer
+//! ([`advance_to_earliest`](TimeDriver::advance_to_earliest)) or sleeps without a
+//! timeout. A paused worker still announces its park as above, so a timer registered
+//! from another thread wakes it to advance to that timer.
 
 use std::task::Waker;
 use std::time::{Duration, Instant};
+
+use super::clock::Clock;
 
 use eddy_timer::{TimerKey, Wheel};
 
@@ -109,6 +122,9 @@ pub(crate) struct TimerLocation {
 /// The runtime's timers.
 #[derive(Debug)]
 pub(crate) struct TimeDriver {
+    /// Where the ticks come from.
+    clock: Clock,
+    /// Tick 0: the clock's origin.
     origin: Instant,
     /// Set when the runtime shuts down: no worker will fire these wheels again.
     shut_down: AtomicBool,
@@ -122,9 +138,10 @@ pub(crate) struct TimeDriver {
 }
 
 impl TimeDriver {
-    pub(crate) fn new(workers: usize) -> TimeDriver {
-        let origin = Instant::now();
+    pub(crate) fn new(workers: usize, clock: Clock) -> TimeDriver {
+        let origin = clock.origin();
         TimeDriver {
+            clock,
             origin,
             shut_down: AtomicBool::new(false),
             wheels: (0..=workers).map(|_| Mutex::new(Wheel::new(0))).collect(),
@@ -155,6 +172,11 @@ impl TimeDriver {
         self.shut_down.load(SeqCst)
     }
 
+    /// The runtime's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// The wheel for a timer first polled on `worker` (`None`: not a worker).
     pub(crate) fn shard_for(&self, worker: Option<usize>) -> usize {
         let shared = self.wheels.len() - 1;
@@ -162,8 +184,8 @@ impl TimeDriver {
     }
 
     /// `deadline` as a tick, rounded up (never early).
-    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let Some(after) = deadline.checked_duration_since(self.origin) else {
+    pub(crate) fn deadline_tick(&self, deadline: crate::time::Instant) -> u64 {
+        let Some(after) = deadline.into_std().checked_duration_since(self.origin) else {
             return 0;
         };
         let micros = after.as_nanos().div_ceil(1_000);
@@ -172,7 +194,11 @@ impl TimeDriver {
 
     /// The current tick, rounded down.
     pub(crate) fn now_tick(&self) -> u64 {
-        let micros = self.origin.elapsed().as_micros();
+        let micros = self
+            .clock
+            .now()
+            .saturating_duration_since(self.origin)
+            .as_micros();
         u64::try_from(micros).unwrap_or(NEVER - 1)
     }
 
@@ -252,8 +278,19 @@ impl TimeDriver {
     }
 
     /// Worker `worker` is about to park: announces it and returns how long to sleep
-    /// (`None`: until unparked; `Some(ZERO)`: a timer is already due).
+    /// (`None`: until unparked; `Some(ZERO)`: a timer is already due). For a running
+    /// clock only: a paused clock's ticks say nothing about real time.
     pub(crate) fn begin_park(&self, worker: usize) -> Option<Duration> {
+        let earliest = self.announce_park(worker)?;
+        let at = self.instant_of(earliest)?;
+        Some(at.saturating_duration_since(self.clock.now()))
+    }
+
+    /// Worker `worker` is about to park: announces it and returns the earliest deadline
+    /// (`None`: no timer), which the worker then covers until [`end_park`].
+    ///
+    /// [`end_park`]: TimeDriver::end_park
+    pub(crate) fn announce_park(&self, worker: usize) -> Option<u64> {
         self.parked_until[worker].store(PARKING, SeqCst);
         // SeqCst: the parker's half of the store-then-load pattern (module docs).
         fence(SeqCst);
@@ -264,9 +301,35 @@ impl TimeDriver {
         }
         // A wheel deadline of 0 or 1 would read as AWAKE / PARKING: clamp to 2.
         self.parked_until[worker].store(earliest.max(2), SeqCst);
-        let now = Instant::now();
-        let at = self.instant_of(earliest)?;
-        Some(at.saturating_duration_since(now))
+        Some(earliest)
+    }
+
+    /// Auto-advance (module docs: a paused clock): moves the paused clock to the earliest
+    /// timer and fires what is due there. Returns how many fired: 0 if there is no timer,
+    /// or if the clock is not paused (resumed meanwhile; nothing moved).
+    ///
+    /// The cached next deadlines are lower bounds (a cancelled timer leaves its wheel's
+    /// early; a crowded wheel answers a slot's start), so a move may fire nothing: firing
+    /// recomputes them past the new time, and the next round moves on towards the true
+    /// earliest deadline. Every round after the first moves the clock strictly forward, so
+    /// this ends.
+    pub(crate) fn advance_to_earliest(&self) -> usize {
+        loop {
+            let earliest = self.earliest();
+            if earliest == NEVER {
+                return 0;
+            }
+            let Some(at) = self.instant_of(earliest) else {
+                return 0;
+            };
+            if !self.clock.advance_to(at) {
+                return 0;
+            }
+            let fired = self.fire_due();
+            if fired > 0 {
+                return fired;
+            }
+        }
     }
 
     /// Worker `worker` is running again. It may have been the one a registration woke to
@@ -303,10 +366,11 @@ impl TimeDriver {
 mod tests {
     use super::{TimeDriver, TimerEntry, NEVER};
     use crate::loom::Arc;
+    use crate::runtime::driver::Clock;
 
     #[test]
     fn a_woken_worker_hands_an_uncovered_deadline_to_a_parked_one() {
-        let time = TimeDriver::new(2);
+        let time = TimeDriver::new(2, Clock::new(false, false));
         // Both workers idle, no timers: they park without a deadline.
         assert_eq!(time.begin_park(0), None);
         assert_eq!(time.begin_park(1), None);
