@@ -48,6 +48,11 @@
 //! | `asyncio.open_connection` / `start_server` | [`net::TcpStream::connect`] / [`net::TcpListener::bind`] |
 //! | `loop.add_reader(fd, cb)` | [`io::Async::new(fd)`](io::Async)`.readable().await` |
 //! | `asyncio.current_task()`, `all_tasks()`, `create_task(name=)` | [`task::id`], [`Handle::tasks`], [`task::Builder::name`] |
+//! | one thread runs everything (asyncio's loop) | [`Builder::new_current_thread`]; `#[eddy::test]` uses it |
+//! | tasks sharing plain objects on the loop's thread | [`task::spawn_local`] (current-thread runtime), [`task::LocalSet`] (any runtime) |
+//! | `loop.time()`, a fake clock in tests | [`time::Instant::now`], [`time::pause`] / [`advance`](time::advance), [`Builder::start_paused`] |
+//! | `contextvars.ContextVar`, `var.set` / `reset`, `var.get` | [`eddy::task_local!`](task_local!), [`LocalKey::scope`](task::LocalKey::scope), [`get`](task::LocalKey::get) / [`try_with`](task::LocalKey::try_with) |
+//! | a blocking call that must stay on the task's thread | [`task::block_in_place`] (multi-thread runtime) |
 //! | `asyncio.run(main(), debug=True)` | [`Builder::debug`]: slow polls, a stuck-worker watchdog, tasks pending at shutdown; unread panics are reported by default ([`Builder::unhandled_panic`]); docs/debugging.md |
 //!
 //! # Examples
