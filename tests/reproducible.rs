@@ -73,7 +73,10 @@ fn one_seed_gives_one_trace_and_another_seed_another() {
         let (first, seed) = trace(1);
         assert_eq!(first.len(), (TASKS * ROUNDS) as usize);
         let (again, _) = trace(1);
-        assert_eq!(first, again, "the same seed replayed a different interleaving");
+        assert_eq!(
+            first, again,
+            "the same seed replayed a different interleaving"
+        );
         if seed != 1 {
             // EDDY_SEED overrides every seed: both runs above used it, and a "different
             // seed" cannot be given. What was checked still holds.

@@ -1,4 +1,4 @@
-//! [`LocalSet`] and [`spawn_local`]: tasks whose futures are not `Send`, kept on one
+//! [`LocalSet`] and [`spawn_local`](super::spawn_local): tasks whose futures are not `Send`, kept on one
 //! thread — tokio's `LocalSet`; in asyncio every task is such a task.
 //!
 //! The set itself is `eddy_executor::local::LocalSet` (its module docs tell how a local
@@ -23,7 +23,7 @@ use crate::Runtime;
 /// * [`block_on(&rt, future)`](Self::block_on): `rt.block_on(local.run_until(future))`,
 ///   the usual entry point.
 /// * [`run_until(future).await`](Self::run_until): runs the set's tasks while `future`
-///   is polled; inside it, [`spawn_local`] spawns onto this set.
+///   is polled; inside it, [`spawn_local`](super::spawn_local) spawns onto this set.
 /// * `local.await`: the set is a future that completes when its last task has.
 ///
 /// One poll of the set runs at most 61 of its tasks, then returns to its caller (waking
@@ -128,7 +128,7 @@ impl LocalSet {
     }
 
     /// Runs `future` to completion, running the set's tasks while it waits. Inside it,
-    /// [`spawn_local`] spawns onto this set. Tasks still pending when `future` completes
+    /// [`spawn_local`](super::spawn_local) spawns onto this set. Tasks still pending when `future` completes
     /// stay in the set, for its next run.
     ///
     /// # Examples
