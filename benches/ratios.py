@@ -12,13 +12,15 @@ one row per backend, labelled `<workload> (<backend>)`, and a third table puts t
 backends side by side. In such a group a plain `eddy` directory is a leftover of an older
 run and is ignored.
 
-A workload whose time includes a fixed wait (`ct_timers_10k`: 10,000 sleeps of 1 ms) is
-also shown less its floor, the same wait with almost no work (`ct_timers_10`: 10 sleeps),
-in a table of the differences: the runtime's own cost (FLOORS below).
+A workload whose time includes a fixed wait and other work (`ct_timers_10k`: 10,000 tasks
+each sleeping 1 ms) is also shown less its floor, the same wait and work without the part
+under test (`ct_timers_10`: the same tasks, 10 of them sleeping), in a table of the
+differences: the cost of that part alone, 9,990 timers (FLOORS below).
 
-Several target directories (copies of `target/criterion`'s parent, one per run) give a
-multi-run table instead: per workload, each runtime's median over the runs of its
-per-run medians, the ratios of those, and the per-run ratios eddy/tokio and eddy/smol.
+Several target directories (one per run, each holding a copy of that run's
+`target/criterion` as `criterion/`) give a multi-run table instead: per workload, each
+runtime's median over the runs of its per-run medians, the ratios of those, and the
+per-run ratios eddy/tokio and eddy/smol.
 
 Usage: python3 benches/ratios.py [TARGET_DIR...]
 TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target` next to this script's parent.
@@ -64,9 +66,14 @@ WORKLOADS = (
     "ct_timers_10k",
     "ct_timers_10",
 )
-# A workload whose time includes a fixed wait, and the group that measures that wait with
-# (almost) no work: the difference is the runtime's own cost.
+# A workload whose time includes a fixed wait, and the group that measures the same wait
+# and work without the part under test: the difference is the cost of that part.
 FLOORS = {"ct_timers_10k": "ct_timers_10"}
+
+
+def target_dir():
+    """The first target directory (scripts/chart.py reads one)."""
+    return target_dirs()[0]
 
 
 def target_dirs():
@@ -235,7 +242,7 @@ def floors_table(criterion_dir, table):
             f" | {fmt_time(smol, unit)} | {fmt_ratio(eddy, tokio)} | {fmt_ratio(eddy, smol)} |"
         )
     print()
-    print("The same medians less the floor's (the fixed wait): the runtime's own cost.")
+    print("The same medians less the floor group's: the cost of what the floor leaves out.")
 
 
 def median(xs):
