@@ -12,7 +12,17 @@ one row per backend, labelled `<workload> (<backend>)`, and a third table puts t
 backends side by side. In such a group a plain `eddy` directory is a leftover of an older
 run and is ignored.
 
-Usage: python3 benches/ratios.py [TARGET_DIR]
+A workload whose time includes a fixed wait and other work (`ct_timers_10k`: 10,000 tasks
+each sleeping 1 ms) is also shown less its floor, the same wait and work without the part
+under test (`ct_timers_10`: the same tasks, 10 of them sleeping), in a table of the
+differences: the cost of that part alone, 9,990 timers (FLOORS below).
+
+Several target directories (one per run, each holding a copy of that run's
+`target/criterion` as `criterion/`) give a multi-run table instead: per workload, each
+runtime's median over the runs of its per-run medians, the ratios of those, and the
+per-run ratios eddy/tokio and eddy/smol.
+
+Usage: python3 benches/ratios.py [TARGET_DIR...]
 TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target` next to this script's parent.
 Standard library only.
 """
@@ -49,16 +59,30 @@ WORKLOADS = (
     "tcp_echo",
     "tcp_bulk",
     "tcp_churn",
+    # benches/current_thread.rs
+    "ct_spawn_local_100k",
+    "ct_ping_pong",
+    "ct_yield_many",
+    "ct_timers_10k",
+    "ct_timers_10",
 )
+# A workload whose time includes a fixed wait, and the group that measures the same wait
+# and work without the part under test: the difference is the cost of that part.
+FLOORS = {"ct_timers_10k": "ct_timers_10"}
 
 
 def target_dir():
+    """The first target directory (scripts/chart.py reads one)."""
+    return target_dirs()[0]
+
+
+def target_dirs():
     if len(sys.argv) > 1:
-        return sys.argv[1]
+        return sys.argv[1:]
     env = os.environ.get("CARGO_TARGET_DIR")
     if env:
-        return env
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "target")
+        return [env]
+    return [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "target")]
 
 
 def eddy_variants(criterion_dir, workload):
@@ -149,9 +173,15 @@ def fmt_ratio(a, b):
 
 
 def main():
-    criterion_dir = os.path.join(target_dir(), "criterion")
-    if not os.path.isdir(criterion_dir):
-        sys.exit(f"no criterion results in {criterion_dir}; run `cargo bench --bench scheduler` first")
+    dirs = [os.path.join(d, "criterion") for d in target_dirs()]
+    for criterion_dir in dirs:
+        if not os.path.isdir(criterion_dir):
+            sys.exit(
+                f"no criterion results in {criterion_dir}; run `cargo bench --bench scheduler` first"
+            )
+    if len(dirs) > 1:
+        return multi_run(dirs)
+    criterion_dir = dirs[0]
 
     table = rows(criterion_dir)
     if not table:
@@ -186,6 +216,79 @@ def main():
         print("The same medians as throughput (higher is faster); k/s = thousand elements a second.")
 
     backends_table(criterion_dir, table)
+    floors_table(criterion_dir, table)
+
+
+def less_floor(criterion_dir, workload, runtime):
+    """The workload's median less its floor's (FLOORS), or None if either is missing."""
+    t = median_ns(criterion_dir, workload, runtime)
+    floor = median_ns(criterion_dir, FLOORS[workload], runtime)
+    return None if t is None or floor is None else t - floor
+
+
+def floors_table(criterion_dir, table):
+    """The workloads with a floor (FLOORS), each less that floor, per runtime."""
+    floored = [(label, w, e) for label, w, e in table if w in FLOORS]
+    if not floored:
+        return
+    print()
+    print("| workload − floor | eddy | tokio | smol | eddy/tokio | eddy/smol |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, w, eddy_name in floored:
+        eddy, tokio, smol = (less_floor(criterion_dir, w, r) for r in (eddy_name,) + PEERS)
+        unit = time_unit((eddy, tokio, smol))
+        print(
+            f"| {label} − {FLOORS[w]} | {fmt_time(eddy, unit)} | {fmt_time(tokio, unit)}"
+            f" | {fmt_time(smol, unit)} | {fmt_ratio(eddy, tokio)} | {fmt_ratio(eddy, smol)} |"
+        )
+    print()
+    print("The same medians less the floor group's: the cost of what the floor leaves out.")
+
+
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
+def multi_run(dirs):
+    """One table over several runs: medians of the per-run medians, and per-run ratios."""
+    seen = []
+    for criterion_dir in dirs:
+        for row in rows(criterion_dir):
+            if row not in seen:
+                seen.append(row)
+    if not seen:
+        sys.exit("no eddy/tokio/smol results in the given directories")
+    # Each measure is a function of (criterion_dir, workload, runtime).
+    measures = [(label, w, e, median_ns) for label, w, e in seen]
+    measures += [(f"{label} − {FLOORS[w]}", w, e, less_floor) for label, w, e in seen if w in FLOORS]
+
+    print(f"{len(dirs)} runs.")
+    print()
+    print("| workload | eddy | tokio | smol | eddy/tokio | eddy/smol | per-run eddy/tokio | per-run eddy/smol |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    for label, w, eddy_name, measure in measures:
+        per_run = [
+            tuple(measure(d, w, r) for r in (eddy_name,) + PEERS)
+            for d in dirs
+            if os.path.isdir(os.path.join(d, w))
+        ]
+        eddy, tokio, smol = (median(run[i] for run in per_run) for i in range(3))
+        unit = time_unit((eddy, tokio, smol))
+        vs_tokio = ", ".join(fmt_ratio(run[0], run[1]) for run in per_run)
+        vs_smol = ", ".join(fmt_ratio(run[0], run[2]) for run in per_run)
+        print(
+            f"| {label} | {fmt_time(eddy, unit)} | {fmt_time(tokio, unit)} | {fmt_time(smol, unit)}"
+            f" | {fmt_ratio(eddy, tokio)} | {fmt_ratio(eddy, smol)} | {vs_tokio} | {vs_smol} |"
+        )
+    print()
+    print(
+        "Each runtime's median over the runs of its per-run median (time per iteration), "
+        "the ratios of those, then each run's ratio; ratio < 1 means eddy is faster."
+    )
 
 
 def backends_table(criterion_dir, table):
