@@ -26,6 +26,7 @@ use crate::loom::atomic::{AtomicBool, Ordering};
 use crate::loom::stats;
 use crate::park::Parker;
 use crate::rand::ThreadRng;
+use crate::task::{JoinHandle, SpawnMeta};
 
 /// Every this many ticks: the injector first, and the park hook's maintenance (due
 /// timers, I/O without blocking), as on the multi-thread workers.
@@ -115,6 +116,33 @@ pub(crate) fn runs_here(handle: &Handle) -> bool {
         .unwrap_or(false)
 }
 
+/// Spawns a local task on the scheduler whose loop this thread runs, without cloning its
+/// handle (the `spawn_local` hot path). Gives the future back when no loop runs here or
+/// this thread does not own the scheduler's local tasks.
+pub(crate) fn spawn_local_here<F>(
+    future: F,
+    meta: SpawnMeta<'_>,
+) -> Result<JoinHandle<F::Output>, F>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let mut future = Some(future);
+    let spawned = CURRENT
+        .try_with(|cx| {
+            let cx = cx.borrow();
+            let cx = cx.as_ref()?;
+            let future = future.take().expect("taken once");
+            Some(cx.handle.spawn_local_as(cx.thread, future, meta))
+        })
+        .ok()
+        .flatten();
+    match spawned {
+        Some(result) => result,
+        None => Err(future.take().expect("not taken")),
+    }
+}
+
 /// The scheduler whose loop this thread runs, if any.
 pub(crate) fn current() -> Option<Handle> {
     CURRENT
@@ -138,6 +166,13 @@ impl Wake for MainWaker {
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
+        // Woken by a task on the loop's own thread (a JoinHandle's completion, say): the
+        // loop reads the flag before it parks, so setting it is enough — no unpark, no
+        // fence. `holding_core` is this thread's own store when the loop runs here.
+        if self.holding_core.load(Ordering::Relaxed) && runs_here(&self.handle) {
+            self.woken.store(true, Ordering::Relaxed);
+            return;
+        }
         // A read-modify-write, as the loop's `swap(false)`: the two are totally ordered,
         // so the loop's swap after its parker returns cannot miss this one.
         self.woken.swap(true, Ordering::SeqCst);

@@ -33,7 +33,7 @@ use std::future::Future;
 use std::sync::Arc as StdArc;
 use std::time::Duration;
 
-pub(crate) use self::core::{block_on, current, runs_here};
+pub(crate) use self::core::{block_on, current, runs_here, spawn_local_here};
 pub(crate) use self::shared::Handle;
 use crate::debug::{DebugConfig, Report};
 use crate::park::Park;
@@ -106,7 +106,7 @@ impl CurrentThread {
                 .owned
                 .snapshot()
                 .into_iter()
-                .chain(handle.owned_local.snapshot())
+                .chain(handle.local_tasks())
             {
                 handle.debug.report(Report::PendingAtShutdown {
                     task: snapshot.info,
@@ -124,10 +124,13 @@ impl CurrentThread {
         let returned = core.is_some() || core::runs_here(handle);
         handle.owned.close_and_shutdown_all();
         let here = std::thread::current().id();
-        if handle.local_owner().is_none_or(|owner| owner == here) {
-            handle.owned_local.close_and_shutdown_all();
+        // With no owner yet, this thread becomes it: no other can bind a local task now.
+        if handle.claim_local_owner(here) == here {
+            // SAFETY: this is the owner thread.
+            unsafe { handle.owned_local.close_and_shutdown_all() };
         } else {
-            handle.owned_local.close_and_leak_all();
+            // Their futures may only be dropped on their thread: they are leaked.
+            handle.owned_local.close();
         }
         drop(core);
         handle.drain_injector();

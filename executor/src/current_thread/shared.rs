@@ -15,7 +15,8 @@ use crate::loom::Arc;
 use crate::park::Park;
 use crate::scheduler::Counters;
 use crate::task::list::OwnedTasks;
-use crate::task::{self, Id, JoinError, JoinHandle, Schedule, SpawnMeta, TaskInfo};
+use crate::task::local_list::LocalOwnedTasks;
+use crate::task::{self, Id, JoinError, JoinHandle, Schedule, SpawnMeta, TaskInfo, TaskSnapshot};
 
 /// A ready task of the scheduler: a `Send` one, or a local one (`spawn_local`), which runs
 /// only on the thread that spawned it.
@@ -65,7 +66,7 @@ pub(crate) struct Shared {
     /// Every live `Send` task, for shutdown.
     pub(crate) owned: OwnedTasks<Handle>,
     /// Every live local task: dropped at shutdown only on `local_owner`.
-    pub(crate) owned_local: OwnedTasks<LocalHandle>,
+    pub(crate) owned_local: LocalOwnedTasks<LocalHandle>,
     /// The thread whose tasks are local, fixed by the first `spawn_local`.
     local_owner: std::sync::OnceLock<ThreadId>,
     /// The run queue and the rest of the loop's state, here while no thread runs the
@@ -87,7 +88,7 @@ impl Handle {
             injector: Mutex::new(VecDeque::new()),
             injected: AtomicUsize::new(0),
             owned: OwnedTasks::new(1),
-            owned_local: OwnedTasks::new(1),
+            owned_local: LocalOwnedTasks::new(),
             local_owner: std::sync::OnceLock::new(),
             core: Mutex::new(Some(Box::new(Core::new(seed)))),
             core_returned: Condvar::new(),
@@ -130,11 +131,36 @@ impl Handle {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let me = std::thread::current().id();
-        if *self.local_owner.get_or_init(|| me) != me {
-            return Err(future);
-        }
+        self.spawn_local_as(std::thread::current().id(), future, meta)
+    }
+
+    /// [`spawn_local`](Self::spawn_local) for a caller that knows its thread's id.
+    pub(super) fn spawn_local_as<F>(
+        &self,
+        me: ThreadId,
+        future: F,
+        meta: SpawnMeta<'_>,
+    ) -> Result<JoinHandle<F::Output>, F>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let owner = self.claim_local_owner(me);
         let scheduler = LocalHandle(self.clone());
+        if owner != me {
+            if !self.is_shutdown() {
+                return Err(future);
+            }
+            // A spawn after shutdown is cancelled at once, as on any scheduler: the task
+            // is never bound, so no list is touched.
+            // SAFETY: the future is dropped right here, on the calling thread.
+            let (task, notified, join) = unsafe {
+                task::new_local_task(future, scheduler, Id::next(), meta, self.debug.enabled)
+            };
+            task.shutdown();
+            drop(notified);
+            return Ok(join);
+        }
         // SAFETY: `LocalHandle` runs and shuts down local tasks only on `local_owner`,
         // which is this thread: `core::run_entry` sets aside a local entry popped on
         // another thread, and `shutdown` leaks (never drops) local tasks there. Wakes from
@@ -142,10 +168,26 @@ impl Handle {
         let (task, notified, join) = unsafe {
             task::new_local_task(future, scheduler, Id::next(), meta, self.debug.enabled)
         };
-        if let Some(notified) = self.owned_local.bind(task, notified) {
+        // SAFETY: this is the owner thread (checked above).
+        if let Some(notified) = unsafe { self.owned_local.bind(task, notified) } {
             self.schedule_entry(Entry::Local(notified), false);
         }
         Ok(join)
+    }
+
+    /// Every live local task, when called on their owner thread (elsewhere the list may
+    /// not be walked: empty).
+    pub(crate) fn local_tasks(&self) -> Vec<TaskSnapshot> {
+        if self.local_owner() != Some(std::thread::current().id()) {
+            return Vec::new();
+        }
+        // SAFETY: this is the owner thread.
+        unsafe { self.owned_local.snapshot() }
+    }
+
+    /// The thread that owns the local tasks: the first to ask, if none has yet.
+    pub(super) fn claim_local_owner(&self, me: ThreadId) -> ThreadId {
+        *self.local_owner.get_or_init(|| me)
     }
 
     /// The thread that owns the local tasks, if one was spawned.
@@ -300,7 +342,10 @@ impl Schedule for LocalHandle {
     }
 
     fn release(&self, task: &task::Task<LocalHandle>) -> Option<task::Task<LocalHandle>> {
-        self.0.owned_local.remove(task)
+        // SAFETY: a local task completes on the thread that polls it, which is its owner
+        // (`core::Context::run_entry` sets it aside elsewhere; shutdown cancels local
+        // tasks only there).
+        unsafe { self.0.owned_local.remove(task) }
     }
 
     fn unhandled_panic(&self, task: TaskInfo, error: &JoinError) {

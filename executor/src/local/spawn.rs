@@ -83,8 +83,5 @@ where
     if let Some(set) = context::current() {
         return Ok(set.spawn(future, meta));
     }
-    match crate::current_thread::current() {
-        Some(scheduler) => scheduler.spawn_local(future, meta),
-        None => Err(future),
-    }
+    crate::current_thread::spawn_local_here(future, meta)
 }

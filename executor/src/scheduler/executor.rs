@@ -302,7 +302,8 @@ impl Spawner {
     }
 
     /// A snapshot of every live task — asyncio's `all_tasks()`: id, name, spawn
-    /// location, state, and in debug mode its poll count and age.
+    /// location, state, and in debug mode its poll count and age. A current-thread
+    /// scheduler's local tasks are listed only when called on their thread.
     ///
     /// # Examples
     ///
@@ -321,7 +322,7 @@ impl Spawner {
             Kind::MultiThread(shared) => shared.tasks(),
             Kind::CurrentThread(handle) => {
                 let mut tasks = handle.owned.snapshot();
-                tasks.extend(handle.owned_local.snapshot());
+                tasks.extend(handle.local_tasks());
                 tasks
             }
         }

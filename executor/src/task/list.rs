@@ -42,14 +42,110 @@ impl Pointers {
 /// # Invariants
 ///
 /// * Every task reachable from `head` is live: the list holds a reference to it.
-struct Shard {
+pub(super) struct Shard {
     head: Option<NonNull<Header>>,
-    closed: bool,
+    pub(super) closed: bool,
 }
 
 // SAFETY: the pointers are only followed under the shard's mutex, and the tasks they point
 // to are `Send` (see `RawTask`).
 unsafe impl Send for Shard {}
+
+impl Shard {
+    pub(super) fn new() -> Shard {
+        Shard {
+            head: None,
+            closed: false,
+        }
+    }
+
+    /// Puts `ptr` at the head.
+    ///
+    /// # Safety
+    ///
+    /// * The caller has this shard to itself: it holds its lock, or is the only thread
+    ///   that ever touches it (`LocalOwnedTasks`). Either way it may touch the links of
+    ///   every member (Pointers invariant).
+    /// * `ptr` is live, in no list, and the caller hands its list reference to the shard.
+    pub(super) unsafe fn link(&mut self, ptr: NonNull<Header>) {
+        // SAFETY: exclusive access and `ptr` live (contract); members are live (Shard
+        // invariant).
+        unsafe {
+            let links = &ptr.as_ref().owned;
+            links.next.with_mut(|next| *next = self.head);
+            links.prev.with_mut(|prev| *prev = None);
+            if let Some(head) = self.head {
+                head.as_ref().owned.prev.with_mut(|prev| *prev = Some(ptr));
+            }
+        }
+        self.head = Some(ptr);
+    }
+
+    /// Takes `ptr` out; false if it was not in this shard (shutdown popped it already).
+    ///
+    /// # Safety
+    ///
+    /// * As [`link`](Self::link): the caller has the shard to itself.
+    /// * `ptr` is live (the caller holds a reference) and was only ever linked here.
+    pub(super) unsafe fn unlink(&mut self, ptr: NonNull<Header>) -> bool {
+        // SAFETY: exclusive access and `ptr` live (contract); members are live.
+        unsafe {
+            let links = &ptr.as_ref().owned;
+            let prev = links.prev.with(|prev| *prev);
+            let next = links.next.with(|next| *next);
+            match prev {
+                Some(prev) => prev.as_ref().owned.next.with_mut(|n| *n = next),
+                None if self.head == Some(ptr) => self.head = next,
+                None => return false,
+            }
+            if let Some(next) = next {
+                next.as_ref().owned.prev.with_mut(|p| *p = prev);
+            }
+            links.prev.with_mut(|p| *p = None);
+            links.next.with_mut(|n| *n = None);
+        }
+        true
+    }
+
+    /// Takes the head out, with the list's reference to it.
+    ///
+    /// # Safety
+    ///
+    /// As [`link`](Self::link): the caller has the shard to itself.
+    pub(super) unsafe fn pop(&mut self) -> Option<NonNull<Header>> {
+        let ptr = self.head?;
+        // SAFETY: exclusive access (contract); `ptr` is a live member (Shard invariant).
+        unsafe {
+            let links = &ptr.as_ref().owned;
+            let next = links.next.with(|n| *n);
+            if let Some(next) = next {
+                next.as_ref().owned.prev.with_mut(|p| *p = None);
+            }
+            self.head = next;
+            links.next.with_mut(|n| *n = None);
+            links.prev.with_mut(|p| *p = None);
+        }
+        Some(ptr)
+    }
+
+    /// Appends a snapshot of every member to `tasks`.
+    ///
+    /// # Safety
+    ///
+    /// As [`link`](Self::link): the caller has the shard to itself.
+    pub(super) unsafe fn snapshot_into(&self, tasks: &mut Vec<TaskSnapshot>) {
+        let mut next = self.head;
+        while let Some(ptr) = next {
+            // SAFETY: exclusive access, so the links are ours to read, and members are
+            // live (Shard invariant); the RawTask is used only while the list keeps its
+            // reference in place.
+            let (raw, following) =
+                unsafe { (RawTask::from_raw(ptr), ptr.as_ref().owned.next.with(|n| *n)) };
+            tasks.push(raw.snapshot());
+            next = following;
+        }
+    }
+}
 
 /// Every live task of one scheduler.
 pub(crate) struct OwnedTasks<S: 'static> {
@@ -64,12 +160,7 @@ impl<S: Schedule> OwnedTasks<S> {
         let count = shards.max(1).next_power_of_two();
         OwnedTasks {
             shards: (0..count)
-                .map(|_| {
-                    CachePadded::new(Mutex::new(Shard {
-                        head: None,
-                        closed: false,
-                    }))
-                })
+                .map(|_| CachePadded::new(Mutex::new(Shard::new())))
                 .collect(),
             mask: count - 1,
             _scheduler: PhantomData,
@@ -92,17 +183,9 @@ impl<S: Schedule> OwnedTasks<S> {
             return None;
         }
         let ptr = task.into_raw().header_ptr();
-        // SAFETY: we hold the shard lock (Pointers invariant); `ptr` is live (we own its
-        // list reference, now kept by the list) and not yet in any list.
-        unsafe {
-            let links = &ptr.as_ref().owned;
-            links.next.with_mut(|next| *next = shard.head);
-            links.prev.with_mut(|prev| *prev = None);
-            if let Some(head) = shard.head {
-                head.as_ref().owned.prev.with_mut(|prev| *prev = Some(ptr));
-            }
-        }
-        shard.head = Some(ptr);
+        // SAFETY: we hold the shard lock; `ptr` is live (we own its list reference, now
+        // kept by the list) and not yet in any list.
+        unsafe { shard.link(ptr) };
         Some(notified)
     }
 
@@ -112,22 +195,10 @@ impl<S: Schedule> OwnedTasks<S> {
         let raw = task.raw();
         let ptr = raw.header_ptr();
         let mut shard = self.shard(raw).lock();
-        // SAFETY: shard lock held (Pointers invariant); the caller's reference keeps the
-        // task live, and list members are live (Shard invariant).
-        unsafe {
-            let links = &ptr.as_ref().owned;
-            let prev = links.prev.with(|prev| *prev);
-            let next = links.next.with(|next| *next);
-            match prev {
-                Some(prev) => prev.as_ref().owned.next.with_mut(|n| *n = next),
-                None if shard.head == Some(ptr) => shard.head = next,
-                None => return None,
-            }
-            if let Some(next) = next {
-                next.as_ref().owned.prev.with_mut(|p| *p = prev);
-            }
-            links.prev.with_mut(|p| *p = None);
-            links.next.with_mut(|n| *n = None);
+        // SAFETY: shard lock held; the caller's reference keeps the task live, and a task
+        // is only ever bound to the shard its id maps to.
+        if !unsafe { shard.unlink(ptr) } {
+            return None;
         }
         // SAFETY: the list's reference, handed back.
         Some(unsafe { Task::from_raw(RawTask::from_raw(ptr)) })
@@ -148,29 +219,9 @@ impl<S: Schedule> OwnedTasks<S> {
         }
     }
 
-    /// Closes the list to new tasks and leaves its tasks alone, for ever: for local
-    /// tasks whose futures may only be dropped on a thread the caller is not on. They
-    /// leak (memory, not soundness).
-    pub(crate) fn close_and_leak_all(&self) {
-        for shard in self.shards.iter() {
-            shard.lock().closed = true;
-        }
-    }
-
     fn pop(shard: &Mutex<Shard>) -> Option<Task<S>> {
-        let mut shard = shard.lock();
-        let ptr = shard.head?;
-        // SAFETY: shard lock held; `ptr` is a live member (Shard invariant).
-        unsafe {
-            let links = &ptr.as_ref().owned;
-            let next = links.next.with(|n| *n);
-            if let Some(next) = next {
-                next.as_ref().owned.prev.with_mut(|p| *p = None);
-            }
-            shard.head = next;
-            links.next.with_mut(|n| *n = None);
-            links.prev.with_mut(|p| *p = None);
-        }
+        // SAFETY: shard lock held.
+        let ptr = unsafe { shard.lock().pop() }?;
         // SAFETY: the list's reference, handed to the caller.
         Some(unsafe { Task::from_raw(RawTask::from_raw(ptr)) })
     }
@@ -180,17 +231,8 @@ impl<S: Schedule> OwnedTasks<S> {
     pub(crate) fn snapshot(&self) -> Vec<TaskSnapshot> {
         let mut tasks = Vec::new();
         for shard in self.shards.iter() {
-            let shard = shard.lock();
-            let mut next = shard.head;
-            while let Some(ptr) = next {
-                // SAFETY: shard lock held, so the links are ours to read (Pointers
-                // invariant), and members are live (Shard invariant); the RawTask is
-                // used only while the lock keeps the list's reference in place.
-                let (raw, following) =
-                    unsafe { (RawTask::from_raw(ptr), ptr.as_ref().owned.next.with(|n| *n)) };
-                tasks.push(raw.snapshot());
-                next = following;
-            }
+            // SAFETY: shard lock held.
+            unsafe { shard.lock().snapshot_into(&mut tasks) };
         }
         tasks
     }

@@ -103,6 +103,7 @@ mod id;
 mod identity;
 mod join;
 pub(crate) mod list;
+pub(crate) mod local_list;
 mod raw;
 mod state;
 mod waker;

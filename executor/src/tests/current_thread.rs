@@ -255,3 +255,48 @@ fn futures_oneshot() -> (Signal, impl std::future::Future<Output = ()>) {
     let wait = signal.wait();
     (signal, wait)
 }
+
+#[test]
+fn local_tasks_are_listed_on_their_thread_only() {
+    let rt = runtime();
+    let spawner = rt.spawner();
+    let pending = spawner
+        .spawn_local(std::future::pending::<()>(), SpawnMeta::caller())
+        .ok()
+        .unwrap();
+    let send = spawner.spawn(std::future::pending::<()>());
+    let here: Vec<_> = spawner.tasks().iter().map(|t| t.info.id()).collect();
+    assert!(here.contains(&pending.id()) && here.contains(&send.id()));
+    let other = spawner.clone();
+    let there: Vec<_> = std::thread::spawn(move || {
+        other
+            .tasks()
+            .iter()
+            .map(|t| t.info.id())
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        there,
+        [send.id()],
+        "another thread may not walk the local list"
+    );
+}
+
+#[test]
+fn a_local_spawn_from_another_thread_after_shutdown_is_cancelled() {
+    let rt = runtime();
+    let spawner = rt.spawner();
+    // This thread owns the local tasks; then the runtime shuts down.
+    drop(spawner.spawn_local(async {}, SpawnMeta::caller()));
+    drop(rt);
+    let late = std::thread::spawn(move || {
+        let join = spawner
+            .spawn_local(async {}, SpawnMeta::caller())
+            .ok()
+            .expect("after shutdown the spawn is accepted and cancelled");
+        crate::block_on(join).unwrap_err().is_cancelled()
+    });
+    assert!(late.join().unwrap());
+}
