@@ -2,7 +2,8 @@
 //! it is woken and runs tasks in FIFO order until the main future completes.
 //!
 //! ```text
-//! loop:  main future woken? poll it (Ready: give the core back, return)
+//! loop:  main future woken (checked at the first tick, every 61st and when the queue
+//!          runs dry)? poll it (Ready: give the core back, return)
 //!        every 61st tick: the park hook's maintenance, then the yielded tasks go back
 //!        next task: the run queue, else the injector     --> run it --> loop
 //!        none, but tasks yielded: maintenance (due timers, I/O without blocking),
@@ -287,24 +288,37 @@ fn run<F: Future>(
     }
     let _holding = NotHolding(main);
     let mut task_cx = TaskContext::from_waker(waker);
+    // The main future is polled when it was woken, but only between batches: at the
+    // first tick, every maintenance tick (61), and whenever the queue runs dry — tokio's
+    // rule too. Polling it after every task its wake follows would cost one poll (and a
+    // waker clone) per task in a loop that awaits many handles; this way it finds most of
+    // them complete, as asyncio's loop would (a woken coroutine waits its FIFO turn).
+    let mut check_main = true;
     loop {
         if handle.is_shutdown() {
             return None;
         }
-        if main.woken.load(Ordering::Relaxed) && main.woken.swap(false, Ordering::SeqCst) {
-            if let Poll::Ready(output) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
-                return Some(output);
+        if check_main {
+            check_main = false;
+            if main.woken.load(Ordering::Relaxed) && main.woken.swap(false, Ordering::SeqCst) {
+                if let Poll::Ready(output) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
+                    return Some(output);
+                }
             }
         }
-        let (next, maintenance) = cx.next_entry();
+        // Maintenance first, so the next task is picked from whatever it woke: a timer it
+        // fired must not sit in the queue while the loop parks.
+        let maintenance = cx.tick();
         if maintenance {
             handle.park.maintain(0);
             cx.with_core(Core::release_yielded);
+            check_main = true;
         }
-        if let Some(entry) = next {
+        if let Some(entry) = cx.next_entry(maintenance) {
             cx.run_entry(entry);
             continue;
         }
+        check_main = true;
         if cx.with_core(|core| !core.yielded.is_empty()) {
             // Timers and I/O get their turn before the yielded tasks run again, so what
             // they wake runs first (a yield goes behind everything ready).
@@ -326,20 +340,25 @@ impl Context {
         f(core.as_mut().expect("the loop holds its core"))
     }
 
-    /// The next task to run, and whether this tick is a maintenance tick.
-    fn next_entry(&self) -> (Option<Entry>, bool) {
-        let handle = &self.handle;
+    /// Counts a tick; true on a maintenance tick.
+    fn tick(&self) -> bool {
         self.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
-            let maintenance = core.tick % GLOBAL_POLL_INTERVAL == 0;
-            if maintenance {
-                if let Some(entry) = handle.pop_injected() {
-                    return (Some(entry), true);
-                }
-            }
-            let next = core.queue.pop_front().or_else(|| handle.pop_injected());
-            (next, maintenance)
+            core.tick % GLOBAL_POLL_INTERVAL == 0
         })
+    }
+
+    /// The next task to run: on a maintenance tick the injector's first, else the run
+    /// queue's, else the injector's.
+    fn next_entry(&self, maintenance: bool) -> Option<Entry> {
+        let handle = &self.handle;
+        if maintenance {
+            if let Some(entry) = handle.pop_injected() {
+                return Some(entry);
+            }
+        }
+        self.with_core(|core| core.queue.pop_front())
+            .or_else(|| handle.pop_injected())
     }
 
     /// Polls a task, unless it is a local task of another thread: that one waits for its

@@ -300,3 +300,71 @@ fn a_local_spawn_from_another_thread_after_shutdown_is_cancelled() {
     });
     assert!(late.join().unwrap());
 }
+
+/// A park hook standing in for a timer driver: until it has fired its one "timer", a park
+/// returns at once (so the loop keeps ticking); `maintain` fires it (wakes the stored
+/// waker on the loop's own thread, which queues the task without an unpark); after that,
+/// a park blocks until a real unpark.
+struct TimerOnMaintain {
+    waker: std::sync::Mutex<Option<std::task::Waker>>,
+    fired: AtomicBool,
+    parker: crate::park::Parker,
+}
+
+impl crate::park::Park for TimerOnMaintain {
+    fn park(&self, _worker: usize) {
+        if self.fired.load(Ordering::SeqCst) {
+            self.parker.park();
+        }
+    }
+
+    fn unpark(&self, _worker: usize) {
+        self.parker.unpark();
+    }
+
+    fn maintain(&self, _worker: usize) {
+        if let Some(waker) = self.waker.lock().unwrap().take() {
+            self.fired.store(true, Ordering::SeqCst);
+            waker.wake();
+        }
+    }
+}
+
+/// A task woken by the maintenance round of a tick that found the queue empty runs at
+/// once; the loop must not park with it queued (it did once, hidden while every wake of
+/// the main future also unparked the loop).
+#[test]
+fn a_task_woken_by_maintenance_on_an_empty_queue_runs_before_the_loop_parks() {
+    let (done_tx, done_rx) = mpsc::channel();
+    let run = std::thread::spawn(move || {
+        let park = Arc::new(TimerOnMaintain {
+            waker: std::sync::Mutex::new(None),
+            fired: AtomicBool::new(false),
+            parker: crate::park::Parker::new(),
+        });
+        let hook = park.clone();
+        let rt = Builder::new()
+            .build_current_thread_with_park(move |_| hook)
+            .unwrap();
+        let spawner = rt.spawner();
+        let slot = park.clone();
+        let value = rt.block_on(async move {
+            let mut registered = false;
+            let timer = spawner.spawn(std::future::poll_fn(move |cx| {
+                if registered {
+                    return std::task::Poll::Ready(7);
+                }
+                registered = true;
+                *slot.waker.lock().unwrap() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }));
+            timer.await.unwrap()
+        });
+        done_tx.send(value).unwrap();
+    });
+    let value = done_rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the loop parked with a woken task in its queue");
+    assert_eq!(value, 7);
+    run.join().unwrap();
+}
