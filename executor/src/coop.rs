@@ -21,6 +21,23 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
     with_remaining(Some(BUDGET), f)
 }
 
+/// Runs one task poll, `f`, with a fresh budget. The task harness catches every panic of
+/// user code; if one escapes anyway, the process aborts rather than leave a task half
+/// run and its scheduler in an unknown state (the state machine cannot be trusted after
+/// that). Every scheduler polls its tasks through this.
+pub(crate) fn run_contained(f: impl FnOnce()) {
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            eprintln!("eddy: a panic escaped a task's poll; aborting the process");
+            std::process::abort();
+        }
+    }
+    let bomb = AbortOnUnwind;
+    budget(f);
+    std::mem::forget(bomb);
+}
+
 /// Runs `f` with `remaining` units (`None`: unlimited), restoring the outer budget
 /// afterwards, even if `f` unwinds.
 fn with_remaining<R>(remaining: Option<u8>, f: impl FnOnce() -> R) -> R {

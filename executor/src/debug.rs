@@ -21,7 +21,7 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 pub use crate::scheduler::WorkerMetrics;
-use crate::task::{TaskInfo, TaskState};
+use crate::task::{JoinError, TaskInfo, TaskState};
 
 /// What happens to a task's panic that nobody will read — its `JoinHandle` was dropped
 /// without being awaited (before or after the panic).
@@ -210,6 +210,23 @@ pub(crate) struct DebugConfig {
 pub(crate) const DEFAULT_SLOW_POLL_THRESHOLD: Duration = Duration::from_millis(100);
 
 impl DebugConfig {
+    /// Reports a panic nobody will read, as `unhandled_panic` says: asyncio's "Task
+    /// exception was never retrieved". True if the policy is to shut the scheduler down
+    /// (the caller does).
+    pub(crate) fn report_unhandled_panic(&self, task: TaskInfo, error: &JoinError) -> bool {
+        let shutting_down = match self.unhandled_panic {
+            UnhandledPanic::Ignore => return false,
+            UnhandledPanic::Report => false,
+            UnhandledPanic::ShutdownRuntime => true,
+        };
+        self.report(Report::UnretrievedPanic {
+            task,
+            message: error.panic_message().map(String::from),
+            shutting_down,
+        });
+        shutting_down
+    }
+
     pub(crate) fn report(&self, report: Report) {
         // A hook that panics (a logger's bug) must not take a worker down.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.hook)(&report)));

@@ -1,9 +1,9 @@
-//! The runtime: asyncio's event loop, multi-threaded.
+//! The runtime: asyncio's event loop, on worker threads or on the calling thread.
 //!
 //! | file | what |
 //! |---|---|
-//! | `runtime.rs` | [`Runtime`]: owns the workers; `block_on`, shutdown |
-//! | `builder.rs` | [`Builder`]: worker count, thread names |
+//! | `runtime.rs` | [`Runtime`]: owns the scheduler (multi-thread or current-thread); `block_on`, shutdown |
+//! | `builder/` | [`Builder`]: the flavour, worker count, thread names, the clock, the seed; `threads.rs`: what runs first and last on the threads a runtime starts, and the blocking pool |
 //! | `handle.rs` | [`Handle`]: spawn from anywhere; `Handle::current()` |
 //! | `context.rs` | the thread-local "current runtime" |
 //! | `driver/` | the park hook joining the workers to the timers and the reactor, and the time driver |

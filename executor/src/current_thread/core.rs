@@ -398,22 +398,12 @@ impl Context {
     }
 }
 
-/// Polls a task with a fresh cooperative budget; aborts if a panic escapes the task
-/// harness (which catches every panic of user code), as the workers do.
+/// Polls a task: `coop::run_contained` (a fresh budget; an escaped panic aborts).
 fn run_contained(entry: Entry) {
-    struct AbortOnUnwind;
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            eprintln!("eddy: a panic escaped a task's poll; aborting the process");
-            std::process::abort();
-        }
-    }
-    let bomb = AbortOnUnwind;
-    coop::budget(|| match entry {
+    coop::run_contained(|| match entry {
         Entry::Send(task) => task.run(),
         Entry::Local(task) => task.run(),
     });
-    std::mem::forget(bomb);
 }
 
 /// The number of tasks in the core if this thread runs `handle`'s loop.

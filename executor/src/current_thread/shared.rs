@@ -8,7 +8,7 @@ use std::sync::Arc as StdArc;
 use std::thread::ThreadId;
 
 use super::core::{self, Core};
-use crate::debug::{DebugConfig, Report, UnhandledPanic};
+use crate::debug::DebugConfig;
 use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::Arc;
@@ -355,17 +355,7 @@ impl Schedule for LocalHandle {
 
 /// As the multi-thread scheduler: report, and maybe shut down.
 fn unhandled_panic(handle: &Handle, task: TaskInfo, error: &JoinError) {
-    let shutting_down = match handle.debug.unhandled_panic {
-        UnhandledPanic::Ignore => return,
-        UnhandledPanic::Report => false,
-        UnhandledPanic::ShutdownRuntime => true,
-    };
-    handle.debug.report(Report::UnretrievedPanic {
-        task,
-        message: error.panic_message().map(String::from),
-        shutting_down,
-    });
-    if shutting_down {
+    if handle.debug.report_unhandled_panic(task, error) {
         handle.begin_shutdown();
     }
 }

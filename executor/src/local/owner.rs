@@ -188,19 +188,8 @@ impl Owner {
     }
 }
 
-/// Polls a task with a fresh cooperative budget. The task harness catches every panic of
-/// user code; if one escapes anyway, the process aborts rather than unwind through a
-/// half-run task into the caller (the state machine cannot be trusted after that), as
-/// the workers do.
+/// Polls a task: `coop::run_contained` (a fresh budget; an escaped panic aborts rather
+/// than unwind through a half-run task into the caller).
 fn run_contained(task: Notified) {
-    struct AbortOnUnwind;
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            eprintln!("eddy: a panic escaped a local task's poll; aborting the process");
-            std::process::abort();
-        }
-    }
-    let bomb = AbortOnUnwind;
-    coop::budget(|| task.run());
-    std::mem::forget(bomb);
+    coop::run_contained(|| task.run());
 }

@@ -11,7 +11,7 @@ use super::idle::Idle;
 use super::metrics::{Counters, WorkerMetrics};
 use super::queue::{Injector, Stealer};
 use super::watchdog::Slots;
-use crate::debug::{DebugConfig, Report, UnhandledPanic};
+use crate::debug::{DebugConfig, Report};
 use crate::loom::atomic::{fence, AtomicBool, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::Arc;
@@ -265,17 +265,7 @@ impl Schedule for Handle {
     }
 
     fn unhandled_panic(&self, task: TaskInfo, error: &JoinError) {
-        let shutting_down = match self.debug.unhandled_panic {
-            UnhandledPanic::Ignore => return,
-            UnhandledPanic::Report => false,
-            UnhandledPanic::ShutdownRuntime => true,
-        };
-        self.debug.report(Report::UnretrievedPanic {
-            task,
-            message: error.panic_message().map(String::from),
-            shutting_down,
-        });
-        if shutting_down {
+        if self.debug.report_unhandled_panic(task, error) {
             self.begin_shutdown();
         }
     }

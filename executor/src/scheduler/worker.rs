@@ -445,18 +445,7 @@ impl Core {
     }
 }
 
-/// Polls a task with a fresh cooperative budget. The task harness catches every panic of
-/// user code; if one escapes anyway, the process aborts rather than leave a task half
-/// run and a worker gone (the state machine cannot be trusted after that).
+/// Polls a task: `coop::run_contained` (a fresh budget; an escaped panic aborts).
 fn run_contained(task: Notified) {
-    struct AbortOnUnwind;
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            eprintln!("eddy: a panic escaped a task's poll; aborting the process");
-            std::process::abort();
-        }
-    }
-    let bomb = AbortOnUnwind;
-    coop::budget(|| task.run());
-    std::mem::forget(bomb);
+    coop::run_contained(|| task.run());
 }

@@ -1,17 +1,19 @@
 use std::fmt;
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use eddy_executor::blocking::{BlockingPool, BlockingSpawner};
 use eddy_executor::debug::{Report, UnhandledPanic};
 use eddy_executor::limits::MAX_BLOCKING_THREADS;
 
 use super::driver::{Clock, Driver};
 use super::io_backend::{IoBackend, IO_BACKEND_ENV};
 use super::report::{self, PanicShutdown};
+mod threads;
+
+use self::threads::{thread_started, thread_stopping};
 use super::runtime::Scheduler;
-use super::{context, Handle, Runtime};
+use super::{Handle, Runtime};
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -489,27 +491,14 @@ impl Builder {
                 let blocking_for_workers = blocking.spawner();
                 let on_start = self.on_thread_start.clone();
                 self.executor.on_thread_start(move || {
-                    let spawner = eddy_executor::Spawner::try_current();
-                    if let (Some(spawner), Some(driver)) = (spawner, for_workers.upgrade()) {
-                        let blocking = blocking_for_workers.clone();
-                        context::set_for_worker(Handle {
-                            spawner,
-                            driver,
-                            blocking,
-                            seed,
-                        });
-                    }
-                    if let Some(f) = &on_start {
-                        f();
-                    }
+                    let parts = eddy_executor::Spawner::try_current()
+                        .zip(for_workers.upgrade())
+                        .map(|(spawner, driver)| (spawner, driver, blocking_for_workers.clone()));
+                    thread_started(parts, seed, on_start.as_ref());
                 });
                 let on_stop = self.on_thread_stop.clone();
-                self.executor.on_thread_stop(move || {
-                    if let Some(f) = &on_stop {
-                        f();
-                    }
-                    context::clear_for_worker();
-                });
+                self.executor
+                    .on_thread_stop(move || thread_stopping(on_stop.as_ref()));
                 Scheduler::MultiThread(self.executor.build_with_park(move |_| park)?)
             }
             Flavor::CurrentThread => Scheduler::CurrentThread(
@@ -592,58 +581,6 @@ impl Builder {
             ));
         }
         Ok(())
-    }
-
-    /// The pool for `run_in_executor`. Its threads make the runtime current (so
-    /// `eddy::spawn` and `Handle::current()` work in a job); the hook finds the executor
-    /// in a slot filled once the executor is built (no job can run before that: jobs
-    /// are submitted through the runtime's handle).
-    fn build_blocking_pool(
-        &self,
-        driver: &Arc<Driver>,
-        seed: u64,
-    ) -> io::Result<(BlockingPool, Arc<OnceLock<eddy_executor::Spawner>>)> {
-        let slot = Arc::new(OnceLock::<eddy_executor::Spawner>::new());
-        let (for_threads, driver) = (slot.clone(), Arc::downgrade(driver));
-        let (on_start, on_stop) = (self.on_thread_start.clone(), self.on_thread_stop.clone());
-        let workers = self.executor.thread_settings();
-        let mut builder = BlockingPool::builder();
-        if self.blocking.named_after_workers {
-            builder.thread_name(format!("{}-blocking", workers.name()));
-        }
-        if let Some(bytes) = workers.stack_size() {
-            builder.thread_stack_size(bytes);
-        }
-        builder
-            .max_threads(self.blocking.max_threads)
-            .keep_alive(self.blocking.keep_alive)
-            .on_thread_start(move || {
-                let parts = (
-                    for_threads.get().cloned(),
-                    driver.upgrade(),
-                    BlockingSpawner::try_current(),
-                );
-                if let (Some(spawner), Some(driver), Some(blocking)) = parts {
-                    context::set_for_worker(Handle {
-                        spawner,
-                        driver,
-                        blocking,
-                        seed,
-                    });
-                }
-                if let Some(f) = &on_start {
-                    f();
-                }
-            })
-            .on_thread_stop(move || {
-                if let Some(f) = &on_stop {
-                    f();
-                }
-                context::clear_for_worker();
-            })
-            .debug(self.debug)
-            .on_report(report::emit);
-        Ok((builder.build()?, slot))
     }
 }
 
