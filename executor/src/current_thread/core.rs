@@ -179,11 +179,11 @@ impl Wake for MainWaker {
         self.woken.swap(true, Ordering::SeqCst);
         if self.holding_core.load(Ordering::SeqCst) {
             self.handle.park.unpark(0);
-        } else {
-            self.parker.unpark();
+            return;
         }
-        // Covers a loop that took the core between the two loads above: it polls the
-        // main future first (`woken` is set), or is unparked here.
+        self.parker.unpark();
+        // Covers a `block_on` that took the core since the load above: it polls the main
+        // future first (`woken` is set), or is unparked here.
         if self.holding_core.load(Ordering::SeqCst) {
             self.handle.park.unpark(0);
         }
@@ -227,10 +227,9 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
                     waiters.push(waker.clone());
                 }
             }
-            if let Some(core) = handle.take_core() {
-                if let Some(output) = run(handle, core, future.as_mut(), &main, &waker) {
-                    return output;
-                }
+            // Registered first, then looked: a core returned meanwhile is taken at the
+            // top of the loop, one returned later wakes us.
+            if handle.core_available() {
                 continue;
             }
         }

@@ -119,7 +119,7 @@ impl CurrentThread {
             // its entries dropped with the shared state) when the loop returns.
             None
         } else {
-            wait_for_core(handle, timeout)
+            handle.wait_for_core(timeout)
         };
         let returned = core.is_some() || core::runs_here(handle);
         handle.owned.close_and_shutdown_all();
@@ -136,17 +136,6 @@ impl CurrentThread {
         handle.drain_injector();
         returned
     }
-}
-
-#[cfg(not(eddy_loom))]
-fn wait_for_core(handle: &Handle, timeout: Option<Duration>) -> Option<Box<core::Core>> {
-    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
-    handle.wait_for_core(deadline)
-}
-
-#[cfg(eddy_loom)]
-fn wait_for_core(handle: &Handle, _timeout: Option<Duration>) -> Option<Box<core::Core>> {
-    handle.wait_for_core(None)
 }
 
 impl Drop for CurrentThread {

@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc as StdArc;
 use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 use super::core::{self, Core};
 use crate::debug::DebugConfig;
@@ -250,6 +251,11 @@ impl Handle {
         self.core.lock().take()
     }
 
+    /// True if no thread runs the loop (the core is here to take).
+    pub(super) fn core_available(&self) -> bool {
+        self.core.lock().is_some()
+    }
+
     /// Puts the core back and wakes the threads waiting for it.
     pub(super) fn return_core(&self, core: Box<Core>) {
         *self.core.lock() = Some(core);
@@ -260,9 +266,9 @@ impl Handle {
         }
     }
 
-    /// Waits until the core is back (shutdown), at most until `deadline`.
-    #[cfg(not(eddy_loom))]
-    pub(super) fn wait_for_core(&self, deadline: Option<std::time::Instant>) -> Option<Box<Core>> {
+    /// Waits until the core is back (shutdown), at most `timeout` (`None`: for ever).
+    pub(super) fn wait_for_core(&self, timeout: Option<Duration>) -> Option<Box<Core>> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut core = self.core.lock();
         loop {
             if let Some(core) = core.take() {
@@ -271,26 +277,12 @@ impl Handle {
             match deadline {
                 None => self.core_returned.wait(&mut core),
                 Some(deadline) => {
-                    if self
-                        .core_returned
-                        .wait_until(&mut core, deadline)
-                        .timed_out()
-                    {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() || self.core_returned.wait_for(&mut core, left).timed_out() {
                         return core.take();
                     }
                 }
             }
-        }
-    }
-
-    #[cfg(eddy_loom)]
-    pub(super) fn wait_for_core(&self, _deadline: Option<()>) -> Option<Box<Core>> {
-        let mut core = self.core.lock();
-        loop {
-            if let Some(core) = core.take() {
-                return Some(core);
-            }
-            self.core_returned.wait(&mut core);
         }
     }
 
