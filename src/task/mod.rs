@@ -29,16 +29,23 @@
 //! [`task_local!`](crate::task_local!) declares a [`LocalKey`] (`task_local.rs`), a value
 //! set for the polls of one future with [`LocalKey::scope`] — asyncio's `contextvars`,
 //! following the task from worker to worker.
+//!
+//! Each poll of a task has a budget of resource operations (`coop.rs`): when it is spent,
+//! eddy's channels, sockets and timers return `Pending` so the other tasks run.
+//! [`consume_budget`] spends a unit in a loop that touches none of them; [`unconstrained`]
+//! lifts the budget for one future.
 
 use std::future::Future;
 
 mod builder;
+mod coop;
 mod join_set;
 mod local_set;
 mod spawn_local;
 mod task_local;
 
 pub use self::builder::Builder;
+pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::join_set::JoinSet;
 pub use self::local_set::LocalSet;
 pub use self::spawn_local::spawn_local;

@@ -46,6 +46,13 @@ unsafe impl<T> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
 
+// As tokio's: a panic while a handle is borrowed or moved cannot leave the task in a
+// broken state. Every change to the task goes through its atomic state word, and the
+// output is only ever moved out whole, so code after a caught panic sees either the
+// task as it was or as it became, never half of a change.
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
 impl<T> JoinHandle<T> {
     /// # Safety
     ///
@@ -181,6 +188,10 @@ impl AbortHandle {
         self.raw.info()
     }
 }
+
+// As `JoinHandle`: every operation is one transition of the task's atomic state.
+impl std::panic::UnwindSafe for AbortHandle {}
+impl std::panic::RefUnwindSafe for AbortHandle {}
 
 impl Clone for AbortHandle {
     fn clone(&self) -> AbortHandle {

@@ -5,12 +5,14 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `set.rs` | [`JoinSet`]: spawning, joining in completion order, aborting |
+//! | `set.rs` | [`JoinSet`]: joining in completion order, aborting |
+//! | `spawn.rs` | spawning into the set: tasks, local tasks, blocking jobs |
 //! | `ready.rs` | the ready list the tasks' futures report to when they go |
 //! | `collect.rs` | `FromIterator` and `Extend` for futures, spawning each |
 
 mod collect;
 mod ready;
 mod set;
+mod spawn;
 
 pub use self::set::JoinSet;

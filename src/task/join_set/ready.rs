@@ -70,12 +70,9 @@ pin_project! {
 }
 
 impl<F> Notifying<F> {
-    /// `future`, reporting `key` to `ready` when it is dropped.
-    pub(super) fn new(future: F, key: u64, ready: Arc<Ready>) -> Notifying<F> {
-        Notifying {
-            future,
-            guard: Guard { key, ready },
-        }
+    /// `future`, reporting to the set through `guard` when it is dropped.
+    pub(super) fn new(future: F, guard: Guard) -> Notifying<F> {
+        Notifying { future, guard }
     }
 }
 
@@ -88,10 +85,18 @@ impl<F: Future> Future for Notifying<F> {
 }
 
 /// Pushes its key and wakes the set when dropped: when the task completes, panics or is
-/// cancelled, the runtime drops the task's future, and with it this guard.
-struct Guard {
+/// cancelled, the runtime drops the task's future (or a blocking job's closure), and with
+/// it this guard.
+pub(super) struct Guard {
     key: u64,
     ready: Arc<Ready>,
+}
+
+impl Guard {
+    /// A guard reporting `key` to `ready`.
+    pub(super) fn new(key: u64, ready: Arc<Ready>) -> Guard {
+        Guard { key, ready }
+    }
 }
 
 impl Drop for Guard {

@@ -15,9 +15,8 @@ use std::task::{Context, Poll};
 
 use eddy_executor::coop;
 
-use super::ready::{noop_waker, Notifying, Ready};
-use crate::runtime::Handle;
-use crate::task::{AbortHandle, Id, JoinError, JoinHandle};
+use super::ready::{noop_waker, Ready};
+use crate::task::{Id, JoinError, JoinHandle};
 
 /// A set of tasks that finish in any order, joined as they finish — asyncio's
 /// `TaskGroup` and `as_completed`.
@@ -49,14 +48,14 @@ use crate::task::{AbortHandle, Id, JoinError, JoinHandle};
 /// ```
 pub struct JoinSet<T> {
     /// The handles of the tasks in the set, by key.
-    tasks: HashMap<u64, JoinHandle<T>>,
+    pub(super) tasks: HashMap<u64, JoinHandle<T>>,
     /// Keys the tasks pushed as they let go of their futures.
-    ready: Arc<Ready>,
+    pub(super) ready: Arc<Ready>,
     /// Keys taken from `ready` whose handle was not complete yet (see the module docs).
     recheck: VecDeque<u64>,
     /// The next key; keys are never reused, so a stale key from a detached task is
     /// simply not found.
-    next_key: u64,
+    pub(super) next_key: u64,
 }
 
 impl<T> JoinSet<T> {
@@ -357,68 +356,6 @@ impl<T> JoinSet<T> {
                 None
             }
         }
-    }
-}
-
-impl<T: Send + 'static> JoinSet<T> {
-    /// Spawns `future` as a task in the set on the current runtime, returning a handle to
-    /// abort it on its own.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime, as [`eddy::spawn`](crate::spawn) does; use
-    /// [`spawn_on`](Self::spawn_on) with a [`Handle`] there.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// eddy::run(async {
-    ///     let mut set = eddy::task::JoinSet::new();
-    ///     let abort = set.spawn(std::future::pending::<()>());
-    ///     abort.abort();
-    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
-    /// });
-    /// ```
-    #[track_caller]
-    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
-    where
-        F: Future<Output = T> + Send + 'static,
-    {
-        let future = self.wrap(future);
-        self.insert(crate::spawn(future))
-    }
-
-    /// Spawns `future` as a task in the set on the runtime of `handle`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = eddy::Runtime::new().unwrap();
-    /// let mut set = eddy::task::JoinSet::new();
-    /// set.spawn_on(async { "from outside" }, rt.handle());
-    /// let out = rt.block_on(set.join_next()).unwrap().unwrap();
-    /// assert_eq!(out, "from outside");
-    /// ```
-    #[track_caller]
-    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
-    where
-        F: Future<Output = T> + Send + 'static,
-    {
-        let future = self.wrap(future);
-        self.insert(handle.spawn(future))
-    }
-
-    fn wrap<F: Future<Output = T>>(&mut self, future: F) -> Notifying<F> {
-        let key = self.next_key;
-        self.next_key += 1;
-        Notifying::new(future, key, self.ready.clone())
-    }
-
-    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
-        let abort = handle.abort_handle();
-        // `wrap` took `next_key - 1` for this task.
-        self.tasks.insert(self.next_key - 1, handle);
-        abort
     }
 }
 
