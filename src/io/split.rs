@@ -48,6 +48,26 @@ type Shared<T> = Arc<Mutex<Pin<Box<T>>>>;
 ///     let _client = rd.unsplit(wr); // the stream, whole again
 /// });
 /// ```
+///
+/// The halves of a `Send` stream are `Send + Sync`:
+///
+/// ```
+/// fn send_sync<T: Send + Sync>() {}
+/// send_sync::<eddy::io::ReadHalf<eddy::io::DuplexStream>>();
+/// send_sync::<eddy::io::WriteHalf<eddy::net::TcpStream>>();
+/// ```
+///
+/// and those of a stream that is not `Send` are neither:
+///
+/// ```compile_fail
+/// fn send<T: Send>() {}
+/// send::<eddy::io::ReadHalf<std::rc::Rc<()>>>();
+/// ```
+///
+/// ```compile_fail
+/// fn sync<T: Sync>() {}
+/// sync::<eddy::io::WriteHalf<std::rc::Rc<()>>>();
+/// ```
 pub fn split<T>(stream: T) -> (ReadHalf<T>, WriteHalf<T>)
 where
     T: AsyncRead + AsyncWrite,
