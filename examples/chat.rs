@@ -24,7 +24,10 @@
 //! * A first line of the form `GET / HTTP/1.1` gets a plain-text HTTP hello saying
 //!   what this is and how to join, then the connection closes.
 //!
-//! A line is at most [`MAX_LINE`] bytes; a longer one disconnects its sender.
+//! A line is at most [`MAX_LINE`] bytes; a longer one disconnects its sender. Lines are
+//! framed by asynchronous-codec's `FramedRead` with [`LineCodec`], a decoder that caps
+//! the length, so a client that never sends `\n` costs at most `MAX_LINE` bytes of
+//! buffer (plus one read), not unbounded memory.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -32,11 +35,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use asynchronous_codec::{BytesMut, Decoder, FramedRead};
+use eddy::io::{AsyncReadExt, AsyncWriteExt};
 use eddy::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use eddy::time::timeout;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::StreamExt;
 use parking_lot::Mutex;
 
 /// Where the room listens without an argument.
@@ -213,7 +218,7 @@ async fn client(stream: TcpStream, room: Arc<Room>) {
             lines.next().await
         }
     };
-    if let Ok(Line::Text(text)) = &line {
+    if let Line::Text(text) = &line {
         if let Some(path) = http_request_path(text) {
             let _ = write(&mut writer, &http_hello(path), limit).await;
             linger(lines, writer).await;
@@ -221,7 +226,7 @@ async fn client(stream: TcpStream, room: Arc<Room>) {
         }
     }
     let nick = loop {
-        let Ok(Line::Text(text)) = line else {
+        let Line::Text(text) = line else {
             return; // gone before joining: nobody to tell
         };
         match room.claim(text.trim()) {
@@ -298,9 +303,9 @@ async fn chat(
                 Err(RecvError::Closed) => Err(Leave::Disconnected),
             },
             line = lines.next() => match line {
-                Ok(Line::Text(text)) => command(room, id, &mut nick, &text, writer).await,
-                Ok(Line::TooLong) => Err(Leave::LineTooLong),
-                Ok(Line::Closed) | Err(_) => Err(Leave::Disconnected),
+                Line::Text(text) => command(room, id, &mut nick, &text, writer).await,
+                Line::TooLong => Err(Leave::LineTooLong),
+                Line::Closed => Err(Leave::Disconnected),
             },
         };
         if let Err(leave) = outcome {
@@ -386,13 +391,14 @@ async fn write(writer: &mut OwnedWriteHalf, text: &str, limit: Duration) -> Resu
 /// After the last write: send FIN, then drain what the client still sends for a while,
 /// so that closing with unread input does not reset the connection before the client
 /// has read our last line.
-async fn linger(mut lines: Lines, mut writer: OwnedWriteHalf) {
+async fn linger(lines: Lines, mut writer: OwnedWriteHalf) {
     let _ = writer.close().await;
+    let mut reader = lines.framed.into_inner();
     let drain = async {
         let mut sink = [0u8; 4096];
         let mut total = 0;
         while total < LINGER_BYTES {
-            match lines.reader.read(&mut sink).await {
+            match reader.read(&mut sink).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => total += n,
             }
@@ -443,55 +449,96 @@ enum Line {
     Text(String),
     /// A line longer than [`MAX_LINE`].
     TooLong,
-    /// The peer closed (an unfinished last line is dropped).
+    /// The peer closed (an unfinished last line is dropped), or reading failed.
     Closed,
 }
 
-/// Splits a client's input into lines; cancel-safe (see [`Lines::next`]).
+/// A client's input as lines: asynchronous-codec's `FramedRead` with [`LineCodec`].
 #[derive(Debug)]
 struct Lines {
-    reader: OwnedReadHalf,
-    buf: Vec<u8>,
-    /// How much of `buf` is known to hold no `\n`.
-    scanned: usize,
+    framed: FramedRead<OwnedReadHalf, LineCodec>,
 }
 
 impl Lines {
     fn new(reader: OwnedReadHalf) -> Lines {
         Lines {
-            reader,
-            buf: Vec::new(),
-            scanned: 0,
+            framed: FramedRead::new(reader, LineCodec::new(MAX_LINE)),
         }
     }
 
-    /// The next line. Cancel-safe: input is moved into the buffer only when a read
-    /// completes, and a partial line stays there for the next call.
-    async fn next(&mut self) -> io::Result<Line> {
-        loop {
-            if let Some(i) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
-                let end = self.scanned + i;
-                self.scanned = 0;
-                let mut line: Vec<u8> = self.buf.drain(..=end).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                if line.len() > MAX_LINE {
-                    return Ok(Line::TooLong);
-                }
-                return Ok(Line::Text(String::from_utf8_lossy(&line).into_owned()));
-            }
-            self.scanned = self.buf.len();
-            if self.buf.len() > MAX_LINE {
-                return Ok(Line::TooLong);
-            }
-            let mut chunk = [0u8; 4096];
-            let n = self.reader.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(Line::Closed);
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
+    /// The next line. Cancel-safe: `FramedRead` moves input into its buffer only when
+    /// a read completes, and a partial line stays there for the next call.
+    async fn next(&mut self) -> Line {
+        match self.framed.next().await {
+            Some(Ok(text)) => Line::Text(text),
+            Some(Err(LineError::TooLong)) => Line::TooLong,
+            Some(Err(LineError::Io(_))) | None => Line::Closed,
         }
+    }
+}
+
+/// Why [`LineCodec`] stopped.
+#[derive(Debug)]
+pub enum LineError {
+    /// A line (without its `\n` or `\r\n`) was longer than the cap.
+    TooLong,
+    /// Reading failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for LineError {
+    fn from(error: io::Error) -> LineError {
+        LineError::Io(error)
+    }
+}
+
+/// Lines of at most `max` bytes, for asynchronous-codec's `FramedRead`; a longer line
+/// is [`LineError::TooLong`] as soon as `max` bytes without a `\n` have arrived. Its
+/// `LinesCodec` has no cap (and rejects invalid UTF-8, which chat replaces), hence this
+/// one. At EOF an unfinished last line is dropped.
+#[derive(Debug)]
+pub struct LineCodec {
+    max: usize,
+    /// How much of the buffer is known to hold no `\n`.
+    scanned: usize,
+}
+
+impl LineCodec {
+    /// A codec for lines of at most `max` bytes.
+    pub fn new(max: usize) -> LineCodec {
+        LineCodec { max, scanned: 0 }
+    }
+}
+
+impl Decoder for LineCodec {
+    type Item = String;
+    type Error = LineError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
+        let Some(i) = src[self.scanned..].iter().position(|&b| b == b'\n') else {
+            self.scanned = src.len();
+            return match src.len() > self.max {
+                true => Err(LineError::TooLong),
+                false => Ok(None),
+            };
+        };
+        let end = self.scanned + i;
+        self.scanned = 0;
+        let frame = src.split_to(end + 1);
+        let line = frame[..end].strip_suffix(b"\r").unwrap_or(&frame[..end]);
+        if line.len() > self.max {
+            return Err(LineError::TooLong);
+        }
+        Ok(Some(String::from_utf8_lossy(line).into_owned()))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
+        let line = self.decode(src)?;
+        if line.is_none() {
+            // The peer closed mid-line: drop the fragment, not send it half-written.
+            src.clear();
+            self.scanned = 0;
+        }
+        Ok(line)
     }
 }

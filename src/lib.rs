@@ -107,6 +107,12 @@ pub struct AsyncioGuide;
 #[doc = include_str!("../docs/debugging.md")]
 pub struct DebuggingGuide;
 
+/// docs/io.md (the reactor, and using `eddy::io`: the traits, copy, duplex, split,
+/// framing, streams): its examples run too.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/io.md")]
+pub struct IoGuide;
+
 use std::future::Future;
 
 pub use eddy_executor;

@@ -59,6 +59,10 @@ mod imp {
             pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
                 self.0.lock().unwrap()
             }
+
+            pub(crate) fn into_inner(self) -> T {
+                self.0.into_inner().unwrap()
+            }
         }
 
         /// loom's condvar without the poisoning (the models' fakes).

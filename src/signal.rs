@@ -254,6 +254,32 @@ impl Signal {
     }
 }
 
+/// The deliveries as a [`Stream`](futures_core::Stream) of `()`, one item per
+/// [`Signal::recv`]; the stream never ends. (tokio wraps this in tokio-stream's
+/// `SignalStream`; eddy's `Signal` is the stream.)
+///
+/// # Examples
+///
+/// ```
+/// use eddy::signal::{signal, SignalKind};
+/// use futures_lite::StreamExt;
+///
+/// eddy::run(async {
+///     let mut usr2 = signal(SignalKind::user_defined2()).unwrap();
+///     // SAFETY: raise(3) only runs the handler eddy installed for SIGUSR2 just above.
+///     unsafe { libc::raise(libc::SIGUSR2) };
+///     assert_eq!(usr2.next().await, Some(()));
+/// });
+/// ```
+#[cfg(unix)]
+impl futures_core::Stream for Signal {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        self.get_mut().poll_recv(cx)
+    }
+}
+
 #[cfg(unix)]
 impl fmt::Debug for Signal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

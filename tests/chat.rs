@@ -321,3 +321,30 @@ fn an_http_request_gets_a_plain_text_hello() {
         assert!(answer.starts_with("HTTP/1.1 404 Not Found\r\n"), "{answer}");
     });
 }
+
+#[test]
+fn the_line_codec_caps_lengths_and_drops_an_unfinished_last_line() {
+    use asynchronous_codec::FramedRead;
+    use chat::{LineCodec, LineError};
+    use futures_lite::StreamExt;
+
+    futures_lite::future::block_on(async {
+        let input = b"one\r\ntwo\n\xffbad utf-8\nunfinished".to_vec();
+        let mut lines = FramedRead::new(futures_lite::io::Cursor::new(input), LineCodec::new(16));
+        assert_eq!(lines.next().await.unwrap().unwrap(), "one");
+        assert_eq!(lines.next().await.unwrap().unwrap(), "two");
+        assert_eq!(lines.next().await.unwrap().unwrap(), "\u{fffd}bad utf-8");
+        assert!(lines.next().await.is_none(), "the unfinished line was kept");
+
+        // Too long with its newline, and too long without one (never buffered past the cap).
+        for input in [format!("{}\n", "x".repeat(17)), "x".repeat(1 << 20)] {
+            let cursor = futures_lite::io::Cursor::new(input.into_bytes());
+            let mut lines = FramedRead::new(cursor, LineCodec::new(16));
+            assert!(matches!(lines.next().await, Some(Err(LineError::TooLong))));
+            assert!(
+                lines.read_buffer().len() <= 16 + 8192,
+                "buffered past the cap"
+            );
+        }
+    });
+}

@@ -60,6 +60,32 @@ struct Batch {
     done: bool,
 }
 
+/// The entries as a [`Stream`](futures_core::Stream) of `io::Result<DirEntry>`, as
+/// [`ReadDir::next_entry`] returns them; the stream ends after the last entry. (tokio
+/// wraps this in tokio-stream's `ReadDirStream`; eddy's `ReadDir` is the stream.)
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+///
+/// eddy::run(async {
+///     let mut entries = eddy::fs::read_dir("src").await.unwrap();
+///     let mut names = Vec::new();
+///     while let Some(entry) = entries.next().await {
+///         names.push(entry.unwrap().file_name());
+///     }
+///     assert!(names.iter().any(|n| n == "lib.rs"));
+/// });
+/// ```
+impl futures_core::Stream for ReadDir {
+    type Item = io::Result<DirEntry>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_next_entry(cx).map(Result::transpose)
+    }
+}
+
 impl ReadDir {
     /// The next entry, `None` at the end. `.` and `..` are not listed.
     pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {

@@ -158,3 +158,31 @@ impl Interval {
         self.period
     }
 }
+
+/// The ticks as a [`Stream`](futures_core::Stream): each item is the instant the tick was
+/// due, exactly as [`Interval::tick`] returns it (the same missed-tick behaviour); the
+/// stream never ends. tokio keeps this behind tokio-stream's `IntervalStream` wrapper;
+/// eddy's `Interval` is the stream itself.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use futures_lite::StreamExt;
+///
+/// eddy::run(async {
+///     let mut ticks = eddy::time::interval(Duration::from_millis(1)).take(3);
+///     let mut last = None;
+///     while let Some(due) = ticks.next().await {
+///         assert!(last.map_or(true, |l| due > l));
+///         last = Some(due);
+///     }
+/// });
+/// ```
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}
