@@ -127,7 +127,11 @@ fn args_env_and_current_dir_reach_the_child() {
     on_every_runtime(|| async {
         let dir = std::env::temp_dir().canonicalize()?;
         let out = Command::new("sh")
-            .args(["-c", "printf '%s|%s|%s|%s' \"$1\" \"$A\" \"${HOME-unset}\" \"$(pwd)\"", "sh"])
+            .args([
+                "-c",
+                "printf '%s|%s|%s|%s' \"$1\" \"$A\" \"${HOME-unset}\" \"$(pwd)\"",
+                "sh",
+            ])
             .arg("first arg")
             .env("A", "from env")
             .envs([("B", "unused")])
@@ -248,7 +252,10 @@ fn a_missing_program_is_not_found_and_named() {
         let err = Command::new("eddy-no-such-program").spawn().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
         assert!(err.to_string().contains("eddy-no-such-program"), "{err}");
-        let err = Command::new("eddy-no-such-program").output().await.unwrap_err();
+        let err = Command::new("eddy-no-such-program")
+            .output()
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
         Ok(())
     });
@@ -263,7 +270,10 @@ fn kill_then_wait_gives_a_signal_exit_status() {
         let status = child.wait().await?;
         assert_eq!(status.signal(), Some(libc::SIGKILL));
         assert_eq!(child.id(), None);
-        assert_eq!(child.start_kill().unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            child.start_kill().unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
         Ok(())
     });
 }

@@ -17,7 +17,7 @@ mod stdio;
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 pub(crate) use self::async_fd::current_reactor;
+pub use self::async_fd::Async;
 #[cfg(windows)]
 pub(crate) use self::stdio::Blocking;
-pub use self::async_fd::Async;
 pub use self::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};

@@ -118,7 +118,11 @@ impl<T: Send + 'static> Blocking<T> {
 }
 
 impl<T: Read + Send + 'static> Blocking<T> {
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, dst: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         loop {
             match &mut self.state {
                 State::Idle(slot) => {
@@ -154,7 +158,11 @@ impl<T: Read + Send + 'static> Blocking<T> {
 }
 
 impl<T: Write + Send + 'static> Blocking<T> {
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
         loop {
             match &mut self.state {
                 State::Idle(slot) => {

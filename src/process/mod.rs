@@ -119,9 +119,7 @@ fn spawn_error(cmd: &std::process::Command, err: io::Error) -> io::Error {
         err.kind(),
         SpawnError {
             program: cmd.get_program().to_string_lossy().into_owned(),
-            in_dir: cmd
-                .get_current_dir()
-                .map(|dir| dir.display().to_string()),
+            in_dir: cmd.get_current_dir().map(|dir| dir.display().to_string()),
             source: err,
         },
     )

@@ -62,7 +62,10 @@ pub(crate) struct Spawned {
 }
 
 /// Spawns `cmd`; its pipes are served by the blocking pool.
-pub(crate) fn spawn(cmd: &mut std::process::Command, _reactor: &Arc<Reactor>) -> io::Result<Spawned> {
+pub(crate) fn spawn(
+    cmd: &mut std::process::Command,
+    _reactor: &Arc<Reactor>,
+) -> io::Result<Spawned> {
     let mut std = cmd.spawn().map_err(|err| spawn_error(cmd, err))?;
     Ok(Spawned {
         stdin: std.stdin.take().map(|p| Pipe::Stdin(Blocking::new(p))),
@@ -80,7 +83,11 @@ pub(crate) enum Pipe {
 }
 
 impl Pipe {
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         match self {
             Pipe::Stdout(pipe) => pipe.poll_read(cx, buf),
             Pipe::Stderr(pipe) => pipe.poll_read(cx, buf),
@@ -88,7 +95,11 @@ impl Pipe {
         }
     }
 
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self {
             Pipe::Stdin(pipe) => pipe.poll_write(cx, buf),
             _ => Poll::Ready(Err(io::ErrorKind::Unsupported.into())),
@@ -100,7 +111,10 @@ impl Pipe {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let buf = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &**b);
+        let buf = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b);
         self.poll_write(cx, buf)
     }
 

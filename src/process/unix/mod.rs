@@ -44,7 +44,10 @@ pub(crate) struct Spawned {
 }
 
 /// Spawns `cmd`, registers its pipes with `reactor` and starts watching its exit.
-pub(crate) fn spawn(cmd: &mut std::process::Command, reactor: &Arc<Reactor>) -> io::Result<Spawned> {
+pub(crate) fn spawn(
+    cmd: &mut std::process::Command,
+    reactor: &Arc<Reactor>,
+) -> io::Result<Spawned> {
     // Whatever the exit watch needs before the child exists (SIGCHLD's handler).
     let plan = exit::prepare()?;
     let mut std = cmd.spawn().map_err(|err| spawn_error(cmd, err))?;
@@ -63,9 +66,15 @@ pub(crate) fn spawn(cmd: &mut std::process::Command, reactor: &Arc<Reactor>) -> 
     let mut running = Running { std, watch };
     let pipes = (|| {
         Ok::<_, io::Error>((
-            stdin.map(|p| Pipe::new_writer(p.into(), reactor)).transpose()?,
-            stdout.map(|p| Pipe::new_reader(p.into(), reactor)).transpose()?,
-            stderr.map(|p| Pipe::new_reader(p.into(), reactor)).transpose()?,
+            stdin
+                .map(|p| Pipe::new_writer(p.into(), reactor))
+                .transpose()?,
+            stdout
+                .map(|p| Pipe::new_reader(p.into(), reactor))
+                .transpose()?,
+            stderr
+                .map(|p| Pipe::new_reader(p.into(), reactor))
+                .transpose()?,
         ))
     })();
     match pipes {

@@ -45,7 +45,11 @@ impl Pipe {
         Pipe::new_reader(fd, reactor)
     }
 
-    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         // A short read drained the pipe: readiness is cleared without a second `read`
         // that would say `WouldBlock` (the writer's close is a sticky hang-up, so an
         // end-of-file behind the bytes is still seen).
@@ -54,9 +58,10 @@ impl Pipe {
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Write, cx, |mut file| {
-            sigpipe::write(|| file.write(buf))
-        })
+        // A short write filled the pipe: readiness is cleared without a second `write`
+        // that would say `WouldBlock` (tokio's rule too).
+        self.io
+            .poll_stream_write(cx, buf.len(), |mut file| sigpipe::write(|| file.write(buf)))
     }
 
     pub(crate) fn poll_write_vectored(

@@ -44,13 +44,12 @@ pub(crate) fn write(write: impl FnOnce() -> io::Result<usize>) -> io::Result<usi
     // (only possible if the caller's mask already blocked it). Not ours to take.
     let pending_before = is_pending();
     let result = write();
-    if matches!(&result, Err(err) if err.kind() == io::ErrorKind::BrokenPipe) && !pending_before {
-        if is_pending() {
-            let mut signum = 0;
-            // SAFETY: `set` is initialised and `signum` valid for writing; SIGPIPE is
-            // blocked and pending, so `sigwait` returns at once, taking it.
-            unsafe { libc::sigwait(&set, &mut signum) };
-        }
+    let broken = matches!(&result, Err(err) if err.kind() == io::ErrorKind::BrokenPipe);
+    if broken && !pending_before && is_pending() {
+        let mut signum = 0;
+        // SAFETY: `set` is initialised and `signum` valid for writing; SIGPIPE is
+        // blocked and pending, so `sigwait` returns at once, taking it.
+        unsafe { libc::sigwait(&set, &mut signum) };
     }
     // SAFETY: `old` is the mask read above; restoring it changes only this thread's mask.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
