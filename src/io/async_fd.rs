@@ -186,6 +186,7 @@ impl<T: AsSource> Async<T> {
     /// A write of up to `len` bytes to a stream socket or pipe: a short write filled the
     /// buffer and clears readiness (see [`eddy_reactor::Registration::poll_stream_write`]),
     /// saving the `write` that would say `WouldBlock`. Spends the budget.
+    #[cfg(unix)]
     pub(crate) fn poll_stream_write(
         &self,
         cx: &mut Context<'_>,
