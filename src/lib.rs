@@ -86,6 +86,7 @@ pub mod io;
 pub(crate) mod loom;
 mod macros;
 pub mod net;
+pub mod process;
 pub mod runtime;
 pub mod signal;
 #[doc(inline)]

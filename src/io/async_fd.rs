@@ -183,6 +183,20 @@ impl<T: AsSource> Async<T> {
         self.inner.poll_stream_read(cx, len, op)
     }
 
+    /// A write of up to `len` bytes to a stream socket or pipe: a short write filled the
+    /// buffer and clears readiness (see [`eddy_reactor::Registration::poll_stream_write`]),
+    /// saving the `write` that would say `WouldBlock`. Spends the budget.
+    #[cfg(unix)]
+    pub(crate) fn poll_stream_write(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        ready!(coop::poll_proceed(cx));
+        self.inner.poll_stream_write(cx, len, op)
+    }
+
     /// Runs `op` once without waiting; its `WouldBlock` clears the direction's readiness,
     /// so a following [`readable`](Self::readable) / [`writable`](Self::writable) waits
     /// for the next edge instead of being spuriously ready again.

@@ -48,6 +48,8 @@ pub use self::async_fd::Async;
 pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use self::duplex::{duplex, DuplexStream};
 pub use self::split::{split, ReadHalf, WriteHalf};
+#[cfg(windows)]
+pub(crate) use self::stdio::Blocking;
 pub use self::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use futures_lite::io::{
     copy, empty, repeat, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt,

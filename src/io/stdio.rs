@@ -77,7 +77,7 @@ pub fn stderr() -> Stderr {
 
 /// A blocking std handle behind a buffer: idle (we hold both) or busy with one call on
 /// a pool thread (which holds both).
-struct Blocking<T> {
+pub(crate) struct Blocking<T> {
     state: State<T>,
 }
 
@@ -87,7 +87,7 @@ enum State<T> {
 }
 
 impl<T: Send + 'static> Blocking<T> {
-    fn new(inner: T) -> Blocking<T> {
+    pub(crate) fn new(inner: T) -> Blocking<T> {
         Blocking {
             state: State::Idle(Some((inner, Vec::new(), 0))),
         }
@@ -103,10 +103,26 @@ impl<T: Send + 'static> Blocking<T> {
         self.state = State::Idle(Some((inner, buf, 0)));
         Poll::Ready(res)
     }
+
+    /// The handle, if no call is in flight and no read data is buffered (process pipes
+    /// handed on as another child's stdio, on Windows).
+    #[cfg(windows)]
+    pub(crate) fn into_inner(self) -> io::Result<T> {
+        match self.state {
+            State::Idle(Some((inner, buf, pos))) if pos == buf.len() => Ok(inner),
+            _ => Err(io::Error::other(
+                "the pipe has a call in flight or unread data: finish reading or writing first",
+            )),
+        }
+    }
 }
 
 impl<T: Read + Send + 'static> Blocking<T> {
-    fn poll_read(&mut self, cx: &mut Context<'_>, dst: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         loop {
             match &mut self.state {
                 State::Idle(slot) => {
@@ -142,7 +158,11 @@ impl<T: Read + Send + 'static> Blocking<T> {
 }
 
 impl<T: Write + Send + 'static> Blocking<T> {
-    fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
         loop {
             match &mut self.state {
                 State::Idle(slot) => {
@@ -164,7 +184,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
         }
     }
 
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Every write flushes on its pool thread: waiting for the one in flight is enough.
         ready!(self.poll_complete(cx))?;
         Poll::Ready(Ok(()))
