@@ -4,9 +4,10 @@
 //!
 //! # Architecture
 //!
-//! This crate is the facade (`#![deny(unsafe_code)]`, allowed in two modules: the `hyper`
-//! feature's zero-copy socket reads, and on Windows the console handler behind
-//! [`signal::ctrl_c`]): it joins the member crates, and the only work it
+//! This crate is the facade (`#![deny(unsafe_code)]`, allowed only in the files that say
+//! why: the `hyper` feature's zero-copy socket reads, on Windows the console handler
+//! behind [`signal::ctrl_c`], and [`process`]'s system calls — `pidfd_open`, pipe flags,
+//! the signal mask around a pipe write, and the Windows process wait): it joins the member crates, and the only work it
 //! does itself is the driver between them (`runtime/driver/`: the park hook and the
 //! per-worker timers).
 //!
@@ -23,7 +24,8 @@
 //!   per-direction wakers and a readiness tick so no wakeup is lost. One idle worker at a
 //!   time sleeps in the poller (its timeout is the earliest timer); the others sleep on
 //!   their own parkers, and busy workers poll it without blocking every 61 ticks.
-//!   [`net`] and [`io::Async`] are built on it.
+//!   [`net`], [`io::Async`] and [`process`]'s pipes and exit notifications (a pidfd per
+//!   child on Linux, SIGCHLD elsewhere) are built on it.
 //! * Blocking calls run on the executor's [blocking pool](eddy_executor::blocking): threads
 //!   started on demand up to a cap, a FIFO queue beyond it, threads exiting after a
 //!   keep-alive. [`fs`] and [`io`]'s stdio run their system calls there, as tokio does.
@@ -47,6 +49,9 @@
 //! | `asyncio.wait_for(aw, d)` | [`eddy::time::timeout(d, fut).await`](time::timeout) |
 //! | `asyncio.open_connection` / `start_server` | [`net::TcpStream::connect`] / [`net::TcpListener::bind`] |
 //! | `loop.add_reader(fd, cb)` | [`io::Async::new(fd)`](io::Async)`.readable().await` |
+//! | `StreamReader.readexactly`, `readline`, `writer.drain` | [`io::AsyncReadExt`], [`io::AsyncBufReadExt`], [`io::AsyncWriteExt`]; [`io::copy_bidirectional`], [`io::duplex`] |
+//! | `asyncio.create_subprocess_exec`, `proc.communicate()` | [`process::Command::spawn`], [`process::Child::wait_with_output`] |
+//! | `async for x in source` | `Stream`s ([`sync::mpsc::Receiver`], [`time::Interval`], [`net::TcpListener::incoming`], ...) with futures-lite's `StreamExt` |
 //! | `asyncio.current_task()`, `all_tasks()`, `create_task(name=)` | [`task::id`], [`Handle::tasks`], [`task::Builder::name`] |
 //! | one thread runs everything (asyncio's loop) | [`Builder::new_current_thread`]; `#[eddy::test]` uses it |
 //! | tasks sharing plain objects on the loop's thread | [`task::spawn_local`] (current-thread runtime), [`task::LocalSet`] (any runtime) |
