@@ -328,5 +328,71 @@ fn main() {
     drop(rt);
     took(t);
 
+    // 15. Subprocesses: asyncio.create_subprocess_exec and communicate().
+    #[cfg(unix)]
+    {
+        use eddy::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        use eddy::process::Command;
+        use futures_lite::StreamExt;
+        use std::process::Stdio;
+
+        let t = step(
+            "15. eddy::process is create_subprocess_exec: 100 children at once, then a pipeline",
+        );
+        let rt = eddy::Runtime::builder().worker_threads(2).build().unwrap();
+        let (echoed, counts) = rt.block_on(async {
+            // 100 children at once; no thread waits for any of them (a pidfd each on Linux).
+            let children: Vec<_> = (0..100u32)
+                .map(|i| {
+                    eddy::spawn(async move {
+                        let out = Command::new("echo").arg(i.to_string()).output().await?;
+                        std::io::Result::Ok(out.stdout == format!("{i}\n").as_bytes())
+                    })
+                })
+                .collect();
+            let mut echoed = 0;
+            for child in children {
+                echoed += child.await.unwrap().unwrap() as u32;
+            }
+            // sort | uniq -c: one child's stdout is the next one's stdin.
+            let mut sort = Command::new("sort")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let sorted: Stdio = sort.stdout.take().unwrap().try_into().unwrap();
+            let mut uniq = Command::new("uniq")
+                .arg("-c")
+                .stdin(sorted)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut input = sort.stdin.take().unwrap();
+            input
+                .write_all(b"pear\napple\npear\nfig\npear\n")
+                .await
+                .unwrap();
+            drop(input); // EOF: sort may now print
+                         // async for line in proc.stdout
+            let mut lines = BufReader::new(uniq.stdout.take().unwrap()).lines();
+            let mut counts = Vec::new();
+            while let Some(line) = lines.next().await {
+                counts.push(
+                    line.unwrap()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+            assert!(sort.wait().await.unwrap().success());
+            assert!(uniq.wait().await.unwrap().success());
+            (echoed, counts)
+        });
+        println!("   100 `echo` children at once: {echoed} answered correctly");
+        println!("   sort | uniq -c over a pipe between two children: {counts:?}");
+        drop(rt);
+        took(t);
+    }
+
     println!("\ntour finished in {:.2?}", total.elapsed());
 }
