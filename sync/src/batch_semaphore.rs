@@ -58,6 +58,12 @@ pub(crate) struct Semaphore {
     waiters: Mutex<Waiters>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl std::panic::RefUnwindSafe for Semaphore {}
+impl std::panic::UnwindSafe for Semaphore {}
+
 #[derive(Debug)]
 struct Waiters {
     queue: WaitQueue<Waiter>,

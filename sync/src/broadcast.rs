@@ -125,6 +125,12 @@ struct Shared<T> {
     state: Mutex<State<T>>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl<T> std::panic::RefUnwindSafe for Shared<T> {}
+impl<T> std::panic::UnwindSafe for Shared<T> {}
+
 struct State<T> {
     /// The last `capacity` messages (a power of two); message `pos` is at
     /// `pos % capacity`.

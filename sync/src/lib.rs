@@ -117,6 +117,7 @@ mod notify;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
+pub mod timer;
 mod wait_queue;
 pub mod watch;
 

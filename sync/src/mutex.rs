@@ -49,6 +49,11 @@ pub struct Mutex<T: ?Sized> {
     data: Arc<parking_lot::Mutex<T>>,
 }
 
+// UnwindSafe when the data is, as tokio's (whose data sits in a plain cell next to the
+// semaphore). Not RefUnwindSafe, as tokio's: a panic while a guard is held may leave the
+// data half-updated and, unlike std's, this lock is not poisoned.
+impl<T: ?Sized + std::panic::UnwindSafe> std::panic::UnwindSafe for Mutex<T> {}
+
 /// Error from [`Mutex::try_lock`] (and [`RwLock`](crate::RwLock)'s `try_*`): the lock is
 /// held.
 ///

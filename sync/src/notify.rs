@@ -49,6 +49,12 @@ pub struct Notify {
     inner: Mutex<Inner>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl std::panic::RefUnwindSafe for Notify {}
+impl std::panic::UnwindSafe for Notify {}
+
 #[derive(Debug)]
 struct Inner {
     /// A `notify_one` with nobody waiting; taken by the next `Notified`.

@@ -47,6 +47,11 @@ pub struct RwLock<T: ?Sized> {
     data: Arc<parking_lot::RwLock<T>>,
 }
 
+// UnwindSafe when the data is, as tokio's (whose data sits in a plain cell next to the
+// semaphore). Not RefUnwindSafe, as tokio's: a panic while a guard is held may leave the
+// data half-updated and, unlike std's, this lock is not poisoned.
+impl<T: ?Sized + std::panic::UnwindSafe> std::panic::UnwindSafe for RwLock<T> {}
+
 /// Gives `n` permits back when dropped (after the data guard, by field order).
 struct Release<'a>(&'a ll::Semaphore, u32);
 
