@@ -165,6 +165,27 @@ impl Semaphore {
         }
     }
 
+    /// [`new`](Semaphore::new) in a `const` context (a `static`). Not under loom, whose
+    /// primitives cannot be built in `const`.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`] (at compile time in a `const`).
+    #[cfg(not(eddy_loom))]
+    pub(crate) const fn const_new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore holds at most Semaphore::MAX_PERMITS permits"
+        );
+        Semaphore {
+            permits: AtomicUsize::new(permits << SHIFT),
+            waiters: Mutex::new(Waiters {
+                queue: WaitQueue::new(),
+                closed: false,
+            }),
+        }
+    }
+
     pub(crate) fn available_permits(&self) -> usize {
         self.permits.load(Acquire) >> SHIFT
     }

@@ -110,10 +110,12 @@ macro_rules! send_error_impls {
 mod barrier;
 pub(crate) mod batch_semaphore;
 pub mod broadcast;
+mod cancellation_token;
 mod event;
 pub mod mpsc;
 mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
@@ -126,9 +128,14 @@ mod loom;
 mod tests;
 
 pub use barrier::{Barrier, BarrierWaitResult};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
+    WaitForCancellationFutureOwned,
+};
 pub use event::Event;
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
