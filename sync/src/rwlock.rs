@@ -85,6 +85,10 @@ pub struct RwLockReadGuard<'a, T: ?Sized> {
     _release: Release<'a>,
 }
 
+// As tokio's: a read guard only shares `&T`, so it is as unwind-safe as `&T` is.
+impl<T: ?Sized + std::panic::RefUnwindSafe> std::panic::UnwindSafe for RwLockReadGuard<'_, T> {}
+impl<T: ?Sized + std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for RwLockReadGuard<'_, T> {}
+
 /// Exclusive access to the data of an [`RwLock`].
 ///
 /// # Examples
