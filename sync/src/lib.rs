@@ -13,6 +13,8 @@
 //! | `asyncio.Barrier(n)`: `wait` | [`Barrier`]: `wait().await.is_leader()` |
 //! | `asyncio.Queue(maxsize)`: `put`, `get` | [`mpsc::channel`] / [`mpsc::unbounded_channel`]: `send`, `recv` |
 //! | — | [`watch`] (one value, watched for changes), [`broadcast`] (every receiver sees every message) |
+//! | a lazily filled global under a `Lock` | [`OnceCell`]: `CELL.get_or_init(\|\| async { .. }).await` |
+//! | cancellation scopes (`asyncio.timeout`, `TaskGroup`) as values | [`CancellationToken`]: `child_token`, `cancel`, `cancelled().await` |
 //!
 //! Every primitive is usable from any thread and under any executor (eddy's, smol's,
 //! futures' `block_on`): nothing here needs an eddy worker, and the blocking helpers such
@@ -133,7 +135,7 @@ pub use cancellation_token::{
     WaitForCancellationFutureOwned,
 };
 pub use event::Event;
-pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{

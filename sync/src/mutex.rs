@@ -12,6 +12,10 @@ use std::sync::Arc;
 
 use crate::batch_semaphore as ll;
 
+mod mapped;
+
+pub use mapped::MappedMutexGuard;
+
 /// An async mutual-exclusion lock: [`lock`](Mutex::lock) waits, without blocking the
 /// thread, until the guard of the previous holder is dropped.
 ///
