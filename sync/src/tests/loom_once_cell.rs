@@ -38,7 +38,7 @@ fn loom_once_cell_two_initializers_one_runs() {
 fn loom_once_cell_cancelled_initializer_passes_the_permit_on() {
     model(|| {
         let cell = Arc::new(OnceCell::new());
-        let mut first = Box::pin(cell.get_or_init(|| std::future::pending::<u8>()));
+        let mut first = Box::pin(cell.get_or_init(std::future::pending::<u8>));
         assert!(poll_once(first.as_mut()).is_pending()); // holds the permit
         let other = {
             let cell = cell.clone();
