@@ -132,3 +132,37 @@ async fn const_new_primitives_work_from_statics() {
     NOTIFY.notified().await;
     assert_eq!(Semaphore::MAX_PERMITS, usize::MAX >> 3);
 }
+
+#[eddy::test]
+async fn rwlock_guards_map_and_keep_their_lock() {
+    use eddy::sync::{RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+
+    let lock = RwLock::new((1u8, vec![1, 2]));
+    let first = RwLockReadGuard::map(lock.read().await, |t| &t.0);
+    assert!(
+        lock.try_write().is_err(),
+        "the mapped read guard still reads"
+    );
+    assert_eq!(*first, 1);
+    drop(first);
+    let list = RwLockWriteGuard::map(lock.write().await, |t| &mut t.1);
+    assert!(
+        lock.try_read().is_err(),
+        "the mapped write guard still writes"
+    );
+    let mut last = RwLockMappedWriteGuard::map(list, |v| v.last_mut().unwrap());
+    *last = 20;
+    drop(last);
+    assert_eq!(lock.read().await.1, [1, 20]);
+    // A downgraded guard maps too (it is a read guard).
+    let read = RwLockWriteGuard::downgrade(lock.write().await);
+    assert_eq!(RwLockReadGuard::map(read, |t| &t.1).len(), 2);
+}
+
+#[test]
+fn mapped_guards_can_be_held_across_await_on_any_worker() {
+    fn assert_send<T: Send>() {}
+    assert_send::<MappedMutexGuard<'static, u8>>();
+    assert_send::<eddy::sync::RwLockReadGuard<'static, u8>>();
+    assert_send::<eddy::sync::RwLockMappedWriteGuard<'static, u8>>();
+}
