@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Sender, Shared};
+use super::{Receiver, Sender, Shared};
 use crate::loom::Arc;
 
 /// A sender that does not keep the channel open, from [`Sender::downgrade`]: once every
@@ -166,5 +166,32 @@ impl<T> Drop for WeakSender<T> {
 impl<T> fmt::Debug for WeakSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakSender").finish_non_exhaustive()
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Live strong senders of the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::broadcast::channel::<u8>(4);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (1, 1));
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.state.lock().tx_count
+    }
+
+    /// Live weak senders of the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = eddy::sync::broadcast::channel::<u8>(4);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.state.lock().weak_count
     }
 }

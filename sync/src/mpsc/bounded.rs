@@ -321,6 +321,10 @@ impl<T> fmt::Debug for Sender<T> {
 }
 
 impl<T> Receiver<T> {
+    pub(super) fn chan(&self) -> &super::chan::Chan<T> {
+        &self.rx.0
+    }
+
     /// The next message, waiting while the buffer is empty; `None` once it is empty and
     /// every sender is gone, or once [`close`](Receiver::close) was called and every
     /// permit reserved before has been used or dropped.

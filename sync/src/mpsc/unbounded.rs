@@ -142,6 +142,10 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 }
 
 impl<T> UnboundedReceiver<T> {
+    pub(super) fn chan(&self) -> &super::chan::Chan<T> {
+        &self.rx.0
+    }
+
     /// The next message, waiting while none is buffered; `None` once the buffer is empty
     /// and every sender is gone (or [`close`](UnboundedReceiver::close) was called).
     ///

@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-use super::bounded::Sender;
+use super::bounded::{Receiver, Sender};
 use super::chan::WeakTx;
-use super::unbounded::UnboundedSender;
+use super::unbounded::{UnboundedReceiver, UnboundedSender};
 
 /// A sender that does not keep the channel open, from [`Sender::downgrade`]: a cache, a
 /// registry or a task that should not by itself keep the receiver waiting.
@@ -245,5 +245,60 @@ impl<T> fmt::Debug for WeakUnboundedSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakUnboundedSender")
             .finish_non_exhaustive()
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Live strong senders of this channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::mpsc::channel::<u8>(1);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (1, 1));
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.chan().strong_count()
+    }
+
+    /// Live weak senders of this channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = eddy::sync::mpsc::channel::<u8>(1);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.chan().weak_count()
+    }
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// Live strong senders of this channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::mpsc::unbounded_channel::<u8>();
+    /// drop(tx);
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.chan().strong_count()
+    }
+
+    /// Live weak senders of this channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::mpsc::unbounded_channel::<u8>();
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.chan().weak_count()
     }
 }
