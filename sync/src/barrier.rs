@@ -44,6 +44,12 @@ pub struct Barrier {
     state: Mutex<State>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl std::panic::RefUnwindSafe for Barrier {}
+impl std::panic::UnwindSafe for Barrier {}
+
 #[derive(Debug)]
 struct State {
     arrived: usize,

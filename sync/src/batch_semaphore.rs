@@ -58,6 +58,12 @@ pub(crate) struct Semaphore {
     waiters: Mutex<Waiters>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl std::panic::RefUnwindSafe for Semaphore {}
+impl std::panic::UnwindSafe for Semaphore {}
+
 #[derive(Debug)]
 struct Waiters {
     queue: WaitQueue<Waiter>,
@@ -149,6 +155,27 @@ impl Semaphore {
         assert!(
             permits <= MAX_PERMITS,
             "a semaphore holds at most {MAX_PERMITS} permits, {permits} were asked for"
+        );
+        Semaphore {
+            permits: AtomicUsize::new(permits << SHIFT),
+            waiters: Mutex::new(Waiters {
+                queue: WaitQueue::new(),
+                closed: false,
+            }),
+        }
+    }
+
+    /// [`new`](Semaphore::new) in a `const` context (a `static`). Not under loom, whose
+    /// primitives cannot be built in `const`.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`] (at compile time in a `const`).
+    #[cfg(not(eddy_loom))]
+    pub(crate) const fn const_new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore holds at most Semaphore::MAX_PERMITS permits"
         );
         Semaphore {
             permits: AtomicUsize::new(permits << SHIFT),

@@ -121,9 +121,20 @@ pub mod error {
 
 use error::{RecvError, SendError, TryRecvError};
 
+mod stream;
+mod weak;
+
+pub use weak::WeakSender;
+
 struct Shared<T> {
     state: Mutex<State<T>>,
 }
+
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl<T> std::panic::RefUnwindSafe for Shared<T> {}
+impl<T> std::panic::UnwindSafe for Shared<T> {}
 
 struct State<T> {
     /// The last `capacity` messages (a power of two); message `pos` is at
@@ -133,6 +144,8 @@ struct State<T> {
     tail: u64,
     rx_count: usize,
     tx_count: usize,
+    /// Live weak senders (they keep nothing open).
+    weak_count: usize,
     waiters: WaitQueue<Option<Waker>>,
 }
 
@@ -227,6 +240,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             tail: 0,
             rx_count: 1,
             tx_count: 1,
+            weak_count: 0,
             waiters: WaitQueue::new(),
         }),
     });
@@ -234,7 +248,11 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         Sender {
             shared: shared.clone(),
         },
-        Receiver { shared, next: 0 },
+        Receiver {
+            shared,
+            next: 0,
+            stream_key: None,
+        },
     )
 }
 
@@ -263,6 +281,8 @@ pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// Position of the next message this receiver reads.
     next: u64,
+    /// The waiter slot of a pending `Stream` poll (a `recv` future keeps its own).
+    stream_key: Option<usize>,
 }
 
 impl<T> Sender<T> {
@@ -317,6 +337,7 @@ impl<T> Sender<T> {
         Receiver {
             shared: self.shared.clone(),
             next: state.tail,
+            stream_key: None,
         }
     }
 
@@ -465,6 +486,7 @@ impl<T> Receiver<T> {
         Receiver {
             shared: self.shared.clone(),
             next: state.tail,
+            stream_key: None,
         }
     }
 
@@ -505,12 +527,14 @@ impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let mut state = self.shared.state.lock();
         state.rx_count -= 1;
+        let waker = self.stream_key.take().and_then(|k| state.waiters.remove(k));
         // The held messages this receiver will never read: those it was the last reader
         // of go (all of them, with the last receiver).
         let released: Vec<T> = (self.next.max(state.oldest())..state.tail)
             .filter_map(|pos| state.release(pos))
             .collect();
         drop(state);
+        drop(waker);
         drop(released);
     }
 }
@@ -535,39 +559,50 @@ impl<T: Clone> Future for Recv<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        // Spent on every poll: a message, a lag or a closed channel is ready at once.
-        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
         let rx = &mut *this.rx;
-        let mut state = rx.shared.state.lock();
-        // A waker leaving the queue; dropped only after unlocking (its `Drop` may send
-        // on this channel).
-        let displaced;
-        let out = match take(&mut rx.next, &mut state) {
-            Ok(value) => Ok(value),
-            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-            Err(TryRecvError::Empty) => {
-                match this.key {
-                    Some(key) if state.waiters.is_linked(key) => {
-                        displaced = replace_waker(state.waiters.get_mut(key), cx.waker());
-                    }
-                    _ => {
-                        // First wait, or woken (unlinked) with nothing new for us yet
-                        // (a spurious poll): queue again.
-                        displaced = this.key.take().and_then(|key| state.waiters.remove(key));
-                        this.key = Some(state.waiters.push_back(Some(cx.waker().clone())));
-                    }
-                }
-                drop(state);
-                drop(displaced);
-                return Poll::Pending;
-            }
-        };
-        displaced = this.key.take().and_then(|key| state.waiters.remove(key));
-        drop(state);
-        drop(displaced);
-        Poll::Ready(out)
+        poll_recv(&rx.shared, &mut rx.next, &mut this.key, cx)
     }
+}
+
+/// Polls for the message at `next`, queueing in the FIFO of waiters under `key` while
+/// none is there yet (for [`Recv`] and for the receiver's own [`Stream`] polls).
+fn poll_recv<T: Clone>(
+    shared: &Shared<T>,
+    next: &mut u64,
+    key: &mut Option<usize>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, RecvError>> {
+    // Spent on every poll: a message, a lag or a closed channel is ready at once.
+    std::task::ready!(eddy_executor::coop::poll_proceed(cx));
+    let mut state = shared.state.lock();
+    // A waker leaving the queue; dropped only after unlocking (its `Drop` may send on
+    // this channel).
+    let displaced;
+    let out = match take(next, &mut state) {
+        Ok(value) => Ok(value),
+        Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+        Err(TryRecvError::Closed) => Err(RecvError::Closed),
+        Err(TryRecvError::Empty) => {
+            match *key {
+                Some(k) if state.waiters.is_linked(k) => {
+                    displaced = replace_waker(state.waiters.get_mut(k), cx.waker());
+                }
+                _ => {
+                    // First wait, or woken (unlinked) with nothing new for us yet (a
+                    // spurious poll): queue again.
+                    displaced = key.take().and_then(|k| state.waiters.remove(k));
+                    *key = Some(state.waiters.push_back(Some(cx.waker().clone())));
+                }
+            }
+            drop(state);
+            drop(displaced);
+            return Poll::Pending;
+        }
+    };
+    displaced = key.take().and_then(|k| state.waiters.remove(k));
+    drop(state);
+    drop(displaced);
+    Poll::Ready(out)
 }
 
 impl<T> Drop for Recv<'_, T> {

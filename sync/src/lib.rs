@@ -13,6 +13,8 @@
 //! | `asyncio.Barrier(n)`: `wait` | [`Barrier`]: `wait().await.is_leader()` |
 //! | `asyncio.Queue(maxsize)`: `put`, `get` | [`mpsc::channel`] / [`mpsc::unbounded_channel`]: `send`, `recv` |
 //! | — | [`watch`] (one value, watched for changes), [`broadcast`] (every receiver sees every message) |
+//! | a lazily filled global under a `Lock` | [`OnceCell`]: `CELL.get_or_init(\|\| async { .. }).await` |
+//! | cancellation scopes (`asyncio.timeout`, `TaskGroup`) as values | [`CancellationToken`]: `child_token`, `cancel`, `cancelled().await` |
 //!
 //! Every primitive is usable from any thread and under any executor (eddy's, smol's,
 //! futures' `block_on`): nothing here needs an eddy worker, and the blocking helpers such
@@ -110,13 +112,16 @@ macro_rules! send_error_impls {
 mod barrier;
 pub(crate) mod batch_semaphore;
 pub mod broadcast;
+mod cancellation_token;
 mod event;
 pub mod mpsc;
 mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
+pub mod timer;
 mod wait_queue;
 pub mod watch;
 
@@ -125,11 +130,17 @@ mod loom;
 mod tests;
 
 pub use barrier::{Barrier, BarrierWaitResult};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
+    WaitForCancellationFutureOwned,
+};
 pub use event::Event;
-pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
 };
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,

@@ -12,6 +12,10 @@ use std::sync::Arc;
 
 use crate::batch_semaphore as ll;
 
+mod mapped;
+
+pub use mapped::MappedMutexGuard;
+
 /// An async mutual-exclusion lock: [`lock`](Mutex::lock) waits, without blocking the
 /// thread, until the guard of the previous holder is dropped.
 ///
@@ -48,6 +52,11 @@ pub struct Mutex<T: ?Sized> {
     sem: ll::Semaphore,
     data: Arc<parking_lot::Mutex<T>>,
 }
+
+// UnwindSafe when the data is, as tokio's (whose data sits in a plain cell next to the
+// semaphore). Not RefUnwindSafe, as tokio's: a panic while a guard is held may leave the
+// data half-updated and, unlike std's, this lock is not poisoned.
+impl<T: ?Sized + std::panic::UnwindSafe> std::panic::UnwindSafe for Mutex<T> {}
 
 /// Error from [`Mutex::try_lock`] (and [`RwLock`](crate::RwLock)'s `try_*`): the lock is
 /// held.

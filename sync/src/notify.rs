@@ -49,6 +49,12 @@ pub struct Notify {
     inner: Mutex<Inner>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl std::panic::RefUnwindSafe for Notify {}
+impl std::panic::UnwindSafe for Notify {}
+
 #[derive(Debug)]
 struct Inner {
     /// A `notify_one` with nobody waiting; taken by the next `Notified`.
@@ -64,8 +70,19 @@ struct Waiter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    One,
+    /// By `notify_one` (or `notify_last`, with `Lifo`): forwarded, in the same order,
+    /// if the future is dropped before it returns.
+    One(Order),
     All,
+}
+
+/// Which waiter a single notification picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// The longest-waiting (`notify_one`).
+    Fifo,
+    /// The most recently registered (`notify_last`).
+    Lifo,
 }
 
 /// Future of [`Notify::notified`]: completes when notified. Each poll spends one unit of
@@ -113,6 +130,27 @@ impl Notify {
         }
     }
 
+    /// A notify with no stored permit, in a `const` context (a `static`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static SHUTDOWN: eddy::sync::Notify = eddy::sync::Notify::const_new();
+    ///
+    /// SHUTDOWN.notify_one();
+    /// eddy::run(SHUTDOWN.notified());
+    /// ```
+    #[cfg(not(eddy_loom))]
+    pub const fn const_new() -> Notify {
+        Notify {
+            calls: AtomicUsize::new(0),
+            inner: Mutex::new(Inner {
+                permit: false,
+                queue: WaitQueue::new(),
+            }),
+        }
+    }
+
     /// A future that completes on the next [`notify_one`](Notify::notify_one) meant for
     /// it (in FIFO order), or on a [`notify_waiters`](Notify::notify_waiters) called
     /// after this call, or at once if a permit is stored.
@@ -151,7 +189,31 @@ impl Notify {
     /// eddy::run(notify.notified());
     /// ```
     pub fn notify_one(&self) {
-        let waker = notify_one_locked(&mut self.inner.lock());
+        let waker = notify_one_locked(&mut self.inner.lock(), Order::Fifo);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Wakes the most recently registered [`Notified`] (tokio's `notify_last`); with
+    /// nobody waiting, stores one permit, as [`notify_one`](Notify::notify_one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    ///
+    /// let notify = eddy::sync::Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// let mut second = pin!(notify.notified());
+    /// first.as_mut().enable();
+    /// second.as_mut().enable();
+    /// notify.notify_last();
+    /// assert!(second.as_mut().enable()); // the latest waiter
+    /// assert!(!first.as_mut().enable());
+    /// ```
+    pub fn notify_last(&self) {
+        let waker = notify_one_locked(&mut self.inner.lock(), Order::Lifo);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -192,11 +254,15 @@ impl Notify {
 
 /// Hands one notification to the front waiter, or stores the permit. Returns the waker to
 /// wake after unlocking.
-fn notify_one_locked(inner: &mut MutexGuard<'_, Inner>) -> Option<Waker> {
-    match inner.queue.pop_front() {
+fn notify_one_locked(inner: &mut MutexGuard<'_, Inner>, order: Order) -> Option<Waker> {
+    let key = match order {
+        Order::Fifo => inner.queue.pop_front(),
+        Order::Lifo => inner.queue.pop_back(),
+    };
+    match key {
         Some(key) => {
             let waiter = inner.queue.get_mut(key);
-            waiter.notified = Some(Kind::One);
+            waiter.notified = Some(Kind::One(order));
             waiter.waker.take()
         }
         None => {
@@ -298,10 +364,9 @@ impl Drop for Notified<'_> {
             let mut inner = self.notify.inner.lock();
             let waiter = inner.queue.remove(key);
             // A notify_one meant for us must not be lost: forward it.
-            let forward_to = if waiter.notified == Some(Kind::One) {
-                notify_one_locked(&mut inner)
-            } else {
-                None
+            let forward_to = match waiter.notified {
+                Some(Kind::One(order)) => notify_one_locked(&mut inner, order),
+                _ => None,
             };
             // Our own waker (still there if we were never notified) and the next
             // waiter's are dropped and woken only after unlocking.

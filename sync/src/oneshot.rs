@@ -91,6 +91,12 @@ struct Shared<T> {
     state: Mutex<State<T>>,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl<T> std::panic::RefUnwindSafe for Shared<T> {}
+impl<T> std::panic::UnwindSafe for Shared<T> {}
+
 struct State<T> {
     value: Option<T>,
     /// The sender sent or was dropped.
@@ -344,6 +350,41 @@ impl<T> Receiver<T> {
             return Err(TryRecvError::Closed);
         }
         Err(TryRecvError::Empty)
+    }
+
+    /// Whether the receiver has completed: it returned its value or its error (as a
+    /// future or from [`try_recv`](Receiver::try_recv)) and must not be polled again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let (tx, mut rx) = eddy::sync::oneshot::channel();
+    ///     tx.send(1).unwrap();
+    ///     assert!(!rx.is_terminated());
+    ///     assert_eq!((&mut rx).await, Ok(1));
+    ///     assert!(rx.is_terminated());
+    /// });
+    /// ```
+    pub fn is_terminated(&self) -> bool {
+        self.shared.is_none()
+    }
+
+    /// Whether no value is waiting to be received: nothing sent yet, the sender dropped
+    /// without sending, or the receiver already terminated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = eddy::sync::oneshot::channel();
+    /// assert!(rx.is_empty());
+    /// tx.send(5).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.shared
+            .as_ref()
+            .is_none_or(|shared| shared.state.lock().value.is_none())
     }
 
     /// Blocks the thread until the value arrives — for synchronous code outside the

@@ -13,6 +13,10 @@ use std::sync::Arc;
 use crate::batch_semaphore as ll;
 use crate::TryLockError;
 
+mod mapped;
+
+pub use mapped::RwLockMappedWriteGuard;
+
 /// The default and largest number of concurrent readers.
 const MAX_READS: u32 = u32::MAX >> 3;
 
@@ -47,6 +51,11 @@ pub struct RwLock<T: ?Sized> {
     data: Arc<parking_lot::RwLock<T>>,
 }
 
+// UnwindSafe when the data is, as tokio's (whose data sits in a plain cell next to the
+// semaphore). Not RefUnwindSafe, as tokio's: a panic while a guard is held may leave the
+// data half-updated and, unlike std's, this lock is not poisoned.
+impl<T: ?Sized + std::panic::UnwindSafe> std::panic::UnwindSafe for RwLock<T> {}
+
 /// Gives `n` permits back when dropped (after the data guard, by field order).
 struct Release<'a>(&'a ll::Semaphore, u32);
 
@@ -76,9 +85,15 @@ impl<T: ?Sized> Drop for OwnedRelease<T> {
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    data: parking_lot::RwLockReadGuard<'a, T>,
+    // Always parking_lot's mapped guard (mapped to the whole data at first), so that
+    // `RwLockReadGuard::map` can return an `RwLockReadGuard` again, as tokio's does.
+    data: parking_lot::MappedRwLockReadGuard<'a, T>,
     _release: Release<'a>,
 }
+
+// As tokio's: a read guard only shares `&T`, so it is as unwind-safe as `&T` is.
+impl<T: ?Sized + std::panic::RefUnwindSafe> std::panic::UnwindSafe for RwLockReadGuard<'_, T> {}
+impl<T: ?Sized + std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for RwLockReadGuard<'_, T> {}
 
 /// Exclusive access to the data of an [`RwLock`].
 ///
@@ -233,7 +248,7 @@ impl<T: ?Sized> RwLock<T> {
 
     fn read_guard(&self) -> RwLockReadGuard<'_, T> {
         RwLockReadGuard {
-            data: self.data.try_read().expect(TAKEN),
+            data: parking_lot::RwLockReadGuard::map(self.data.try_read().expect(TAKEN), |t| t),
             _release: Release(&self.sem, 1),
         }
     }
@@ -368,7 +383,10 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// ```
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
         let RwLockWriteGuard { data, release } = this;
-        let data = parking_lot::RwLockWriteGuard::downgrade(data);
+        let data = parking_lot::RwLockReadGuard::map(
+            parking_lot::RwLockWriteGuard::downgrade(data),
+            |t| t,
+        );
         let sem = release.0;
         let held = release.1;
         std::mem::forget(release);

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use crate::batch_semaphore as ll;
 pub use crate::batch_semaphore::{AcquireError, TryAcquireError};
 
+mod split;
+
 /// A counting semaphore: [`acquire`](Semaphore::acquire) waits for a permit, dropping the
 /// [`SemaphorePermit`] gives it back.
 ///
@@ -101,6 +103,31 @@ impl Semaphore {
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
             ll: ll::Semaphore::new(permits),
+        }
+    }
+
+    /// A semaphore with `permits` permits, in a `const` context (a `static`).
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`Semaphore::MAX_PERMITS`] (at compile time in a `const`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::sync::Semaphore;
+    ///
+    /// static CONNECTIONS: Semaphore = Semaphore::const_new(2);
+    ///
+    /// eddy::run(async {
+    ///     let _permit = CONNECTIONS.acquire().await.unwrap();
+    ///     assert_eq!(CONNECTIONS.available_permits(), 1);
+    /// });
+    /// ```
+    #[cfg(not(eddy_loom))]
+    pub const fn const_new(permits: usize) -> Semaphore {
+        Semaphore {
+            ll: ll::Semaphore::const_new(permits),
         }
     }
 

@@ -74,6 +74,14 @@ impl<T> WaitQueue<T> {
         Some(key)
     }
 
+    /// Unlinks the most recently queued entry and returns its key; its slot stays until
+    /// `remove`.
+    pub(crate) fn pop_back(&mut self) -> Option<usize> {
+        let key = (self.tail != NIL).then_some(self.tail)?;
+        self.unlink(key);
+        Some(key)
+    }
+
     /// Takes `key` out of the FIFO (no-op if already unlinked); the slot stays.
     pub(crate) fn unlink(&mut self, key: usize) {
         let node = &mut self.nodes[key];

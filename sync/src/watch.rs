@@ -90,6 +90,12 @@ struct Shared<T> {
     rx_gone: Notify,
 }
 
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl<T> std::panic::RefUnwindSafe for Shared<T> {}
+impl<T> std::panic::UnwindSafe for Shared<T> {}
+
 /// Creates a watch channel holding `init`.
 ///
 /// # Examples

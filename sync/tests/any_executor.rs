@@ -176,3 +176,34 @@ fn every_primitive_under_smols_executor_on_four_threads() {
         assert_eq!(total, 8 * 100 + 28);
     });
 }
+
+#[test]
+fn once_cell_tokens_and_batches_under_block_on_from_plain_threads() {
+    with_timeout(|| {
+        let cell = Arc::new(eddy_sync::OnceCell::new());
+        let token = eddy_sync::CancellationToken::new();
+        let (tx, mut rx) = mpsc::channel(4);
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let (cell, child, tx) = (cell.clone(), token.child_token(), tx.clone());
+                thread::spawn(move || {
+                    block_on(async {
+                        let v = *cell.get_or_init(|| async move { i }).await;
+                        tx.send(v).await.unwrap();
+                        drop(tx); // the receiver's batches end once every thread sent
+                        child.cancelled().await;
+                    })
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut got = Vec::new();
+        while block_on(rx.recv_many(&mut got, 4)) > 0 {}
+        assert_eq!(got.len(), 4);
+        assert!(got.iter().all(|&v| v == got[0]), "one initializer ran");
+        token.cancel();
+        for t in threads {
+            t.join().unwrap();
+        }
+    });
+}

@@ -92,6 +92,14 @@ pub struct Receiver<T> {
 }
 
 impl<T> Sender<T> {
+    pub(super) fn from_tx(tx: Tx<T>, capacity: usize) -> Sender<T> {
+        Sender { tx, capacity }
+    }
+
+    pub(super) fn tx(&self) -> &Tx<T> {
+        &self.tx
+    }
+
     pub(super) fn chan(&self) -> &Chan<T> {
         &self.tx.0
     }
@@ -180,7 +188,7 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        Reserve::new(self.chan(), self.sem()).await?;
+        Reserve::new(self.chan(), self.sem(), 1).await?;
         Ok(Permit::new(self))
     }
 
@@ -313,6 +321,10 @@ impl<T> fmt::Debug for Sender<T> {
 }
 
 impl<T> Receiver<T> {
+    pub(super) fn chan(&self) -> &super::chan::Chan<T> {
+        &self.rx.0
+    }
+
     /// The next message, waiting while the buffer is empty; `None` once it is empty and
     /// every sender is gone, or once [`close`](Receiver::close) was called and every
     /// permit reserved before has been used or dropped.
@@ -346,6 +358,55 @@ impl<T> Receiver<T> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.rx.poll_recv(cx)
+    }
+
+    /// Receives up to `limit` messages at once, appending them to `buffer`, waiting while
+    /// none is buffered. Returns how many were received: `0` only once the channel is
+    /// closed and drained (as `recv`'s `None`), or at once if `limit` is 0.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: messages are taken only when the future returns them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let (tx, mut rx) = eddy::sync::mpsc::channel(8);
+    ///     for i in 0..5 {
+    ///         tx.send(i).await.unwrap();
+    ///     }
+    ///     drop(tx);
+    ///     let mut buf = Vec::new();
+    ///     assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
+    ///     assert_eq!(rx.recv_many(&mut buf, 3).await, 2);
+    ///     assert_eq!(rx.recv_many(&mut buf, 3).await, 0); // closed and drained
+    ///     assert_eq!(buf, [0, 1, 2, 3, 4]);
+    /// });
+    /// ```
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// Polls for up to `limit` messages, appending them to `buffer` (see
+    /// [`recv_many`](Receiver::recv_many)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// let mut buf = Vec::new();
+    /// let n = eddy::run(std::future::poll_fn(|cx| rx.poll_recv_many(cx, &mut buf, 4)));
+    /// assert_eq!((n, buf), (1, vec![1]));
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// The next message if one is buffered.

@@ -5,8 +5,16 @@
 //! can never interleave badly. The bounded channel adds a [`batch_semaphore`] of
 //! `capacity` permits in front: a sender takes one before pushing (that is the
 //! backpressure, FIFO and cancel-safe), the receiver gives one back per message taken.
-//! The only atomic is the sender count; the last sender to go marks the channel closed
-//! under the lock.
+//! The only atomics are the sender counts; the last (strong) sender to go marks the
+//! channel closed under the lock.
+//!
+//! # Weak senders
+//!
+//! A weak sender ([`WeakTx`]) keeps the channel's memory but not the channel open: only
+//! `tx_count` (strong senders) decides when the receiver sees the end. `upgrade` raises
+//! `tx_count` only from a non-zero value (a CAS loop), so once the last strong sender has
+//! taken it to 0 — and is about to mark the channel closed — no weak sender can bring it
+//! back; `tx_weak_count` is bookkeeping for `weak_count` only.
 //!
 //! # Closing with slots reserved
 //!
@@ -27,7 +35,10 @@ use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 use crate::batch_semaphore as ll;
-use crate::loom::atomic::{AtomicUsize, Ordering::AcqRel};
+use crate::loom::atomic::{
+    AtomicUsize,
+    Ordering::{AcqRel, Acquire, Relaxed},
+};
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 use crate::wait_queue::replace_waker;
@@ -39,6 +50,8 @@ pub(crate) struct Chan<T> {
     state: Mutex<State<T>>,
     /// Live senders; the channel is closed for the receiver when it reaches 0.
     tx_count: AtomicUsize,
+    /// Live weak senders (reported by `weak_count`; they do not keep the channel open).
+    tx_weak_count: AtomicUsize,
     /// Capacity permits of a bounded channel.
     pub(super) sem: Option<ll::Semaphore>,
     /// The capacity of a bounded channel (the semaphore's full count); 0 if unbounded.
@@ -46,6 +59,12 @@ pub(crate) struct Chan<T> {
     /// Senders waiting in `closed()`.
     rx_gone: Notify,
 }
+
+// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
+// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
+// so a panic elsewhere cannot leave it half-updated for the code that catches it.
+impl<T> std::panic::RefUnwindSafe for Chan<T> {}
+impl<T> std::panic::UnwindSafe for Chan<T> {}
 
 struct State<T> {
     queue: VecDeque<T>,
@@ -74,6 +93,7 @@ pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
             rx_dropped: false,
         }),
         tx_count: AtomicUsize::new(1),
+        tx_weak_count: AtomicUsize::new(0),
         sem: capacity.map(ll::Semaphore::new),
         bound: capacity.unwrap_or(0),
         rx_gone: Notify::new(),
@@ -156,6 +176,18 @@ impl<T> Chan<T> {
     pub(crate) fn same_channel(&self, other: &Chan<T>) -> bool {
         std::ptr::eq(self, other)
     }
+
+    /// Live strong senders.
+    pub(crate) fn strong_count(&self) -> usize {
+        // Acquire: pairs with the AcqRel updates of the count (a snapshot, as tokio's).
+        self.tx_count.load(Acquire)
+    }
+
+    /// Live weak senders.
+    pub(crate) fn weak_count(&self) -> usize {
+        // Relaxed: a statistic that orders no other memory.
+        self.tx_weak_count.load(Relaxed)
+    }
 }
 
 impl<T> Tx<T> {
@@ -164,6 +196,52 @@ impl<T> Tx<T> {
         // are easier to read with one ordering for the count.
         self.0.tx_count.fetch_add(1, AcqRel);
         Tx(self.0.clone())
+    }
+
+    /// A weak sender of the same channel.
+    pub(crate) fn downgrade(&self) -> WeakTx<T> {
+        // Relaxed: the weak count is bookkeeping only (see the module docs).
+        self.0.tx_weak_count.fetch_add(1, Relaxed);
+        WeakTx(self.0.clone())
+    }
+}
+
+/// A weak sender's reference: keeps the memory, not the channel, open.
+pub(crate) struct WeakTx<T>(pub(crate) Arc<Chan<T>>);
+
+impl<T> WeakTx<T> {
+    /// A strong sender again, unless every strong sender is already gone (then the
+    /// channel is closed for good).
+    pub(crate) fn upgrade(&self) -> Option<Tx<T>> {
+        let mut count = self.0.tx_count.load(Acquire);
+        loop {
+            if count == 0 {
+                return None;
+            }
+            // AcqRel: ordered with the last sender's AcqRel decrement (see `Tx::drop`);
+            // only a non-zero count is raised, so a closed channel stays closed.
+            match self
+                .0
+                .tx_count
+                .compare_exchange_weak(count, count + 1, AcqRel, Acquire)
+            {
+                Ok(_) => return Some(Tx(self.0.clone())),
+                Err(actual) => count = actual,
+            }
+        }
+    }
+}
+
+impl<T> Clone for WeakTx<T> {
+    fn clone(&self) -> Self {
+        self.0.tx_weak_count.fetch_add(1, Relaxed);
+        WeakTx(self.0.clone())
+    }
+}
+
+impl<T> Drop for WeakTx<T> {
+    fn drop(&mut self) {
+        self.0.tx_weak_count.fetch_sub(1, Relaxed);
     }
 }
 
@@ -193,13 +271,44 @@ impl<T> Rx<T> {
         let mut state = self.0.state.lock();
         if let Some(value) = state.queue.pop_front() {
             drop(state);
-            self.release_one();
+            self.release(1);
             return Poll::Ready(Some(value));
         }
         if self.0.is_finished(&state) {
             return Poll::Ready(None);
         }
         // The displaced waker is dropped after the lock: its drop may send on this channel.
+        let displaced = replace_waker(&mut state.rx_waker, cx.waker());
+        drop(state);
+        drop(displaced);
+        Poll::Pending
+    }
+
+    /// Moves up to `limit` buffered messages to the end of `buf`, waiting while none is
+    /// buffered; `0` once the channel is finished (as in [`poll_recv`](Rx::poll_recv)) or
+    /// at once if `limit` is 0. Spends one unit of the cooperative budget.
+    pub(crate) fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
+        let mut state = self.0.state.lock();
+        let n = state.queue.len().min(limit);
+        if n > 0 {
+            // Moving the messages drops nothing, so it may happen under the lock.
+            buf.extend(state.queue.drain(..n));
+            drop(state);
+            self.release(n);
+            return Poll::Ready(n);
+        }
+        if self.0.is_finished(&state) {
+            return Poll::Ready(0);
+        }
         let displaced = replace_waker(&mut state.rx_waker, cx.waker());
         drop(state);
         drop(displaced);
@@ -225,7 +334,7 @@ impl<T> Rx<T> {
         let mut state = self.0.state.lock();
         if let Some(value) = state.queue.pop_front() {
             drop(state);
-            self.release_one();
+            self.release(1);
             return Ok(value);
         }
         if self.0.is_finished(&state) {
@@ -235,10 +344,10 @@ impl<T> Rx<T> {
         }
     }
 
-    /// A message left the buffer: room for one more.
-    fn release_one(&self) {
+    /// `n` messages left the buffer: room for as many more.
+    fn release(&self, n: usize) {
         if let Some(sem) = &self.0.sem {
-            sem.release(1);
+            sem.release(n);
         }
     }
 

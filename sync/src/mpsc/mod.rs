@@ -9,6 +9,8 @@
 //! | `await q.get()` | `rx.recv().await` (`None` once closed and drained) |
 //! | `q.get_nowait()` | `rx.try_recv()` |
 //! | `q.shutdown()` (3.13) | [`Receiver::close`], or drop every sender |
+//! | `async for item in ...` | `while let Some(item) = rx.next().await` (both receivers are `Stream`s) |
+//! | — | [`Receiver::recv_many`] (a batch), [`Sender::reserve_many`], [`Sender::reserve_owned`], [`Sender::send_timeout`], [`WeakSender`] |
 //!
 //! Senders are served in FIFO order when the buffer is full, and a `send` future dropped
 //! while it waits leaves no trace. The receiver spends one unit of the task's
@@ -41,9 +43,15 @@
 mod bounded;
 pub(crate) mod chan;
 pub mod error;
+mod owned_permit;
 mod permit;
+mod reserve;
+mod stream;
 mod unbounded;
+mod weak;
 
 pub use bounded::{channel, Receiver, Sender};
-pub use permit::Permit;
+pub use owned_permit::OwnedPermit;
+pub use permit::{Permit, PermitIterator};
 pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+pub use weak::{WeakSender, WeakUnboundedSender};

@@ -1,5 +1,5 @@
-//! A reserved slot of the bounded channel: [`Permit`], and the reservation in progress
-//! that yields it.
+//! A reserved slot of the bounded channel: [`Permit`], the batch of them
+//! [`PermitIterator`], and the reservation in progress that yields them.
 //!
 //! A slot reserved before [`Receiver::close`](super::Receiver::close) may still deliver,
 //! and the closed receiver waits for it. So every way a reserved slot can end unused — a
@@ -87,7 +87,71 @@ impl<T> fmt::Debug for Permit<'_, T> {
     }
 }
 
-/// A reservation of one slot in progress: the semaphore's acquire, plus the wake a closed
+/// `n` reserved slots, from [`Sender::reserve_many`]: each item is a [`Permit`] for one
+/// of them. Dropping the iterator gives back the slots not yet taken out of it.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::channel(4);
+/// let mut permits = tx.try_reserve_many(3).unwrap();
+/// assert_eq!(permits.len(), 3);
+/// permits.next().unwrap().send('a');
+/// drop(permits); // the other two slots go back
+/// assert_eq!(tx.capacity(), 3);
+/// assert_eq!(rx.try_recv(), Ok('a'));
+/// ```
+pub struct PermitIterator<'a, T> {
+    sender: &'a Sender<T>,
+    /// Slots still held by the iterator.
+    n: usize,
+}
+
+impl<'a, T> PermitIterator<'a, T> {
+    /// The iterator over `n` slots `sender` has just taken from the semaphore.
+    pub(super) fn new(sender: &'a Sender<T>, n: usize) -> PermitIterator<'a, T> {
+        PermitIterator { sender, n }
+    }
+}
+
+impl<'a, T> Iterator for PermitIterator<'a, T> {
+    type Item = Permit<'a, T>;
+
+    fn next(&mut self) -> Option<Permit<'a, T>> {
+        if self.n == 0 {
+            return None;
+        }
+        self.n -= 1;
+        Some(Permit::new(self.sender))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.n, Some(self.n))
+    }
+}
+
+impl<T> ExactSizeIterator for PermitIterator<'_, T> {}
+
+impl<T> std::iter::FusedIterator for PermitIterator<'_, T> {}
+
+impl<T> Drop for PermitIterator<'_, T> {
+    fn drop(&mut self) {
+        if self.n > 0 {
+            self.sender.sem().release(self.n);
+            self.sender.chan().slot_returned();
+        }
+    }
+}
+
+impl<T> fmt::Debug for PermitIterator<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PermitIterator")
+            .field("remaining", &self.n)
+            .finish()
+    }
+}
+
+/// A reservation of `n` slots in progress: the semaphore's acquire, plus the wake a closed
 /// receiver needs if the reservation ends without becoming a [`Permit`] after holding
 /// its slot (granted, then dropped before it was polled again).
 pub(super) struct Reserve<'a, T> {
@@ -97,11 +161,11 @@ pub(super) struct Reserve<'a, T> {
 }
 
 impl<'a, T> Reserve<'a, T> {
-    pub(super) fn new(chan: &'a Chan<T>, sem: &'a Semaphore) -> Reserve<'a, T> {
+    pub(super) fn new(chan: &'a Chan<T>, sem: &'a Semaphore, n: usize) -> Reserve<'a, T> {
         Reserve {
             chan,
             sem,
-            acquire: AcquireState::new(1),
+            acquire: AcquireState::new(n),
         }
     }
 }

@@ -58,6 +58,14 @@ pub struct UnboundedReceiver<T> {
 }
 
 impl<T> UnboundedSender<T> {
+    pub(super) fn from_tx(tx: Tx<T>) -> UnboundedSender<T> {
+        UnboundedSender { tx }
+    }
+
+    pub(super) fn tx(&self) -> &Tx<T> {
+        &self.tx
+    }
+
     /// Sends `value`, from any thread; never waits.
     ///
     /// # Errors
@@ -134,6 +142,10 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 }
 
 impl<T> UnboundedReceiver<T> {
+    pub(super) fn chan(&self) -> &super::chan::Chan<T> {
+        &self.rx.0
+    }
+
     /// The next message, waiting while none is buffered; `None` once the buffer is empty
     /// and every sender is gone (or [`close`](UnboundedReceiver::close) was called).
     ///
@@ -165,6 +177,52 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.rx.poll_recv(cx)
+    }
+
+    /// Receives up to `limit` messages at once, appending them to `buffer`, waiting while
+    /// none is buffered. Returns how many were received: `0` only once the channel is
+    /// closed and drained, or at once if `limit` is 0.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: messages are taken only when the future returns them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    ///     for i in 0..4 {
+    ///         tx.send(i).unwrap();
+    ///     }
+    ///     let mut buf = vec![-1];
+    ///     assert_eq!(rx.recv_many(&mut buf, 10).await, 4);
+    ///     assert_eq!(buf, [-1, 0, 1, 2, 3]);
+    /// });
+    /// ```
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// Polls for up to `limit` messages, appending them to `buffer` (see
+    /// [`recv_many`](UnboundedReceiver::recv_many)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// let mut buf = Vec::new();
+    /// let n = eddy::run(std::future::poll_fn(|cx| rx.poll_recv_many(cx, &mut buf, 4)));
+    /// assert_eq!((n, buf), (1, vec![1]));
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// The next message if one is buffered.

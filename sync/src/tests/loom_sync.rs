@@ -117,6 +117,27 @@ fn loom_notify_one_is_never_lost() {
     });
 }
 
+/// notify_last from another thread against two waiters, one of them dropped while it
+/// may hold the notification: the notification is never lost (forwarded LIFO to the
+/// other waiter, or stored as the permit).
+#[test]
+fn loom_notify_last_is_never_lost_even_if_its_waiter_is_dropped() {
+    model(|| {
+        let notify = Arc::new(Notify::new());
+        let mut kept = Box::pin(notify.notified());
+        assert!(!kept.as_mut().enable());
+        let mut dropped = Box::pin(notify.notified());
+        assert!(!dropped.as_mut().enable());
+        let notifier = {
+            let notify = notify.clone();
+            crate::loom::thread::spawn(move || notify.notify_last())
+        };
+        drop(dropped);
+        block_on(kept);
+        notifier.join().unwrap();
+    });
+}
+
 /// Event: `set` on one thread against `wait` on another: the waiter always returns (the
 /// flag store and the `notify_waiters` counter are read in the opposite order).
 #[test]
@@ -220,5 +241,52 @@ fn loom_oneshot_send_or_drop_vs_recv() {
         let dropper = crate::loom::thread::spawn(move || drop(tx));
         assert!(block_on(rx).is_err());
         dropper.join().unwrap();
+    });
+}
+
+/// mpsc: a weak sender upgrades on one thread while the last strong sender is dropped on
+/// another. Either the upgrade wins (and its message arrives before the end) or it
+/// fails; the receiver always sees the end (loom reports a deadlock otherwise), never a
+/// channel reopened after it closed.
+#[test]
+fn loom_mpsc_weak_upgrade_vs_last_sender_drop() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<u8>(1);
+        let weak = tx.downgrade();
+        let upgrader = crate::loom::thread::spawn(move || match weak.upgrade() {
+            Some(tx) => {
+                tx.try_send(1).unwrap();
+                true
+            }
+            None => false,
+        });
+        drop(tx);
+        let first = block_on(rx.recv());
+        let upgraded = upgrader.join().unwrap();
+        assert_eq!(first, upgraded.then_some(1));
+        assert_eq!(block_on(rx.recv()), None);
+    });
+}
+
+/// mpsc: `reserve_many(2)` waits on another thread while the receiver takes the message
+/// that fills the channel and closes it: the reservation either gets both slots (and
+/// its permits, dropped unused, let the closed receiver finish) or fails; never a lost
+/// wake-up, and every slot is back at the end.
+#[test]
+fn loom_mpsc_reserve_many_vs_recv_many_and_close() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        tx.try_send(1).unwrap();
+        let reserver = crate::loom::thread::spawn(move || {
+            let got = block_on(tx.reserve_many(2)).map(|permits| permits.len());
+            (tx, got)
+        });
+        let mut buf = Vec::new();
+        assert_eq!(block_on(rx.recv_many(&mut buf, 2)), 1);
+        rx.close();
+        assert_eq!(block_on(rx.recv_many(&mut buf, 2)), 0);
+        let (tx, got) = reserver.join().unwrap();
+        assert!(matches!(got, Ok(2) | Err(_)));
+        assert_eq!(tx.capacity(), 2);
     });
 }

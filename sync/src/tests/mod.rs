@@ -2,4 +2,6 @@
 //! [`eddy_test_support::model`]: under loom with `--cfg eddy_loom` (`.ci/loom`) and once,
 //! plainly, otherwise (CONTRIBUTING.md, rule 9).
 
+mod loom_cancellation;
+mod loom_once_cell;
 mod loom_sync;
