@@ -455,6 +455,8 @@ impl Builder {
         self.validate()?;
         // eddy-sync has no clock: lend it eddy's sleep for `mpsc::Sender::send_timeout`.
         eddy_sync::timer::install_sleep(|d| Box::pin(crate::time::sleep(d)));
+        // eddy-sync has no clock: lend it eddy's sleep for `mpsc::Sender::send_timeout`.
+        eddy_sync::timer::install_sleep(|d| Box::pin(crate::time::sleep(d)));
         let env = std::env::var(IO_BACKEND_ENV).ok();
         let backend = self.io_backend.resolve(env.as_deref())?;
         let panic_shutdown = (self.unhandled_panic == UnhandledPanic::ShutdownRuntime)
