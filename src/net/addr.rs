@@ -136,7 +136,9 @@ fn invalid(message: &'static str) -> io::Error {
 ///     }
 /// });
 /// ```
-pub async fn lookup_host<T: ToSocketAddrs>(host: T) -> io::Result<impl Iterator<Item = SocketAddr>> {
+pub async fn lookup_host<T: ToSocketAddrs>(
+    host: T,
+) -> io::Result<impl Iterator<Item = SocketAddr>> {
     Ok(resolve_all(host).await?.into_iter())
 }
 

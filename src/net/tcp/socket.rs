@@ -367,9 +367,10 @@ impl TcpSocket {
     /// assert!(socket.local_addr().unwrap().ip().is_loopback());
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()?.as_socket().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "not an IP socket address")
-        })
+        self.inner
+            .local_addr()?
+            .as_socket()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not an IP socket address"))
     }
 
     /// Takes the pending error (`SO_ERROR`), if any, clearing it.

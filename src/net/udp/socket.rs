@@ -193,8 +193,9 @@ impl UdpSocket {
     /// });
     /// ```
     pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
-        self.io
-            .poll_io(Direction::Read, cx, |s| ip_addr(SockRef::from(s).peek_sender()?))
+        self.io.poll_io(Direction::Read, cx, |s| {
+            ip_addr(SockRef::from(s).peek_sender()?)
+        })
     }
 
     /// The sender of the next datagram without waiting; `WouldBlock` if none is there.
@@ -209,32 +210,29 @@ impl UdpSocket {
     /// });
     /// ```
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
-        self.io
-            .try_io(Direction::Read, |s| ip_addr(SockRef::from(s).peek_sender()?))
+        self.io.try_io(Direction::Read, |s| {
+            ip_addr(SockRef::from(s).peek_sender()?)
+        })
     }
 
     /// Sends without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write, |s| s.send(buf))
+        self.io.try_io(Direction::Write, |s| s.send(buf))
     }
 
     /// Receives without waiting; `WouldBlock` if no datagram is there.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read, |s| s.recv(buf))
+        self.io.try_io(Direction::Read, |s| s.recv(buf))
     }
 
     /// Sends to `target` without waiting.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write, |s| s.send_to(buf, target))
+        self.io.try_io(Direction::Write, |s| s.send_to(buf, target))
     }
 
     /// Receives without waiting: length and sender.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .try_io(Direction::Read, |s| s.recv_from(buf))
+        self.io.try_io(Direction::Read, |s| s.recv_from(buf))
     }
 
     readiness_methods!(
