@@ -28,7 +28,10 @@ fn interest_and_ready_combine_as_tokios_do() {
     let ready = Ready::READABLE | Ready::READ_CLOSED;
     assert!(ready.is_readable() && ready.is_read_closed() && !ready.is_writable());
     assert!(Ready::WRITE_CLOSED.is_writable() && Ready::WRITE_CLOSED.is_write_closed());
-    assert_eq!((Ready::ALL - Ready::READABLE) & Ready::READABLE, Ready::EMPTY);
+    assert_eq!(
+        (Ready::ALL - Ready::READABLE) & Ready::READABLE,
+        Ready::EMPTY
+    );
     assert!(Ready::ALL.is_readable() && Ready::ALL.is_writable());
 }
 

@@ -16,6 +16,7 @@ fn local() -> SocketAddr {
 }
 
 #[test]
+#[allow(deprecated)] // set_linger, deprecated as in tokio
 fn options_read_back_what_was_set_without_a_runtime() {
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_reuseaddr(true).unwrap();
@@ -28,6 +29,10 @@ fn options_read_back_what_was_set_without_a_runtime() {
     assert_eq!(socket.linger().unwrap(), Some(Duration::from_secs(3)));
     socket.set_linger(None).unwrap();
     assert_eq!(socket.linger().unwrap(), None);
+    socket.set_zero_linger().unwrap();
+    assert_eq!(socket.linger().unwrap(), Some(Duration::ZERO));
+    socket.set_tos_v4(0x08).unwrap();
+    assert_eq!(socket.tos_v4().unwrap(), 0x08);
     socket.set_send_buffer_size(32 * 1024).unwrap();
     assert!(socket.send_buffer_size().unwrap() >= 32 * 1024);
     socket.set_recv_buffer_size(32 * 1024).unwrap();
@@ -242,8 +247,7 @@ fn listener_and_stream_options_and_std_conversions() {
             assert_eq!(stream.ttl().unwrap(), 17);
             stream.set_nodelay(true).unwrap();
             assert!(stream.nodelay().unwrap());
-            stream.set_linger(Some(Duration::from_secs(1))).unwrap();
-            assert_eq!(stream.linger().unwrap(), Some(Duration::from_secs(1)));
+            assert_eq!(stream.linger().unwrap(), None);
 
             assert_eq!(
                 accepted.try_peek(&mut [0; 4]).unwrap_err().kind(),
@@ -256,6 +260,24 @@ fn listener_and_stream_options_and_std_conversions() {
             let mut read = [0; 4];
             (&accepted).read_exact(&mut read).await.unwrap();
             assert_eq!((&buf, &read), (b"peek", b"peek"));
+        })
+    });
+}
+
+#[test]
+fn a_stream_with_zero_linger_resets_the_connection_when_dropped() {
+    with_timeout(LIMIT, || {
+        runtime(1).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (mut accepted, _) = listener.accept().await.unwrap();
+            stream.set_zero_linger().unwrap();
+            assert_eq!(stream.linger().unwrap(), Some(Duration::ZERO));
+            drop(stream);
+            let err = accepted.read(&mut [0; 8]).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ConnectionReset);
         })
     });
 }

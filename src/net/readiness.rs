@@ -108,8 +108,8 @@ macro_rules! readiness_methods {
 
         /// Polls for read readiness: `Ready` while the socket is readable (possibly
         /// spuriously), else the task is registered for the next edge. For hand-written
-        /// futures; one task per direction should wait through it (tokio's rule), others
-        /// use [`ready`](Self::ready).
+        /// futures. Unlike tokio's, which keeps only the last task's waker, every task
+        /// waiting through it is woken.
         ///
         /// # Errors
         ///

@@ -231,7 +231,26 @@ impl TcpSocket {
         self.inner.recv_buffer_size().map(saturate)
     }
 
-    /// Sets `SO_LINGER` (see [`TcpStream::set_linger`]).
+    /// Sets `SO_LINGER` (see [`TcpStream::set_linger`], deprecated for the same reason:
+    /// a linger timeout blocks the worker that drops the socket).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use std::time::Duration;
+    ///
+    /// let socket = eddy::net::TcpSocket::new_v4().unwrap();
+    /// socket.set_linger(Some(Duration::from_secs(2))).unwrap();
+    /// assert_eq!(socket.linger().unwrap(), Some(Duration::from_secs(2)));
+    /// ```
+    #[deprecated = "`SO_LINGER` with a timeout blocks the thread that drops the socket (a worker); use `set_zero_linger` to reset the connection at close"]
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        self.inner.set_linger(linger)
+    }
+
+    /// Sets `SO_LINGER` to zero (see [`TcpStream::set_zero_linger`]): the connection is
+    /// reset at close, without blocking.
     ///
     /// # Examples
     ///
@@ -239,11 +258,11 @@ impl TcpSocket {
     /// use std::time::Duration;
     ///
     /// let socket = eddy::net::TcpSocket::new_v4().unwrap();
-    /// socket.set_linger(Some(Duration::from_secs(2))).unwrap();
-    /// assert_eq!(socket.linger().unwrap(), Some(Duration::from_secs(2)));
+    /// socket.set_zero_linger().unwrap();
+    /// assert_eq!(socket.linger().unwrap(), Some(Duration::ZERO));
     /// ```
-    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        self.inner.set_linger(linger)
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.inner.set_linger(Some(Duration::ZERO))
     }
 
     /// The `SO_LINGER` setting.
@@ -285,7 +304,8 @@ impl TcpSocket {
     }
 
     /// Sets the IPv4 type-of-service field (`IP_TOS`) of the packets sent (IPv4 sockets;
-    /// not on Solaris, illumos, Fuchsia, Redox, Haiku).
+    /// not on Solaris, illumos, Fuchsia, Redox, Haiku). tokio's `set_tos`, which it now
+    /// calls [`set_tos_v4`](Self::set_tos_v4).
     ///
     /// # Examples
     ///
@@ -321,6 +341,45 @@ impl TcpSocket {
         target_os = "haiku",
     )))]
     pub fn tos(&self) -> io::Result<u32> {
+        self.inner.tos_v4()
+    }
+
+    /// [`set_tos`](Self::set_tos) under tokio's current name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = eddy::net::TcpSocket::new_v4().unwrap();
+    /// socket.set_tos_v4(0x08).unwrap();
+    /// assert_eq!(socket.tos_v4().unwrap(), 0x08);
+    /// ```
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "illumos",
+        target_os = "haiku",
+    )))]
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.inner.set_tos_v4(tos)
+    }
+
+    /// [`tos`](Self::tos) under tokio's current name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = eddy::net::TcpSocket::new_v4().unwrap();
+    /// assert_eq!(socket.tos_v4().unwrap(), 0);
+    /// ```
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "illumos",
+        target_os = "haiku",
+    )))]
+    pub fn tos_v4(&self) -> io::Result<u32> {
         self.inner.tos_v4()
     }
 

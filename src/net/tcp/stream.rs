@@ -163,9 +163,14 @@ impl TcpStream {
     /// connection at close); with `None`, close returns at once and the kernel sends in
     /// the background (the default).
     ///
+    /// Deprecated as in tokio, and kept as tokio keeps it: a socket is closed when it is
+    /// dropped, on whichever worker drops it, and a linger timeout blocks that worker.
+    /// [`set_zero_linger`](Self::set_zero_linger) is the one setting that never blocks.
+    ///
     /// # Examples
     ///
     /// ```
+    /// # #![allow(deprecated)]
     /// use std::time::Duration;
     /// use eddy::net::{TcpListener, TcpStream};
     ///
@@ -176,8 +181,30 @@ impl TcpStream {
     ///     assert_eq!(stream.linger().unwrap(), Some(Duration::from_secs(1)));
     /// });
     /// ```
+    #[deprecated = "`SO_LINGER` with a timeout blocks the thread that drops the socket (a worker); use `set_zero_linger` to reset the connection at close"]
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// Sets `SO_LINGER` to zero: closing the socket discards unsent data and resets the
+    /// connection (the peer reads `ConnectionReset`) instead of a graceful FIN, without
+    /// blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use eddy::net::{TcpListener, TcpStream};
+    ///
+    /// eddy::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     stream.set_zero_linger().unwrap();
+    ///     assert_eq!(stream.linger().unwrap(), Some(Duration::ZERO));
+    /// });
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        SockRef::from(self.io.get_ref()).set_linger(Some(Duration::ZERO))
     }
 
     /// The `SO_LINGER` setting (see [`set_linger`](Self::set_linger)).
