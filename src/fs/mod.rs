@@ -10,6 +10,7 @@
 //! |---|---|
 //! | `functions.rs` | one-shot calls: [`read`], [`write`](write()), [`metadata`], [`rename`], ... |
 //! | `file.rs` | [`File`]: `futures-io`'s `AsyncRead` / `AsyncWrite` / `AsyncSeek`, buffered |
+//! | `file/ops.rs` | [`File`]'s `set_len`, `sync_all`, `sync_data`, `metadata`, `set_permissions`, `try_clone`, `into_std` |
 //! | `open_options.rs` | [`OpenOptions`]: read, write, append, truncate, create, create_new; Unix `mode` and `custom_flags` |
 //! | `read_dir.rs` | [`read_dir`](read_dir()), [`ReadDir`], [`DirEntry`]: entries fetched in batches |
 //!

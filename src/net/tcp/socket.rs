@@ -3,12 +3,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-#[cfg(unix)]
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
-#[cfg(windows)]
-use std::os::windows::io::{
-    AsRawSocket, AsSocket, BorrowedSocket, IntoRawSocket, OwnedSocket, RawSocket,
-};
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
@@ -50,7 +44,8 @@ use super::{stream, TcpListener, TcpStream};
 /// ```
 #[derive(Debug)]
 pub struct TcpSocket {
-    inner: Socket,
+    /// Shared with the handle conversions of `socket_raw.rs`.
+    pub(super) inner: Socket,
 }
 
 impl TcpSocket {
@@ -542,80 +537,4 @@ impl TcpSocket {
 /// tokio's sizes are `u32`; the kernel's fit, and a larger one would saturate.
 fn saturate(size: usize) -> u32 {
     u32::try_from(size).unwrap_or(u32::MAX)
-}
-
-#[cfg(unix)]
-impl AsRawFd for TcpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl AsFd for TcpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-#[cfg(unix)]
-impl IntoRawFd for TcpSocket {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_raw_fd()
-    }
-}
-
-/// Takes ownership of a TCP socket's fd (its mode, blocking or not, is left as it is).
-#[cfg(unix)]
-impl From<OwnedFd> for TcpSocket {
-    fn from(fd: OwnedFd) -> TcpSocket {
-        TcpSocket {
-            inner: Socket::from(fd),
-        }
-    }
-}
-
-#[cfg(unix)]
-impl From<TcpSocket> for OwnedFd {
-    fn from(socket: TcpSocket) -> OwnedFd {
-        socket.inner.into()
-    }
-}
-
-#[cfg(windows)]
-impl AsRawSocket for TcpSocket {
-    fn as_raw_socket(&self) -> RawSocket {
-        self.inner.as_raw_socket()
-    }
-}
-
-#[cfg(windows)]
-impl AsSocket for TcpSocket {
-    fn as_socket(&self) -> BorrowedSocket<'_> {
-        self.inner.as_socket()
-    }
-}
-
-#[cfg(windows)]
-impl IntoRawSocket for TcpSocket {
-    fn into_raw_socket(self) -> RawSocket {
-        self.inner.into_raw_socket()
-    }
-}
-
-/// Takes ownership of a TCP socket (its mode, blocking or not, is left as it is).
-#[cfg(windows)]
-impl From<OwnedSocket> for TcpSocket {
-    fn from(socket: OwnedSocket) -> TcpSocket {
-        TcpSocket {
-            inner: Socket::from(socket),
-        }
-    }
-}
-
-#[cfg(windows)]
-impl From<TcpSocket> for OwnedSocket {
-    fn from(socket: TcpSocket) -> OwnedSocket {
-        socket.inner.into()
-    }
 }
