@@ -495,6 +495,14 @@ impl Reactor {
     }
 }
 
+/// A panic never leaves the reactor half-updated where another thread could see it: the
+/// poll round and the registrars change the source table and the retired list only under
+/// their locks, with no user code running there (wakers are woken after every lock is
+/// released), and parking_lot's locks do not poison. So a `&Reactor` (and every socket
+/// that holds one) may cross `catch_unwind`, as tokio's I/O driver does.
+impl std::panic::RefUnwindSafe for Reactor {}
+impl std::panic::UnwindSafe for Reactor {}
+
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reactor")

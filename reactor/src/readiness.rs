@@ -87,6 +87,11 @@ impl Snapshot {
         self.0 & READY != 0
     }
 
+    /// The peer closed its side: the sticky read-closed flag (read direction only).
+    pub(crate) fn is_read_closed(self) -> bool {
+        self.0 & READ_CLOSED != 0
+    }
+
     /// The source was deregistered.
     pub(crate) fn is_closed(self) -> bool {
         self.0 & CLOSED != 0

@@ -228,6 +228,35 @@ impl<T: AsSource> Registration<T> {
         self.source.poll_ready(&self.reactor, Direction::Write, cx)
     }
 
+    /// Whether a poll round has reported that the peer closed its side (epoll's
+    /// `EPOLLRDHUP` or a hang-up): reads will return end-of-stream without blocking. The
+    /// flag is sticky. Backends that report no half-close (`polling` in edge mode) leave it
+    /// unset; a read returning 0 tells there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use eddy_reactor::{Registration, Reactor};
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, b) = UnixStream::pair()?;
+    /// let a = Registration::new(a, reactor.clone())?;
+    /// assert!(!a.is_read_closed()); // nothing delivered yet
+    /// drop(b);
+    /// reactor.poll(Some(std::time::Duration::ZERO))?;
+    /// // On epoll the hang-up is now known; on other backends it may not be.
+    /// # let _ = a.is_read_closed();
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_read_closed(&self) -> bool {
+        self.source
+            .readiness
+            .snapshot(Direction::Read)
+            .is_read_closed()
+    }
+
     /// Waits until the object is readable (a hint: retry the read on `WouldBlock`).
     ///
     /// It is ready at once while read readiness is set: an edge was delivered and no read

@@ -188,6 +188,13 @@ impl Source {
     }
 }
 
+/// The readiness words are atomics, and the waiter lists change under the source lock
+/// only by pushes and drains that a panic (in a waker's `clone`) leaves whole; the lock
+/// does not poison. So a `&Source` may cross `catch_unwind` (tokio's `ScheduledIo` is
+/// `RefUnwindSafe` too).
+impl std::panic::RefUnwindSafe for Source {}
+impl std::panic::UnwindSafe for Source {}
+
 impl fmt::Debug for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Source")

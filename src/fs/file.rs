@@ -10,11 +10,11 @@
 //!   or drop. An error of a background write is returned by the next operation. As with
 //!   `std::io::BufWriter`, call `flush` (or `close`) to know that the data was written.
 //! * **Seeks** first write out pending data; read-ahead that was not consumed is
-//!   accounted for, so positions are always the logical ones.
+//!   accounted for, so positions are always the logical ones. `set_len`, the syncs and
+//!   the conversions to std's file (`file/ops.rs`) keep the same rules.
 
 use std::fmt;
-use std::fs::Metadata;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::pin::Pin;
@@ -25,6 +25,10 @@ use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::asyncify;
 use crate::task::JoinHandle;
+
+/// The methods beyond reading, writing and seeking: `set_len`, the syncs, `metadata`,
+/// `try_clone`, conversions to std's file.
+mod ops;
 
 /// The most one thread hop reads or writes.
 const MAX_BUF: usize = 2 * 1024 * 1024;
@@ -112,6 +116,11 @@ struct Buf {
 }
 
 impl Buf {
+    /// Nothing buffered and the OS position is the logical one.
+    fn is_clean(&self) -> bool {
+        self.mode != Mode::Write && self.unread().is_empty() && self.rewind == 0
+    }
+
     fn unread(&self) -> &[u8] {
         match self.mode {
             Mode::Read => &self.data[self.pos..],
@@ -249,101 +258,14 @@ impl File {
     /// # drop(file);
     /// ```
     pub fn from_std(std: std::fs::File) -> File {
+        File::from_shared(Arc::new(std))
+    }
+
+    fn from_shared(std: Arc<std::fs::File>) -> File {
         File {
-            std: Arc::new(std),
+            std,
             state: State::Idle(Some(Buf::default())),
             seeking: None,
-        }
-    }
-
-    /// The file's metadata — `std::fs::File::metadata` on the blocking pool.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// eddy::run(async {
-    ///     let file = eddy::fs::File::open("Cargo.toml").await.unwrap();
-    ///     assert!(file.metadata().await.unwrap().len() > 0);
-    /// });
-    /// ```
-    pub async fn metadata(&self) -> io::Result<Metadata> {
-        let std = self.std.clone();
-        asyncify(move || std.metadata()).await
-    }
-
-    /// Writes out buffered data, then `fsync`s data and metadata —
-    /// `std::fs::File::sync_all` on the blocking pool.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::AsyncWriteExt;
-    ///
-    /// eddy::run(async {
-    ///     let path = std::env::temp_dir().join(format!("eddy-sync-doc-{}", std::process::id()));
-    ///     let mut file = eddy::fs::File::create(&path).await.unwrap();
-    ///     file.write_all(b"durable").await.unwrap();
-    ///     file.sync_all().await.unwrap();
-    ///     eddy::fs::remove_file(&path).await.unwrap();
-    /// });
-    /// ```
-    pub async fn sync_all(&mut self) -> io::Result<()> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_flush_inner(cx)).await?;
-        let std = self.std.clone();
-        asyncify(move || std.sync_all()).await
-    }
-
-    /// Writes out buffered data, then truncates or extends the file to `size` bytes —
-    /// `std::fs::File::set_len` on the blocking pool. The position does not move.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// eddy::run(async {
-    ///     let path = std::env::temp_dir().join(format!("eddy-len-doc-{}", std::process::id()));
-    ///     let mut file = eddy::fs::File::create(&path).await.unwrap();
-    ///     file.set_len(10).await.unwrap();
-    ///     assert_eq!(file.metadata().await.unwrap().len(), 10);
-    ///     eddy::fs::remove_file(&path).await.unwrap();
-    /// });
-    /// ```
-    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_flush_inner(cx)).await?;
-        let std = self.std.clone();
-        asyncify(move || std.set_len(size)).await
-    }
-
-    /// Finishes any operation in flight, writes out buffered data, and returns the
-    /// `std::fs::File`, positioned at the logical position.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// eddy::run(async {
-    ///     let file = eddy::fs::File::open("Cargo.toml").await.unwrap();
-    ///     let std: std::fs::File = file.into_std().await.unwrap();
-    ///     assert!(std.metadata().unwrap().is_file());
-    /// });
-    /// ```
-    pub async fn into_std(mut self) -> io::Result<std::fs::File> {
-        poll_fn(|cx| Pin::new(&mut self).poll_flush_inner(cx)).await?;
-        let mut buf = self.take_idle_buf();
-        buf.discard_read();
-        let std = self.std.clone();
-        asyncify(move || buf.apply_rewind(&std)).await?;
-        let std = self.std.clone();
-        drop(self);
-        Ok(Arc::try_unwrap(std).unwrap_or_else(|shared| {
-            shared
-                .try_clone()
-                .expect("the file has no operation in flight, so no other owner")
-        }))
-    }
-
-    fn take_idle_buf(&mut self) -> Buf {
-        match &mut self.state {
-            State::Idle(buf) => buf.take().unwrap_or_default(),
-            State::Busy(_) => Buf::default(),
         }
     }
 
@@ -541,6 +463,14 @@ impl Drop for File {
         }
     }
 }
+
+/// As tokio's `File` (which is `UnwindSafe`): the state changes only through `&mut self`,
+/// each step leaving the file idle with its buffer or busy with one job, whose results
+/// (an `io::Error` is not `UnwindSafe` by itself) are read only once it is done; `&self`
+/// reaches nothing but the shared std file. So a `File` and a `&File` may cross
+/// `catch_unwind`.
+impl std::panic::UnwindSafe for File {}
+impl std::panic::RefUnwindSafe for File {}
 
 impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

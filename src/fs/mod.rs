@@ -10,6 +10,8 @@
 //! |---|---|
 //! | `functions.rs` | one-shot calls: [`read`], [`write`](write()), [`metadata`], [`rename`], ... |
 //! | `file.rs` | [`File`]: `futures-io`'s `AsyncRead` / `AsyncWrite` / `AsyncSeek`, buffered |
+//! | `file/ops.rs` | [`File`]'s `set_len`, `sync_all`, `sync_data`, `metadata`, `set_permissions`, `try_clone`, `into_std` |
+//! | `open_options.rs` | [`OpenOptions`]: read, write, append, truncate, create, create_new; Unix `mode` and `custom_flags` |
 //! | `read_dir.rs` | [`read_dir`](read_dir()), [`ReadDir`], [`DirEntry`]: entries fetched in batches |
 //!
 //! Every future here must be polled inside a runtime (a task, a blocking job, or
@@ -31,6 +33,7 @@
 
 mod file;
 mod functions;
+mod open_options;
 mod read_dir;
 
 pub use self::file::File;
@@ -38,6 +41,7 @@ pub use self::functions::{
     copy, create_dir, create_dir_all, metadata, read, read_to_string, remove_dir, remove_dir_all,
     remove_file, rename, symlink_metadata, write,
 };
+pub use self::open_options::OpenOptions;
 pub use self::read_dir::{read_dir, DirEntry, ReadDir};
 
 use std::io;

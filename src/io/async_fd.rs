@@ -15,6 +15,7 @@ use eddy_executor::coop;
 use eddy_reactor::{AsSource, Direction, Reactor};
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::{Interest, Ready};
 use crate::runtime::{context, Handle};
 
 /// An I/O object registered with the runtime's reactor — asyncio's
@@ -129,6 +130,117 @@ impl<T: AsSource> Async<T> {
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(coop::poll_proceed(cx));
         self.inner.poll_writable(cx)
+    }
+
+    /// Waits until the fd is ready for any of `interest`, and says which (tokio's
+    /// `ready`). Like [`readable`](Self::readable) it can be spuriously ready: follow it
+    /// with a non-blocking operation, and wait again on `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// An error of kind `Other` once the runtime has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use eddy::io::{Async, Interest};
+    ///
+    /// eddy::run(async {
+    ///     let (ours, _theirs) = UnixStream::pair().unwrap();
+    ///     let ours = Async::new(ours).unwrap();
+    ///     // An empty socket buffer: writable, not readable.
+    ///     let ready = ours.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+    ///     assert!(ready.is_writable());
+    /// });
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        std::future::poll_fn(|cx| self.poll_ready(interest, cx)).await
+    }
+
+    /// Polls for readiness in any of `interest` (the building block of
+    /// [`ready`](Self::ready)); `Pending` registers the task for each direction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use eddy::io::{Async, Interest};
+    ///
+    /// eddy::run(async {
+    ///     let (ours, _theirs) = UnixStream::pair().unwrap();
+    ///     let ours = Async::new(ours).unwrap();
+    ///     let ready = std::future::poll_fn(|cx| ours.poll_ready(Interest::WRITABLE, cx)).await;
+    ///     assert!(ready.unwrap().is_writable());
+    /// });
+    /// ```
+    pub fn poll_ready(&self, interest: Interest, cx: &mut Context<'_>) -> Poll<io::Result<Ready>> {
+        ready!(coop::poll_proceed(cx));
+        let mut found = Ready::EMPTY;
+        for dir in interest.directions() {
+            // Each direction not ready registers the task, so an edge in any of them wakes
+            // it; an entry left behind costs one spurious wake at most.
+            let polled = match dir {
+                Direction::Read => self.inner.poll_readable(cx),
+                Direction::Write => self.inner.poll_writable(cx),
+            };
+            match polled {
+                Poll::Ready(Ok(())) => {
+                    found |= match dir {
+                        Direction::Read => Ready::READABLE,
+                        Direction::Write => Ready::WRITABLE,
+                    }
+                }
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => {}
+            }
+        }
+        if found.is_empty() {
+            return Poll::Pending;
+        }
+        if interest.is_readable() && self.inner.is_read_closed() {
+            found |= Ready::READ_CLOSED;
+        }
+        Poll::Ready(Ok(found))
+    }
+
+    /// Runs `f` once without waiting (tokio's `try_io`): a `WouldBlock` from it clears
+    /// the readiness of every direction in `interest` (unless an edge came since), so that
+    /// the next [`ready`](Self::ready) waits for a new edge.
+    pub(crate) fn try_io_interest<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        match (interest.is_readable(), interest.is_writable()) {
+            // Both words are read before `f` runs, and each cleared on its `WouldBlock`.
+            (true, true) => self.inner.try_io(Direction::Read, |_| {
+                self.inner.try_io(Direction::Write, |_| f())
+            }),
+            (true, false) => self.inner.try_io(Direction::Read, |_| f()),
+            _ => self.inner.try_io(Direction::Write, |_| f()),
+        }
+    }
+
+    /// Runs `f` until it does not say `WouldBlock`, waiting for `interest` in between
+    /// (tokio's `async_io`). One direction: the operation is tried first, as
+    /// [`read_with`](Self::read_with) does; both: it waits for either, then tries.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        match (interest.is_readable(), interest.is_writable()) {
+            (true, true) => loop {
+                self.ready(interest).await?;
+                match self.try_io_interest(interest, &mut f) {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                    res => return res,
+                }
+            },
+            (true, false) => self.read_with(|_| f()).await,
+            _ => self.write_with(|_| f()).await,
+        }
     }
 
     /// Runs `op` until it succeeds or fails with anything but `WouldBlock`, waiting for

@@ -12,6 +12,7 @@
 //! | `copy_bidirectional.rs` | [`copy_bidirectional`]: a two-way proxy between two streams, passing half-closes on |
 //! | `duplex.rs` | [`duplex`]: an in-memory stream pair with a bounded buffer each way, for tests |
 //! | `split.rs` | [`split`]: any `AsyncRead + AsyncWrite` as a read half and a write half |
+//! | `interest.rs`, `ready.rs` | [`Interest`] and [`Ready`]: the readiness API of the sockets (`ready`, `try_io`), tokio's types |
 //! | `stdio.rs` | [`stdin`], [`stdout`], [`stderr`]: the std handles on the blocking pool |
 //!
 //! The extension traits ([`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`],
@@ -38,6 +39,8 @@
 mod async_fd;
 mod copy_bidirectional;
 mod duplex;
+mod interest;
+mod ready;
 mod split;
 mod stdio;
 
@@ -47,6 +50,8 @@ pub(crate) use self::async_fd::current_reactor;
 pub use self::async_fd::Async;
 pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use self::duplex::{duplex, DuplexStream};
+pub use self::interest::Interest;
+pub use self::ready::Ready;
 pub use self::split::{split, ReadHalf, WriteHalf};
 #[cfg(windows)]
 pub(crate) use self::stdio::Blocking;

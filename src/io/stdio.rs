@@ -86,6 +86,13 @@ enum State<T> {
     Busy(JoinHandle<(io::Result<usize>, T, Vec<u8>)>),
 }
 
+/// As tokio's handles: a handle's state changes only through `&mut self`, each step
+/// leaving it idle with its buffer or busy with one job; the results that job carries
+/// (an `io::Error` is not `UnwindSafe` by itself) are only read once it is done. So the
+/// handles may cross `catch_unwind`.
+impl<T> std::panic::UnwindSafe for Blocking<T> {}
+impl<T> std::panic::RefUnwindSafe for Blocking<T> {}
+
 impl<T: Send + 'static> Blocking<T> {
     pub(crate) fn new(inner: T) -> Blocking<T> {
         Blocking {

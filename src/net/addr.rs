@@ -112,12 +112,47 @@ fn invalid(message: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)
 }
 
-/// Resolves `addr`; a host name is looked up on the blocking pool.
+/// Resolves `host` to its socket addresses — tokio's `lookup_host`, asyncio's
+/// `getaddrinfo`. IP literals resolve in place; a host name goes through the system
+/// resolver on the runtime's blocking pool, so a slow DNS server never stalls a worker.
+///
+/// # Errors
+///
+/// `InvalidInput` for a string without a port (`"localhost"`) or with a bad one; the
+/// resolver's error for an unknown name.
+///
+/// # Panics
+///
+/// When a host name is looked up outside a runtime, naming the fix.
+///
+/// # Examples
+///
+/// ```
+/// eddy::run(async {
+///     let addrs: Vec<_> = eddy::net::lookup_host("127.0.0.1:80").await.unwrap().collect();
+///     assert_eq!(addrs, ["127.0.0.1:80".parse().unwrap()]);
+///     for addr in eddy::net::lookup_host("localhost:443").await.unwrap() {
+///         assert!(addr.ip().is_loopback());
+///     }
+/// });
+/// ```
+pub async fn lookup_host<T: ToSocketAddrs>(
+    host: T,
+) -> io::Result<impl Iterator<Item = SocketAddr>> {
+    Ok(resolve_all(host).await?.into_iter())
+}
+
+/// Resolves `addr`, possibly to no address; a host name is looked up on the blocking pool.
+async fn resolve_all<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
+    match addr.resolved()? {
+        Resolved::Ready(addrs) => Ok(addrs),
+        Resolved::Lookup(host, port) => lookup(host, port).await,
+    }
+}
+
+/// Resolves `addr` to at least one address; a host name is looked up on the blocking pool.
 pub(crate) async fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
-    let addrs = match addr.resolved()? {
-        Resolved::Ready(addrs) => addrs,
-        Resolved::Lookup(host, port) => lookup(host, port).await?,
-    };
+    let addrs = resolve_all(addr).await?;
     if addrs.is_empty() {
         return Err(invalid("could not resolve to any address"));
     }

@@ -3,9 +3,10 @@
 //!
 //! | type | what |
 //! |---|---|
-//! | [`TcpListener`] | `bind`, `accept`, `local_addr`, `from_std` |
+//! | [`TcpListener`] | `bind`, `accept`, `incoming()` (a `Stream`), `local_addr`, `from_std` |
 //! | [`TcpStream`] | `connect`, reads and writes (futures-io), `into_split` into owned halves |
-//! | [`UdpSocket`] | `bind`, `connect`, `send` / `recv`, `send_to` / `recv_from` |
+//! | [`TcpSocket`] | options before `connect` / `listen`: `SO_REUSEADDR`, `SO_REUSEPORT`, buffer sizes, a client's local address |
+//! | [`UdpSocket`] | `bind`, `connect`, `send` / `recv`, `send_to` / `recv_from`, multicast, `recv_buf` |
 //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | the same on Unix domain sockets (Unix only) |
 //!
 //! Every socket is non-blocking and registered with the runtime's reactor
@@ -14,10 +15,13 @@
 //! task's cooperative budget. Streams implement [`AsyncRead`](crate::io::AsyncRead) and
 //! [`AsyncWrite`](crate::io::AsyncWrite), so `futures_lite::AsyncReadExt::read` and
 //! friends work as `tokio::io::AsyncReadExt`'s do; they also have `readable()` /
-//! `writable()` and non-blocking `try_read` / `try_write`.
+//! `writable()` and non-blocking `try_read` / `try_write`, and tokio's readiness API:
+//! `ready(Interest)`, `try_io`, `async_io`, `poll_read_ready` / `poll_write_ready`
+//! ([`Interest`](crate::io::Interest), [`Ready`](crate::io::Ready)).
 //!
 //! Addresses are anything `std::net::ToSocketAddrs` takes. IP literals are parsed
-//! without a lookup; host names are resolved on the runtime's blocking pool.
+//! without a lookup; host names are resolved on the runtime's blocking pool, as
+//! [`lookup_host`] does.
 //!
 //! # Examples
 //!
@@ -46,6 +50,7 @@
 //! ```
 
 mod addr;
+mod readiness;
 pub mod split;
 pub(crate) mod stream_io;
 pub mod tcp;
@@ -54,8 +59,8 @@ mod udp;
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod unix;
 
-pub use self::addr::ToSocketAddrs;
-pub use self::tcp::{TcpListener, TcpStream};
+pub use self::addr::{lookup_host, ToSocketAddrs};
+pub use self::tcp::{TcpListener, TcpSocket, TcpStream};
 pub use self::udp::UdpSocket;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]

@@ -120,6 +120,17 @@ impl TcpListener {
         Poll::Ready(Ok((stream, peer)))
     }
 
+    /// The connections as a [`Stream`](futures_core::Stream) of `accept` results, for
+    /// `while let Some(stream) = incoming.next().await` with futures-lite's `StreamExt`
+    /// (tokio-stream's `TcpListenerStream`).
+    ///
+    /// # Examples
+    ///
+    /// See [`Incoming`](crate::net::tcp::Incoming).
+    pub fn incoming(&self) -> super::Incoming<'_> {
+        super::Incoming::new(self)
+    }
+
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()

@@ -1,9 +1,15 @@
-//! TCP: [`TcpListener`], [`TcpStream`] and the stream's owned halves.
+//! TCP: [`TcpListener`], [`TcpStream`], the stream's owned halves, and [`TcpSocket`] for
+//! options set before connecting or listening.
 
+mod incoming;
 mod listener;
+mod socket;
+mod socket_raw;
 mod stream;
 
+pub use self::incoming::Incoming;
 pub use self::listener::TcpListener;
+pub use self::socket::TcpSocket;
 pub use self::stream::TcpStream;
 
 /// The read half of a [`TcpStream`] split with [`TcpStream::into_split`].

@@ -7,12 +7,14 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 use std::sync::Arc;
+use std::time::Duration;
 
 use eddy_reactor::Reactor;
-use socket2::{Domain, Socket, Type};
+use socket2::{Domain, SockRef, Socket, Type};
 
 use super::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::readiness::readiness_methods;
 use crate::net::split;
 use crate::net::stream_io::{self, forward_stream_traits, StreamIo};
 
@@ -146,6 +148,102 @@ impl TcpStream {
         self.io.get_ref().ttl()
     }
 
+    readiness_methods!(
+        "    let listener = eddy::net::TcpListener::bind(\"127.0.0.1:0\").await.unwrap();
+    let b = eddy::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let (a, _) = listener.accept().await.unwrap();",
+        "try_write",
+        "try_read",
+        poll_read_ready,
+        poll_write_ready,
+    );
+
+    /// Sets `SO_LINGER`: with `Some(duration)`, closing the socket blocks until the
+    /// unsent data is sent or `duration` passes (`Some(Duration::ZERO)` resets the
+    /// connection at close); with `None`, close returns at once and the kernel sends in
+    /// the background (the default).
+    ///
+    /// Deprecated as in tokio, and kept as tokio keeps it: a socket is closed when it is
+    /// dropped, on whichever worker drops it, and a linger timeout blocks that worker.
+    /// [`set_zero_linger`](Self::set_zero_linger) is the one setting that never blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use std::time::Duration;
+    /// use eddy::net::{TcpListener, TcpStream};
+    ///
+    /// eddy::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     stream.set_linger(Some(Duration::from_secs(1))).unwrap();
+    ///     assert_eq!(stream.linger().unwrap(), Some(Duration::from_secs(1)));
+    /// });
+    /// ```
+    #[deprecated = "`SO_LINGER` with a timeout blocks the thread that drops the socket (a worker); use `set_zero_linger` to reset the connection at close"]
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// Sets `SO_LINGER` to zero: closing the socket discards unsent data and resets the
+    /// connection (the peer reads `ConnectionReset`) instead of a graceful FIN, without
+    /// blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use eddy::net::{TcpListener, TcpStream};
+    ///
+    /// eddy::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     stream.set_zero_linger().unwrap();
+    ///     assert_eq!(stream.linger().unwrap(), Some(Duration::ZERO));
+    /// });
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        SockRef::from(self.io.get_ref()).set_linger(Some(Duration::ZERO))
+    }
+
+    /// The `SO_LINGER` setting (see [`set_linger`](Self::set_linger)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::net::{TcpListener, TcpStream};
+    ///
+    /// eddy::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     assert_eq!(stream.linger().unwrap(), None);
+    /// });
+    /// ```
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Reads what is queued without consuming it and without waiting; `WouldBlock` if
+    /// nothing is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::net::{TcpListener, TcpStream};
+    ///
+    /// eddy::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     let err = stream.try_peek(&mut [0; 4]).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// });
+    /// ```
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .try_io(eddy_reactor::Direction::Read, |stream| stream.peek(buf))
+    }
+
     /// Waits until the stream is readable (data, end-of-stream or an error is there).
     pub async fn readable(&self) -> io::Result<()> {
         self.io.readable().await
@@ -179,9 +277,19 @@ impl TcpStream {
     }
 }
 
-/// One address's connect (see [`stream_io::connect`](crate::net::stream_io::connect)).
+/// One address's connect.
 async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    connect_socket(socket, addr, reactor).await
+}
+
+/// Connects `socket` (fresh, or configured by a [`TcpSocket`](super::TcpSocket)) to
+/// `addr` without blocking (see [`stream_io::connect`](crate::net::stream_io::connect)).
+pub(super) async fn connect_socket(
+    socket: Socket,
+    addr: SocketAddr,
+    reactor: Arc<Reactor>,
+) -> io::Result<TcpStream> {
     Ok(TcpStream {
         io: stream_io::connect(socket, &addr.into(), reactor).await?,
     })

@@ -6,6 +6,7 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
 use crate::io::Async;
+use crate::net::readiness::readiness_methods;
 
 /// A Unix domain datagram socket, bound to a path, unnamed, or one of a pair.
 ///
@@ -144,6 +145,14 @@ impl UnixDatagram {
         self.io
             .try_io(eddy_reactor::Direction::Read, |s| s.recv(buf))
     }
+
+    readiness_methods!(
+        "    let (a, b) = eddy::net::UnixDatagram::pair().unwrap();",
+        "try_send",
+        "try_recv",
+        poll_recv_ready,
+        poll_send_ready,
+    );
 
     /// Waits until a datagram can be received.
     pub async fn readable(&self) -> io::Result<()> {

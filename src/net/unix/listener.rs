@@ -113,6 +113,17 @@ impl UnixListener {
         Poll::Ready(Ok((stream, peer)))
     }
 
+    /// The connections as a [`Stream`](futures_core::Stream) of `accept` results, for
+    /// `while let Some(stream) = incoming.next().await` with futures-lite's `StreamExt`
+    /// (tokio-stream's `UnixListenerStream`).
+    ///
+    /// # Examples
+    ///
+    /// See [`Incoming`](crate::net::unix::Incoming).
+    pub fn incoming(&self) -> super::Incoming<'_> {
+        super::Incoming::new(self)
+    }
+
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()

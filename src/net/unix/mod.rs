@@ -2,10 +2,12 @@
 //! [`UnixDatagram`]. Unix only.
 
 mod datagram;
+mod incoming;
 mod listener;
 mod stream;
 
 pub use self::datagram::UnixDatagram;
+pub use self::incoming::Incoming;
 pub use self::listener::UnixListener;
 pub use self::stream::UnixStream;
 

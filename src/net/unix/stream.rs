@@ -11,6 +11,7 @@ use eddy_reactor::Reactor;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+use crate::net::readiness::readiness_methods;
 use crate::net::split;
 use crate::net::stream_io::{self, forward_stream_traits, StreamIo};
 
@@ -132,6 +133,14 @@ impl UnixStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how)
     }
+
+    readiness_methods!(
+        "    let (a, b) = eddy::net::UnixStream::pair().unwrap();",
+        "try_write",
+        "try_read",
+        poll_read_ready,
+        poll_write_ready,
+    );
 
     /// Waits until the stream is readable.
     pub async fn readable(&self) -> io::Result<()> {

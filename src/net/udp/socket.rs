@@ -7,10 +7,14 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 
-use socket2::{Domain, Socket, Type};
+use std::task::{Context, Poll};
+
+use eddy_reactor::Direction;
+use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
 use crate::io::Async;
 use crate::net::addr::{each_addr, resolve, ToSocketAddrs};
+use crate::net::readiness::readiness_methods;
 
 /// A UDP socket — asyncio's `create_datagram_endpoint`, with tokio's methods.
 ///
@@ -33,7 +37,8 @@ use crate::net::addr::{each_addr, resolve, ToSocketAddrs};
 /// ```
 #[derive(Debug)]
 pub struct UdpSocket {
-    io: Async<std::net::UdpSocket>,
+    /// Shared with the option and buffer methods of the sibling files.
+    pub(super) io: Async<std::net::UdpSocket>,
 }
 
 impl UdpSocket {
@@ -133,29 +138,113 @@ impl UdpSocket {
         self.io.read_with(|socket| socket.peek_from(buf)).await
     }
 
+    /// Like [`peek_from`](Self::peek_from) without waiting; `WouldBlock` if no datagram
+    /// is there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let socket = eddy::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let err = socket.try_peek_from(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// });
+    /// ```
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Direction::Read, |s| s.peek_from(buf))
+    }
+
+    /// Waits for a datagram and returns its sender, leaving it in the queue (tokio's
+    /// `peek_sender`): unlike [`peek_from`](Self::peek_from) it needs no buffer, and a
+    /// long datagram is not an error on Windows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::net::UdpSocket;
+    ///
+    /// eddy::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     a.send_to(b"who?", b.local_addr().unwrap()).await.unwrap();
+    ///     assert_eq!(b.peek_sender().await.unwrap(), a.local_addr().unwrap());
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(b.recv_from(&mut buf).await.unwrap().0, 4); // still queued
+    /// });
+    /// ```
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        std::future::poll_fn(|cx| self.poll_peek_sender(cx)).await
+    }
+
+    /// Polls for the sender of the next datagram, leaving it queued (the building block
+    /// of [`peek_sender`](Self::peek_sender)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::net::UdpSocket;
+    ///
+    /// eddy::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     a.send_to(b"x", b.local_addr().unwrap()).await.unwrap();
+    ///     let from = std::future::poll_fn(|cx| b.poll_peek_sender(cx)).await.unwrap();
+    ///     assert_eq!(from, a.local_addr().unwrap());
+    /// });
+    /// ```
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(Direction::Read, cx, |s| {
+            ip_addr(SockRef::from(s).peek_sender()?)
+        })
+    }
+
+    /// The sender of the next datagram without waiting; `WouldBlock` if none is there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// eddy::run(async {
+    ///     let socket = eddy::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let err = socket.try_peek_sender().unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// });
+    /// ```
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.try_io(Direction::Read, |s| {
+            ip_addr(SockRef::from(s).peek_sender()?)
+        })
+    }
+
     /// Sends without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Write, |s| s.send(buf))
+        self.io.try_io(Direction::Write, |s| s.send(buf))
     }
 
     /// Receives without waiting; `WouldBlock` if no datagram is there.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Read, |s| s.recv(buf))
+        self.io.try_io(Direction::Read, |s| s.recv(buf))
     }
 
     /// Sends to `target` without waiting.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io
-            .try_io(eddy_reactor::Direction::Write, |s| s.send_to(buf, target))
+        self.io.try_io(Direction::Write, |s| s.send_to(buf, target))
     }
 
     /// Receives without waiting: length and sender.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .try_io(eddy_reactor::Direction::Read, |s| s.recv_from(buf))
+        self.io.try_io(Direction::Read, |s| s.recv_from(buf))
     }
+
+    readiness_methods!(
+        "    let a = eddy::net::UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();
+    let b = eddy::net::UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();
+    a.connect(b.local_addr().unwrap()).await.unwrap();
+    b.connect(a.local_addr().unwrap()).await.unwrap();",
+        "try_send",
+        "try_recv",
+        poll_recv_ready,
+        poll_send_ready,
+    );
 
     /// Waits until a datagram can be received.
     pub async fn readable(&self) -> io::Result<()> {
@@ -176,26 +265,12 @@ impl UdpSocket {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
+}
 
-    /// Allows sending to broadcast addresses.
-    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.io.get_ref().set_broadcast(on)
-    }
-
-    /// Whether broadcast is allowed.
-    pub fn broadcast(&self) -> io::Result<bool> {
-        self.io.get_ref().broadcast()
-    }
-
-    /// Sets the IP time-to-live.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.get_ref().set_ttl(ttl)
-    }
-
-    /// The IP time-to-live.
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.io.get_ref().ttl()
-    }
+/// A UDP socket's address as std's (it is always an IP one).
+pub(super) fn ip_addr(addr: SockAddr) -> io::Result<SocketAddr> {
+    addr.as_socket()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not an IP socket address"))
 }
 
 #[cfg(unix)]
