@@ -6,8 +6,9 @@
 //!
 //! This crate is the facade (`#![deny(unsafe_code)]`, allowed only in the files that say
 //! why: the `hyper` feature's zero-copy socket reads, on Windows the console handler
-//! behind [`signal::ctrl_c`], and [`process`]'s system calls — `pidfd_open`, pipe flags,
-//! the signal mask around a pipe write, and the Windows process wait): it joins the member crates, and the only work it
+//! behind [`signal::ctrl_c`], [`process`]'s system calls — `pidfd_open`, pipe flags,
+//! the signal mask around a pipe write, and the Windows process wait — `TcpSocket`'s
+//! `FromRawFd`, and `UdpSocket::recv_buf` into a buffer's spare capacity): it joins the member crates, and the only work it
 //! does itself is the driver between them (`runtime/driver/`: the park hook and the
 //! per-worker timers).
 //!
