@@ -319,4 +319,13 @@ fn net_fs_and_io_types_are_unwind_safe_as_tokios_are() {
     unwind_safe::<eddy::fs::File>();
     unwind_safe::<eddy::fs::OpenOptions>();
     unwind_safe::<eddy::fs::DirEntry>();
+    unwind_safe::<eddy::io::DuplexStream>();
+    unwind_safe::<eddy::io::ReadHalf<eddy::net::TcpStream>>();
+    unwind_safe::<eddy::io::WriteHalf<eddy::net::TcpStream>>();
+    unwind_safe::<eddy::process::Child>();
+    unwind_safe::<eddy::process::ChildStdin>();
+    unwind_safe::<eddy::process::ChildStdout>();
+    unwind_safe::<eddy::process::ChildStderr>();
+    #[cfg(unix)]
+    unwind_safe::<eddy::signal::Signal>();
 }

@@ -96,6 +96,12 @@ pub struct DuplexStream {
     write: Arc<Mutex<Pipe>>,
 }
 
+// As tokio's (whose pipes sit behind std mutexes): each direction is changed only under
+// its lock, in steps that leave it consistent (bytes appended or taken whole, flags set),
+// so a panic elsewhere cannot expose a half-made change.
+impl std::panic::UnwindSafe for DuplexStream {}
+impl std::panic::RefUnwindSafe for DuplexStream {}
+
 /// One direction: the bytes in flight and who waits on them.
 struct Pipe {
     buf: std::collections::VecDeque<u8>,

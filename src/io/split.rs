@@ -91,6 +91,13 @@ pub struct WriteHalf<T> {
     inner: Shared<T>,
 }
 
+// As tokio's halves: the stream is reached only under the shared lock, one poll at a
+// time, so a half carries no state of its own that a panic could leave half-changed.
+impl<T> std::panic::UnwindSafe for ReadHalf<T> {}
+impl<T> std::panic::RefUnwindSafe for ReadHalf<T> {}
+impl<T> std::panic::UnwindSafe for WriteHalf<T> {}
+impl<T> std::panic::RefUnwindSafe for WriteHalf<T> {}
+
 impl<T> ReadHalf<T> {
     /// Whether `other` is the write half split off with this read half.
     ///
