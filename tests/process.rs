@@ -237,7 +237,15 @@ fn writing_to_a_dead_childs_stdin_is_broken_pipe_not_sigpipe() {
         let mut child = Command::new("true").stdin(Stdio::piped()).spawn()?;
         let mut stdin = child.stdin.take().unwrap();
         assert!(child.wait().await?.success());
-        let err = stdin.write_all(b"anyone there?").await.unwrap_err();
+        // Until the read end is closed everywhere, writes may succeed: a child that other
+        // tests are spawning meanwhile holds a copy of every fd, close-on-exec ones too,
+        // from its fork until its exec. So write until the error (a read end that stayed
+        // open would fill the pipe and hang: the timeout fails the test).
+        let err = loop {
+            if let Err(err) = stdin.write_all(b"anyone there?").await {
+                break err;
+            }
+        };
         assert_eq!(err.kind(), ErrorKind::BrokenPipe, "{err}");
         // Still alive, and the signal was not left pending to strike later.
         let err = stdin.write_all(b"still?").await.unwrap_err();

@@ -18,6 +18,12 @@
 //! * Every parking worker, searcher or not, re-checks the queues after listing itself as a
 //!   sleeper: a worker refused as a searcher could otherwise sleep through work that a
 //!   producer declined to announce while others searched.
+//! * A worker that pushes to **its own** queue while it is listed as a sleeper (inside its
+//!   park hook: the reactor or a timer woke tasks) never picks itself
+//!   ([`worker_to_notify_except`](Idle::worker_to_notify_except)): it runs its own queue
+//!   as soon as the hook returns, so nothing is lost, and waking itself would only cost a
+//!   reactor notification (an eventfd write and a spurious poll round) while the worker
+//!   that could steal stays asleep.
 
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
@@ -49,6 +55,17 @@ impl Idle {
     /// After new work was made visible: the worker to wake, if one should be woken. The
     /// returned worker is already counted as unparked and searching.
     pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+        self.pick(None)
+    }
+
+    /// [`worker_to_notify`](Idle::worker_to_notify) for work pushed to `producer`'s own
+    /// queue: never `producer` itself, which may still be listed as a sleeper while its
+    /// park hook wakes tasks (module docs).
+    pub(crate) fn worker_to_notify_except(&self, producer: usize) -> Option<usize> {
+        self.pick(Some(producer))
+    }
+
+    fn pick(&self, except: Option<usize>) -> Option<usize> {
         // Fast path, no lock: someone is searching, or nobody is parked.
         if !self.should_notify() {
             return None;
@@ -58,7 +75,9 @@ impl Idle {
         if !self.should_notify() {
             return None;
         }
-        let worker = sleepers.pop()?;
+        // The most recent sleeper other than `except`; `remove` keeps the others' order.
+        let i = sleepers.iter().rposition(|&w| Some(w) != except)?;
+        let worker = sleepers.remove(i);
         // One more unparked, one more searching. SeqCst: orders with the loads in
         // `should_notify` of concurrent producers and the searcher updates below.
         self.state.fetch_add((1 << UNPARK_SHIFT) | 1, SeqCst);

@@ -121,6 +121,15 @@ impl Shared {
         self.wake_one();
     }
 
+    /// [`notify_parked`](Self::notify_parked) for work that worker `producer` pushed to
+    /// its own queue: wakes another worker, never `producer` (idle.rs).
+    pub(super) fn notify_parked_except(&self, producer: usize) {
+        fence(Ordering::SeqCst);
+        if let Some(worker) = self.idle.worker_to_notify_except(producer) {
+            self.park.unpark(worker);
+        }
+    }
+
     fn wake_one(&self) {
         if let Some(worker) = self.idle.worker_to_notify() {
             self.park.unpark(worker);

@@ -292,8 +292,10 @@ impl WorkerContext {
         };
         drop(core);
         if pushed {
-            // Stealable work appeared: an idle worker may take it.
-            self.shared.notify_parked();
+            // Stealable work appeared: another idle worker may take it. Not this one: it
+            // may still be listed as a sleeper (its park hook woke the task), and it runs
+            // its own queue next anyway (idle.rs).
+            self.shared.notify_parked_except(self.index);
         }
         None
     }

@@ -27,8 +27,18 @@
 //!   most [`HOSTAGE_CHECK_MIN`], doubling after each check that found the reactor still
 //!   held, up to [`HOSTAGE_CHECK_MAX`], and back to the minimum once it is woken for work.
 //!   Its check takes the reactor if it is free. So a busy server hands the reactor over
-//!   within a few milliseconds of a long poll starting, and an idle one wakes a parked
-//!   worker about eight times a second.
+//!   within about ten milliseconds of a long poll starting, and an idle one wakes a
+//!   parked worker about eight times a second.
+//!
+//!   The minimum is 10 ms, not less, because of what a timed sleep costs: a timeout that
+//!   falls before the kernel's next scheduler tick (4 ms at `HZ=250`, 10 ms at `HZ=100`)
+//!   makes it reprogram the timer hardware when the sleep starts and again when an
+//!   unpark ends it early — in a virtual machine, an exit to the hypervisor each time.
+//!   A worker woken for work resets its bound to the minimum, so in a ping-pong workload
+//!   every park pays that. Measured on a 2-vCPU VM (`HZ=250`), a park/unpark round trip
+//!   between two threads: 17 µs untimed, 54 µs with a 2 ms timeout, 21 µs with 10 ms;
+//!   on a pipe through `cat` (`benches/process.rs`) the 2 ms bound cost the workers
+//!   about 5 ms of CPU per 64 MiB, 25% more than tokio's (docs/benchmarks.md).
 //! - **Every busy worker polls the reactor without blocking every 61 ticks**
 //!   (`maintain`), so CPU-bound tasks cannot starve I/O even when no worker is idle; after
 //!   such a poll it wakes a worker asleep on its parker if nobody waits in the reactor.
@@ -84,7 +94,8 @@ const IN_REACTOR: u8 = 2;
 
 /// The first bound on a parked worker's sleep while another worker holds the reactor
 /// (module docs: never holding I/O hostage).
-pub(crate) const HOSTAGE_CHECK_MIN: Duration = Duration::from_millis(2);
+/// At least a scheduler tick even at `HZ=100` (module docs: why not shorter).
+pub(crate) const HOSTAGE_CHECK_MIN: Duration = Duration::from_millis(10);
 /// The longest bound, reached by doubling while checks find the reactor held.
 pub(crate) const HOSTAGE_CHECK_MAX: Duration = Duration::from_millis(128);
 
