@@ -229,6 +229,55 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// Blocks the thread until the lock is acquired — for synchronous code outside the
+    /// runtime, as tokio's. Waits in the same line as [`lock`](Mutex::lock).
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime (it would block a worker): `.await` [`lock`](Mutex::lock) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let m = Arc::new(eddy::sync::Mutex::new(1));
+    /// let held = m.clone().try_lock_owned().unwrap();
+    /// std::thread::spawn(move || drop(held));
+    /// *m.blocking_lock() += 1;
+    /// assert_eq!(*m.try_lock().unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("Mutex::blocking_lock");
+        }
+        eddy_executor::block_on(self.lock())
+    }
+
+    /// [`blocking_lock`](Mutex::blocking_lock) for a mutex in an [`Arc`].
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime: `.await` [`lock_owned`](Mutex::lock_owned) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let m = Arc::new(eddy::sync::Mutex::new(1));
+    /// *m.clone().blocking_lock_owned() = 3;
+    /// assert_eq!(*m.try_lock().unwrap(), 3);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("Mutex::blocking_lock_owned");
+        }
+        eddy_executor::block_on(self.lock_owned())
+    }
+
     /// [`lock`](Mutex::lock) for a mutex in an [`Arc`]: the guard owns a reference and
     /// can move into a task.
     ///

@@ -281,6 +281,53 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
+    /// Blocks the thread until shared access is granted — for synchronous code outside
+    /// the runtime, as tokio's. Waits in the same line as [`read`](RwLock::read).
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime (it would block a worker): `.await` [`read`](RwLock::read) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// assert_eq!(*lock.blocking_read(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("RwLock::blocking_read");
+        }
+        eddy_executor::block_on(self.read())
+    }
+
+    /// Blocks the thread until exclusive access is granted — for synchronous code
+    /// outside the runtime, as tokio's.
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime: `.await` [`write`](RwLock::write) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(eddy::sync::RwLock::new(1));
+    /// let reader = lock.clone().try_read_owned().unwrap();
+    /// std::thread::spawn(move || drop(reader));
+    /// *lock.blocking_write() += 1;
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("RwLock::blocking_write");
+        }
+        eddy_executor::block_on(self.write())
+    }
+
     /// The data, through a unique borrow: no locking needed.
     ///
     /// # Examples

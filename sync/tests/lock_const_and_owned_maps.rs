@@ -100,3 +100,25 @@ fn the_locks_are_send_and_sync_as_tokio_s() {
     send_sync::<OwnedRwLockWriteGuard<u8>>();
     send_sync::<OwnedRwLockMappedWriteGuard<(u8, u8), u8>>();
 }
+
+#[eddy::test]
+#[should_panic(expected = "Mutex::blocking_lock")]
+async fn blocking_lock_inside_the_runtime_panics() {
+    let m = Mutex::new(0);
+    let _ = m.blocking_lock();
+}
+
+#[test]
+fn blocking_lock_and_write_wait_on_a_plain_thread() {
+    let m = Arc::new(Mutex::new(0));
+    let held = m.clone().try_lock_owned().unwrap();
+    let t = std::thread::spawn(move || drop(held));
+    *m.blocking_lock() += 1;
+    t.join().unwrap();
+    let lock = Arc::new(RwLock::new(0));
+    let reader = lock.clone().try_read_owned().unwrap();
+    let t = std::thread::spawn(move || drop(reader));
+    *lock.blocking_write() += 1;
+    t.join().unwrap();
+    assert_eq!((*m.blocking_lock(), *lock.blocking_read()), (1, 1));
+}
