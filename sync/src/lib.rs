@@ -38,7 +38,10 @@
 //! entries linked in arrival order (`wait_queue.rs`). A waiting future holds the key of its
 //! entry; the side that grants it something unlinks the entry and writes the grant into
 //! it, and only the future itself frees the entry — when it completes, or in `Drop`, where
-//! it passes on what it was granted. No unsafe code is involved. [`Semaphore`] is the core
+//! it passes on what it was granted. One module holds unsafe code: [`Mutex`]'s and
+//! [`RwLock`]'s data sit in an `UnsafeCell` next to their semaphore, and the permits are
+//! what grant access (`lock_cell.rs`, whose invariants say which permit discharges each
+//! access; the rest of the crate is `deny(unsafe_code)`). [`Semaphore`] is the core
 //! that [`Mutex`], [`RwLock`] and the bounded [`mpsc`] channel build on; its permit count
 //! is an atomic, so an uncontended `lock` or `acquire` is one compare-and-swap.
 //!
@@ -114,6 +117,7 @@ pub(crate) mod batch_semaphore;
 pub mod broadcast;
 mod cancellation_token;
 mod event;
+mod lock_cell;
 pub mod mpsc;
 mod mutex;
 mod notify;
@@ -135,12 +139,14 @@ pub use cancellation_token::{
     WaitForCancellationFutureOwned,
 };
 pub use event::Event;
-pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
-    RwLockWriteGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,

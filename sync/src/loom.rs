@@ -1,6 +1,8 @@
 //! This crate's sync shim (CONTRIBUTING.md, rule 8): the primitives' atomics, locks and
 //! shared state come from here, so their protocols run unchanged inside the loom models
-//! (`src/tests/loom_sync.rs`) with `--cfg eddy_loom`.
+//! (`src/tests/loom_sync.rs`) with `--cfg eddy_loom`. `UnsafeCell` always has loom's
+//! closure API (`with` / `with_mut`), so the lock cell's accesses are written once and
+//! checked by loom's causality tracking in the models.
 
 #[cfg(not(eddy_loom))]
 mod imp {
@@ -13,6 +15,36 @@ mod imp {
     pub(crate) mod sync {
         pub(crate) use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
     }
+
+    pub(crate) mod cell {
+        /// `UnsafeCell` with loom's closure API: the raw pointer only escapes into a
+        /// closure. `const` (so a lock can be built in a `static`) and `?Sized` (so a
+        /// `Mutex<[u8]>` can be), as std's.
+        #[derive(Debug)]
+        pub(crate) struct UnsafeCell<T: ?Sized>(std::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+                UnsafeCell(std::cell::UnsafeCell::new(value))
+            }
+
+            pub(crate) fn into_inner(self) -> T {
+                self.0.into_inner()
+            }
+        }
+
+        impl<T: ?Sized> UnsafeCell<T> {
+            #[inline(always)]
+            pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
+            }
+
+            #[inline(always)]
+            pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                f(self.0.get())
+            }
+        }
+    }
 }
 
 #[cfg(eddy_loom)]
@@ -21,6 +53,10 @@ mod imp {
 
     pub(crate) mod atomic {
         pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    }
+
+    pub(crate) mod cell {
+        pub(crate) use loom::cell::UnsafeCell;
     }
 
     pub(crate) mod sync {

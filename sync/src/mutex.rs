@@ -1,20 +1,22 @@
 //! [`Mutex`] — asyncio's `Lock`, holding the data it protects (tokio's `Mutex`).
 //!
 //! The lock itself is a one-permit [`batch_semaphore`](crate::batch_semaphore): FIFO,
-//! cancel-safe, with a lock-free uncontended path. The data lives in a `parking_lot`
-//! mutex that is only ever taken by the holder of the permit, so taking it never waits
-//! (and a failure to take it at once would be a bug, hence the `expect`); its guard is
-//! what gives the async guard safe `&mut T` access without any unsafe code.
+//! cancel-safe, with a lock-free uncontended path. The data sits in a cell next to it
+//! ([`lock_cell`](crate::lock_cell), this crate's only unsafe code): holding the permit is
+//! what grants access, as in tokio. So `new` allocates nothing, `const_new` builds a
+//! mutex in a `static`, and every guard (owned ones too) can be mapped.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use crate::batch_semaphore as ll;
+use crate::lock_cell::{Borrowed, Exclusive, LockCell, MutexKind};
 
 mod mapped;
+mod owned_mapped;
 
 pub use mapped::MappedMutexGuard;
+pub use owned_mapped::OwnedMappedMutexGuard;
 
 /// An async mutual-exclusion lock: [`lock`](Mutex::lock) waits, without blocking the
 /// thread, until the guard of the previous holder is dropped.
@@ -48,9 +50,28 @@ pub use mapped::MappedMutexGuard;
 ///     assert_eq!(*count.lock().await, 10);
 /// });
 /// ```
+///
+/// # Thread safety
+///
+/// As tokio's: a `Mutex<T>` is `Sync` when `T` is `Send` (one thread at a time reaches the
+/// data), so it can share a `Cell`, but not an `Rc`; a guard is `Sync` only if `T` is.
+///
+/// ```
+/// fn shareable<T: Sync>() {}
+/// shareable::<eddy::sync::Mutex<std::cell::Cell<u8>>>();
+/// ```
+///
+/// ```compile_fail
+/// fn shareable<T: Sync>() {}
+/// shareable::<eddy::sync::Mutex<std::rc::Rc<u8>>>();
+/// ```
+///
+/// ```compile_fail
+/// fn shareable<T: Sync>() {}
+/// shareable::<eddy::sync::MutexGuard<'static, std::cell::Cell<u8>>>();
+/// ```
 pub struct Mutex<T: ?Sized> {
-    sem: ll::Semaphore,
-    data: Arc<parking_lot::Mutex<T>>,
+    cell: LockCell<MutexKind, T>,
 }
 
 // UnwindSafe when the data is, as tokio's (whose data sits in a plain cell next to the
@@ -79,15 +100,6 @@ impl fmt::Display for TryLockError {
 
 impl std::error::Error for TryLockError {}
 
-/// Gives the lock's permit back when dropped (after the data guard, by field order).
-struct Unlock<'a>(&'a ll::Semaphore);
-
-impl Drop for Unlock<'_> {
-    fn drop(&mut self) {
-        self.0.release(1);
-    }
-}
-
 /// Access to the data of a locked [`Mutex`]; dropping it unlocks.
 ///
 /// # Examples
@@ -101,9 +113,7 @@ impl Drop for Unlock<'_> {
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    // Field order matters: the data guard is released before the permit.
-    data: parking_lot::MutexGuard<'a, T>,
-    _unlock: Unlock<'a>,
+    inner: Exclusive<Borrowed<'a>, T>,
 }
 
 /// A [`MutexGuard`] that owns an `Arc` of its mutex (`'static`), from
@@ -122,19 +132,8 @@ pub struct MutexGuard<'a, T: ?Sized> {
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct OwnedMutexGuard<T: ?Sized> {
-    data: parking_lot::ArcMutexGuard<parking_lot::RawMutex, T>,
-    unlock: OwnedUnlock<T>,
+    inner: Exclusive<Arc<Mutex<T>>, T>,
 }
-
-struct OwnedUnlock<T: ?Sized>(Arc<Mutex<T>>);
-
-impl<T: ?Sized> Drop for OwnedUnlock<T> {
-    fn drop(&mut self) {
-        self.0.sem.release(1);
-    }
-}
-
-const TAKEN: &str = "eddy::sync::Mutex: the data lock was taken without the permit (a bug)";
 
 impl<T> Mutex<T> {
     /// An unlocked mutex holding `value`.
@@ -147,8 +146,28 @@ impl<T> Mutex<T> {
     /// ```
     pub fn new(value: T) -> Mutex<T> {
         Mutex {
-            sem: ll::Semaphore::new(1),
-            data: Arc::new(parking_lot::Mutex::new(value)),
+            cell: LockCell::new(value, 1),
+        }
+    }
+
+    /// [`new`](Mutex::new) in a `const` context, so that a mutex can be a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::sync::Mutex;
+    ///
+    /// static LOG: Mutex<Vec<&str>> = Mutex::const_new(Vec::new());
+    ///
+    /// eddy::run(async {
+    ///     LOG.lock().await.push("started");
+    ///     assert_eq!(*LOG.lock().await, ["started"]);
+    /// });
+    /// ```
+    #[cfg(not(eddy_loom))]
+    pub const fn const_new(value: T) -> Mutex<T> {
+        Mutex {
+            cell: LockCell::const_new(value, 1),
         }
     }
 
@@ -161,11 +180,7 @@ impl<T> Mutex<T> {
     /// assert_eq!(m.into_inner(), "x");
     /// ```
     pub fn into_inner(self) -> T {
-        // No guard can be alive (guards borrow or own the mutex), so the data is ours.
-        match Arc::try_unwrap(self.data) {
-            Ok(data) => data.into_inner(),
-            Err(_) => unreachable!("{TAKEN}"),
-        }
+        self.cell.into_inner()
     }
 }
 
@@ -187,9 +202,8 @@ impl<T: ?Sized> Mutex<T> {
     /// });
     /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        match self.sem.acquire(1).await {
-            Ok(()) => self.guard(),
-            Err(_) => unreachable!("a mutex's semaphore is never closed"),
+        MutexGuard {
+            inner: self.cell.write().await,
         }
     }
 
@@ -209,17 +223,59 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock().is_ok());
     /// ```
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
-        match self.sem.try_acquire(1) {
-            Ok(()) => Ok(self.guard()),
-            Err(_) => Err(TryLockError(())),
+        match self.cell.try_write() {
+            Some(inner) => Ok(MutexGuard { inner }),
+            None => Err(TryLockError(())),
         }
     }
 
-    fn guard(&self) -> MutexGuard<'_, T> {
-        MutexGuard {
-            data: self.data.try_lock().expect(TAKEN),
-            _unlock: Unlock(&self.sem),
+    /// Blocks the thread until the lock is acquired — for synchronous code outside the
+    /// runtime, as tokio's. Waits in the same line as [`lock`](Mutex::lock).
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime (it would block a worker): `.await` [`lock`](Mutex::lock) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let m = Arc::new(eddy::sync::Mutex::new(1));
+    /// let held = m.clone().try_lock_owned().unwrap();
+    /// std::thread::spawn(move || drop(held));
+    /// *m.blocking_lock() += 1;
+    /// assert_eq!(*m.try_lock().unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("Mutex::blocking_lock");
         }
+        eddy_executor::block_on(self.lock())
+    }
+
+    /// [`blocking_lock`](Mutex::blocking_lock) for a mutex in an [`Arc`].
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime: `.await` [`lock_owned`](Mutex::lock_owned) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let m = Arc::new(eddy::sync::Mutex::new(1));
+    /// *m.clone().blocking_lock_owned() = 3;
+    /// assert_eq!(*m.try_lock().unwrap(), 3);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("Mutex::blocking_lock_owned");
+        }
+        eddy_executor::block_on(self.lock_owned())
     }
 
     /// [`lock`](Mutex::lock) for a mutex in an [`Arc`]: the guard owns a reference and
@@ -240,9 +296,8 @@ impl<T: ?Sized> Mutex<T> {
     /// });
     /// ```
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        match self.sem.acquire(1).await {
-            Ok(()) => self.owned_guard(),
-            Err(_) => unreachable!("a mutex's semaphore is never closed"),
+        OwnedMutexGuard {
+            inner: LockCell::write_owned(self, |m| &m.cell).await,
         }
     }
 
@@ -261,16 +316,9 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock_owned().is_err());
     /// ```
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
-        match self.sem.try_acquire(1) {
-            Ok(()) => Ok(self.owned_guard()),
-            Err(_) => Err(TryLockError(())),
-        }
-    }
-
-    fn owned_guard(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        OwnedMutexGuard {
-            data: self.data.try_lock_arc().expect(TAKEN),
-            unlock: OwnedUnlock(self),
+        match LockCell::try_write_owned(self, |m| &m.cell) {
+            Some(inner) => Ok(OwnedMutexGuard { inner }),
+            None => Err(TryLockError(())),
         }
     }
 
@@ -284,10 +332,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(m.into_inner(), 2);
     /// ```
     pub fn get_mut(&mut self) -> &mut T {
-        match Arc::get_mut(&mut self.data) {
-            Some(data) => data.get_mut(),
-            None => unreachable!("{TAKEN}"),
-        }
+        self.cell.get_mut()
     }
 }
 
@@ -317,13 +362,13 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.data
+        &self.inner
     }
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.data
+        &mut self.inner
     }
 }
 
@@ -351,20 +396,20 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     /// assert!(Arc::ptr_eq(g.mutex(), &m));
     /// ```
     pub fn mutex(&self) -> &Arc<Mutex<T>> {
-        &self.unlock.0
+        self.inner.owner()
     }
 }
 
 impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.data
+        &self.inner
     }
 }
 
 impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.data
+        &mut self.inner
     }
 }
 

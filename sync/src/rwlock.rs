@@ -1,26 +1,25 @@
 //! [`RwLock`] — many readers or one writer (tokio's `RwLock`; asyncio has none).
 //!
 //! Built like [`Mutex`](crate::Mutex): a [`batch_semaphore`](crate::batch_semaphore) with
-//! `max_readers` permits — a reader takes one, a writer takes all of them — in front of a
-//! `parking_lot` read-write lock that only permit holders touch, so it never waits.
+//! `max_readers` permits — a reader takes one, a writer takes all of them — next to the
+//! data's cell ([`lock_cell`](crate::lock_cell)): the permits are what grant access.
 //! Because the semaphore is FIFO, a queued writer stops later readers from overtaking it:
 //! writers cannot starve.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 
-use crate::batch_semaphore as ll;
+use crate::lock_cell::{Borrowed, Exclusive, LockCell, RwLockKind, Shared};
 use crate::TryLockError;
 
 mod mapped;
+mod owned;
 
 pub use mapped::RwLockMappedWriteGuard;
+pub use owned::{OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 /// The default and largest number of concurrent readers.
 const MAX_READS: u32 = u32::MAX >> 3;
-
-const TAKEN: &str = "eddy::sync::RwLock: the data lock was taken without the permits (a bug)";
 
 /// An async reader-writer lock: any number of [`read`](RwLock::read) guards, or one
 /// [`write`](RwLock::write) guard, at a time.
@@ -45,33 +44,24 @@ const TAKEN: &str = "eddy::sync::RwLock: the data lock was taken without the per
 ///     assert_eq!(*lock.read().await, 6);
 /// });
 /// ```
+///
+/// # Thread safety
+///
+/// As tokio's: readers on several threads share `&T`, so an `RwLock<T>` is `Sync` only
+/// when `T` is `Send` and `Sync`.
+///
+/// ```compile_fail
+/// fn shareable<T: Sync>() {}
+/// shareable::<eddy::sync::RwLock<std::cell::Cell<u8>>>();
+/// ```
 pub struct RwLock<T: ?Sized> {
-    max_readers: u32,
-    sem: ll::Semaphore,
-    data: Arc<parking_lot::RwLock<T>>,
+    cell: LockCell<RwLockKind, T>,
 }
 
 // UnwindSafe when the data is, as tokio's (whose data sits in a plain cell next to the
 // semaphore). Not RefUnwindSafe, as tokio's: a panic while a guard is held may leave the
 // data half-updated and, unlike std's, this lock is not poisoned.
 impl<T: ?Sized + std::panic::UnwindSafe> std::panic::UnwindSafe for RwLock<T> {}
-
-/// Gives `n` permits back when dropped (after the data guard, by field order).
-struct Release<'a>(&'a ll::Semaphore, u32);
-
-impl Drop for Release<'_> {
-    fn drop(&mut self) {
-        self.0.release(self.1 as usize);
-    }
-}
-
-struct OwnedRelease<T: ?Sized>(Arc<RwLock<T>>, u32);
-
-impl<T: ?Sized> Drop for OwnedRelease<T> {
-    fn drop(&mut self) {
-        self.0.sem.release(self.1 as usize);
-    }
-}
 
 /// Shared access to the data of an [`RwLock`].
 ///
@@ -85,10 +75,7 @@ impl<T: ?Sized> Drop for OwnedRelease<T> {
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    // Always parking_lot's mapped guard (mapped to the whole data at first), so that
-    // `RwLockReadGuard::map` can return an `RwLockReadGuard` again, as tokio's does.
-    data: parking_lot::MappedRwLockReadGuard<'a, T>,
-    _release: Release<'a>,
+    inner: Shared<Borrowed<'a>, T>,
 }
 
 // As tokio's: a read guard only shares `&T`, so it is as unwind-safe as `&T` is.
@@ -108,45 +95,7 @@ impl<T: ?Sized + std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for RwLock
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    data: parking_lot::RwLockWriteGuard<'a, T>,
-    release: Release<'a>,
-}
-
-/// A read guard owning an `Arc` of its lock, from [`RwLock::read_owned`].
-///
-/// # Examples
-///
-/// ```
-/// use std::sync::Arc;
-/// eddy::run(async {
-///     let lock = Arc::new(eddy::sync::RwLock::new(1));
-///     let guard = lock.clone().read_owned().await;
-///     assert_eq!(eddy::spawn(async move { *guard }).await.unwrap(), 1);
-/// });
-/// ```
-#[must_use = "the lock is released when the guard is dropped"]
-pub struct OwnedRwLockReadGuard<T: ?Sized> {
-    data: parking_lot::ArcRwLockReadGuard<parking_lot::RawRwLock, T>,
-    _release: OwnedRelease<T>,
-}
-
-/// A write guard owning an `Arc` of its lock, from [`RwLock::write_owned`].
-///
-/// # Examples
-///
-/// ```
-/// use std::sync::Arc;
-/// eddy::run(async {
-///     let lock = Arc::new(eddy::sync::RwLock::new(1));
-///     let mut guard = lock.clone().write_owned().await;
-///     eddy::spawn(async move { *guard += 1 }).await.unwrap();
-///     assert_eq!(*lock.read().await, 2);
-/// });
-/// ```
-#[must_use = "the lock is released when the guard is dropped"]
-pub struct OwnedRwLockWriteGuard<T: ?Sized> {
-    data: parking_lot::ArcRwLockWriteGuard<parking_lot::RawRwLock, T>,
-    _release: OwnedRelease<T>,
+    inner: Exclusive<Borrowed<'a>, T>,
 }
 
 impl<T> RwLock<T> {
@@ -182,9 +131,56 @@ impl<T> RwLock<T> {
             "an RwLock admits 1 to {MAX_READS} readers, not {max_readers}"
         );
         RwLock {
-            max_readers,
-            sem: ll::Semaphore::new(max_readers as usize),
-            data: Arc::new(parking_lot::RwLock::new(value)),
+            cell: LockCell::new(value, max_readers),
+        }
+    }
+
+    /// [`new`](RwLock::new) in a `const` context, so that a lock can be a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::sync::RwLock;
+    ///
+    /// static CONFIG: RwLock<Vec<&str>> = RwLock::const_new(Vec::new());
+    ///
+    /// eddy::run(async {
+    ///     CONFIG.write().await.push("verbose");
+    ///     assert_eq!(*CONFIG.read().await, ["verbose"]);
+    /// });
+    /// ```
+    #[cfg(not(eddy_loom))]
+    pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock {
+            cell: LockCell::const_new(value, MAX_READS),
+        }
+    }
+
+    /// [`with_max_readers`](RwLock::with_max_readers) in a `const` context.
+    ///
+    /// # Panics
+    ///
+    /// If `max_readers` is 0 or above `u32::MAX >> 3` (at compile time in a `static`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::sync::RwLock;
+    ///
+    /// static PAIR: RwLock<()> = RwLock::const_with_max_readers((), 2);
+    ///
+    /// let (_a, _b) = (PAIR.try_read().unwrap(), PAIR.try_read().unwrap());
+    /// assert!(PAIR.try_read().is_err());
+    /// ```
+    #[cfg(not(eddy_loom))]
+    #[track_caller]
+    pub const fn const_with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
+        assert!(
+            max_readers >= 1 && max_readers <= MAX_READS,
+            "an RwLock admits 1 to u32::MAX >> 3 readers"
+        );
+        RwLock {
+            cell: LockCell::const_new(value, max_readers),
         }
     }
 
@@ -196,10 +192,7 @@ impl<T> RwLock<T> {
     /// assert_eq!(eddy::sync::RwLock::new(3).into_inner(), 3);
     /// ```
     pub fn into_inner(self) -> T {
-        match Arc::try_unwrap(self.data) {
-            Ok(data) => data.into_inner(),
-            Err(_) => unreachable!("{TAKEN}"),
-        }
+        self.cell.into_inner()
     }
 }
 
@@ -220,9 +213,8 @@ impl<T: ?Sized> RwLock<T> {
     /// });
     /// ```
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        match self.sem.acquire(1).await {
-            Ok(()) => self.read_guard(),
-            Err(_) => unreachable!("an RwLock's semaphore is never closed"),
+        RwLockReadGuard {
+            inner: self.cell.read().await,
         }
     }
 
@@ -240,16 +232,9 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write().is_err());
     /// ```
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
-        match self.sem.try_acquire(1) {
-            Ok(()) => Ok(self.read_guard()),
-            Err(_) => Err(TryLockError(())),
-        }
-    }
-
-    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
-        RwLockReadGuard {
-            data: parking_lot::RwLockReadGuard::map(self.data.try_read().expect(TAKEN), |t| t),
-            _release: Release(&self.sem, 1),
+        match self.cell.try_read() {
+            Some(inner) => Ok(RwLockReadGuard { inner }),
+            None => Err(TryLockError(())),
         }
     }
 
@@ -270,9 +255,8 @@ impl<T: ?Sized> RwLock<T> {
     /// });
     /// ```
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        match self.sem.acquire(self.max_readers as usize).await {
-            Ok(()) => self.write_guard(),
-            Err(_) => unreachable!("an RwLock's semaphore is never closed"),
+        RwLockWriteGuard {
+            inner: self.cell.write().await,
         }
     }
 
@@ -291,61 +275,57 @@ impl<T: ?Sized> RwLock<T> {
     /// drop(w);
     /// ```
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
-        match self.sem.try_acquire(self.max_readers as usize) {
-            Ok(()) => Ok(self.write_guard()),
-            Err(_) => Err(TryLockError(())),
+        match self.cell.try_write() {
+            Some(inner) => Ok(RwLockWriteGuard { inner }),
+            None => Err(TryLockError(())),
         }
     }
 
-    fn write_guard(&self) -> RwLockWriteGuard<'_, T> {
-        RwLockWriteGuard {
-            data: self.data.try_write().expect(TAKEN),
-            release: Release(&self.sem, self.max_readers),
+    /// Blocks the thread until shared access is granted — for synchronous code outside
+    /// the runtime, as tokio's. Waits in the same line as [`read`](RwLock::read).
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime (it would block a worker): `.await` [`read`](RwLock::read) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// assert_eq!(*lock.blocking_read(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("RwLock::blocking_read");
         }
+        eddy_executor::block_on(self.read())
     }
 
-    /// [`read`](RwLock::read) for a lock in an [`Arc`].
+    /// Blocks the thread until exclusive access is granted — for synchronous code
+    /// outside the runtime, as tokio's.
+    ///
+    /// # Panics
+    ///
+    /// Inside the runtime: `.await` [`write`](RwLock::write) there.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::sync::Arc;
-    /// eddy::run(async {
-    ///     let lock = Arc::new(eddy::sync::RwLock::new(7));
-    ///     assert_eq!(*lock.clone().read_owned().await, 7);
-    /// });
-    /// ```
-    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        if self.sem.acquire(1).await.is_err() {
-            unreachable!("an RwLock's semaphore is never closed");
-        }
-        OwnedRwLockReadGuard {
-            data: self.data.try_read_arc().expect(TAKEN),
-            _release: OwnedRelease(self, 1),
-        }
-    }
-
-    /// [`write`](RwLock::write) for a lock in an [`Arc`].
     ///
-    /// # Examples
-    ///
+    /// let lock = Arc::new(eddy::sync::RwLock::new(1));
+    /// let reader = lock.clone().try_read_owned().unwrap();
+    /// std::thread::spawn(move || drop(reader));
+    /// *lock.blocking_write() += 1;
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
     /// ```
-    /// use std::sync::Arc;
-    /// eddy::run(async {
-    ///     let lock = Arc::new(eddy::sync::RwLock::new(7));
-    ///     *lock.clone().write_owned().await = 8;
-    ///     assert_eq!(*lock.read().await, 8);
-    /// });
-    /// ```
-    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        let n = self.max_readers;
-        if self.sem.acquire(n as usize).await.is_err() {
-            unreachable!("an RwLock's semaphore is never closed");
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        if eddy_executor::is_entered() {
+            eddy_executor::already_running("RwLock::blocking_write");
         }
-        OwnedRwLockWriteGuard {
-            data: self.data.try_write_arc().expect(TAKEN),
-            _release: OwnedRelease(self, n),
-        }
+        eddy_executor::block_on(self.write())
     }
 
     /// The data, through a unique borrow: no locking needed.
@@ -358,10 +338,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(lock.into_inner(), 2);
     /// ```
     pub fn get_mut(&mut self) -> &mut T {
-        match Arc::get_mut(&mut self.data) {
-            Some(data) => data.get_mut(),
-            None => unreachable!("{TAKEN}"),
-        }
+        self.cell.get_mut()
     }
 }
 
@@ -382,19 +359,9 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// });
     /// ```
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let RwLockWriteGuard { data, release } = this;
-        let data = parking_lot::RwLockReadGuard::map(
-            parking_lot::RwLockWriteGuard::downgrade(data),
-            |t| t,
-        );
-        let sem = release.0;
-        let held = release.1;
-        std::mem::forget(release);
-        // Keep one permit for the read guard, give the others back (to queued readers).
-        sem.release(held as usize - 1);
+        // Keeps one permit for the read guard, gives the others back (to queued readers).
         RwLockReadGuard {
-            data,
-            _release: Release(sem, 1),
+            inner: this.inner.downgrade(),
         }
     }
 }
@@ -428,7 +395,7 @@ macro_rules! guard_impls {
             impl<$($lt,)? T: ?Sized> Deref for $guard<$($lt,)? T> {
                 type Target = T;
                 fn deref(&self) -> &T {
-                    &self.data
+                    &self.inner
                 }
             }
 
@@ -447,14 +414,11 @@ macro_rules! guard_impls {
         $(
             impl<$($mlt,)? T: ?Sized> DerefMut for $mguard<$($mlt,)? T> {
                 fn deref_mut(&mut self) -> &mut T {
-                    &mut self.data
+                    &mut self.inner
                 }
             }
         )*
     };
 }
 
-guard_impls!(
-    RwLockReadGuard<'a>, RwLockWriteGuard<'a>, OwnedRwLockReadGuard, OwnedRwLockWriteGuard;
-    mut RwLockWriteGuard<'a>, OwnedRwLockWriteGuard
-);
+guard_impls!(RwLockReadGuard<'a>, RwLockWriteGuard<'a>; mut RwLockWriteGuard<'a>);

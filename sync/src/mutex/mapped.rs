@@ -1,11 +1,11 @@
 //! [`MappedMutexGuard`]: a [`MutexGuard`] narrowed to a part of the data
-//! ([`MutexGuard::map`]), as tokio's. The data guard is parking_lot's own mapped guard,
-//! so the narrowing needs no unsafe code; the permit moves along unchanged.
+//! ([`MutexGuard::map`]), as tokio's: the same permit, a pointer to the part.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use super::{MutexGuard, Unlock};
+use super::MutexGuard;
+use crate::lock_cell::{Borrowed, Exclusive};
 
 /// A lock on part of a [`Mutex`](super::Mutex)'s data, from [`MutexGuard::map`]; the
 /// lock is released when it is dropped.
@@ -25,9 +25,7 @@ use super::{MutexGuard, Unlock};
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
-    // Field order matters: the data guard is released before the permit.
-    data: parking_lot::MappedMutexGuard<'a, T>,
-    _unlock: Unlock<'a>,
+    inner: Exclusive<Borrowed<'a>, T>,
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
@@ -47,10 +45,8 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let MutexGuard { data, _unlock } = this;
         MappedMutexGuard {
-            data: parking_lot::MutexGuard::map(data, f),
-            _unlock,
+            inner: this.inner.map(f),
         }
     }
 
@@ -75,10 +71,9 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let MutexGuard { data, _unlock } = this;
-        match parking_lot::MutexGuard::try_map(data, f) {
-            Ok(data) => Ok(MappedMutexGuard { data, _unlock }),
-            Err(data) => Err(MutexGuard { data, _unlock }),
+        match this.inner.try_map(f) {
+            Ok(inner) => Ok(MappedMutexGuard { inner }),
+            Err(inner) => Err(MutexGuard { inner }),
         }
     }
 }
@@ -99,10 +94,8 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let MappedMutexGuard { data, _unlock } = this;
         MappedMutexGuard {
-            data: parking_lot::MappedMutexGuard::map(data, f),
-            _unlock,
+            inner: this.inner.map(f),
         }
     }
 
@@ -125,10 +118,9 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let MappedMutexGuard { data, _unlock } = this;
-        match parking_lot::MappedMutexGuard::try_map(data, f) {
-            Ok(data) => Ok(MappedMutexGuard { data, _unlock }),
-            Err(data) => Err(MappedMutexGuard { data, _unlock }),
+        match this.inner.try_map(f) {
+            Ok(inner) => Ok(MappedMutexGuard { inner }),
+            Err(inner) => Err(MappedMutexGuard { inner }),
         }
     }
 }
@@ -137,13 +129,13 @@ impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.data
+        &self.inner
     }
 }
 
 impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.data
+        &mut self.inner
     }
 }
 

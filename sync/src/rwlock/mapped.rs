@@ -1,12 +1,13 @@
 //! Narrowing [`RwLock`](super::RwLock) guards to a part of the data, as tokio's:
 //! [`RwLockReadGuard::map`] (still an `RwLockReadGuard`) and [`RwLockWriteGuard::map`]
-//! (an [`RwLockMappedWriteGuard`], which cannot be downgraded). The data guards are
-//! parking_lot's mapped guards, so no unsafe code is involved; the permits move along.
+//! (an [`RwLockMappedWriteGuard`], which cannot be downgraded): the same permits, a
+//! pointer to the part.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use super::{Release, RwLockReadGuard, RwLockWriteGuard};
+use super::{RwLockReadGuard, RwLockWriteGuard};
+use crate::lock_cell::{Borrowed, Exclusive};
 
 /// Exclusive access to part of an [`RwLock`](super::RwLock)'s data, from
 /// [`RwLockWriteGuard::map`]; the lock is released when it is dropped.
@@ -24,9 +25,7 @@ use super::{Release, RwLockReadGuard, RwLockWriteGuard};
 /// ```
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
-    // Field order matters: the data guard is released before the permits.
-    data: parking_lot::MappedRwLockWriteGuard<'a, T>,
-    release: Release<'a>,
+    inner: Exclusive<Borrowed<'a>, T>,
 }
 
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
@@ -46,10 +45,8 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     where
         F: FnOnce(&T) -> &U,
     {
-        let RwLockReadGuard { data, _release } = this;
         RwLockReadGuard {
-            data: parking_lot::MappedRwLockReadGuard::map(data, f),
-            _release,
+            inner: this.inner.map(f),
         }
     }
 
@@ -72,10 +69,9 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     where
         F: FnOnce(&T) -> Option<&U>,
     {
-        let RwLockReadGuard { data, _release } = this;
-        match parking_lot::MappedRwLockReadGuard::try_map(data, f) {
-            Ok(data) => Ok(RwLockReadGuard { data, _release }),
-            Err(data) => Err(RwLockReadGuard { data, _release }),
+        match this.inner.try_map(f) {
+            Ok(inner) => Ok(RwLockReadGuard { inner }),
+            Err(inner) => Err(RwLockReadGuard { inner }),
         }
     }
 }
@@ -96,10 +92,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let RwLockWriteGuard { data, release } = this;
         RwLockMappedWriteGuard {
-            data: parking_lot::RwLockWriteGuard::map(data, f),
-            release,
+            inner: this.inner.map(f),
         }
     }
 
@@ -122,11 +116,30 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let RwLockWriteGuard { data, release } = this;
-        match parking_lot::RwLockWriteGuard::try_map(data, f) {
-            Ok(data) => Ok(RwLockMappedWriteGuard { data, release }),
-            Err(data) => Err(RwLockWriteGuard { data, release }),
+        match this.inner.try_map(f) {
+            Ok(inner) => Ok(RwLockMappedWriteGuard { inner }),
+            Err(inner) => Err(RwLockWriteGuard { inner }),
         }
+    }
+}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// The guard as a mapped one, for code that takes [`RwLockMappedWriteGuard`]s
+    /// (as tokio's; the same as mapping to the whole data).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(1);
+    /// let mut mapped = RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+    /// *mapped = 2;
+    /// drop(mapped);
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockMappedWriteGuard { inner: this.inner }
     }
 }
 
@@ -147,10 +160,8 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let RwLockMappedWriteGuard { data, release } = this;
         RwLockMappedWriteGuard {
-            data: parking_lot::MappedRwLockWriteGuard::map(data, f),
-            release,
+            inner: this.inner.map(f),
         }
     }
 
@@ -173,10 +184,9 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let RwLockMappedWriteGuard { data, release } = this;
-        match parking_lot::MappedRwLockWriteGuard::try_map(data, f) {
-            Ok(data) => Ok(RwLockMappedWriteGuard { data, release }),
-            Err(data) => Err(RwLockMappedWriteGuard { data, release }),
+        match this.inner.try_map(f) {
+            Ok(inner) => Ok(RwLockMappedWriteGuard { inner }),
+            Err(inner) => Err(RwLockMappedWriteGuard { inner }),
         }
     }
 }
@@ -185,13 +195,13 @@ impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.data
+        &self.inner
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.data
+        &mut self.inner
     }
 }
 

@@ -2,6 +2,9 @@
 //! [`eddy_test_support::model`]: under loom with `--cfg eddy_loom` (`.ci/loom`) and once,
 //! plainly, otherwise (CONTRIBUTING.md, rule 9).
 
+#[cfg(not(eddy_loom))]
+mod lock_cell;
 mod loom_cancellation;
+mod loom_lock;
 mod loom_once_cell;
 mod loom_sync;
