@@ -388,3 +388,61 @@ fn wait_with_output_reads_both_pipes_at_once() {
         Ok(())
     });
 }
+
+/// The SIGCHLD path (kernels without pidfds, the other Unixes) under the whole suite:
+/// this binary runs again with `EDDY_NO_PIDFD=1`, one test at a time.
+#[test]
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn the_whole_suite_passes_on_the_sigchld_path() {
+    if std::env::var_os("EDDY_NO_PIDFD").is_some() {
+        return; // this is the run below
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .env("EDDY_NO_PIDFD", "1")
+        .args([
+            "--test-threads",
+            "1",
+            "--skip",
+            "the_whole_suite_passes_on_the_sigchld_path",
+        ])
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the suite failed on the SIGCHLD path:\n{report}"
+    );
+    assert!(
+        report.contains("sigchld_mode_installs_the_sigchld_handler ... ok"),
+        "{report}"
+    );
+}
+
+/// In the run with `EDDY_NO_PIDFD=1`: a wait really went through SIGCHLD (its handler is
+/// installed); otherwise, with pidfds, no SIGCHLD handler is needed.
+#[test]
+fn sigchld_mode_installs_the_sigchld_handler() {
+    let forced = std::env::var_os("EDDY_NO_PIDFD").is_some_and(|v| v == "1");
+    with_timeout(LIMIT, move || {
+        let rt = eddy::Builder::new_current_thread().build().unwrap();
+        let status = rt.block_on(Command::new("true").status()).unwrap();
+        assert!(status.success());
+        // SAFETY: `sigaction` is plain data for which all zeroes is a valid value.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: a query only (no new action); `action` is a valid out-pointer.
+        let rc = unsafe { libc::sigaction(libc::SIGCHLD, std::ptr::null(), &mut action) };
+        assert_eq!(rc, 0);
+        if forced || cfg!(not(any(target_os = "linux", target_os = "android"))) {
+            assert_ne!(
+                action.sa_sigaction,
+                libc::SIG_DFL,
+                "no SIGCHLD handler was installed"
+            );
+        }
+    });
+}

@@ -45,7 +45,9 @@
 //! refuses pidfds (older than 5.3, or a seccomp filter: `ENOSYS`, `EPERM`), and on the
 //! **other Unixes**, eddy handles SIGCHLD through [`eddy::signal`](crate::signal): each
 //! waiting child receives every SIGCHLD and checks its own pid. Installing that handler
-//! is for the life of the process, as with any `eddy::signal`. Either way, only
+//! is for the life of the process, as with any `eddy::signal`. `EDDY_NO_PIDFD=1` in the
+//! environment (read at the first spawn) makes Linux take this path too, for a system
+//! whose pidfds misbehave (and for eddy's tests of it). Either way, only
 //! `waitpid` on the child's own pid is used, so children spawned by other code (std's
 //! `Command`, other runtimes) are never reaped behind its back.
 //!

@@ -11,6 +11,8 @@
 //!   made before the child's first `try_wait`, so an exit between that `try_wait` and the
 //!   wait is a delivery the receiver counts: no exit is missed. Once installed, the
 //!   handler stays for the life of the process (as every `eddy::signal` handler).
+//!   `EDDY_NO_PIDFD=1` in the environment (read at the first spawn) forces this path on
+//!   Linux: the tests run the whole process suite that way too.
 //!
 //! Unsafe code: the `pidfd_open` system call, which libc wraps only in recent versions.
 
@@ -27,6 +29,10 @@ use eddy_reactor::Reactor;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::io::Async;
 use crate::signal::{signal, Signal, SignalKind};
+
+/// Set to `1`, the environment variable that makes eddy use SIGCHLD where pidfds work.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const NO_PIDFD_ENV: &str = "EDDY_NO_PIDFD";
 
 /// How one child's exit is waited for.
 pub(crate) enum Watch {
@@ -101,10 +107,17 @@ mod pidfd {
     /// False once `pidfd_open` has failed in a way that says it never will work here.
     static WORKS: AtomicBool = AtomicBool::new(true);
 
-    /// Whether pidfds may work (no failure of the kind that rules them out so far).
+    /// `EDDY_NO_PIDFD=1`: use SIGCHLD as on a kernel without pidfds (read once, at the
+    /// first spawn). For testing the fallback, and for systems where pidfds misbehave.
+    static REFUSED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        std::env::var_os(super::NO_PIDFD_ENV).is_some_and(|v| v == "1")
+    });
+
+    /// Whether pidfds may work (no failure of the kind that rules them out so far, and
+    /// not refused by `EDDY_NO_PIDFD`).
     pub(super) fn may_work() -> bool {
         // Relaxed: a hint; a stale `true` costs one failing `pidfd_open` and a fallback.
-        WORKS.load(Ordering::Relaxed)
+        WORKS.load(Ordering::Relaxed) && !*REFUSED
     }
 
     /// `pidfd_open(pid, 0)`, close-on-exec; `None` on failure (remembering the failures
