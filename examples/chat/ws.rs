@@ -63,9 +63,11 @@ pub(crate) struct WsPeer {
     /// Lines of a multi-line message not returned yet.
     pending: VecDeque<String>,
     ping_every: Duration,
-    /// When the client was last heard from (any frame, a pong included).
-    heard: Instant,
-    /// A ping has gone out since `heard`.
+    /// When the client is next pinged (`ping_every` after it was last heard from, any
+    /// frame counting), or, once `pinged`, given up (`ping_every` after the ping went
+    /// out).
+    deadline: Instant,
+    /// A ping has gone out since the client was last heard from.
     pinged: bool,
     /// The client sent a close frame; tungstenite has queued the reply.
     closed_by_client: bool,
@@ -81,7 +83,7 @@ impl WsPeer {
             ws,
             pending: VecDeque::new(),
             ping_every,
-            heard: Instant::now(),
+            deadline: Instant::now() + ping_every,
             pinged: false,
             closed_by_client: false,
         }
@@ -95,8 +97,12 @@ impl WsPeer {
         }
         // Bounded: a client that does not read cannot hold the session here.
         let ping = self.ws.send(Message::Ping(Default::default()));
-        self.pinged = matches!(timeout(self.ping_every, ping).await, Ok(Ok(())));
-        self.pinged
+        if !matches!(timeout(self.ping_every, ping).await, Ok(Ok(()))) {
+            return false;
+        }
+        self.pinged = true;
+        self.deadline = Instant::now() + self.ping_every;
+        true
     }
 }
 
@@ -109,18 +115,17 @@ impl Peer for WsPeer {
             if let Some(line) = self.pending.pop_front() {
                 return Input::Text(line);
             }
-            let silent_for = self.ping_every * if self.pinged { 2 } else { 1 };
             let message = eddy::select! {
                 biased;
                 message = self.ws.next() => message,
-                () = sleep_until(self.heard + silent_for) => {
+                () = sleep_until(self.deadline) => {
                     if !self.keep_alive().await {
                         return Input::Closed;
                     }
                     continue;
                 }
             };
-            self.heard = Instant::now();
+            self.deadline = Instant::now() + self.ping_every;
             self.pinged = false;
             match message {
                 Some(Ok(Message::Text(text))) => {

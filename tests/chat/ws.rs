@@ -112,8 +112,10 @@ fn a_websocket_client_that_vanishes_is_announced_as_left() {
 
 #[test]
 fn pings_are_answered_and_silent_clients_are_pinged() {
+    // Generous: a client that cannot answer within this is dropped, which is what the
+    // next test checks; here the client answers at once, however loaded the machine.
     let config = Config {
-        ping_every: Duration::from_millis(100),
+        ping_every: Duration::from_millis(500),
         ..Config::default()
     };
     with_room(config, |addr| async move {
