@@ -202,3 +202,43 @@ fn a_websocket_client_that_stops_reading_is_dropped_as_too_slow() {
         );
     });
 }
+
+#[test]
+fn frames_sent_right_behind_the_upgrade_request_are_not_lost() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        // RFC 6455's sample key, then two frames without waiting for the 101: the
+        // server reads them with the head and must hand them on to the WebSocket.
+        let mut request = format!(
+            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        .into_bytes();
+        for text in ["early", "no waiting"] {
+            let mask = [1, 2, 3, 4];
+            request.extend_from_slice(&[0x81, 0x80 | text.len() as u8]);
+            request.extend_from_slice(&mask);
+            request.extend(text.bytes().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+        }
+        let mut stream = eddy::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&request).await.unwrap();
+        assert_eq!(alice.line().await, "* early joined");
+        assert_eq!(alice.line().await, "early: no waiting");
+
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8];
+            assert_eq!(stream.read(&mut byte).await.unwrap(), 1, "closed mid-head");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+            "{head}"
+        );
+    });
+}
