@@ -24,6 +24,7 @@ pub(crate) struct LinePeer {
 }
 
 impl LinePeer {
+    /// A line client on `stream`.
     pub(crate) fn new(stream: TcpStream) -> LinePeer {
         let (reader, writer) = stream.into_split();
         LinePeer {

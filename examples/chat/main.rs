@@ -4,9 +4,11 @@
 //! ```sh
 //! cargo run --release --example chat -- 127.0.0.1:7000
 //! nc 127.0.0.1 7000                    # in a terminal (or telnet)
-//! open http://127.0.0.1:7000/          # in a browser: the page asks for a nickname
 //! websocat ws://127.0.0.1:7000/ws      # a WebSocket client, if you have one
 //! ```
+//!
+//! and open <http://127.0.0.1:7000/> in a browser: the page asks for a nickname and
+//! joins the same room over WebSocket.
 //!
 //! * The first line a client sends is its nickname (1 to 32 letters, digits, `-`, `_`,
 //!   `.`; unique, ignoring case). A client silent for [`PROMPT_AFTER`] is asked for it.
