@@ -1,105 +1,14 @@
-//! examples/chat.rs, driven in-process over TCP: broadcast to everyone but the sender,
-//! join and leave notices, nicknames, clients that quit, vanish mid-line or stop
-//! reading, and the HTTP hello.
+//! The line protocol: broadcast to everyone but the sender, join and leave notices,
+//! nicknames, clients that quit, vanish mid-line or stop reading, the line cap.
 
-mod support;
-
-#[path = "../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat::{Config, Room, MAX_LINE};
-use eddy::net::{TcpListener, TcpStream};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use support::{runtime, with_timeout, LIMIT};
 
-/// Runs `body` against a fresh room with `config` on a 2-worker runtime, failing after
-/// [`LIMIT`].
-fn with_room<F>(config: Config, body: impl FnOnce(SocketAddr) -> F + Send + 'static)
-where
-    F: std::future::Future<Output = ()>,
-{
-    with_timeout(LIMIT, move || {
-        runtime(2).block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            eddy::spawn(chat::serve(listener, Arc::new(Room::new(config))));
-            body(addr).await;
-        })
-    });
-}
-
-struct Client {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
-        Client {
-            stream: TcpStream::connect(addr).await.unwrap(),
-            buf: Vec::new(),
-        }
-    }
-
-    /// Connects and takes `nick`, returning once the welcome has arrived.
-    async fn join(addr: SocketAddr, nick: &str) -> Client {
-        let mut client = Client::connect(addr).await;
-        client.send(&format!("{nick}\n")).await;
-        client.expect_welcome(nick).await;
-        client
-    }
-
-    /// Reads up to the welcome for `nick`, skipping the nickname prompt, which comes
-    /// first if the server saw nothing for a while.
-    async fn expect_welcome(&mut self, nick: &str) -> String {
-        loop {
-            let line = self.line().await;
-            if line.starts_with(&format!("* welcome, {nick}!")) {
-                return line;
-            }
-            assert_eq!(line, "* welcome to eddy chat; what is your nickname?");
-        }
-    }
-
-    async fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).await.unwrap();
-    }
-
-    /// The next line, without its `\n`.
-    async fn line(&mut self) -> String {
-        loop {
-            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=i).collect();
-                return String::from_utf8(line[..i].to_vec()).unwrap();
-            }
-            let mut chunk = vec![0u8; 64 << 10];
-            let n = self.stream.read(&mut chunk).await.unwrap();
-            assert!(
-                n > 0,
-                "the server closed the connection; unfinished: {:?}",
-                String::from_utf8_lossy(&self.buf)
-            );
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    /// Asserts that the server closes the connection with nothing more to say.
-    async fn expect_closed(&mut self) {
-        let mut rest = std::mem::take(&mut self.buf);
-        self.stream.read_to_end(&mut rest).await.unwrap();
-        assert!(
-            rest.is_empty(),
-            "expected a close, got {:?}",
-            String::from_utf8_lossy(&rest)
-        );
-    }
-}
+use super::chat::{Config, MAX_LINE};
+use super::{with_room, Client};
 
 #[test]
 fn messages_reach_everyone_but_their_sender_with_join_notices() {
@@ -251,6 +160,7 @@ fn a_client_that_stops_reading_is_dropped_as_too_slow() {
     let config = Config {
         history: 16,
         write_timeout: Duration::from_millis(200),
+        ..Config::default()
     };
     with_room(config, |addr| async move {
         let mut alice = Client::join(addr, "alice").await;
@@ -296,36 +206,9 @@ fn a_client_that_stops_reading_is_dropped_as_too_slow() {
 }
 
 #[test]
-fn an_http_request_gets_a_plain_text_hello() {
-    with_room(Config::default(), |addr| async move {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            .await
-            .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
-        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
-        assert!(head.contains("Content-Type: text/plain"), "{head}");
-        assert!(
-            head.contains(&format!("Content-Length: {}", body.len())),
-            "{head}"
-        );
-        assert!(body.contains("chat") && body.contains("nickname"), "{body}");
-
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(b"GET /x HTTP/1.0\r\n\r\n").await.unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.unwrap();
-        assert!(answer.starts_with("HTTP/1.1 404 Not Found\r\n"), "{answer}");
-    });
-}
-
-#[test]
 fn the_line_codec_caps_lengths_and_drops_an_unfinished_last_line() {
+    use super::chat::{LineCodec, LineError};
     use asynchronous_codec::FramedRead;
-    use chat::{LineCodec, LineError};
     use futures_lite::StreamExt;
 
     futures_lite::future::block_on(async {
