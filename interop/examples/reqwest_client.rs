@@ -52,6 +52,8 @@ struct Options {
     secs: f64,
     tasks: usize,
     tokio_threads: usize,
+    /// Which clients to run, in this order (`--clients`).
+    clients: Vec<Kind>,
 }
 
 fn main() -> Result<(), BoxError> {
@@ -61,6 +63,7 @@ fn main() -> Result<(), BoxError> {
         secs: 3.0,
         tasks: 64,
         tokio_threads: 1,
+        clients: Kind::ALL.to_vec(),
     };
     let mut bare = false;
     while let Some(arg) = args.next() {
@@ -71,11 +74,13 @@ fn main() -> Result<(), BoxError> {
             "--secs" => options.secs = value("--secs")?.parse()?,
             "--tasks" => options.tasks = value("--tasks")?.parse()?,
             "--tokio-threads" => options.tokio_threads = value("--tokio-threads")?.parse()?,
+            "--clients" => options.clients = Kind::parse_list(&value("--clients")?)?,
             url if url.starts_with("http://") => options.url = Some(url.to_owned()),
             other => {
                 return Err(format!(
                     "unknown argument {other:?}: try [http://HOST:PORT/] [--secs S] \
-                     [--tasks N] [--tokio-threads N] [--bare]"
+                     [--tasks N] [--tokio-threads N] [--clients hyper,compat,beside,tokio] \
+                     [--bare]"
                 )
                 .into())
             }
@@ -119,23 +124,24 @@ fn measure_all(url: &str, options: &Options) -> Result<(), BoxError> {
         "{} tasks, {:.1} s per client, GET {url}; tokio beside eddy: {} thread(s)",
         options.tasks, options.secs, options.tokio_threads
     );
-    let client_kinds = [
-        ("eddy + hyper", Kind::EddyHyper),
-        ("reqwest, async-compat", Kind::Compat),
-        ("reqwest, tokio beside", Kind::TokioBeside),
-        ("reqwest on tokio", Kind::Tokio),
-    ];
     let mut rows = Vec::new();
-    for (name, kind) in client_kinds {
+    for &kind in &options.clients {
         let measured = measure(kind, &uri, options.tasks, secs, options.tokio_threads)?;
-        rows.push((name, measured));
+        rows.push((kind, measured));
     }
-    let base = rows[0].1.per_second();
+    // Ratios are to eddy's own client if it ran, else to the first client.
+    let base = rows
+        .iter()
+        .find(|(kind, _)| matches!(kind, Kind::EddyHyper))
+        .unwrap_or(&rows[0])
+        .1
+        .per_second();
     println!(
         "{:<24} {:>10} {:>9} {:>13}",
         "client", "req/s", "vs eddy", "CPU us/req"
     );
-    for (name, m) in &rows {
+    for (kind, m) in &rows {
+        let name = kind.name();
         let cpu = m.cpu.map_or("n/a".to_owned(), |cpu| {
             format!("{:.1}", cpu.as_secs_f64() * 1e6 / m.requests as f64)
         });
@@ -155,6 +161,40 @@ enum Kind {
     Compat,
     TokioBeside,
     Tokio,
+}
+
+impl Kind {
+    const ALL: [Kind; 4] = [
+        Kind::EddyHyper,
+        Kind::Compat,
+        Kind::TokioBeside,
+        Kind::Tokio,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::EddyHyper => "eddy + hyper",
+            Kind::Compat => "reqwest, async-compat",
+            Kind::TokioBeside => "reqwest, tokio beside",
+            Kind::Tokio => "reqwest on tokio",
+        }
+    }
+
+    /// `--clients hyper,compat,beside,tokio`: a subset, in the order given.
+    fn parse_list(list: &str) -> Result<Vec<Kind>, BoxError> {
+        list.split(',')
+            .map(|name| match name.trim() {
+                "hyper" => Ok(Kind::EddyHyper),
+                "compat" => Ok(Kind::Compat),
+                "beside" => Ok(Kind::TokioBeside),
+                "tokio" => Ok(Kind::Tokio),
+                other => Err(format!(
+                    "unknown client {other:?}: the clients are hyper, compat, beside, tokio"
+                )
+                .into()),
+            })
+            .collect()
+    }
 }
 
 /// One client's result: requests completed, wall time, this process's CPU time.
