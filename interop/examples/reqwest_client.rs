@@ -295,7 +295,9 @@ async fn hyper_on_eddy(uri: Uri, deadline: Instant) -> Result<u64, BoxError> {
     let host = uri.host().ok_or("the URL has no host")?;
     let port = uri.port_u16().unwrap_or(80);
     let authority = uri.authority().ok_or("the URL has no host")?.to_string();
-    let stream = TcpStream::connect((host, port)).await?;
+    let stream = TcpStream::connect((host, port))
+        .await
+        .map_err(|err| format!("cannot connect to {host}:{port}: {err}"))?;
     stream.set_nodelay(true)?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
     let connection = eddy::spawn(connection);
