@@ -5,3 +5,9 @@
 //! It is a crate of its own because rustls' crypto provider (ring) builds C and assembly
 //! with the target's C compiler at build time, which the other OSes' cross-checks do not
 //! have; the code here has nothing OS-specific, which all lives in eddy itself.
+
+/// docs/compat.md (which crates written for tokio run on eddy, and how): its examples
+/// need reqwest and tokio, so they run as this crate's doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/compat.md")]
+pub struct CompatGuide;
