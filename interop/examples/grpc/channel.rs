@@ -45,7 +45,12 @@ impl Http2Channel {
                 eprintln!("gRPC connection error: {err}");
             }
         });
-        Ok(Http2Channel { sender })
+        Ok(Http2Channel::new(sender))
+    }
+
+    /// A channel over a connection made elsewhere (over TLS, on another runtime...).
+    pub fn new(sender: http2::SendRequest<tonic::body::Body>) -> Http2Channel {
+        Http2Channel { sender }
     }
 }
 

@@ -7,6 +7,7 @@
 //! cargo run --release -p eddy-interop --example grpc                  # both ends, once
 //! cargo run --release -p eddy-interop --example grpc -- serve 127.0.0.1:50051
 //! cargo run --release -p eddy-interop --example grpc -- call 127.0.0.1:50051 Ada
+//! cargo run --release -p eddy-interop --example grpc -- bench [CALLS [CONCURRENCY]]
 //! ```
 //!
 //! The server stops on Ctrl-C: it stops accepting, sends each connection a GOAWAY, lets
@@ -14,8 +15,10 @@
 //!
 //! * `greeter.rs`: the service, with no runtime in it;
 //! * `deadline.rs`: the client's `grpc-timeout`, enforced on eddy's timers;
-//! * `channel.rs`: the client's HTTP/2 connection as the tower service tonic calls.
+//! * `channel.rs`: the client's HTTP/2 connection as the tower service tonic calls;
+//! * `bench.rs`: unary calls per second on eddy and on tokio, the same code on both.
 
+pub mod bench;
 pub mod channel;
 pub mod deadline;
 pub mod greeter;
@@ -54,8 +57,11 @@ fn main() {
         [] => eddy::run(demo()),
         ["serve", addr] => eddy::run(serve_until_ctrl_c(addr)),
         ["call", addr, name] => parse_addr(addr).and_then(|addr| eddy::run(call(addr, name))),
+        ["bench", rest @ ..] if rest.len() <= 2 => {
+            parse_load(rest).and_then(|load| bench::run(load, 3))
+        }
         _ => {
-            eprintln!("usage: grpc [serve ADDR | call ADDR NAME]");
+            eprintln!("usage: grpc [serve ADDR | call ADDR NAME | bench [CALLS [CONCURRENCY]]]");
             std::process::exit(2);
         }
     };
@@ -71,6 +77,25 @@ fn parse_addr(addr: &str) -> io::Result<SocketAddr> {
             io::ErrorKind::InvalidInput,
             format!("{addr:?} is not an address such as 127.0.0.1:50051: {err}"),
         )
+    })
+}
+
+/// `bench`'s arguments: how many calls (default 100000), how many at once (default 64).
+fn parse_load(args: &[&str]) -> io::Result<bench::Load> {
+    let number = |arg: Option<&&str>, default: usize, what: &str| match arg {
+        None => Ok(default),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{what} must be a positive number, not {text:?}"),
+            )),
+        },
+    };
+    Ok(bench::Load {
+        calls: number(args.first(), 100_000, "CALLS")?,
+        concurrency: number(args.get(1), 64, "CONCURRENCY")?,
+        workers: std::thread::available_parallelism().map_or(2, usize::from),
     })
 }
 
