@@ -2,14 +2,19 @@
 //! by tonic's generated client over an eddy `TcpStream` — unary calls and their error
 //! statuses, a streamed countdown to its end, a client that drops a stream mid-way (the
 //! server's stream must end), deadlines, many calls multiplexed on one connection, and a
-//! graceful shutdown with a call in flight. Both ends run on one eddy runtime.
+//! graceful shutdown with a call in flight, in process and on a real SIGINT sent to a
+//! child process. Both ends run on one eddy runtime.
 
 #[path = "../examples/grpc/main.rs"]
 mod grpc;
 
 use std::future::Future;
+#[cfg(unix)]
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::pin::Pin;
+#[cfg(unix)]
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -362,4 +367,111 @@ fn a_graceful_shutdown_lets_the_call_in_flight_finish() {
             .unwrap_err();
         assert_ne!(status.code(), Code::Ok, "{status:?}");
     });
+}
+
+/// The child half of `ctrl_c_lets_the_call_in_flight_finish`: the example's server on an
+/// ephemeral port until SIGINT. Does nothing unless started by that test.
+#[test]
+fn child_grpc_server_until_ctrl_c() {
+    if std::env::var_os("EDDY_GRPC_CHILD").is_none() {
+        return;
+    }
+    eddy::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!(
+            "gRPC server listening on {}",
+            listener.local_addr().unwrap()
+        );
+        // Ctrl-C, or else give up on our own after twice the parent's limit, so that a
+        // parent that failed (and could not kill us) never leaves a server behind.
+        let stop = async {
+            eddy::select! {
+                signal = eddy::signal::ctrl_c() => signal,
+                _ = eddy::time::sleep(2 * LIMIT) => {
+                    eprintln!("no SIGINT within {:?}: stopping anyway", 2 * LIMIT);
+                    Ok(())
+                }
+            }
+        };
+        grpc::serve(listener, grpc::greeter(), stop).await.unwrap();
+    });
+}
+
+#[cfg(unix)] // sends the child SIGINT with `kill`
+#[test]
+fn ctrl_c_lets_the_call_in_flight_finish() {
+    with_timeout(LIMIT, || {
+        let mut child = KillOnDrop(
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "child_grpc_server_until_ctrl_c",
+                    "--nocapture",
+                    "--test-threads",
+                    "1",
+                ])
+                .env("EDDY_GRPC_CHILD", "1")
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+        let addr: SocketAddr = loop {
+            let line = lines
+                .next()
+                .expect("the child exited before listening")
+                .unwrap();
+            // The harness prints the test's name on the same line first.
+            if let Some((_, addr)) = line.split_once("gRPC server listening on ") {
+                break addr.trim().parse().unwrap();
+            }
+        };
+        let pid = child.0.id().to_string();
+
+        eddy::Runtime::new().unwrap().block_on(async {
+            let mut client = step("connecting", connect(addr)).await.unwrap();
+            let mut ticks = step("Countdown", client.countdown(countdown(3, 100)))
+                .await
+                .unwrap()
+                .into_inner();
+            let first = step("a tick", ticks.message()).await.unwrap().unwrap();
+            assert_eq!(first.remaining, 3);
+            let interrupted = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+            assert!(interrupted.success());
+            let mut rest = Vec::new();
+            while let Some(tick) = step("a tick", ticks.message()).await.unwrap() {
+                rest.push(tick.remaining);
+            }
+            assert_eq!(rest, [2, 1], "the call in flight finished");
+        });
+
+        // The server then exits by itself, cleanly, having said what it did.
+        let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+        let status = child.0.wait().unwrap();
+        assert!(
+            status.success(),
+            "the server exited with {status}: {rest:?}"
+        );
+        assert!(
+            rest.iter()
+                .any(|l| l.contains("letting 1 connection(s) finish")),
+            "{rest:?}"
+        );
+        assert!(rest.iter().any(|l| l == "bye"), "{rest:?}");
+        // Nobody listens any more.
+        assert!(std::net::TcpStream::connect(addr).is_err());
+    });
+}
+
+/// A child process killed if the test fails before it exits, so that a failure never
+/// leaves a server running (or a pipe open that the harness waits on).
+#[cfg(unix)]
+struct KillOnDrop(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -174,6 +174,7 @@ pub async fn serve(
         );
         connections.shutdown().await;
     }
+    println!("bye");
     Ok(())
 }
 
