@@ -1,6 +1,6 @@
 //! gRPC on eddy: a tonic service (one unary call, one server-streaming call) served by
-//! hyper's HTTP/2 on eddy, and a tonic client over an eddy `TcpStream`. No tokio runtime,
-//! and no protoc: the code generated from `proto/greeter.proto` is checked in under
+//! hyper's HTTP/2 on eddy, and a tonic client over an eddy `TcpStream`. No tokio runtime
+//! (but in `bench`, which compares with one), and no protoc: the code generated from `proto/greeter.proto` is checked in under
 //! `generated/` (scripts/regen-grpc.sh regenerates it, with protox).
 //!
 //! ```text
