@@ -240,6 +240,28 @@ fn a_client_that_trusts_the_certificate_gets_the_hello_over_http1() {
 }
 
 #[test]
+fn a_large_body_crosses_many_tls_records_both_ways() {
+    run(|| async {
+        let certificate = Certificate::new("large");
+        let addr = start_server(certificate.config.clone(), https_server::HANDSHAKE_TIMEOUT).await;
+        let connector = certificate.trusting_client(&[b"http/1.1"]);
+        let mut sender = http1_client(tls_connect(&connector, addr).await.unwrap()).await;
+        // About 600 KB of JSON: dozens of 16 KiB records, more than hyper's read buffer
+        // holds at first, both in the request and in the echo.
+        let numbers: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+        let document = format!("[{}]", numbers.join(","));
+        let request = Request::post("https://localhost/echo")
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(document.clone())))
+            .unwrap();
+        let response = step("the echo", sender.send_request(request)).await;
+        let (_, status, body) = read(response.unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body == document, "the echo differs from the document sent");
+    });
+}
+
+#[test]
 fn a_client_that_offers_h2_gets_http2_chosen_by_alpn() {
     run(|| async {
         let certificate = Certificate::new("h2");

@@ -19,6 +19,7 @@
 #[path = "../../../examples/http_server/service.rs"]
 pub mod service;
 pub mod tls;
+pub mod tls_io;
 
 use std::future::Future;
 use std::io;
@@ -29,7 +30,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use eddy::hyper::{EddyExecutor, EddyIo, EddyTimer};
+use eddy::hyper::{EddyExecutor, EddyTimer};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::sync::watch;
 use eddy::task::JoinSet;
@@ -149,7 +150,7 @@ async fn connection(
         Err(_) => return eprintln!("TLS handshake with {peer}: nothing for {handshake_timeout:?}"),
     };
     let h2 = stream.get_ref().1.alpn_protocol() == Some(tls::H2);
-    let io = EddyIo::new(stream);
+    let io = tls_io::TlsIo::new(stream);
     let service = service_fn(|req| service::handle(req, sleep));
     let result = if h2 {
         let mut builder = http2::Builder::new(EddyExecutor::new());
