@@ -14,7 +14,8 @@
 //! A client that fails the handshake (a bad certificate, plain HTTP on this port) or says
 //! nothing for [`HANDSHAKE_TIMEOUT`] loses only its own connection. The TLS settings live
 //! in `tls.rs`, shared with the tokio twin (`https_server_tokio`) that scripts/load.sh
-//! runs against the same load.
+//! runs against the same load; `tls_io.rs` hands the TLS stream to hyper without zeroing
+//! hyper's read buffer (what `eddy::hyper::EddyIo` has to do for a futures-io stream).
 
 #[path = "../../../examples/http_server/service.rs"]
 pub mod service;
