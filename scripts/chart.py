@@ -63,6 +63,7 @@ def load_rows(target):
         tokio = statistics.median(by_runtime["tokio"])
         label = {
             "http": "wrk " + workload.replace("wrk_c", "c=") + " (hyper)",
+            "https": "wrk " + workload.replace("wrk_c", "c=") + " (hyper, TLS)",
             "redis": "redis-benchmark " + workload.replace("_P", " -P "),
         }[suite]
         # eddy on its default backend, then each backend load.sh ran it on (`eddy-polling`).

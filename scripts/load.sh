@@ -3,6 +3,9 @@
 # server code, benches/twins), side by side:
 #
 #   http_server  (hyper)   wrk -t2 -d10s, 64 and 512 connections, GET /
+#   https_server (hyper over rustls, interop/)  the same wrk load over TLS (self-signed
+#                          certificate from the gen_cert example; keep-alive, so mostly
+#                          record encryption, one handshake per connection)
 #   redis_server (RESP2)   redis-benchmark -q -n 200000 -t set,get,incr, -P 1 and -P 16
 #
 # eddy's servers run twice: as built (`eddy`, the default I/O backend) and with
@@ -12,7 +15,7 @@
 # the distribution's packages if missing. Needs 2+ cores; the client shares them with the
 # server, as in any single-machine load test, so read the ratio, not the absolute numbers.
 #
-# Usage: scripts/load.sh [http] [redis]        (both by default)
+# Usage: scripts/load.sh [http] [redis] [https]   (all three by default)
 # Env:   ROUNDS=3  WRK_SECONDS=10  REDIS_REQUESTS=200000
 # Out:   the table on stdout; every raw result in target/load/results.csv (the input of
 #        scripts/chart.py) and each tool's output in target/load/*.log.
@@ -23,7 +26,7 @@ ROUNDS="${ROUNDS:-3}"
 WRK_SECONDS="${WRK_SECONDS:-10}"
 REDIS_REQUESTS="${REDIS_REQUESTS:-200000}"
 suites=("$@")
-[ "${#suites[@]}" -gt 0 ] || suites=(http redis)
+[ "${#suites[@]}" -gt 0 ] || suites=(http redis https)
 
 out=target/load
 mkdir -p "$out"
@@ -42,9 +45,9 @@ need() {
 
 for suite in "${suites[@]}"; do
     case $suite in
-        http) need wrk wrk ;;
+        http | https) need wrk wrk ;;
         redis) need redis-benchmark redis-tools ;;
-        *) echo "unknown suite '$suite' (http, redis)" >&2; exit 2 ;;
+        *) echo "unknown suite '$suite' (http, redis, https)" >&2; exit 2 ;;
     esac
 done
 
@@ -52,6 +55,14 @@ echo "== building the servers (release)"
 cargo build --release --quiet --features hyper --example http_server --example redis_server
 cargo build --release --quiet -p eddy-twins --bin http_server_tokio --bin redis_server_tokio
 bin=${CARGO_TARGET_DIR:-target}/release
+tls="$out/tls"
+if [[ " ${suites[*]} " == *" https "* ]]; then
+    # The TLS servers live in the interop crate (rustls builds ring's C code); one
+    # self-signed pair for both runtimes.
+    cargo build --release --quiet -p eddy-interop \
+        --example https_server --example https_server_tokio --example gen_cert
+    "$bin/examples/gen_cert" "$tls" >/dev/null
+fi
 
 server_pid=
 stop_server() {
@@ -66,12 +77,15 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# start_server BINARY PORT [VAR=VALUE ...]: starts it on 127.0.0.1:PORT, with those
-# variables in its environment, and waits until it accepts. A caller's EDDY_IO_BACKEND is
-# not passed on, so that `eddy` is always the default backend.
+# start_server BINARY PORT [VAR=VALUE ...]: starts it on 127.0.0.1:PORT (then the
+# arguments in the array `server_args`, if the caller set it), with those variables in its
+# environment, and waits until it accepts. A caller's EDDY_IO_BACKEND is not passed on, so
+# that `eddy` is always the default backend.
+server_args=()
 start_server() {
     local binary=$1 port=$2
-    env -u EDDY_IO_BACKEND "${@:3}" "$binary" "127.0.0.1:$port" >"$out/server.log" 2>&1 &
+    env -u EDDY_IO_BACKEND "${@:3}" "$binary" "127.0.0.1:$port" ${server_args[@]+"${server_args[@]}"} \
+        >"$out/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 200); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
@@ -87,17 +101,28 @@ record() { echo "$1,$2,$3,$4,$5,$6" >>"$results"; }
 
 # http_round RUNTIME BINARY ROUND [VAR=VALUE ...]
 http_round() {
-    local runtime=$1 binary=$2 round=$3 port=18080
-    start_server "$binary" "$port" "${@:4}"
+    wrk_round http 18080 "$@"
+}
+
+# https_round RUNTIME BINARY ROUND [VAR=VALUE ...]: the same load over TLS.
+https_round() {
+    local server_args=("$tls/cert.pem" "$tls/key.pem")
+    wrk_round https 18443 "$@"
+}
+
+# wrk_round SCHEME PORT RUNTIME BINARY ROUND [VAR=VALUE ...]
+wrk_round() {
+    local scheme=$1 port=$2 runtime=$3 binary=$4 round=$5
+    start_server "$binary" "$port" "${@:6}"
     for conns in 64 512; do
-        local log="$out/wrk-$runtime-c$conns-r$round.log"
-        wrk -t2 -c"$conns" -d"${WRK_SECONDS}s" "http://127.0.0.1:$port/" >"$log" 2>&1
+        local log="$out/wrk-$scheme-$runtime-c$conns-r$round.log"
+        wrk -t2 -c"$conns" -d"${WRK_SECONDS}s" "$scheme://127.0.0.1:$port/" >"$log" 2>&1
         local rps errors
         rps=$(awk '/^Requests\/sec:/ {print $2}' "$log")
         errors=$(grep -E 'Socket errors|Non-2xx' "$log" || true)
         if [ -z "$rps" ]; then echo "FAILED: wrk gave no result, see $log" >&2; exit 1; fi
         if [ -n "$errors" ]; then echo "FAILED: wrk saw errors against $runtime: $errors" >&2; exit 1; fi
-        record http "wrk_c$conns" "$runtime" "$round" "$rps" "requests/s"
+        record "$scheme" "wrk_c$conns" "$runtime" "$round" "$rps" "requests/s"
         printf '   %-12s c=%-3s round %s: %s requests/s\n' "$runtime" "$conns" "$round" "$rps"
     done
     stop_server
@@ -144,6 +169,10 @@ for suite in "${suites[@]}"; do
                 http/eddy-polling) http_round eddy-polling "$bin/examples/http_server" "$round" \
                     EDDY_IO_BACKEND=polling ;;
                 http/tokio) http_round tokio "$bin/http_server_tokio" "$round" ;;
+                https/eddy) https_round eddy "$bin/examples/https_server" "$round" ;;
+                https/eddy-polling) https_round eddy-polling "$bin/examples/https_server" \
+                    "$round" EDDY_IO_BACKEND=polling ;;
+                https/tokio) https_round tokio "$bin/examples/https_server_tokio" "$round" ;;
                 redis/eddy) redis_round eddy "$bin/examples/redis_server" "$round" ;;
                 redis/eddy-polling) redis_round eddy-polling "$bin/examples/redis_server" "$round" \
                     EDDY_IO_BACKEND=polling ;;
@@ -167,7 +196,7 @@ for (suite, workload), runtimes in by.items():
     eddy, polling, tokio = (
         statistics.median(runtimes.get(r, [float("nan")])) for r in ("eddy", "eddy-polling", "tokio")
     )
-    name = {"http": "wrk", "redis": "redis-benchmark"}[suite]
+    name = {"http": "wrk", "https": "wrk TLS", "redis": "redis-benchmark"}[suite]
     label = workload.replace("wrk_c", "GET /, c=").replace("_P", ", -P ")
     print(
         f"| {name} {label} | {eddy:,.0f} | {polling:,.0f} | {tokio:,.0f} | {eddy / tokio:.2f}"
