@@ -40,9 +40,14 @@ mod async_fd;
 mod copy_bidirectional;
 mod duplex;
 mod interest;
+pub(crate) mod read_dst;
 mod ready;
 mod split;
 mod stdio;
+#[cfg(feature = "tokio-io")]
+pub(crate) mod tokio_io;
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
+pub(crate) mod uninit;
 
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 

@@ -150,6 +150,18 @@ where
     pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.0.get_ref().shutdown(how)
     }
+
+    /// A read straight into hyper's or tokio's buffer, which may be uninitialised, with
+    /// no zeroing (`io::uninit`): the stream's `hyper::rt::Read` and
+    /// `tokio::io::AsyncRead`.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut impl crate::io::uninit::UninitBuf,
+    ) -> Poll<io::Result<()>> {
+        crate::io::uninit::poll_read_uninit(&self.0, cx, buf)
+    }
 }
 
 /// The registered socket's own operations (`readable`, `read_with`, `get_ref`, ...).
@@ -327,9 +339,9 @@ macro_rules! forward_stream_traits {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
-                buf: hyper::rt::ReadBufCursor<'_>,
+                mut buf: hyper::rt::ReadBufCursor<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                self.io.poll_read_uninit(cx, buf)
+                self.io.poll_read_uninit(cx, &mut buf)
             }
         }
 
@@ -373,6 +385,9 @@ macro_rules! forward_stream_traits {
                 futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut &self.io), cx)
             }
         }
+
+        #[cfg(feature = "tokio-io")]
+        crate::io::tokio_io::tokio_stream_traits!($stream);
 
         impl crate::net::split::SplitStream for $stream {}
 
