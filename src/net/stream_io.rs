@@ -1,7 +1,7 @@
 //! What [`TcpStream`](super::TcpStream) and [`UnixStream`](super::UnixStream) share:
 //! [`StreamIo`], the one implementation of stream reads and writes (the futures-io traits,
-//! and hyper's with the `hyper` feature, are written once, on it), and the non-blocking
-//! connect.
+//! hyper's with the `hyper` feature and tokio's with `tokio-io` are written once, on it),
+//! and the non-blocking connect.
 //!
 //! Each public stream holds a `StreamIo` and forwards the traits to it with
 //! [`forward_stream_traits!`], which writes only one-line forwarding impls: a foreign
@@ -227,7 +227,7 @@ where
     }
 }
 
-/// Implements the futures-io traits (and hyper's, with the `hyper` feature) for a stream
+/// Implements the futures-io traits (and hyper's and tokio's, with their features) for a stream
 /// type and its shared reference, each method forwarding to the type's `io: StreamIo<_>`
 /// field, and the split halves' view of it (`$reunite_error`: the module's
 /// `ReuniteError`). Forwarding only: the behaviour is
