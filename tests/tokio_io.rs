@@ -49,6 +49,24 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
+/// Reads `reader` to its end through `poll_read` into a fresh uninitialised `ReadBuf`
+/// each time, checking that each read initialised only the bytes it filled.
+async fn read_to_end_uninit(reader: &mut (impl AsyncRead + Unpin)) -> Vec<u8> {
+    let mut storage = vec![MaybeUninit::<u8>::uninit(); 64 << 10];
+    let mut received = Vec::new();
+    loop {
+        let mut buf = ReadBuf::uninit(&mut storage);
+        poll_fn(|cx| Pin::new(&mut *reader).poll_read(cx, &mut buf))
+            .await
+            .unwrap();
+        if buf.filled().is_empty() {
+            return received;
+        }
+        assert_eq!(buf.initialized().len(), buf.filled().len(), "zeroed");
+        received.extend_from_slice(buf.filled());
+    }
+}
+
 /// Checks that `T` has both of tokio's traits (or the one asked for).
 fn is_tokio_read<T: AsyncRead>() {}
 fn is_tokio_write<T: AsyncWrite>() {}
@@ -244,19 +262,7 @@ fn unix_streams_and_their_halves_round_trip() {
             wr.write_all(&data).await.unwrap();
             wr.shutdown().await.unwrap();
         });
-        let mut storage = vec![MaybeUninit::<u8>::uninit(); 64 << 10];
-        let mut received = Vec::new();
-        loop {
-            let mut buf = ReadBuf::uninit(&mut storage);
-            poll_fn(|cx| Pin::new(&mut rd).poll_read(cx, &mut buf))
-                .await
-                .unwrap();
-            if buf.filled().is_empty() {
-                break;
-            }
-            assert_eq!(buf.initialized().len(), buf.filled().len());
-            received.extend_from_slice(buf.filled());
-        }
+        let received = read_to_end_uninit(&mut rd).await;
         assert!(received == expected, "the echo differs");
         writer.await.unwrap();
         echo.await.unwrap();
@@ -395,20 +401,8 @@ fn child_pipes_carry_several_mib_through_cat() {
             stdin.shutdown().await.unwrap();
             // Dropping the pipe closes it: cat sees its input end.
         });
-        let mut storage = vec![MaybeUninit::<u8>::uninit(); 64 << 10];
-        let mut received = Vec::new();
-        loop {
-            let mut buf = ReadBuf::uninit(&mut storage);
-            poll_fn(|cx| Pin::new(&mut stdout).poll_read(cx, &mut buf))
-                .await
-                .unwrap();
-            if buf.filled().is_empty() {
-                break;
-            }
-            // A pipe read, too, fills the uninitialised buffer without zeroing it.
-            assert_eq!(buf.initialized().len(), buf.filled().len());
-            received.extend_from_slice(buf.filled());
-        }
+        // A pipe read, too, fills the uninitialised buffer without zeroing it.
+        let received = read_to_end_uninit(&mut stdout).await;
         assert!(received == expected, "cat's output differs");
         writer.await.unwrap();
         assert!(child.wait().await.unwrap().success());

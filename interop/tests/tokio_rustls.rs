@@ -15,6 +15,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use support::{runtime, with_timeout, LIMIT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::client::TlsStream as ClientTls;
+use tokio_rustls::server::TlsStream as ServerTls;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 /// Runs `body` on a 2-worker eddy runtime, failing after [`LIMIT`].
@@ -81,34 +83,45 @@ async fn listen() -> (TcpListener, std::net::SocketAddr) {
     (listener, addr)
 }
 
+/// A TLS connection over eddy TCP on loopback, both handshakes done: the client trusts
+/// the server's self-signed certificate for "localhost" and nothing else.
+async fn tls_pair() -> (ClientTls<TcpStream>, ServerTls<TcpStream>) {
+    let (cert, key) = self_signed("localhost", "eddy test");
+    let acceptor = acceptor(cert.clone(), key);
+    let connector = connector(cert);
+    let (listener, addr) = listen().await;
+    eddy::join!(
+        async {
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from("localhost").unwrap();
+            connector.connect(name, tcp).await.unwrap()
+        },
+        async {
+            let (tcp, _) = listener.accept().await.unwrap();
+            acceptor.accept(tcp).await.unwrap()
+        }
+    )
+}
+
 #[test]
 fn a_tls_echo_over_eddy_streams_carries_several_mib() {
     const LEN: usize = 3 << 20;
     run(async {
-        let (cert, key) = self_signed("localhost", "eddy test");
-        let acceptor = acceptor(cert.clone(), key);
-        let connector = connector(cert);
-        let (listener, addr) = listen().await;
-
-        let server = eddy::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let mut tls = acceptor.accept(tcp).await.unwrap();
-            // Echo until the client's close_notify and half-close, then close ours.
-            let mut request = Vec::new();
-            tls.read_to_end(&mut request).await.unwrap();
-            tls.write_all(&request).await.unwrap();
-            tls.shutdown().await.unwrap();
-            request.len()
-        });
-
-        let tcp = TcpStream::connect(addr).await.unwrap();
-        let name = ServerName::try_from("localhost").unwrap();
-        let mut tls = connector.connect(name, tcp).await.unwrap();
+        let (mut tls, mut server) = tls_pair().await;
         let (_, session) = tls.get_ref();
         assert!(
             session.protocol_version().is_some(),
             "the handshake is done"
         );
+
+        let server = eddy::spawn(async move {
+            // Echo until the client's close_notify and half-close, then close ours.
+            let mut request = Vec::new();
+            server.read_to_end(&mut request).await.unwrap();
+            server.write_all(&request).await.unwrap();
+            server.shutdown().await.unwrap();
+            request.len()
+        });
 
         let data = pattern(LEN);
         tls.write_all(&data).await.unwrap();
@@ -125,26 +138,15 @@ fn a_tls_echo_over_eddy_streams_carries_several_mib() {
 #[test]
 fn a_tls_stream_splits_into_halves_on_two_tasks() {
     run(async {
-        let (cert, key) = self_signed("localhost", "eddy test");
-        let acceptor = acceptor(cert.clone(), key);
-        let connector = connector(cert);
-        let (listener, addr) = listen().await;
-
+        let (tls, server) = tls_pair().await;
         let server = eddy::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let tls = acceptor.accept(tcp).await.unwrap();
             // tokio's split over the TLS stream, as a tokio program would write it.
-            let (mut rd, mut wr) = tokio::io::split(tls);
+            let (mut rd, mut wr) = tokio::io::split(server);
             let n = tokio::io::copy(&mut rd, &mut wr).await.unwrap();
             wr.shutdown().await.unwrap();
             n
         });
 
-        let tcp = TcpStream::connect(addr).await.unwrap();
-        let tls = connector
-            .connect(ServerName::try_from("localhost").unwrap(), tcp)
-            .await
-            .unwrap();
         let (mut rd, mut wr) = tokio::io::split(tls);
         let writer = eddy::spawn(async move {
             for line in ["one\n", "two\n", "three\n"] {
@@ -170,16 +172,17 @@ async fn failed_handshake(
     let acceptor = acceptor(presented.0, presented.1);
     let connector = connector(trusted);
     let (listener, addr) = listen().await;
-    let server = eddy::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        acceptor.accept(tcp).await.map(drop)
-    });
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let client = connector
-        .connect(ServerName::try_from(name).unwrap(), tcp)
-        .await
-        .map(drop);
-    let server = server.await.unwrap();
+    let (client, server) = eddy::join!(
+        async {
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from(name).unwrap();
+            connector.connect(name, tcp).await.map(drop)
+        },
+        async {
+            let (tcp, _) = listener.accept().await.unwrap();
+            acceptor.accept(tcp).await.map(drop)
+        }
+    );
     (client.unwrap_err(), server.unwrap_err())
 }
 

@@ -28,6 +28,25 @@ use crate::fs::File;
 use crate::net::split::{OwnedReadHalf, OwnedWriteHalf, SplitStream};
 use crate::process::{ChildStderr, ChildStdin, ChildStdout};
 
+/// `tokio::io::AsyncRead` for a type by a read into a `ReadBuf` — an uninitialised read
+/// or a [`ReadDst`](super::read_dst::ReadDst) copy — reached from `&mut Self` as `$me`.
+macro_rules! read_via {
+    (impl[$($gen:tt)*] $ty:ty: |$me:ident| $($read:tt)+) => {
+        impl<$($gen)*> tokio::io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $me = self.get_mut();
+                $($read)+(cx, buf)
+            }
+        }
+    };
+}
+
+pub(crate) use read_via;
+
 /// `tokio::io::AsyncWrite` for a type by its futures-io `AsyncWrite`: each method is the
 /// same call, and `poll_shutdown` is `poll_close`. `vectored` says whether its
 /// `poll_write_vectored` writes more than the first buffer.
@@ -78,26 +97,8 @@ pub(crate) use write_via_futures_io;
 /// the stream's private `io: StreamIo<_>`): reads without zeroing, writes as futures-io's.
 macro_rules! tokio_stream_traits {
     ($stream:ty) => {
-        impl tokio::io::AsyncRead for $stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut tokio::io::ReadBuf<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                self.io.poll_read_uninit(cx, buf)
-            }
-        }
-
-        impl tokio::io::AsyncRead for &$stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut tokio::io::ReadBuf<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                self.io.poll_read_uninit(cx, buf)
-            }
-        }
-
+        $crate::io::tokio_io::read_via!(impl[] $stream: |me| me.io.poll_read_uninit);
+        $crate::io::tokio_io::read_via!(impl['a] &'a $stream: |me| me.io.poll_read_uninit);
         $crate::io::tokio_io::write_via_futures_io!(impl[] $stream; vectored: true);
         $crate::io::tokio_io::write_via_futures_io!(impl['a] &'a $stream; vectored: true);
     };
@@ -128,39 +129,14 @@ write_via_futures_io!(
 
 // The child's pipes.
 
-impl tokio::io::AsyncRead for ChildStdout {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.get_mut().poll_read_buf(cx, buf)
-    }
-}
-
-impl tokio::io::AsyncRead for ChildStderr {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.get_mut().poll_read_buf(cx, buf)
-    }
-}
+read_via!(impl[] ChildStdout: |pipe| pipe.poll_read_buf);
+read_via!(impl[] ChildStderr: |pipe| pipe.poll_read_buf);
 
 write_via_futures_io!(impl[] ChildStdin; vectored: cfg!(unix));
 
 // Files.
 
-impl tokio::io::AsyncRead for File {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.get_mut().poll_read_into(cx, buf)
-    }
-}
+read_via!(impl[] File: |file| file.poll_read_into);
 
 write_via_futures_io!(impl[] File; vectored: false);
 
@@ -176,29 +152,13 @@ impl tokio::io::AsyncSeek for File {
 
 // In-memory pipes.
 
-impl tokio::io::AsyncRead for DuplexStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.poll_read_into(cx, buf)
-    }
-}
+read_via!(impl[] DuplexStream: |stream| stream.poll_read_into);
 
 write_via_futures_io!(impl[] DuplexStream; vectored: false);
 
 // The standard streams.
 
-impl tokio::io::AsyncRead for Stdin {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.get_mut().0.poll_read_into(cx, buf)
-    }
-}
+read_via!(impl[] Stdin: |stdin| stdin.0.poll_read_into);
 
 write_via_futures_io!(impl[] Stdout; vectored: false);
 write_via_futures_io!(impl[] Stderr; vectored: false);
