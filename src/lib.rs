@@ -5,12 +5,13 @@
 //! # Architecture
 //!
 //! This crate is the facade (`#![deny(unsafe_code)]`, allowed only in the files that say
-//! why: the `hyper` feature's zero-copy socket reads, on Windows the console handler
-//! behind [`signal::ctrl_c`], [`process`]'s system calls — `pidfd_open`, pipe flags,
-//! the signal mask around a pipe write, and the Windows process wait — `TcpSocket`'s
-//! `FromRawFd`, and `UdpSocket::recv_buf` into a buffer's spare capacity): it joins the member crates, and the only work it
-//! does itself is the driver between them (`runtime/driver/`: the park hook and the
-//! per-worker timers).
+//! why: the `hyper` and `tokio-io` features' socket and pipe reads into uninitialised
+//! buffers (`io/uninit.rs`), on Windows the console handler behind [`signal::ctrl_c`],
+//! [`process`]'s system calls — `pidfd_open`, pipe flags, the signal mask around a pipe
+//! write, and the Windows process wait — `TcpSocket`'s `FromRawFd`, and
+//! `UdpSocket::recv_buf` into a buffer's spare capacity): it joins the member crates, and
+//! the only work it does itself is the driver between them (`runtime/driver/`: the park
+//! hook and the per-worker timers).
 //!
 //! * [`eddy_executor`] holds tasks and the scheduler. A task is one allocation (state word,
 //!   vtable, future or output, join waker); a worker runs tasks from its own queue and a
@@ -60,6 +61,13 @@
 //! | `contextvars.ContextVar`, `var.set` / `reset`, `var.get` | [`eddy::task_local!`](task_local!), [`LocalKey::scope`](task::LocalKey::scope), [`get`](task::LocalKey::get) / [`try_with`](task::LocalKey::try_with) |
 //! | a blocking call that must stay on the task's thread | [`task::block_in_place`] (multi-thread runtime) |
 //! | `asyncio.run(main(), debug=True)` | [`Builder::debug`]: slow polls, a stuck-worker watchdog, tasks pending at shutdown; unread panics are reported by default ([`Builder::unhandled_panic`]); docs/debugging.md |
+//!
+//! # Cargo features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `hyper` | hyper 1.x's runtime traits for eddy (`eddy::hyper`): its executor, timer and the sockets' `Read` / `Write` |
+//! | `tokio-io` | tokio's `AsyncRead` / `AsyncWrite` (and `AsyncSeek` for files) on eddy's sockets, files, pipes and stdio, for the crates written against them (tokio-rustls, tokio-util's codecs); only tokio's traits come in, not its runtime ([`io`]'s docs) |
 //!
 //! # Examples
 //!

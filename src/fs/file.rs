@@ -24,11 +24,15 @@ use std::task::{ready, Context, Poll};
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::asyncify;
+use crate::io::read_dst::{poll_read_slice, ReadDst};
 use crate::task::JoinHandle;
 
 /// The methods beyond reading, writing and seeking: `set_len`, the syncs, `metadata`,
 /// `try_clone`, conversions to std's file.
 mod ops;
+/// tokio's `start_seek` / `poll_complete` (feature `tokio-io`).
+#[cfg(feature = "tokio-io")]
+mod tokio_seek;
 
 /// The most one thread hop reads or writes.
 const MAX_BUF: usize = 2 * 1024 * 1024;
@@ -128,11 +132,10 @@ impl Buf {
         }
     }
 
-    fn copy_to(&mut self, dst: &mut [u8]) -> usize {
-        let n = self.unread().len().min(dst.len());
-        dst[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+    fn copy_to(&mut self, dst: &mut impl ReadDst) {
+        let n = self.unread().len().min(dst.remaining());
+        dst.put_slice(&self.data[self.pos..self.pos + n]);
         self.pos += n;
-        n
     }
 
     /// Drops unconsumed read-ahead, remembering to seek back over it.
@@ -334,6 +337,42 @@ impl File {
     }
 }
 
+impl File {
+    /// Serves a read from the read-ahead, or fetches at least 64 KiB (at most 2 MiB) on
+    /// a pool thread first: the futures-io and tokio reads.
+    pub(crate) fn poll_read_into(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut impl ReadDst,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            match &mut self.state {
+                State::Idle(slot) => {
+                    let mut buf = slot.take().expect("idle file holds its buffer");
+                    if !buf.unread().is_empty() || dst.remaining() == 0 {
+                        buf.copy_to(dst);
+                        *slot = Some(buf);
+                        return Poll::Ready(Ok(()));
+                    }
+                    if buf.mode == Mode::Write {
+                        // Pending writes go first: the read starts after them.
+                        self.start(buf, |file, buf| Op::Write(buf.write_to(file)));
+                        continue;
+                    }
+                    let want = dst.remaining().clamp(CHUNK, MAX_BUF);
+                    self.start(buf, move |file, buf| Op::Read(buf.read_from(file, want)));
+                }
+                State::Busy(_) => match ready!(self.poll_complete(cx))? {
+                    Op::Read(Ok(0)) => return Poll::Ready(Ok(())),
+                    Op::Read(Err(err)) | Op::Write(Err(err)) => return Poll::Ready(Err(err)),
+                    Op::Seek(_) => self.seeking = None,
+                    Op::Read(Ok(_)) | Op::Write(Ok(())) => {}
+                },
+            }
+        }
+    }
+}
+
 impl AsyncRead for File {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -341,31 +380,7 @@ impl AsyncRead for File {
         dst: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        loop {
-            match &mut me.state {
-                State::Idle(slot) => {
-                    let mut buf = slot.take().expect("idle file holds its buffer");
-                    if !buf.unread().is_empty() || dst.is_empty() {
-                        let n = buf.copy_to(dst);
-                        *slot = Some(buf);
-                        return Poll::Ready(Ok(n));
-                    }
-                    if buf.mode == Mode::Write {
-                        // Pending writes go first: the read starts after them.
-                        me.start(buf, |file, buf| Op::Write(buf.write_to(file)));
-                        continue;
-                    }
-                    let want = dst.len().clamp(CHUNK, MAX_BUF);
-                    me.start(buf, move |file, buf| Op::Read(buf.read_from(file, want)));
-                }
-                State::Busy(_) => match ready!(me.poll_complete(cx))? {
-                    Op::Read(Ok(0)) => return Poll::Ready(Ok(0)),
-                    Op::Read(Err(err)) | Op::Write(Err(err)) => return Poll::Ready(Err(err)),
-                    Op::Seek(_) => me.seeking = None,
-                    Op::Read(Ok(_)) | Op::Write(Ok(())) => {}
-                },
-            }
-        }
+        poll_read_slice(dst, |dst| me.poll_read_into(cx, dst))
     }
 }
 

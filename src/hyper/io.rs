@@ -1,80 +1,16 @@
-//! hyper's [`Read`] for eddy's streams without zeroing the buffer (their `Read` and
-//! `Write` impls forward here, `net::stream_io`), and [`EddyIo`] for any futures-io stream.
-//!
-//! This is one of the two modules of the facade that may use `unsafe` (the crate is
-//! `#![deny(unsafe_code)]`; the other is Windows' console handler, `signal/windows.rs`):
-//! hyper hands a read an uninitialised
-//! buffer ([`ReadBufCursor::as_mut`]), and filling it without first zeroing it — what
-//! makes eddy's socket reads as cheap as tokio's — needs a raw `read(2)` (on Windows,
-//! socket2's `recv` into uninitialised memory) and an `advance(n)` hyper cannot check.
-
-#![allow(unsafe_code)]
+//! [`EddyIo`]: any futures-io stream as hyper's [`Read`] + [`Write`]. eddy's own streams
+//! need no wrapper: their `Read` reads straight into hyper's buffer, uninitialised as it
+//! may be, through `io::uninit` (`net::stream_io` forwards there), which also holds the
+//! one unsafe step of [`EddyIo`]'s reads: this file has none.
 
 use std::io;
-use std::mem::MaybeUninit;
-#[cfg(unix)]
-use std::os::fd::{AsRawFd, BorrowedFd};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::{Read, ReadBufCursor, Write};
 
-use crate::net::stream_io::{StdStream, StreamIo};
-
-/// `read(2)` of `fd` into `buf`, which may be uninitialised; retried on `EINTR`.
-/// Returns how many bytes it wrote, all initialised.
-#[cfg(unix)]
-fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
-    loop {
-        // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the whole call (it is
-        // borrowed mutably), `MaybeUninit<u8>` has `u8`'s layout, and the kernel writes at
-        // most `len` bytes; `fd` is open for the call's duration (borrowed).
-        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
-/// `recv` of `socket` into `buf`, which may be uninitialised (socket2 takes such a
-/// buffer). Returns how many bytes it wrote, all initialised.
-#[cfg(windows)]
-fn read_uninit(
-    socket: std::os::windows::io::BorrowedSocket<'_>,
-    buf: &mut [MaybeUninit<u8>],
-) -> io::Result<usize> {
-    socket2::SockRef::from(&socket).recv(buf)
-}
-
-impl<S: StdStream> StreamIo<S>
-where
-    for<'a> &'a S: std::io::Read + std::io::Write,
-{
-    /// A read straight into hyper's buffer, which may be uninitialised, through the
-    /// reactor's stream rule (a short read clears readiness) and the task's cooperative
-    /// budget, as every eddy stream read: the stream's `hyper::rt::Read`.
-    pub(crate) fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        mut buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        // SAFETY: `read_uninit` only writes to the slice (through `read(2)`, or socket2's
-        // `recv`, which promises the same); it never de-initialises a byte that was
-        // initialised.
-        let unfilled = unsafe { buf.as_mut() };
-        let len = unfilled.len();
-        let n =
-            ready!(self.poll_stream_read(cx, len, |sock| read_uninit(sock.as_source(), unfilled)))?;
-        // SAFETY: `read(2)` (or `recv`) initialised the first `n` bytes of the unfilled part.
-        unsafe { buf.advance(n) };
-        Poll::Ready(Ok(()))
-    }
-}
+use crate::io::uninit;
 
 /// Any futures-io stream as hyper's [`Read`] + [`Write`] — hyper-util's `TokioIo` for the
 /// futures-io world (eddy's own [`TcpStream`](crate::net::TcpStream) and
@@ -137,19 +73,10 @@ impl<T: AsyncRead + Unpin> Read for EddyIo<T> {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let len = buf.remaining().min(MAX_ZEROED);
-        let dst = buf.initialize_unfilled_to(len);
-        let n = ready!(Pin::new(&mut self.get_mut().inner).poll_read(cx, dst))?;
-        // A reader that claims more than it was given is broken; refuse it rather than
-        // let hyper see bytes that were never read.
-        if n > len {
-            return Poll::Ready(Err(io::Error::other(
-                "AsyncRead::poll_read reported more bytes than the buffer holds",
-            )));
-        }
-        // SAFETY: `initialize_unfilled_to(len)` initialised the first `len >= n` bytes.
-        unsafe { buf.advance(n) };
-        Poll::Ready(Ok(()))
+        let inner = &mut self.get_mut().inner;
+        uninit::poll_read_zeroed(&mut buf, MAX_ZEROED, |dst| {
+            Pin::new(inner).poll_read(cx, dst)
+        })
     }
 }
 

@@ -17,6 +17,7 @@ use std::task::{ready, Context, Poll, Waker};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::read_dst::{poll_read_slice, ReadDst};
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 
@@ -145,35 +146,49 @@ fn wake(waker: Option<Waker>) {
     }
 }
 
+impl DuplexStream {
+    /// Reads what is buffered into `dst` (the futures-io and tokio reads), or waits for
+    /// bytes or EOF.
+    pub(crate) fn poll_read_into(
+        &self,
+        cx: &mut Context<'_>,
+        dst: &mut impl ReadDst,
+    ) -> Poll<io::Result<()>> {
+        // Bytes (or EOF) ready without waiting spend the budget, so a reader of a pipe that
+        // is never empty still lets other tasks run.
+        ready!(eddy_executor::coop::poll_proceed(cx));
+        let waker = {
+            let mut pipe = self.read.lock();
+            if dst.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            if pipe.buf.is_empty() {
+                if pipe.write_closed {
+                    return Poll::Ready(Ok(()));
+                }
+                register(&mut pipe.read_waker, cx);
+                return Poll::Pending;
+            }
+            let n = dst.remaining().min(pipe.buf.len());
+            let (front, back) = pipe.buf.as_slices();
+            let from_front = n.min(front.len());
+            dst.put_slice(&front[..from_front]);
+            dst.put_slice(&back[..n - from_front]);
+            pipe.buf.drain(..n);
+            pipe.write_waker.take()
+        };
+        wake(waker);
+        Poll::Ready(Ok(()))
+    }
+}
+
 impl AsyncRead for DuplexStream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        // Bytes (or EOF) ready without waiting spend the budget, so a reader of a pipe that
-        // is never empty still lets other tasks run.
-        ready!(eddy_executor::coop::poll_proceed(cx));
-        let (n, waker) = {
-            let mut pipe = self.read.lock();
-            if out.is_empty() {
-                return Poll::Ready(Ok(0));
-            }
-            if pipe.buf.is_empty() {
-                if pipe.write_closed {
-                    return Poll::Ready(Ok(0));
-                }
-                register(&mut pipe.read_waker, cx);
-                return Poll::Pending;
-            }
-            let n = out.len().min(pipe.buf.len());
-            for (dst, src) in out.iter_mut().zip(pipe.buf.drain(..n)) {
-                *dst = src;
-            }
-            (n, pipe.write_waker.take())
-        };
-        wake(waker);
-        Poll::Ready(Ok(n))
+        poll_read_slice(out, |dst| self.poll_read_into(cx, dst))
     }
 }
 

@@ -83,12 +83,13 @@ where
 
 /// The read half of a stream, from [`split`].
 pub struct ReadHalf<T> {
-    inner: Shared<T>,
+    /// Shared with `io/tokio_io.rs`, which implements tokio's traits on it.
+    pub(super) inner: Shared<T>,
 }
 
 /// The write half of a stream, from [`split`].
 pub struct WriteHalf<T> {
-    inner: Shared<T>,
+    pub(super) inner: Shared<T>,
 }
 
 // As tokio's halves: the stream is reached only under the shared lock, one poll at a

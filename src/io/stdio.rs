@@ -10,19 +10,20 @@ use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::read_dst::{poll_read_slice, ReadDst};
 use crate::task::JoinHandle;
 
 /// The most one thread hop reads or writes.
 const MAX_BUF: usize = 2 * 1024 * 1024;
 
 /// The process's standard input; see [`stdin`].
-pub struct Stdin(Blocking<io::Stdin>);
+pub struct Stdin(pub(super) Blocking<io::Stdin>);
 
 /// The process's standard output; see [`stdout`].
-pub struct Stdout(Blocking<io::Stdout>);
+pub struct Stdout(pub(super) Blocking<io::Stdout>);
 
 /// The process's standard error; see [`stderr`].
-pub struct Stderr(Blocking<io::Stderr>);
+pub struct Stderr(pub(super) Blocking<io::Stderr>);
 
 /// The process's standard input, read on the blocking pool. Each read that finds the
 /// buffer empty is one thread hop, reading what is available (up to 2 MiB).
@@ -130,17 +131,27 @@ impl<T: Read + Send + 'static> Blocking<T> {
         cx: &mut Context<'_>,
         dst: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        poll_read_slice(dst, |dst| self.poll_read_into(cx, dst))
+    }
+
+    /// Serves a read from the buffer, or fetches up to `dst.remaining()` bytes (at most
+    /// 2 MiB) on a pool thread first.
+    pub(crate) fn poll_read_into(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut impl ReadDst,
+    ) -> Poll<io::Result<()>> {
         loop {
             match &mut self.state {
                 State::Idle(slot) => {
                     let (inner, mut buf, pos) = slot.take().expect("idle stdio holds its buffer");
-                    if pos < buf.len() || dst.is_empty() {
-                        let n = (buf.len() - pos).min(dst.len());
-                        dst[..n].copy_from_slice(&buf[pos..pos + n]);
+                    if pos < buf.len() || dst.remaining() == 0 {
+                        let n = (buf.len() - pos).min(dst.remaining());
+                        dst.put_slice(&buf[pos..pos + n]);
                         *slot = Some((inner, buf, pos + n));
-                        return Poll::Ready(Ok(n));
+                        return Poll::Ready(Ok(()));
                     }
-                    let want = dst.len().min(MAX_BUF);
+                    let want = dst.remaining().min(MAX_BUF);
                     let mut inner = inner;
                     self.state = State::Busy(crate::task::spawn_blocking(move || {
                         buf.resize(want, 0);
@@ -156,7 +167,7 @@ impl<T: Read + Send + 'static> Blocking<T> {
                 }
                 State::Busy(_) => {
                     if ready!(self.poll_complete(cx))? == 0 {
-                        return Poll::Ready(Ok(0));
+                        return Poll::Ready(Ok(()));
                     }
                 }
             }

@@ -14,7 +14,8 @@
 //! syscall and waits for readiness only if it would block, and it spends a unit of the
 //! task's cooperative budget. Streams implement [`AsyncRead`](crate::io::AsyncRead) and
 //! [`AsyncWrite`](crate::io::AsyncWrite), so `futures_lite::AsyncReadExt::read` and
-//! friends work as `tokio::io::AsyncReadExt`'s do; they also have `readable()` /
+//! friends work as `tokio::io::AsyncReadExt`'s do (with the `tokio-io` feature they
+//! implement tokio's traits too: [`io`](crate::io)'s docs); they also have `readable()` /
 //! `writable()` and non-blocking `try_read` / `try_write`, and tokio's readiness API:
 //! `ready(Interest)`, `try_io`, `async_io`, `poll_read_ready` / `poll_write_ready`
 //! ([`Interest`](crate::io::Interest), [`Ready`](crate::io::Ready)).

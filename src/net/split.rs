@@ -131,6 +131,12 @@ fn reunite<S: SplitStream>(
 }
 
 impl<S: SplitStream> OwnedReadHalf<S> {
+    /// The stream, for the half's tokio traits (`io/tokio_io.rs`).
+    #[cfg(feature = "tokio-io")]
+    pub(crate) fn stream(&self) -> &S {
+        &self.inner
+    }
+
     /// Joins the halves back into the stream.
     ///
     /// # Errors

@@ -1,7 +1,7 @@
 //! What [`TcpStream`](super::TcpStream) and [`UnixStream`](super::UnixStream) share:
 //! [`StreamIo`], the one implementation of stream reads and writes (the futures-io traits,
-//! and hyper's with the `hyper` feature, are written once, on it), and the non-blocking
-//! connect.
+//! hyper's with the `hyper` feature and tokio's with `tokio-io` are written once, on it),
+//! and the non-blocking connect.
 //!
 //! Each public stream holds a `StreamIo` and forwards the traits to it with
 //! [`forward_stream_traits!`], which writes only one-line forwarding impls: a foreign
@@ -150,6 +150,18 @@ where
     pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.0.get_ref().shutdown(how)
     }
+
+    /// A read straight into hyper's or tokio's buffer, which may be uninitialised, with
+    /// no zeroing (`io::uninit`): the stream's `hyper::rt::Read` and
+    /// `tokio::io::AsyncRead`.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut impl crate::io::uninit::UninitBuf,
+    ) -> Poll<io::Result<()>> {
+        crate::io::uninit::poll_read_uninit(&self.0, cx, buf)
+    }
 }
 
 /// The registered socket's own operations (`readable`, `read_with`, `get_ref`, ...).
@@ -215,7 +227,7 @@ where
     }
 }
 
-/// Implements the futures-io traits (and hyper's, with the `hyper` feature) for a stream
+/// Implements the futures-io traits (and hyper's and tokio's, with their features) for a stream
 /// type and its shared reference, each method forwarding to the type's `io: StreamIo<_>`
 /// field, and the split halves' view of it (`$reunite_error`: the module's
 /// `ReuniteError`). Forwarding only: the behaviour is
@@ -327,9 +339,9 @@ macro_rules! forward_stream_traits {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
-                buf: hyper::rt::ReadBufCursor<'_>,
+                mut buf: hyper::rt::ReadBufCursor<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                self.io.poll_read_uninit(cx, buf)
+                self.io.poll_read_uninit(cx, &mut buf)
             }
         }
 
@@ -373,6 +385,9 @@ macro_rules! forward_stream_traits {
                 futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut &self.io), cx)
             }
         }
+
+        #[cfg(feature = "tokio-io")]
+        crate::io::tokio_io::tokio_stream_traits!($stream);
 
         impl crate::net::split::SplitStream for $stream {}
 

@@ -203,3 +203,25 @@ impl AsyncRead for ChildStderr {
         self.get_mut().pipe.poll_read(cx, buf)
     }
 }
+
+/// The read ends' hook for their `tokio::io::AsyncRead` (`io/tokio_io.rs`): on Unix a
+/// read straight into tokio's buffer, uninitialised as it may be; on Windows a copy from
+/// the pool call's buffer.
+#[cfg(feature = "tokio-io")]
+macro_rules! tokio_read_hook {
+    ($name:ident) => {
+        impl $name {
+            pub(crate) fn poll_read_buf(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                self.pipe.poll_read_buf(cx, buf)
+            }
+        }
+    };
+}
+#[cfg(feature = "tokio-io")]
+tokio_read_hook!(ChildStdout);
+#[cfg(feature = "tokio-io")]
+tokio_read_hook!(ChildStderr);

@@ -21,6 +21,7 @@ use std::task::{ready, Context, Poll};
 use eddy_reactor::Reactor;
 
 use super::spawn_error;
+use crate::io::read_dst::{poll_read_slice, ReadDst};
 use crate::io::Blocking;
 use crate::task::JoinHandle;
 
@@ -88,11 +89,30 @@ impl Pipe {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        poll_read_slice(buf, |dst| self.poll_read_into(cx, dst))
+    }
+
+    /// A read, copied from the pool call's buffer into `dst`.
+    fn poll_read_into(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut impl ReadDst,
+    ) -> Poll<io::Result<()>> {
         match self {
-            Pipe::Stdout(pipe) => pipe.poll_read(cx, buf),
-            Pipe::Stderr(pipe) => pipe.poll_read(cx, buf),
+            Pipe::Stdout(pipe) => pipe.poll_read_into(cx, dst),
+            Pipe::Stderr(pipe) => pipe.poll_read_into(cx, dst),
             Pipe::Stdin(_) => Poll::Ready(Err(io::ErrorKind::Unsupported.into())),
         }
+    }
+
+    /// A read into tokio's buffer (its `AsyncRead`).
+    #[cfg(feature = "tokio-io")]
+    pub(crate) fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.poll_read_into(cx, buf)
     }
 
     pub(crate) fn poll_write(

@@ -57,6 +57,17 @@ impl Pipe {
             .poll_stream_read(cx, buf.len(), |mut file| file.read(buf))
     }
 
+    /// A read straight into tokio's buffer, which may be uninitialised (`io::uninit`):
+    /// the pipe's `tokio::io::AsyncRead`.
+    #[cfg(feature = "tokio-io")]
+    pub(crate) fn poll_read_buf(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        crate::io::uninit::poll_read_uninit(&self.io, cx, buf)
+    }
+
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         // A short write filled the pipe: readiness is cleared without a second `write`
         // that would say `WouldBlock` (tokio's rule too).
