@@ -14,7 +14,8 @@
 //!   through the reactor's stream rule and the task's cooperative budget, as every eddy
 //!   stream read.
 //! * `poll_read_zeroed` (feature `hyper`) serves a reader that needs an initialised
-//!   buffer (hyper's `EddyIo` over any futures-io stream): it zeroes a bounded part first.
+//!   buffer: it zeroes a bounded part first. hyper's `EddyIo` falls back to it when its
+//!   thread's read buffer is busy (a read nested in another `EddyIo` read).
 
 #![allow(unsafe_code)]
 

@@ -14,13 +14,12 @@
 //! A client that fails the handshake (a bad certificate, plain HTTP on this port) or says
 //! nothing for [`HANDSHAKE_TIMEOUT`] loses only its own connection. The TLS settings live
 //! in `tls.rs`, shared with the tokio twin (`https_server_tokio`) that scripts/load.sh
-//! runs against the same load; `tls_io.rs` hands the TLS stream to hyper without zeroing
-//! hyper's read buffer (what `eddy::hyper::EddyIo` has to do for a futures-io stream).
+//! runs against the same load. `eddy::hyper::EddyIo` hands the TLS stream (a futures-io
+//! stream) to hyper.
 
 #[path = "../../../examples/http_server/service.rs"]
 pub mod service;
 pub mod tls;
-pub mod tls_io;
 
 use std::future::Future;
 use std::io;
@@ -31,7 +30,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use eddy::hyper::{EddyExecutor, EddyTimer};
+use eddy::hyper::{EddyExecutor, EddyIo, EddyTimer};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::sync::watch;
 use eddy::task::JoinSet;
@@ -151,7 +150,7 @@ async fn connection(
         Err(_) => return eprintln!("TLS handshake with {peer}: nothing for {handshake_timeout:?}"),
     };
     let h2 = stream.get_ref().1.alpn_protocol() == Some(tls::H2);
-    let io = tls_io::TlsIo::new(stream);
+    let io = EddyIo::new(stream);
     let service = service_fn(|req| service::handle(req, sleep));
     let result = if h2 {
         let mut builder = http2::Builder::new(EddyExecutor::new());
