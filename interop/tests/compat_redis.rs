@@ -6,20 +6,19 @@
 #[path = "../../examples/redis_server/main.rs"]
 #[allow(dead_code)]
 mod redis_server;
+#[path = "../../tests/support/mod.rs"]
+mod support;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_compat::Compat;
 use eddy::net::{TcpListener, TcpStream};
 use redis::aio::MultiplexedConnection;
 use redis::AsyncCommands;
+use support::{runtime, with_timeout, LIMIT};
 use tokio_util::compat::FuturesAsyncReadCompatExt;
-
-/// A test that has not finished by then has hung.
-const LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs `body` on an eddy runtime with examples/redis_server listening on a free port,
 /// failing the test if it takes longer than [`LIMIT`].
@@ -27,27 +26,15 @@ fn with_server<F>(body: impl FnOnce(SocketAddr) -> F + Send + 'static)
 where
     F: Future<Output = ()>,
 {
-    let (done, finished) = mpsc::channel();
-    let runner = std::thread::spawn(move || {
-        let rt = eddy::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
-        rt.block_on(async move {
+    with_timeout(LIMIT, move || {
+        runtime(2).block_on(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let store = Arc::new(redis_server::resp::Store::new());
             eddy::spawn(redis_server::serve(listener, store));
             body(addr).await;
-        });
-        let _ = done.send(());
+        })
     });
-    match finished.recv_timeout(LIMIT) {
-        Ok(()) => runner.join().unwrap(),
-        // The body panicked: join to show its panic.
-        Err(mpsc::RecvTimeoutError::Disconnected) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish within {LIMIT:?}"),
-    }
 }
 
 /// SET, GET and INCR through `con`: what each test checks the connection can do.

@@ -7,6 +7,8 @@
 
 #[path = "../examples/grpc/main.rs"]
 mod grpc;
+#[path = "../../tests/support/mod.rs"]
+mod support;
 
 use std::future::Future;
 #[cfg(unix)]
@@ -15,8 +17,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 #[cfg(unix)]
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
+use support::{step, with_timeout, LIMIT};
 
 use eddy::net::TcpListener;
 use eddy::sync::{mpsc as async_mpsc, oneshot};
@@ -26,41 +28,6 @@ use grpc::greeter::{Greeter, StreamEnd, MAX_FROM};
 use grpc::pb::greeter_client::GreeterClient;
 use grpc::pb::{CountdownRequest, HelloRequest};
 use tonic::{Code, Request};
-
-/// The limit for one test body: a hang fails the test instead of stalling the run.
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// How long any single step may take before the test fails.
-const STEP: Duration = Duration::from_secs(20);
-
-/// Runs `f` on its own thread and fails the test if it has not finished within `limit`.
-fn with_timeout<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let body = std::thread::spawn(move || {
-        let out = f();
-        let _ = tx.send(());
-        out
-    });
-    match rx.recv_timeout(limit) {
-        Ok(()) => body.join().unwrap(),
-        // The sender was dropped without sending: the body panicked; rethrow it.
-        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
-            Ok(_) => unreachable!("the body finished without reporting"),
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("the test did not finish within {limit:?}: a hang")
-        }
-    }
-}
-
-/// `future`, or a failure naming `what` if it takes longer than [`STEP`].
-async fn step<T>(what: &str, future: impl Future<Output = T>) -> T {
-    match eddy::time::timeout(STEP, future).await {
-        Ok(value) => value,
-        Err(_) => panic!("{what} did not finish within {STEP:?}"),
-    }
-}
 
 /// Runs `body` on a two-worker eddy runtime, within [`LIMIT`].
 fn run<F: Future<Output = ()> + 'static>(body: impl FnOnce() -> F + Send + 'static) {

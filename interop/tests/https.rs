@@ -6,12 +6,15 @@
 
 #[path = "../examples/https_server/main.rs"]
 mod https_server;
+#[path = "../../tests/support/mod.rs"]
+mod support;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{step, with_timeout, LIMIT};
 
 use bytes::Bytes;
 use eddy::hyper::{EddyExecutor, EddyIo};
@@ -28,32 +31,6 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 
-/// The limit for one test body.
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// How long any single step may take before the test fails instead of hanging.
-const STEP: Duration = Duration::from_secs(20);
-
-/// Runs `f` on its own thread and fails the test if it has not finished within `limit`:
-/// a hang becomes a failure with a message, not a stuck CI run.
-fn with_timeout<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let body = std::thread::spawn(move || {
-        let out = f();
-        let _ = tx.send(());
-        out
-    });
-    match rx.recv_timeout(limit) {
-        Ok(()) => body.join().unwrap(),
-        // The sender was dropped without sending: the body panicked; rethrow it.
-        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
-            Ok(_) => unreachable!("the body finished without reporting"),
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish within {limit:?}"),
-    }
-}
-
 /// Runs `body` on a two-worker eddy runtime (the I/O backend from `EDDY_IO_BACKEND`)
 /// under [`LIMIT`].
 fn run<F: Future<Output = ()> + 'static>(body: impl FnOnce() -> F + Send + 'static) {
@@ -61,13 +38,6 @@ fn run<F: Future<Output = ()> + 'static>(body: impl FnOnce() -> F + Send + 'stat
         let rt = eddy::Runtime::builder().worker_threads(2).build().unwrap();
         rt.block_on(body());
     });
-}
-
-async fn step<T>(what: &str, future: impl Future<Output = T>) -> T {
-    match eddy::time::timeout(STEP, future).await {
-        Ok(value) => value,
-        Err(_) => panic!("{what} did not finish within {STEP:?}"),
-    }
 }
 
 /// A fresh directory for this test's files, removed when dropped.

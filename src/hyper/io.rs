@@ -95,17 +95,19 @@ impl<T: AsyncRead + Unpin> Read for EddyIo<T> {
                 scratch.resize(SCRATCH_LEN, 0);
             }
             let len = buf.remaining().min(SCRATCH_LEN);
-            Some(match Pin::new(&mut *inner).poll_read(cx, &mut scratch[..len]) {
-                Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::other(
-                    "AsyncRead::poll_read reported more bytes than the buffer holds",
-                ))),
-                Poll::Ready(Ok(n)) => {
-                    buf.put_slice(&scratch[..n]);
-                    Poll::Ready(Ok(()))
-                }
-                Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-                Poll::Pending => Poll::Pending,
-            })
+            Some(
+                match Pin::new(&mut *inner).poll_read(cx, &mut scratch[..len]) {
+                    Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::other(
+                        "AsyncRead::poll_read reported more bytes than the buffer holds",
+                    ))),
+                    Poll::Ready(Ok(n)) => {
+                        buf.put_slice(&scratch[..n]);
+                        Poll::Ready(Ok(()))
+                    }
+                    Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+                    Poll::Pending => Poll::Pending,
+                },
+            )
         });
         match polled {
             Ok(Some(poll)) => poll,

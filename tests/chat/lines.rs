@@ -1,14 +1,10 @@
 //! The line protocol: broadcast to everyone but the sender, join and leave notices,
 //! nicknames, clients that quit, vanish mid-line or stop reading, the line cap.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
-
 use super::chat::{Config, MAX_LINE};
-use super::{with_room, Client};
+use super::{flood_until_notice, with_room, Client};
 
 #[test]
 fn messages_reach_everyone_but_their_sender_with_join_notices() {
@@ -166,41 +162,9 @@ fn a_client_that_stops_reading_is_dropped_as_too_slow() {
         let mut alice = Client::join(addr, "alice").await;
         let _sloth = Client::join(addr, "sloth").await; // never reads again
         assert_eq!(alice.line().await, "* sloth joined");
-        let Client { stream, buf } = alice;
-        assert!(buf.is_empty());
-        let (mut reader, mut writer) = stream.into_split();
-        // Up to 32 MB of chat, more than the loopback socket buffers hold: the sloth's
-        // task blocks on its write, falls behind, and is dropped. Alice never sees her
-        // own lines, so the first line she reads is the notice.
-        let stop = Arc::new(AtomicBool::new(false));
-        let flood = eddy::spawn({
-            let stop = stop.clone();
-            async move {
-                let burst = format!("{}\n", "z".repeat(MAX_LINE - 1)).repeat(64);
-                let mut sent = 0;
-                while sent < 32 << 20 && !stop.load(Ordering::Relaxed) {
-                    writer.write_all(burst.as_bytes()).await.unwrap();
-                    sent += burst.len();
-                }
-                sent
-            }
-        });
-        let mut notice = Vec::new();
-        while !notice.ends_with(b"\n") {
-            let mut byte = [0u8];
-            assert_eq!(
-                reader.read(&mut byte).await.unwrap(),
-                1,
-                "alice was disconnected"
-            );
-            notice.push(byte[0]);
-        }
-        stop.store(true, Ordering::Relaxed);
-        assert_eq!(notice, b"* sloth was dropped: too slow\n");
-        let sent = flood.await.unwrap();
-        assert!(
-            sent < 32 << 20,
-            "32 MB went out and the sloth was not dropped"
+        assert_eq!(
+            flood_until_notice(alice).await,
+            b"* sloth was dropped: too slow\n"
         );
     });
 }

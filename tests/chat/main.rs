@@ -41,6 +41,42 @@ where
     });
 }
 
+/// Floods the room from `alice` — up to 32 MB of chat, more than the loopback socket
+/// buffers hold, so a client that does not read blocks the server's writes to it — until
+/// alice reads a line, which is returned (she never sees her own lines, so it is the
+/// room's notice). Fails if all 32 MB went out first.
+async fn flood_until_notice(alice: Client) -> Vec<u8> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let Client { stream, buf } = alice;
+    assert!(buf.is_empty());
+    let (mut reader, mut writer) = stream.into_split();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flood = eddy::spawn({
+        let stop = stop.clone();
+        async move {
+            let burst = format!("{}\n", "z".repeat(chat::MAX_LINE - 1)).repeat(64);
+            let mut sent = 0;
+            while sent < 32 << 20 && !stop.load(Ordering::Relaxed) {
+                writer.write_all(burst.as_bytes()).await.unwrap();
+                sent += burst.len();
+            }
+            sent
+        }
+    });
+    let mut notice = Vec::new();
+    while !notice.ends_with(b"\n") {
+        let mut byte = [0u8];
+        let n = reader.read(&mut byte).await.unwrap();
+        assert_eq!(n, 1, "alice was disconnected");
+        notice.push(byte[0]);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let sent = flood.await.unwrap();
+    assert!(sent < 32 << 20, "32 MB went out and nobody was dropped");
+    notice
+}
+
 struct Client {
     stream: TcpStream,
     buf: Vec<u8>,

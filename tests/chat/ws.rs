@@ -1,8 +1,6 @@
 //! WebSocket clients in the same room as line clients: joins, messages both ways and
 //! leaves; the same caps, the same slow-client policy; pings; clients that vanish.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -10,7 +8,7 @@ use async_tungstenite::tungstenite::Message;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
 
 use super::chat::{Config, MAX_LINE};
-use super::{with_room, Client, WsClient};
+use super::{flood_until_notice, with_room, Client, WsClient};
 
 #[test]
 fn websocket_and_line_clients_share_one_room() {
@@ -168,37 +166,9 @@ fn a_websocket_client_that_stops_reading_is_dropped_as_too_slow() {
         let mut alice = Client::join(addr, "alice").await;
         let _sloth = WsClient::join(addr, "sloth").await; // never reads again
         assert_eq!(alice.line().await, "* sloth joined");
-        let Client { stream, buf } = alice;
-        assert!(buf.is_empty());
-        let (mut reader, mut writer) = stream.into_split();
-        // As for a line client (lines.rs): up to 32 MB of chat, more than the loopback
-        // buffers hold, until alice reads the notice (she never sees her own lines).
-        let stop = Arc::new(AtomicBool::new(false));
-        let flood = eddy::spawn({
-            let stop = stop.clone();
-            async move {
-                let burst = format!("{}\n", "z".repeat(MAX_LINE - 1)).repeat(64);
-                let mut sent = 0;
-                while sent < 32 << 20 && !stop.load(Ordering::Relaxed) {
-                    writer.write_all(burst.as_bytes()).await.unwrap();
-                    sent += burst.len();
-                }
-                sent
-            }
-        });
-        let mut notice = Vec::new();
-        while !notice.ends_with(b"\n") {
-            let mut byte = [0u8];
-            let n = reader.read(&mut byte).await.unwrap();
-            assert_eq!(n, 1, "alice was disconnected");
-            notice.push(byte[0]);
-        }
-        stop.store(true, Ordering::Relaxed);
-        assert_eq!(notice, b"* sloth was dropped: too slow\n");
-        let sent = flood.await.unwrap();
-        assert!(
-            sent < 32 << 20,
-            "32 MB went out and the sloth was not dropped"
+        assert_eq!(
+            flood_until_notice(alice).await,
+            b"* sloth was dropped: too slow\n"
         );
     });
 }

@@ -44,6 +44,18 @@ pub fn socket_dir(name: &str) -> std::path::PathBuf {
 /// The usual limit for one test body.
 pub const LIMIT: Duration = Duration::from_secs(60);
 
+/// How long one step of a test (a connect, a request, a read) may take before the test
+/// fails instead of hanging.
+pub const STEP: Duration = Duration::from_secs(20);
+
+/// `future`, or a failure naming `what` if it takes longer than [`STEP`].
+pub async fn step<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    match eddy::time::timeout(STEP, future).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} did not finish within {STEP:?}"),
+    }
+}
+
 /// A runtime with `n` workers.
 pub fn runtime(n: usize) -> eddy::Runtime {
     eddy::Runtime::builder().worker_threads(n).build().unwrap()
