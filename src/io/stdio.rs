@@ -20,10 +20,10 @@ const MAX_BUF: usize = 2 * 1024 * 1024;
 pub struct Stdin(pub(super) Blocking<io::Stdin>);
 
 /// The process's standard output; see [`stdout`].
-pub struct Stdout(pub(super) Blocking<io::Stdout>);
+pub struct Stdout(Blocking<io::Stdout>);
 
 /// The process's standard error; see [`stderr`].
-pub struct Stderr(pub(super) Blocking<io::Stderr>);
+pub struct Stderr(Blocking<io::Stderr>);
 
 /// The process's standard input, read on the blocking pool. Each read that finds the
 /// buffer empty is one thread hop, reading what is available (up to 2 MiB).

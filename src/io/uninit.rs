@@ -13,9 +13,6 @@
 //! * [`poll_read_uninit`] reads a registered stream socket or pipe straight into one,
 //!   through the reactor's stream rule and the task's cooperative budget, as every eddy
 //!   stream read.
-//! * `poll_read_zeroed` (feature `hyper`) serves a reader that needs an initialised
-//!   buffer: it zeroes a bounded part first. hyper's `EddyIo` falls back to it when its
-//!   thread's read buffer is busy (a read nested in another `EddyIo` read).
 
 #![allow(unsafe_code)]
 
@@ -40,10 +37,6 @@ use super::Async;
 ///
 /// so that the functions of this module, which rely on both, are sound.
 pub(crate) unsafe trait UninitBuf {
-    /// How many bytes the unfilled part holds.
-    #[cfg(feature = "hyper")]
-    fn remaining(&self) -> usize;
-
     /// The unfilled part, which may be uninitialised.
     ///
     /// # Safety
@@ -52,16 +45,12 @@ pub(crate) unsafe trait UninitBuf {
     /// the buffer may have recorded some of it as initialised.
     unsafe fn unfilled_mut(&mut self) -> &mut [MaybeUninit<u8>];
 
-    /// Zeroes the first `n` bytes of the unfilled part (those not initialised already)
-    /// and returns them. Never unsafe: the buffer's own method.
-    #[cfg(feature = "hyper")]
-    fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8];
-
     /// Moves the first `n` bytes of the unfilled part to the filled part.
     ///
     /// # Safety
     ///
-    /// Those `n` bytes must be initialised, and `n <= self.remaining()`.
+    /// Those `n` bytes must be initialised, and `n` at most the unfilled part's length.
+    /// Neither buffer checks the bound itself.
     unsafe fn assume_filled(&mut self, n: usize);
 }
 
@@ -69,55 +58,48 @@ pub(crate) unsafe trait UninitBuf {
 // `advance(n)` marks `n` bytes of it filled and initialised.
 #[cfg(feature = "hyper")]
 unsafe impl UninitBuf for hyper::rt::ReadBufCursor<'_> {
-    fn remaining(&self) -> usize {
-        hyper::rt::ReadBufCursor::remaining(self)
-    }
-
     unsafe fn unfilled_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         // SAFETY: the caller does not de-initialise bytes (this method's contract), which
         // is `as_mut`'s.
         unsafe { self.as_mut() }
     }
 
-    fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
-        hyper::rt::ReadBufCursor::initialize_unfilled_to(self, n)
-    }
-
     unsafe fn assume_filled(&mut self, n: usize) {
-        // SAFETY: the caller initialised the first `n` bytes of the unfilled part (this
-        // method's contract), which is `advance`'s.
+        // SAFETY: the caller initialised the first `n` bytes of the unfilled part and `n`
+        // is within it (this method's contract), which is `advance`'s.
         unsafe { self.advance(n) }
     }
 }
 
-// SAFETY: `unfilled_mut` is tokio's unfilled part; `assume_init(n)` records its first
-// `n` bytes initialised and `advance(n)` moves them to the filled part (it panics rather
-// than pass the initialised part).
+// SAFETY: `unfilled_mut` is tokio's unfilled part; `assume_init(n)` records its first `n`
+// bytes initialised and `advance(n)` then moves them to the filled part.
 #[cfg(feature = "tokio-io")]
 unsafe impl UninitBuf for tokio::io::ReadBuf<'_> {
-    #[cfg(feature = "hyper")]
-    fn remaining(&self) -> usize {
-        tokio::io::ReadBuf::remaining(self)
-    }
-
     unsafe fn unfilled_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         // SAFETY: the caller does not de-initialise bytes (this method's contract), which
         // is tokio's `unfilled_mut`'s.
         unsafe { tokio::io::ReadBuf::unfilled_mut(self) }
     }
 
-    #[cfg(feature = "hyper")]
-    fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
-        tokio::io::ReadBuf::initialize_unfilled_to(self, n)
-    }
-
     unsafe fn assume_filled(&mut self, n: usize) {
         // SAFETY: the caller initialised the first `n` bytes of the unfilled part (this
-        // method's contract), which is `assume_init`'s.
+        // method's contract), which is `assume_init`'s. `advance(n)` asserts only that
+        // `filled + n` stays within the initialised part, which `assume_init` has just
+        // raised to at least `filled + n`: the bound rests on the caller's `n`, at most
+        // the unfilled part's length.
         unsafe { self.assume_init(n) };
         self.advance(n);
     }
 }
+
+/// The most one read asks the kernel for: Apple's `read(2)` refuses more than `INT_MAX`
+/// bytes (`EINVAL`), and a tokio `ReadBuf` can be larger. Clamped before the reactor sees
+/// the length, so a full read of the clamped length is not taken for a short one.
+const MAX_READ: usize = if cfg!(target_vendor = "apple") {
+    i32::MAX as usize - 1
+} else {
+    isize::MAX as usize
+};
 
 /// `read(2)` of `fd` into `buf`, which may be uninitialised; retried on `EINTR`.
 /// Returns how many bytes it wrote, all initialised.
@@ -163,7 +145,8 @@ pub(crate) fn poll_read_uninit<T: AsSource>(
     // SAFETY: `read_uninit` only writes to the slice (through `read(2)`, or socket2's
     // `recv`, which promises the same); it never de-initialises a byte.
     let unfilled = unsafe { buf.unfilled_mut() };
-    let len = unfilled.len();
+    let len = unfilled.len().min(MAX_READ);
+    let unfilled = &mut unfilled[..len];
     let n = ready!(io.poll_stream_read(cx, len, |io| read_uninit(io.as_source(), unfilled)))?;
     // The kernel never reports more than it was given; a broken `read` must not make us
     // mark bytes filled that are not there.
@@ -171,34 +154,9 @@ pub(crate) fn poll_read_uninit<T: AsSource>(
         n <= len,
         "read(2) reported {n} bytes into a buffer of {len}"
     );
-    // SAFETY: `read(2)` (or `recv`) initialised the first `n <= len` bytes of the unfilled
-    // part.
-    unsafe { buf.assume_filled(n) };
-    Poll::Ready(Ok(()))
-}
-
-/// A read by `read`, which needs an initialised buffer, into `buf`: at most `max` bytes
-/// of the unfilled part are zeroed (those not initialised before) and handed to it.
-///
-/// # Errors
-///
-/// `read`'s, or an error of kind `Other` if it reports more bytes than it was given (a
-/// broken reader: the bytes would be ones it never wrote).
-#[cfg(feature = "hyper")]
-pub(crate) fn poll_read_zeroed(
-    buf: &mut impl UninitBuf,
-    max: usize,
-    read: impl FnOnce(&mut [u8]) -> Poll<io::Result<usize>>,
-) -> Poll<io::Result<()>> {
-    let len = buf.remaining().min(max);
-    let n = ready!(read(buf.initialize_unfilled_to(len)))?;
-    if n > len {
-        return Poll::Ready(Err(io::Error::other(
-            "AsyncRead::poll_read reported more bytes than the buffer holds",
-        )));
-    }
-    // SAFETY: `initialize_unfilled_to(len)` initialised the first `len >= n` bytes of the
-    // unfilled part, and `len <= remaining()`.
+    // SAFETY: `read(2)` (or `recv`) initialised the first `n` bytes of the unfilled part
+    // (`unfilled_mut` is exactly that part, the trait's promise), and `n <= len`, which is
+    // at most its length.
     unsafe { buf.assume_filled(n) };
     Poll::Ready(Ok(()))
 }

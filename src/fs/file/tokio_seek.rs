@@ -27,7 +27,9 @@ impl File {
         };
         let mut buf = slot.take().expect("idle file holds its buffer");
         buf.discard_read();
-        self.seeking = Some(pos);
+        // Not `Some(pos)`: that marks a futures-io `poll_seek`'s own seek, which a later
+        // `poll_seek` to the same position would take as its own if this one were dropped.
+        self.seeking = None;
         self.start(buf, move |file, buf| Op::Seek(buf.seek(file, pos)));
         Ok(())
     }
