@@ -21,6 +21,8 @@
 pub mod bench;
 pub mod channel;
 pub mod deadline;
+#[path = "../../../examples/http_server/graceful.rs"]
+pub mod graceful;
 pub mod greeter;
 
 /// The messages, client and server generated from `proto/greeter.proto`.
@@ -38,7 +40,6 @@ use std::time::Duration;
 use eddy::hyper::{EddyExecutor, EddyTimer};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::sync::watch;
-use eddy::task::JoinSet;
 use hyper::server::conn::http2;
 use hyper_util::service::TowerToHyperService;
 
@@ -133,49 +134,10 @@ pub async fn serve(
     greeter: Greeter,
     shutdown: impl Future<Output = io::Result<()>>,
 ) -> io::Result<()> {
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    let mut shutdown = pin!(shutdown);
-    loop {
-        eddy::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(connection(stream, greeter.clone(), stop_rx.clone()));
-                }
-                // Out of file descriptors (EMFILE) and the like: the listener still works,
-                // so wait a moment for connections to close rather than spin.
-                Err(err) => {
-                    eprintln!("accept failed: {err}");
-                    eddy::time::sleep(Duration::from_millis(10)).await;
-                }
-            },
-            // Reap finished connections as they end, so the set holds only live ones.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            signal = &mut shutdown => {
-                signal?;
-                break;
-            }
-        }
-    }
-    drop(listener);
-    println!(
-        "shutting down: letting {} connection(s) finish",
-        connections.len()
-    );
-    let _ = stop_tx.send(true);
-    let drained = eddy::time::timeout(GRACE, async {
-        while connections.join_next().await.is_some() {}
+    graceful::serve_until(listener, shutdown, GRACE, |stream, _peer, stop| {
+        connection(stream, greeter.clone(), stop)
     })
-    .await;
-    if drained.is_err() {
-        println!(
-            "{} connection(s) still busy after {GRACE:?}: dropping them",
-            connections.len()
-        );
-        connections.shutdown().await;
-    }
-    println!("bye");
-    Ok(())
+    .await
 }
 
 /// Serves one HTTP/2 connection until the client closes it or `stop` turns true; then

@@ -17,6 +17,8 @@
 //! runs against the same load. `eddy::hyper::EddyIo` hands the TLS stream (a futures-io
 //! stream) to hyper.
 
+#[path = "../../../examples/http_server/graceful.rs"]
+pub mod graceful;
 #[path = "../../../examples/http_server/service.rs"]
 pub mod service;
 pub mod tls;
@@ -33,7 +35,6 @@ use std::time::Duration;
 use eddy::hyper::{EddyExecutor, EddyIo, EddyTimer};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::sync::watch;
-use eddy::task::JoinSet;
 use futures_rustls::TlsAcceptor;
 use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
@@ -88,51 +89,11 @@ pub async fn serve(
     shutdown: impl Future<Output = io::Result<()>>,
 ) -> io::Result<()> {
     let acceptor = TlsAcceptor::from(config);
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    let mut shutdown = pin!(shutdown);
-    loop {
-        eddy::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let handshake = acceptor.accept(stream);
-                    connections.spawn(connection(handshake, peer, handshake_timeout, stop_rx.clone()));
-                }
-                // Out of file descriptors (EMFILE) and the like: the listener still works,
-                // so wait a moment for connections to close rather than spin.
-                Err(err) => {
-                    eprintln!("accept failed: {err}");
-                    eddy::time::sleep(Duration::from_millis(10)).await;
-                }
-            },
-            // Reap finished connections as they end, so the set holds only live ones.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            signal = &mut shutdown => {
-                signal?;
-                break;
-            }
-        }
-    }
-    drop(listener);
-    println!(
-        "shutting down: letting {} connection(s) finish",
-        connections.len()
-    );
-    let _ = stop_tx.send(true);
-    let drained = eddy::time::timeout(GRACE, async {
-        while connections.join_next().await.is_some() {}
+    graceful::serve_until(listener, shutdown, GRACE, |stream, peer, stop| {
+        let _ = stream.set_nodelay(true);
+        connection(acceptor.accept(stream), peer, handshake_timeout, stop)
     })
-    .await;
-    if drained.is_err() {
-        println!(
-            "{} connection(s) still busy after {GRACE:?}: dropping them",
-            connections.len()
-        );
-        connections.shutdown().await;
-    }
-    println!("bye");
-    Ok(())
+    .await
 }
 
 /// Completes the TLS handshake (or drops the connection), then serves the protocol the
