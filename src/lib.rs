@@ -91,6 +91,23 @@
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// Making the system calls eddy makes fail on purpose, to test what a program on eddy does
+/// when the OS says no (feature `fault-injection`, for tests only: the eddy-faults crate).
+///
+/// # Examples
+///
+/// ```
+/// use eddy::faults::{Call, Faults, When};
+///
+/// let faults = Faults::begin();
+/// faults.arm(Call::PollerCreate, When::Nth(1), 24); // EMFILE on Linux
+/// let err = eddy::Runtime::builder().build().unwrap_err();
+/// assert_eq!(err.raw_os_error(), Some(24));
+/// assert!(eddy::Runtime::builder().build().is_ok());
+/// ```
+#[cfg(feature = "fault-injection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fault-injection")))]
+pub use eddy_faults as faults;
 pub mod fs;
 mod gather;
 #[cfg(feature = "hyper")]

@@ -379,6 +379,7 @@ impl Dispatcher {
         eddy_reactor::signal::register(signum)?;
         let mut started = self.started.lock();
         if !*started {
+            eddy_faults::inject(eddy_faults::Call::SpawnHelper)?;
             std::thread::Builder::new()
                 .name("eddy-signal".into())
                 .spawn(move || self.dispatch())?;

@@ -126,11 +126,15 @@ impl ThreadSettings {
 
     /// Starts thread `index` running `f`, named and sized as set. The hooks are the
     /// caller's to run (each builder documents whether a panic in them is contained).
+    /// `kind` names the thread's role to the fault-injection layer (a worker or a
+    /// blocking-pool thread).
     pub(crate) fn spawn(
         &self,
+        kind: eddy_faults::Call,
         index: usize,
         f: impl FnOnce() + Send + 'static,
     ) -> io::Result<thread::JoinHandle<()>> {
+        eddy_faults::inject(kind)?;
         let mut builder = thread::Builder::new().name(self.thread_name_of(index));
         if let Some(bytes) = self.stack_size {
             builder = builder.stack_size(bytes);

@@ -169,7 +169,7 @@ impl Child {
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         match &mut self.state {
             State::Exited(status) => Ok(Some(*status)),
-            State::Running(running) => match running.std.try_wait()? {
+            State::Running(running) => match super::try_reap(&mut running.std)? {
                 Some(status) => {
                     // Drops the exit watch (a pidfd is deregistered and closed).
                     self.state = State::Exited(status);

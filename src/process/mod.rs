@@ -114,6 +114,13 @@ pub use self::child::Child;
 pub use self::command::Command;
 pub use self::pipe::{ChildStderr, ChildStdin, ChildStdout};
 
+/// `waitpid(pid, WNOHANG)` on `child` (std's `try_wait`): the one place eddy reaps a child,
+/// so the fault-injection layer sees every `waitpid`.
+fn try_reap(child: &mut std::process::Child) -> io::Result<Option<std::process::ExitStatus>> {
+    eddy_faults::inject(eddy_faults::Call::Waitpid)?;
+    child.try_wait()
+}
+
 /// The error of a failed spawn: the OS's error, its kind kept, with the program named
 /// (std's error says only "No such file or directory").
 fn spawn_error(cmd: &std::process::Command, err: io::Error) -> io::Error {

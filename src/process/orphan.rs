@@ -35,7 +35,7 @@ static QUEUE: Mutex<Vec<std::process::Child>> = Mutex::new(Vec::new());
 /// be reaped when it exits.
 #[cfg(unix)]
 pub(crate) fn adopt(mut running: Running) {
-    if !matches!(running.std.try_wait(), Ok(None)) {
+    if !matches!(super::try_reap(&mut running.std), Ok(None)) {
         // Reaped now, or not ours to reap any more (`ECHILD`).
         return;
     }
@@ -57,7 +57,7 @@ pub(crate) fn reap_queued() {
     {
         let mut queue = QUEUE.lock();
         if !queue.is_empty() {
-            queue.retain_mut(|child| matches!(child.try_wait(), Ok(None)));
+            queue.retain_mut(|child| matches!(super::try_reap(child), Ok(None)));
         }
     }
 }
@@ -76,7 +76,7 @@ impl Future for Reaper {
             return Poll::Ready(());
         };
         loop {
-            if !matches!(running.std.try_wait(), Ok(None)) {
+            if !matches!(super::try_reap(&mut running.std), Ok(None)) {
                 self.0 = None;
                 return Poll::Ready(());
             }

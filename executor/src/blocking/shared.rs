@@ -306,7 +306,9 @@ impl Shared {
         let spawned = this
             .config
             .threads
-            .spawn(id, move || pool_thread::run(shared, id));
+            .spawn(eddy_faults::Call::SpawnBlocking, id, move || {
+                pool_thread::run(shared, id)
+            });
         let handle = match spawned {
             Ok(handle) => handle,
             Err(err) => {

@@ -101,7 +101,7 @@ impl Executor {
             let shared = shared.clone();
             let on_start = threads.on_start().cloned();
             let on_stop = threads.on_stop().cloned();
-            let spawned = threads.spawn(index, move || {
+            let spawned = threads.spawn(eddy_faults::Call::SpawnWorker, index, move || {
                 // Counts the exit even if a hook panics, so shutdown never waits forever.
                 struct Exit(Handle);
                 impl Drop for Exit {

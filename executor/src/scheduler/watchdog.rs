@@ -107,6 +107,7 @@ mod thread {
             let every = (shared.debug.slow_poll_threshold / 4)
                 .clamp(Duration::from_millis(1), Duration::from_millis(250));
             let signal = stop.clone();
+            eddy_faults::inject(eddy_faults::Call::SpawnHelper)?;
             let thread = std::thread::Builder::new().name(name).spawn(move || {
                 let (stopped, cv) = &*signal;
                 let mut guard = stopped.lock();

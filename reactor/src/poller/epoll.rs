@@ -84,6 +84,7 @@ impl Epoll {
         // SAFETY: a plain system call; the returned fd is checked, then owned.
         let epoll =
             unsafe { OwnedFd::from_raw_fd(check(libc::epoll_create1(libc::EPOLL_CLOEXEC))?) };
+        eddy_faults::inject(eddy_faults::Call::Eventfd)?;
         // SAFETY: as above.
         let notifier = unsafe {
             OwnedFd::from_raw_fd(check(libc::eventfd(

@@ -203,6 +203,7 @@ impl Poller {
     ///
     /// `InvalidInput` if this OS lacks the backend; the OS error if it cannot be created.
     pub(crate) fn new(backend: Backend) -> io::Result<Poller> {
+        eddy_faults::inject(eddy_faults::Call::PollerCreate)?;
         match backend {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => Ok(Poller::Epoll(epoll::Epoll::new()?)),
@@ -260,6 +261,7 @@ impl Poller {
     /// - `source` stays open until [`delete`](Poller::delete) returns (or the poller is
     ///   dropped), and is deleted before it is closed.
     pub(crate) unsafe fn add(&self, source: RawSource, key: usize) -> io::Result<()> {
+        eddy_faults::inject(eddy_faults::Call::Register)?;
         match self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Poller::Epoll(epoll) => epoll.add(source, key),
@@ -276,6 +278,7 @@ impl Poller {
         key: usize,
         interest: [bool; 2],
     ) -> io::Result<()> {
+        eddy_faults::inject(eddy_faults::Call::Rearm)?;
         match self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Poller::Epoll(_) => unreachable!("epoll sources are edge-triggered, never re-armed"),
@@ -307,6 +310,7 @@ impl Poller {
 
     /// Wakes the thread in [`wait`](Poller::wait), or makes the next wait return at once.
     pub(crate) fn notify(&self) -> io::Result<()> {
+        eddy_faults::inject(eddy_faults::Call::Notify)?;
         match self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Poller::Epoll(epoll) => epoll.notify(),

@@ -9,7 +9,7 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 use std::task::{Context, Poll};
 
 use eddy_reactor::Direction;
-use socket2::{Domain, Socket, Type};
+use socket2::{Domain, Type};
 
 use super::TcpStream;
 use crate::io::Async;
@@ -65,7 +65,7 @@ impl TcpListener {
         each_addr(addr, |addr| {
             let reactor = reactor.clone();
             async move {
-                let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+                let socket = crate::net::new_socket(Domain::for_address(addr), Type::STREAM)?;
                 socket.set_reuse_address(true)?;
                 socket.bind(&addr.into())?;
                 socket.listen(BACKLOG)?;
@@ -113,9 +113,10 @@ impl TcpListener {
     /// Polls for a connection (the building block of `accept`, for hand-written
     /// futures and hyper's accept loops).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (stream, peer) = std::task::ready!(self
-            .io
-            .poll_io(Direction::Read, cx, |listener| listener.accept()))?;
+        let (stream, peer) = std::task::ready!(self.io.poll_io(Direction::Read, cx, |listener| {
+            eddy_faults::inject(eddy_faults::Call::Accept)?;
+            listener.accept()
+        }))?;
         let stream = TcpStream::from_accepted(stream, self.io.reactor().clone())?;
         Poll::Ready(Ok((stream, peer)))
     }

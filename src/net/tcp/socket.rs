@@ -85,7 +85,7 @@ impl TcpSocket {
 
     fn new(domain: Domain) -> io::Result<TcpSocket> {
         Ok(TcpSocket {
-            inner: Socket::new(domain, Type::STREAM, None)?,
+            inner: crate::net::new_socket(domain, Type::STREAM)?,
         })
     }
 

@@ -279,7 +279,7 @@ impl TcpStream {
 
 /// One address's connect.
 async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<TcpStream> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    let socket = crate::net::new_socket(Domain::for_address(addr), Type::STREAM)?;
     connect_socket(socket, addr, reactor).await
 }
 

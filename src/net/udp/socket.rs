@@ -10,7 +10,7 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 use std::task::{Context, Poll};
 
 use eddy_reactor::Direction;
-use socket2::{Domain, SockAddr, SockRef, Socket, Type};
+use socket2::{Domain, SockAddr, SockRef, Type};
 
 use crate::io::Async;
 use crate::net::addr::{each_addr, resolve, ToSocketAddrs};
@@ -56,7 +56,7 @@ impl UdpSocket {
         each_addr(addr, |addr| {
             let reactor = reactor.clone();
             async move {
-                let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
+                let socket = crate::net::new_socket(Domain::for_address(addr), Type::DGRAM)?;
                 socket.bind(&addr.into())?;
                 let io = Async::with_reactor(std::net::UdpSocket::from(socket), reactor)?;
                 Ok(UdpSocket { io })

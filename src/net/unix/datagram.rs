@@ -69,6 +69,7 @@ impl UnixDatagram {
     /// Outside a runtime, naming the fix.
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        eddy_faults::inject(eddy_faults::Call::Socket)?;
         let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
         // As `UnixStream::pair`: SO_NOSIGPIPE, which std sets on every other socket it
         // makes on Apple.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::task::{Context, Poll};
 
 use eddy_reactor::Direction;
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::{Domain, SockAddr, Type};
 
 use super::UnixStream;
 use crate::io::Async;
@@ -63,7 +63,7 @@ impl UnixListener {
     /// Outside a runtime, naming the fix.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        let socket = crate::net::new_socket(Domain::UNIX, Type::STREAM)?;
         socket.bind(&SockAddr::unix(path)?)?;
         socket.listen(BACKLOG)?;
         UnixListener::from_std(OwnedFd::from(socket).into())
@@ -106,9 +106,10 @@ impl UnixListener {
 
     /// Polls for a connection.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let (stream, peer) = std::task::ready!(self
-            .io
-            .poll_io(Direction::Read, cx, |listener| listener.accept()))?;
+        let (stream, peer) = std::task::ready!(self.io.poll_io(Direction::Read, cx, |listener| {
+            eddy_faults::inject(eddy_faults::Call::Accept)?;
+            listener.accept()
+        }))?;
         let stream = UnixStream::from_accepted(stream, self.io.reactor().clone())?;
         Poll::Ready(Ok((stream, peer)))
     }

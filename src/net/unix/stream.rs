@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use eddy_reactor::Reactor;
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::{Domain, SockAddr, Type};
 
 use super::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 use crate::net::readiness::readiness_methods;
@@ -53,7 +53,7 @@ impl UnixStream {
     /// Outside a runtime, naming the fix.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let reactor = crate::io::current_reactor();
-        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        let socket = crate::net::new_socket(Domain::UNIX, Type::STREAM)?;
         let addr = SockAddr::unix(path)?;
         Ok(UnixStream {
             io: stream_io::connect(socket, &addr, reactor).await?,
@@ -71,6 +71,7 @@ impl UnixStream {
     /// Outside a runtime, naming the fix.
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        eddy_faults::inject(eddy_faults::Call::Socket)?;
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
         // On Apple, std gives every socket it makes SO_NOSIGPIPE except a pair's: without
         // it, a write to a closed peer raises SIGPIPE there (Linux sends with MSG_NOSIGNAL).

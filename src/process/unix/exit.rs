@@ -123,6 +123,10 @@ mod pidfd {
     /// `pidfd_open(pid, 0)`, close-on-exec; `None` on failure (remembering the failures
     /// that mean "never on this system").
     pub(super) fn open(pid: u32) -> Option<OwnedFd> {
+        if eddy_faults::inject(eddy_faults::Call::Pidfd).is_err() {
+            // As a real `EMFILE` would: this child falls back to SIGCHLD.
+            return None;
+        }
         // SAFETY: `pidfd_open` takes a pid and flags and returns a new fd or -1; it reads
         // and writes no memory of ours.
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };

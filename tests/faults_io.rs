@@ -1,0 +1,54 @@
+//! The reactor and the sockets when the OS refuses a system call: the poller's creation,
+//! registration, re-arming, the notify write, `socket` and `accept` (feature
+//! `fault-injection`; docs/reliability.md, "The OS saying no"). Every test arms its faults
+//! in an `eddy::faults::Faults` session, so they take turns.
+#![cfg(unix)]
+
+mod support;
+
+use std::time::Duration;
+
+use eddy::faults::{Call, Faults, When};
+use eddy::runtime::{Builder, IoBackend};
+use support::with_timeout;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// `epoll_create1` (or the portable poller) fails with EMFILE, or the epoll backend's
+/// eventfd cannot be made: `build()` returns the error, for both kinds of runtime, and
+/// leaves no thread behind; the next build works.
+#[test]
+fn build_returns_the_error_when_the_poller_cannot_be_created() {
+    with_timeout(LIMIT, || {
+        let faults = Faults::begin();
+        let backends = [
+            (Call::PollerCreate, IoBackend::Polling),
+            (Call::PollerCreate, IoBackend::Epoll),
+            (Call::Eventfd, IoBackend::Epoll),
+        ];
+        // (Epoll off Linux is an InvalidInput error before any system call.)
+        for (call, backend) in backends
+            .into_iter()
+            .filter(|(_, b)| *b != IoBackend::Epoll || cfg!(target_os = "linux"))
+        {
+            let builders = [Builder::new_multi_thread(), Builder::new_current_thread()];
+            for mut builder in builders {
+                faults.arm(call, When::Nth(1), libc::EMFILE);
+                let err = builder
+                    .io_backend(backend)
+                    .thread_name("faults-poller")
+                    .build()
+                    .expect_err("build() with no poller");
+                assert_eq!(err.raw_os_error(), Some(libc::EMFILE), "{call:?}: {err}");
+                assert_eq!(faults.injected(call), 1);
+                assert_eq!(
+                    eddy_test_support::process::threads_named("faults-poller"),
+                    0
+                );
+                // Nothing is left broken: the same builder builds once the OS says yes.
+                let rt = builder.build().unwrap();
+                assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+            }
+        }
+    });
+}
