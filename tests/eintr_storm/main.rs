@@ -2,7 +2,7 @@
 //! at 10 kHz, round-robin to every thread of the process, while real work runs through
 //! eddy on a multi-thread and a current-thread runtime: TCP and Unix-socket echo over many
 //! connections, UDP and Unix datagrams, children with pipes, files, the blocking pool,
-//! channels and timers. Nothing may fail (an `Interrupted` error reaching the caller is the
+//! channels, eddy's own signals and timers. Nothing may fail (an `Interrupted` error reaching the caller is the
 //! defect looked for), every byte must arrive, and timers may be late by no more than the
 //! signals cost.
 //!
@@ -44,6 +44,7 @@ async fn round(dir: &Path) -> u64 {
         eddy::spawn(async move { workloads::files(&d2, 1 << 20).await }),
         eddy::spawn(async move { workloads::blocking(&d3, 16).await }),
         eddy::spawn(workloads::channels(4, 5_000)),
+        eddy::spawn(workloads::eddy_signals(20)),
         eddy::spawn(async move {
             let lateness = timers::lateness(50, 5, 50).await;
             drop(d4);

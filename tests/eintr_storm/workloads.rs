@@ -221,7 +221,18 @@ pub async fn processes(children: usize, bytes: usize) -> u64 {
             })
         })
         .collect();
-    for task in cats.into_iter().chain(exits) {
+    // Children still running when waited for: their exit must wake the waiter (the pidfd
+    // on the reactor, or SIGCHLD through the `eddy-signal` thread).
+    let sleepers: Vec<_> = (0..children)
+        .map(|_| {
+            eddy::spawn(async move {
+                let mut child = ok("spawn sleep", Command::new("sleep").arg("0.02").spawn());
+                let status = crate::support::step("wait for sleep", child.wait()).await;
+                assert!(ok("wait sleep", status).success());
+            })
+        })
+        .collect();
+    for task in cats.into_iter().chain(exits).chain(sleepers) {
         task.await.unwrap();
     }
     2 * (children * bytes) as u64
@@ -321,4 +332,19 @@ pub async fn channels(producers: u64, each: u64) -> u64 {
     let count = producers * each;
     assert_eq!(total, count * (count - 1) / 2);
     count
+}
+
+/// eddy's own signals: a `Signal` for SIGUSR1 sees `rounds` deliveries, one at a time
+/// (so none coalesce), through the `eddy-signal` thread, which the storm interrupts too.
+pub async fn eddy_signals(rounds: u32) -> u64 {
+    use eddy::signal::{signal, SignalKind};
+    let mut usr1 = ok("signal", signal(SignalKind::user_defined1()));
+    for _ in 0..rounds {
+        // SAFETY: `kill` takes integers; SIGUSR1 has eddy's handler installed just above.
+        let rc = unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) };
+        assert_eq!(rc, 0);
+        let got = crate::support::step("SIGUSR1 through eddy::signal", usr1.recv()).await;
+        assert!(got.is_some());
+    }
+    u64::from(rounds)
 }
