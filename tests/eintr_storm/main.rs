@@ -33,8 +33,8 @@ fn storm_time() -> Duration {
 /// One round of every workload, concurrently; the bytes they moved.
 async fn round(dir: &Path) -> u64 {
     let dir = dir.to_path_buf();
-    let d = [dir.clone(), dir.clone(), dir.clone(), dir];
-    let [d1, d2, d3, d4] = d;
+    let d = [dir.clone(), dir.clone(), dir.clone(), dir.clone(), dir];
+    let [d1, d2, d3, d4, d5] = d;
     let tasks = vec![
         eddy::spawn(workloads::tcp_echo(32, 128 * 1024)),
         eddy::spawn(async move { workloads::unix_echo(&d1, 16, 128 * 1024).await }),
@@ -45,6 +45,7 @@ async fn round(dir: &Path) -> u64 {
         eddy::spawn(async move { workloads::blocking(&d3, 16).await }),
         eddy::spawn(workloads::channels(4, 5_000)),
         eddy::spawn(workloads::eddy_signals(20)),
+        eddy::spawn(async move { workloads::fifos(&d5, 256 * 1024).await }),
         eddy::spawn(async move {
             let lateness = timers::lateness(50, 5, 50).await;
             drop(d4);

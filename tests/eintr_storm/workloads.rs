@@ -348,3 +348,42 @@ pub async fn eddy_signals(rounds: u32) -> u64 {
     }
     u64::from(rounds)
 }
+
+/// FIFOs: blocking opens, reads and writes on the blocking pool, where a signal
+/// interrupts a thread asleep in the kernel. A writer sends `bytes` in 4 KiB chunks with
+/// pauses between them (so the reader blocks, and is interrupted, often) to a reader that
+/// is an `eddy::fs::File`, then `eddy::fs::read`. (std's `fs::copy` refuses FIFOs.)
+pub async fn fifos(dir: &Path, bytes: usize) -> u64 {
+    let fifo = dir.join(format!("fifo-{}", fastrand_u64()));
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: `c_path` is a valid NUL-terminated path for the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let data = pattern(9, bytes);
+    for reader in ["File", "fs::read"] {
+        let writer = eddy::spawn({
+            let (fifo, data) = (fifo.clone(), data.clone());
+            async move {
+                let mut file = ok("open fifo for writing", eddy::fs::File::create(&fifo).await);
+                for chunk in data.chunks(4096) {
+                    ok("fifo write", file.write_all(chunk).await);
+                    ok("fifo flush", file.flush().await);
+                    eddy::time::sleep(std::time::Duration::from_micros(300)).await;
+                }
+            }
+        });
+        let back = match reader {
+            "File" => {
+                let mut file = ok("open fifo for reading", eddy::fs::File::open(&fifo).await);
+                let mut back = Vec::new();
+                ok("fifo File read_to_end", file.read_to_end(&mut back).await);
+                back
+            }
+            _ => ok("fifo fs::read", eddy::fs::read(&fifo).await),
+        };
+        writer.await.unwrap();
+        assert_eq!(back.len(), bytes, "{reader} from a fifo: byte count");
+        assert!(back == data, "{reader} from a fifo: bytes differ");
+    }
+    ok("remove fifo", eddy::fs::remove_file(&fifo).await);
+    2 * bytes as u64
+}
