@@ -151,3 +151,54 @@ fn timers_on_a_current_thread_runtime_are_late_by_no_more_than_the_signals_cost(
         lateness_with_and_without_a_storm("current-thread", rt);
     });
 }
+
+/// An operation run through eddy's readiness loop that fails with `Interrupted` (`EINTR`:
+/// a signal handler ran, nothing was done) is retried, not handed to the caller: through
+/// `Async::read_with`, a socket's `async_io` for one direction and for both.
+#[test]
+fn an_interrupted_operation_is_retried_not_returned() {
+    use std::cell::Cell;
+    use std::io::{ErrorKind, Read, Write};
+
+    use eddy::io::Interest;
+
+    /// `op`'s result, after `times` interruptions.
+    fn interrupted<R>(
+        count: &Cell<u32>,
+        times: u32,
+        op: impl FnOnce() -> std::io::Result<R>,
+    ) -> std::io::Result<R> {
+        count.set(count.get() + 1);
+        if count.get() <= times {
+            return Err(ErrorKind::Interrupted.into());
+        }
+        op()
+    }
+
+    with_timeout(support::LIMIT, || {
+        eddy::run(async {
+            let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+            let ours = eddy::io::Async::new(ours).unwrap();
+            theirs.write_all(b"hi").unwrap();
+            let count = Cell::new(0);
+            let mut buf = [0; 2];
+            let n = ours
+                .read_with(|mut s| interrupted(&count, 3, || s.read(&mut buf)))
+                .await
+                .unwrap();
+            assert_eq!((&buf[..n], count.get()), (&b"hi"[..], 4));
+
+            let a = eddy::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let b = eddy::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            a.connect(b.local_addr().unwrap()).await.unwrap();
+            for interest in [Interest::WRITABLE, Interest::READABLE | Interest::WRITABLE] {
+                let count = Cell::new(0);
+                let sent = a
+                    .async_io(interest, || interrupted(&count, 2, || a.try_send(b"x")))
+                    .await
+                    .unwrap();
+                assert_eq!((sent, count.get()), (1, 3), "{interest:?}");
+            }
+        });
+    });
+}
