@@ -56,7 +56,8 @@ where
     ok("echo close", writer.close().await);
 }
 
-/// TCP: `conns` connections, each echoing `bytes` through a server on the same runtime.
+/// TCP: `conns` connections, each echoing `bytes` through a server on the same runtime;
+/// half connect to "localhost" by name.
 /// Returns the bytes moved (both directions).
 pub async fn tcp_echo(conns: usize, bytes: usize) -> u64 {
     let listener = ok("bind", TcpListener::bind("127.0.0.1:0").await);
@@ -74,7 +75,13 @@ pub async fn tcp_echo(conns: usize, bytes: usize) -> u64 {
     let clients: Vec<_> = (0..conns)
         .map(|i| {
             eddy::spawn(async move {
-                let stream = ok("connect", TcpStream::connect(addr).await);
+                // Half by name: the lookup runs `getaddrinfo` on the blocking pool.
+                let stream = if i % 2 == 0 {
+                    ok("connect", TcpStream::connect(addr).await)
+                } else {
+                    let by_name = ("localhost", addr.port());
+                    ok("connect by name", TcpStream::connect(by_name).await)
+                };
                 echo_round(stream, i, bytes).await;
             })
         })
