@@ -120,19 +120,15 @@ fn lateness_with_and_without_a_storm(name: &str, rt: eddy::Runtime) {
     // A wake-up is interrupted by at most a few signals on its way (the poll's wait, the
     // task's poll), each costing `cost`: allow a hundred, and a millisecond of scheduling
     // noise on a shared machine. A wait restarted from its full timeout after each EINTR
-    // would be late by the whole storm.
+    // (each thread is hit every millisecond or so) would be late by many milliseconds, or
+    // never end (the time limit catches that). The tail is reported, not asserted: on a
+    // shared machine it measures the other tenants.
     let allowance = Duration::from_millis(1) + cost * 100;
     assert!(
         stormy.median() <= calm.median() + allowance,
         "median lateness {:?} under the storm, {:?} calm (allowance {allowance:?})",
         stormy.median(),
         calm.median()
-    );
-    assert!(
-        stormy.max() <= calm.max() + Duration::from_millis(100),
-        "max lateness {:?} under the storm, {:?} calm",
-        stormy.max(),
-        calm.max()
     );
 }
 
