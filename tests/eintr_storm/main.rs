@@ -2,7 +2,7 @@
 //! at 10 kHz, round-robin to every thread of the process, while real work runs through
 //! eddy on a multi-thread and a current-thread runtime: TCP and Unix-socket echo over many
 //! connections, UDP and Unix datagrams, children with pipes, files, the blocking pool,
-//! channels, eddy's own signals and timers. Nothing may fail (an `Interrupted` error reaching the caller is the
+//! channels, eddy's own signals and timers; and `eddy::io::stdin` in a child process. Nothing may fail (an `Interrupted` error reaching the caller is the
 //! defect looked for), every byte must arrive, and timers may be late by no more than the
 //! signals cost.
 //!
@@ -10,6 +10,7 @@
 //! Each test storms for 2 s; `EDDY_STRESS=full` makes it 30 s.
 #![cfg(target_os = "linux")]
 
+mod stdin;
 mod storm;
 #[path = "../support/mod.rs"]
 mod support;
@@ -23,7 +24,7 @@ use storm::Storm;
 use support::{socket_dir, stress_size, with_timeout};
 
 /// Signals per second.
-const RATE: u32 = 10_000;
+pub(crate) const RATE: u32 = 10_000;
 
 /// How long each test storms.
 fn storm_time() -> Duration {

@@ -10,7 +10,7 @@ use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The bytes a connection sends: position-dependent, so loss, duplication and reordering
 /// all change the checksum.
-fn pattern(seed: usize, len: usize) -> Vec<u8> {
+pub fn pattern(seed: usize, len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i * 31 + seed * 7 + i / 251) as u8)
         .collect()
