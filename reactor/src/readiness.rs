@@ -230,7 +230,7 @@ impl<W: Word, L: Lock> Readiness<W, L> {
     }
 
     /// Runs `op` until it does not say `WouldBlock`, waiting for an edge in between (the
-    /// readiness rule). `drained(&r)` says whether a successful `op` left the fd not ready
+    /// readiness rule); an `Interrupted` (`EINTR`) is retried at once. `drained(&r)` says whether a successful `op` left the fd not ready
     /// (a short read or write on a stream socket); the ready bit is then cleared as after a
     /// `WouldBlock`, and the next call waits without a syscall. For reads this is sound
     /// because the peer's half-close is an edge of its own that sets a sticky flag
@@ -255,6 +255,10 @@ impl<W: Word, L: Lock> Readiness<W, L> {
                     Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                         self.clear(dir, seen);
                     }
+                    // A signal handler ran during the call and nothing was done: try again
+                    // at once, as std's `read_exact` and `write_all` do, rather than hand
+                    // the caller an error that means nothing happened.
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Ok(result) => {
                         if drained(&result) {
                             self.clear(dir, seen);

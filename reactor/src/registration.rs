@@ -347,7 +347,9 @@ impl<T: AsSource> Registration<T> {
     }
 
     /// Runs `op` until it returns something other than `WouldBlock`; on `WouldBlock` waits
-    /// for readiness in direction `dir` (returning `Pending` until it comes).
+    /// for readiness in direction `dir` (returning `Pending` until it comes). An
+    /// `Interrupted` (`EINTR`: a signal handler ran, nothing was done) is retried at once,
+    /// never returned.
     ///
     /// The readiness rule (at `readiness::Readiness`): the direction's tick is read before
     /// `op`; a `WouldBlock` clears the ready bit unless an edge came meanwhile, and the task

@@ -222,8 +222,8 @@ impl<T: AsSource> Async<T> {
         }
     }
 
-    /// Runs `f` until it does not say `WouldBlock`, waiting for `interest` in between
-    /// (tokio's `async_io`). One direction: the operation is tried first, as
+    /// Runs `f` until it does not say `WouldBlock` (nor `Interrupted`, retried at once),
+    /// waiting for `interest` in between (tokio's `async_io`). One direction: the operation is tried first, as
     /// [`read_with`](Self::read_with) does; both: it waits for either, then tries.
     pub(crate) async fn async_io<R>(
         &self,
@@ -234,7 +234,12 @@ impl<T: AsSource> Async<T> {
             (true, true) => loop {
                 self.ready(interest).await?;
                 match self.try_io_interest(interest, &mut f) {
-                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                    // `Interrupted`: a signal handler ran, nothing was done (as in `poll_io`).
+                    Err(err)
+                        if matches!(
+                            err.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                        ) => {}
                     res => return res,
                 }
             },
@@ -244,7 +249,7 @@ impl<T: AsSource> Async<T> {
     }
 
     /// Runs `op` until it succeeds or fails with anything but `WouldBlock`, waiting for
-    /// readability in between.
+    /// readability in between; an `Interrupted` (`EINTR`) is retried at once.
     ///
     /// # Examples
     ///
@@ -266,7 +271,7 @@ impl<T: AsSource> Async<T> {
     }
 
     /// Runs `op` until it succeeds or fails with anything but `WouldBlock`, waiting for
-    /// writability in between.
+    /// writability in between; an `Interrupted` (`EINTR`) is retried at once.
     pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         std::future::poll_fn(|cx| self.poll_io(Direction::Write, cx, &mut op)).await
     }

@@ -79,7 +79,8 @@ macro_rules! readiness_methods {
 
         /// Runs `f` until it does not say `WouldBlock`, waiting for `interest` in between
         /// (tokio's `async_io`): with one direction `f` is tried first, with both the
-        /// task waits for either and then tries.
+        /// task waits for either and then tries. An `Interrupted` from `f` (`EINTR`: a
+        /// signal handler ran, nothing was done) is retried at once, not returned.
         ///
         /// # Errors
         ///

@@ -27,9 +27,9 @@ use socket2::{SockAddr, SockRef, Socket};
 use crate::io::Async;
 
 /// A non-blocking connect of `socket` to `addr`: start it (`EINPROGRESS` is the usual
-/// answer, `WSAEWOULDBLOCK` on Windows), register the socket with `reactor`, wait until
-/// it is writable, then ask the kernel how it went (a pending `SO_ERROR` is the
-/// connect's error).
+/// answer, `WSAEWOULDBLOCK` on Windows; `EINTR` means the same), register the socket
+/// with `reactor`, wait until it is writable, then ask the kernel how it went (a pending
+/// `SO_ERROR` is the connect's error).
 pub(super) async fn connect<S>(
     socket: Socket,
     addr: &SockAddr,
@@ -66,9 +66,14 @@ where
 }
 
 /// Whether a non-blocking `connect` failed only because it has not finished yet.
+///
+/// On Unix that includes `EINTR`: a connect a signal interrupts is not aborted but goes on
+/// asynchronously (POSIX), so, as after `EINPROGRESS`, the outcome is learned by waiting
+/// for writability and reading `SO_ERROR`. Calling `connect` again instead would fail
+/// with `EALREADY` while it is under way.
 fn connect_in_progress(err: &io::Error) -> bool {
     #[cfg(unix)]
-    return err.raw_os_error() == Some(libc::EINPROGRESS);
+    return matches!(err.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR));
     // `WSAEWOULDBLOCK`, which std reports as `WouldBlock`.
     #[cfg(windows)]
     return err.kind() == io::ErrorKind::WouldBlock;
@@ -434,3 +439,20 @@ macro_rules! forward_stream_traits {
 }
 
 pub(crate) use forward_stream_traits;
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io;
+
+    #[test]
+    fn an_interrupted_connect_is_in_progress_not_failed() {
+        let errno = |n| super::connect_in_progress(&io::Error::from_raw_os_error(n));
+        assert!(errno(libc::EINPROGRESS));
+        assert!(
+            errno(libc::EINTR),
+            "EINTR: the connect goes on asynchronously"
+        );
+        assert!(!errno(libc::ECONNREFUSED));
+        assert!(!errno(libc::EALREADY));
+    }
+}

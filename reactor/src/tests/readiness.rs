@@ -123,6 +123,43 @@ fn would_block_waits_and_the_next_edge_retries_the_operation() {
 }
 
 #[test]
+fn an_interrupted_operation_is_retried_at_once_not_returned() {
+    let r = readiness();
+    let (flag, waker) = Flag::new();
+    let calls = Cell::new(0);
+    // EINTR twice (a signal storm), then the answer.
+    let op = || {
+        calls.set(calls.get() + 1);
+        if calls.get() <= 2 {
+            Err(io::Error::from(io::ErrorKind::Interrupted))
+        } else {
+            Ok(7)
+        }
+    };
+    let got = r.poll_io(Read, &waker, not_shut_down, op, |_| false, None);
+    assert!(matches!(got, Poll::Ready(Ok(7))), "{got:?}");
+    assert_eq!(calls.get(), 3);
+    assert!(
+        !flag.take() && waiting(&r, Read) == 0,
+        "no wait for an edge"
+    );
+    // An interruption before a `WouldBlock` still waits for the next edge.
+    calls.set(1);
+    let op = || {
+        calls.set(calls.get() + 1);
+        if calls.get() == 2 {
+            Err(io::Error::from(io::ErrorKind::Interrupted))
+        } else {
+            would_block::<()>()
+        }
+    };
+    assert!(r
+        .poll_io(Read, &waker, not_shut_down, op, |_| false, None)
+        .is_pending());
+    assert_eq!((calls.get(), waiting(&r, Read)), (3, 1));
+}
+
+#[test]
 fn a_cleared_direction_waits_without_a_syscall() {
     let r = readiness();
     let (_flag, waker) = Flag::new();
