@@ -185,8 +185,11 @@ fn main() {
         // The server: one task per connection, like a start_server callback.
         eddy::spawn(async move {
             loop {
+                // Out of file descriptors (EMFILE) and the like: the listener still works,
+                // so wait a moment for connections to close instead of giving up.
                 let Ok((socket, _)) = listener.accept().await else {
-                    break;
+                    eddy::time::sleep(Duration::from_millis(10)).await;
+                    continue;
                 };
                 eddy::spawn(async move {
                     let (mut reader, mut writer) = socket.into_split();

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
@@ -49,6 +49,25 @@ use crate::Source;
 /// So a key is never reused while an event could still carry it: an event meant for a
 /// closed fd cannot reach the source that took its place (with keys from a slab, it could).
 ///
+/// # A notification that fails: late, never lost
+///
+/// [`notify`](Reactor::notify) is how another thread ends a round's wait (the eventfd
+/// write on epoll, `polling`'s notifier elsewhere). It is not expected to fail, but if it
+/// did, a thread waiting with no timeout would sleep through the wake-up it carried — a
+/// lost wake-up, with a runtime's only worker asleep in the poller. So:
+///
+/// - `notify` tries the write three times before it gives up;
+/// - once it has given up, the reactor remembers it for good
+///   ([`lost_a_notification`](Reactor::lost_a_notification)), says so once on stderr,
+///   and from then on no round waits longer than 10 ms: a wake-up is at most that late;
+/// - and no round ever waits longer than a second (the backstop), whatever its
+///   timeout, so a thread that was already waiting when the notification failed wakes
+///   within a second. `poll(None)` of an idle reactor thus returns `Ok(0)` once a second,
+///   a spurious return that callers already handle (rule 11: readiness is a hint).
+///
+/// A runtime's driver also wakes another idle worker when a notification fails, so the
+/// work it announced runs at once where there is one.
+///
 /// # Examples
 ///
 /// ```
@@ -83,7 +102,23 @@ pub struct Reactor {
     round: Mutex<Round>,
     /// Set by [`shutdown`](Reactor::shutdown): nobody will poll again.
     shut_down: AtomicBool,
+    /// Set for good when [`notify`](Reactor::notify) gave up (type docs: a notification
+    /// that fails): every wait is capped at [`WAIT_AFTER_LOST_NOTIFY`] from then on.
+    notify_lost: AtomicBool,
 }
+
+/// How many times [`Reactor::notify`] tries the write before it reports the failure.
+pub(crate) const NOTIFY_ATTEMPTS: u32 = 3;
+
+/// The longest any round waits, whatever its timeout (type docs: a notification that
+/// fails). An idle reactor's thread wakes this often; a second is rare enough to cost
+/// nothing and soon enough that a wake-up lost to a failed notification is only late.
+pub(crate) const WAIT_BACKSTOP: Duration = Duration::from_secs(1);
+
+/// The longest a round waits once a notification has failed (type docs): a wake-up is
+/// at most this late. A scheduler tick even at `HZ=100`, as the driver's shortest timed
+/// park.
+pub(crate) const WAIT_AFTER_LOST_NOTIFY: Duration = Duration::from_millis(10);
 
 /// The most events one round takes from epoll; more wait for the next round.
 const EVENTS_PER_ROUND: usize = 1024;
@@ -153,6 +188,7 @@ impl Reactor {
             sources: Mutex::new(Slab::new()),
             retired: Mutex::new(Retired::default()),
             shut_down: AtomicBool::new(false),
+            notify_lost: AtomicBool::new(false),
         })
     }
 
@@ -319,7 +355,9 @@ impl Reactor {
     /// Runs one poll round and returns how many wakers it woke.
     ///
     /// Blocks in the OS poller for at most `timeout` (`None`: until an event or a
-    /// [`notify`](Reactor::notify); `Some(Duration::ZERO)`: not at all), then, for each
+    /// [`notify`](Reactor::notify); `Some(Duration::ZERO)`: not at all) and never longer
+    /// than a second (10 ms once a notification failed: type docs), so it may return
+    /// `Ok(0)` with nothing to report; then, for each
     /// event (an edge), bumps the tick and sets the ready bit of each direction it reports
     /// and collects that direction's wakers, and finally wakes them after releasing every
     /// lock.
@@ -389,7 +427,7 @@ impl Reactor {
         // lock, as a source's last waker may run arbitrary code when dropped.
         std::mem::swap(&mut self.retired.lock().released, freeing);
         freeing.clear();
-        self.poller.wait(events, timeout)?;
+        self.poller.wait(events, Some(self.wait_bound(timeout)))?;
         events.for_each(|event| {
             // SAFETY: the key of an event of this round's wait is the address of a source
             // registered with this poller, which is alive until a later round begins (type
@@ -424,18 +462,67 @@ impl Reactor {
         );
     }
 
+    /// How long a round asked to wait for `timeout` may wait (type docs: a notification
+    /// that fails).
+    fn wait_bound(&self, timeout: Option<Duration>) -> Duration {
+        // Relaxed: the flag only shortens waits; a round that misses it, just set by
+        // another thread, is bounded by the backstop.
+        let cap = if self.notify_lost.load(Relaxed) {
+            WAIT_AFTER_LOST_NOTIFY
+        } else {
+            WAIT_BACKSTOP
+        };
+        timeout.map_or(cap, |timeout| timeout.min(cap))
+    }
+
     /// Wakes the thread blocked in [`poll`](Reactor::poll), or makes the next round return
     /// at once if nobody is polling. Repeated notifications before a round are one.
     ///
+    /// The write is tried up to three times. If it still fails, the error is returned and
+    /// the reactor caps every wait at 10 ms from then on (type docs:
+    /// a notification that fails), so the wake-up is late, never lost.
+    ///
     /// # Errors
     ///
-    /// The OS error of the notification (not expected on Linux).
+    /// The OS error of the notification's last try (not expected).
     ///
     /// # Examples
     ///
     /// See [`Reactor`].
     pub fn notify(&self) -> io::Result<()> {
-        self.poller.notify()
+        let mut attempt = 1;
+        loop {
+            match self.poller.notify() {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < NOTIFY_ATTEMPTS => attempt += 1,
+                Err(error) => {
+                    // Relaxed: see `wait_bound`; the swap makes the message appear once.
+                    if !self.notify_lost.swap(true, Relaxed) {
+                        eprintln!(
+                            "eddy: waking the reactor failed ({error}); from now on it \
+                             wakes every {WAIT_AFTER_LOST_NOTIFY:?} by itself, so wake-ups \
+                             may be that late"
+                        );
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// True once a [`notify`](Reactor::notify) failed even after its retries: every wait
+    /// is capped at 10 ms from then on (type docs: a notification that fails).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let reactor = eddy_reactor::Reactor::new()?;
+    /// reactor.notify()?;
+    /// assert!(!reactor.lost_a_notification());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn lost_a_notification(&self) -> bool {
+        self.notify_lost.load(Relaxed)
     }
 
     /// Declares that nothing will poll this reactor again (its runtime shut down): wakes

@@ -36,13 +36,32 @@ use crate::runtime::driver::{Driver, Poller};
 ///   it: the protocol must never rely on it). A zero-timeout round returns at once, and
 ///   consumes a pending notification too: `polling::Poller::wait` clears the eventfd
 ///   after every `epoll_wait`, whatever the timeout.
-/// - `notify` is sticky: it ends the current wait or the next round's.
+/// - `notify` is sticky: it ends the current wait or the next round's. A failing one
+///   ([`Notify`]) returns an error; in the model of the real reactor it still ends the
+///   wait, later (the reactor's backstop and cap: loom has no time, so "later" is just
+///   some other interleaving); in the other it ends nothing, as if there were no backstop.
 #[derive(Debug)]
 struct FakePoller {
     round: AtomicBool,
     state: Mutex<State>,
     /// Signalled on every notify and every entry into the wait.
     changed: Condvar,
+    notify: Notify,
+    /// What `sources` reports.
+    sources: usize,
+}
+
+/// How the fake's `notify` behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Notify {
+    /// It works.
+    Works,
+    /// It fails, and the wait ends anyway, later: the real reactor's backstop.
+    FailsLate,
+    /// It fails and ends nothing: only another path (a worker woken on its parker) helps.
+    /// Only a plain test uses it.
+    #[cfg_attr(eddy_loom, allow(dead_code))]
+    FailsForGood,
 }
 
 #[derive(Debug, Default)]
@@ -54,11 +73,23 @@ struct State {
 
 impl FakePoller {
     fn new() -> FakePoller {
+        FakePoller::with_notify(Notify::Works)
+    }
+
+    fn with_notify(notify: Notify) -> FakePoller {
         FakePoller {
             round: AtomicBool::new(false),
             state: Mutex::new(State::default()),
             changed: Condvar::default(),
+            notify,
+            sources: 1,
         }
+    }
+
+    /// Ends the current wait, or the next round's, whatever `notify` does.
+    fn release(&self) {
+        self.state.lock().notified = true;
+        self.changed.notify_all();
     }
 
     /// Blocks until at least `n` rounds have entered the wait: someone is (or was) in the
@@ -99,20 +130,36 @@ impl Poller for FakePoller {
     }
 
     fn notify(&self) -> io::Result<()> {
-        self.state.lock().notified = true;
-        self.changed.notify_all();
-        Ok(())
+        match self.notify {
+            Notify::Works => {
+                self.release();
+                Ok(())
+            }
+            Notify::FailsLate => {
+                self.release();
+                Err(io::Error::from(io::ErrorKind::Other))
+            }
+            Notify::FailsForGood => Err(io::Error::from(io::ErrorKind::Other)),
+        }
     }
 
     fn sources(&self) -> usize {
-        // A registered socket: busy workers' `maintain` polls.
-        1
+        // Normally a registered socket: busy workers' `maintain` polls.
+        self.sources
     }
 }
 
 /// A driver for `workers` workers on a fresh fake poller.
 fn driver(workers: usize) -> (std::sync::Arc<Driver>, std::sync::Arc<FakePoller>) {
-    let poller = std::sync::Arc::new(FakePoller::new());
+    driver_on(workers, FakePoller::new())
+}
+
+/// A driver for `workers` workers on `poller`.
+fn driver_on(
+    workers: usize,
+    poller: FakePoller,
+) -> (std::sync::Arc<Driver>, std::sync::Arc<FakePoller>) {
+    let poller = std::sync::Arc::new(poller);
     let driver = std::sync::Arc::new(Driver::with_poller(workers, poller.clone()));
     (driver, poller)
 }
@@ -262,4 +309,66 @@ fn loom_unpark_is_never_lost_to_a_busy_workers_poll() {
         worker.join().unwrap();
         busy.join().unwrap();
     });
+}
+
+/// The notification fails while worker 1 waits in the reactor and worker 0 parks: the
+/// unpark of worker 1 then also wakes worker 0 if it sleeps on its parker (park.rs: a
+/// notification that fails), and worker 1's wait ends later, as the real reactor's
+/// backstop ends it. Neither park may be lost, and the extra wake must not leave the
+/// reactor empty or deadlock the protocol.
+#[test]
+fn loom_unpark_is_never_lost_when_notify_fails() {
+    model(|| {
+        let (driver, _poller) = driver_on(2, FakePoller::with_notify(Notify::FailsLate));
+        let holder = {
+            let driver = driver.clone();
+            thread::spawn(move || driver.park(1))
+        };
+        let worker = {
+            let driver = driver.clone();
+            thread::spawn(move || driver.park(0))
+        };
+        driver.unpark(1);
+        holder.join().unwrap();
+        driver.unpark(0);
+        worker.join().unwrap();
+    });
+}
+
+/// With no backstop at all (the fake's failed notify ends nothing), the unpark of the
+/// worker waiting in the reactor wakes the worker asleep on its parker, so the work it
+/// announced runs at once. Without that, worker 0 would sleep until its own unpark (no
+/// sources: no hostage check either) and the test would time out. A plain test: it needs
+/// worker 0 to be on its parker first.
+#[cfg(not(eddy_loom))]
+#[test]
+fn a_failed_notify_wakes_a_worker_asleep_on_its_parker() {
+    let poller = FakePoller {
+        sources: 0,
+        ..FakePoller::with_notify(Notify::FailsForGood)
+    };
+    let (driver, poller) = driver_on(2, poller);
+    let holder = {
+        let driver = driver.clone();
+        thread::spawn(move || driver.park(1))
+    };
+    poller.wait_for_waits(1);
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    let worker = {
+        let driver = driver.clone();
+        thread::spawn(move || {
+            driver.park(0);
+            parked_tx.send(()).unwrap();
+        })
+    };
+    while !driver.is_on_parker(0) {
+        std::thread::yield_now();
+    }
+    driver.unpark(1);
+    parked_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the worker on its parker was not woken when notify failed");
+    worker.join().unwrap();
+    poller.release();
+    holder.join().unwrap();
 }

@@ -40,6 +40,7 @@ impl UnixDatagram {
     /// Outside a runtime, naming the fix.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        eddy_faults::inject(eddy_faults::Call::Socket)?;
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::bind(path)?)
     }
 
@@ -55,6 +56,7 @@ impl UnixDatagram {
     /// Outside a runtime, naming the fix.
     #[track_caller]
     pub fn unbound() -> io::Result<UnixDatagram> {
+        eddy_faults::inject(eddy_faults::Call::Socket)?;
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::unbound()?)
     }
 

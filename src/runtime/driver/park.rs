@@ -56,6 +56,19 @@
 //! sleeper sees the reactor free and takes it, or the poller sees the sleeper and wakes
 //! it.
 //!
+//! # A notification that fails: late, never lost
+//!
+//! `Reactor::notify` is not expected to fail, but if its write did, a worker waiting in the
+//! reactor with no timeout would sleep through the unpark it carried: with one worker (or
+//! the current-thread runtime), a task woken from another thread would never run. The
+//! reactor covers the waiting side (its docs: a notification that fails): it retries the
+//! write, and once a notification is lost for good it caps every wait at 10 ms; no wait,
+//! even an untimed one that began before the failure, lasts more than a second. So the
+//! unparked worker wakes late, but it wakes. Here, an unpark (or a leaver's renotify) whose
+//! notification failed also wakes a worker asleep on its parker, if there is one, so the
+//! work runs at once: finding it in the injector or a queue it can steal from, that worker
+//! runs it; finding nothing, it parks again.
+//!
 //! # A paused clock: auto-advance
 //!
 //! With the clock paused (`clock.rs`), a worker that parks has nothing to run, and
@@ -222,6 +235,12 @@ impl Driver {
         self.sleeping[worker].load(SeqCst) != AWAKE
     }
 
+    /// True while `worker` sleeps (or is about to) on its own parker.
+    #[cfg(all(test, not(eddy_loom)))]
+    pub(crate) fn is_on_parker(&self, worker: usize) -> bool {
+        self.sleeping[worker].load(SeqCst) == ON_PARKER
+    }
+
     /// The reactor that sockets of this runtime register with.
     pub(crate) fn reactor(&self) -> &std::sync::Arc<Reactor> {
         self.reactor
@@ -342,12 +361,33 @@ impl Driver {
             .enumerate()
             .any(|(other, state)| other != worker && state.load(SeqCst) == IN_REACTOR);
         if waiting {
-            if let Some(poller) = &self.io {
-                // Only fails if the eventfd is gone, which the reactor outlives.
-                let _ = poller.notify();
-            }
+            self.notify_reactor(worker);
         }
         waiting
+    }
+
+    /// Notifies the reactor for a worker waiting in it. If the notification fails (module
+    /// docs: a notification that fails), the waiting worker wakes late (the reactor caps
+    /// its waits from then on), so wake a worker asleep on its parker, other than `except`,
+    /// to run the work at once.
+    fn notify_reactor(&self, except: usize) {
+        if let Some(poller) = &self.io {
+            if poller.notify().is_err() {
+                self.unpark_a_parked_worker(except);
+            }
+        }
+    }
+
+    /// Wakes one worker asleep on its parker, other than `except`, if there is one.
+    fn unpark_a_parked_worker(&self, except: usize) {
+        let parked = self
+            .sleeping
+            .iter()
+            .enumerate()
+            .find(|(other, state)| *other != except && state.load(SeqCst) == ON_PARKER);
+        if let Some((other, _)) = parked {
+            self.parkers[other].unpark();
+        }
     }
 
     /// This worker has just held the reactor briefly (a zero-timeout poll, or a failed
@@ -362,14 +402,7 @@ impl Driver {
         if self.renotify_reactor(worker) {
             return;
         }
-        let parked = self
-            .sleeping
-            .iter()
-            .enumerate()
-            .find(|(other, state)| *other != worker && state.load(SeqCst) == ON_PARKER);
-        if let Some((other, _)) = parked {
-            self.parkers[other].unpark();
-        }
+        self.unpark_a_parked_worker(worker);
     }
 
     /// Polls the reactor without blocking, unless another worker is polling it. Returns
@@ -439,10 +472,7 @@ impl Park for Driver {
         // SeqCst: the unparker's half of the store-then-load pattern (module docs).
         fence(SeqCst);
         if self.sleeping[worker].load(SeqCst) == IN_REACTOR {
-            if let Some(poller) = &self.io {
-                // Only fails if the eventfd is gone, which the reactor outlives.
-                let _ = poller.notify();
-            }
+            self.notify_reactor(worker);
         }
     }
 

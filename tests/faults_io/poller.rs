@@ -1,18 +1,10 @@
-//! The reactor and the sockets when the OS refuses a system call: the poller's creation,
-//! registration, re-arming, the notify write, `socket` and `accept` (feature
-//! `fault-injection`; docs/reliability.md, "The OS saying no"). Every test arms its faults
-//! in an `eddy::faults::Faults` session, so they take turns.
-#![cfg(unix)]
-
-mod support;
-
-use std::time::Duration;
+//! The poller cannot be created.
 
 use eddy::faults::{Call, Faults, When};
 use eddy::runtime::{Builder, IoBackend};
-use support::with_timeout;
 
-const LIMIT: Duration = Duration::from_secs(30);
+use crate::support::with_timeout;
+use crate::LIMIT;
 
 /// `epoll_create1` (or the portable poller) fails with EMFILE, or the epoll backend's
 /// eventfd cannot be made: `build()` returns the error, for both kinds of runtime, and
