@@ -10,8 +10,7 @@ use crate::LIMIT;
 
 /// Builds with `make()`'s builder after arming `call` to fail as `when` picks: `build()`
 /// returns EAGAIN, leaves no thread named `name` and no fd behind, and the next build
-/// works. (A fresh builder each time: a builder keeps the last runtime it built alive
-/// through its thread hooks, fds included, until it builds again.)
+/// works.
 fn fails_cleanly(faults: &Faults, make: impl Fn() -> Builder, name: &str, call: Call, when: When) {
     let fds = open_fds();
     faults.arm(call, when, libc::EAGAIN);
@@ -127,5 +126,29 @@ fn the_current_thread_runtime_starts_no_thread() {
         for call in [Call::SpawnWorker, Call::SpawnHelper, Call::SpawnBlocking] {
             assert_eq!(faults.calls(call), 0, "{call:?}");
         }
+    });
+}
+
+/// A builder that built a runtime does not keep it alive: once the runtime is dropped its
+/// fds (poller, eventfd) are closed though the builder lives on, and the builder builds
+/// again — also after a build that failed.
+#[test]
+fn a_builder_keeps_no_runtime_it_built() {
+    with_timeout(LIMIT, || {
+        let faults = Faults::begin();
+        let fds = open_fds();
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(2).thread_name("ft-keep");
+        for round in 0..3 {
+            let rt = builder.build().unwrap();
+            assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
+            drop(rt);
+            assert_eq!(open_fds(), fds, "round {round}: the dropped runtime's fds");
+            faults.arm(Call::SpawnWorker, When::Nth(2), libc::EAGAIN);
+            builder.build().expect_err("a worker missing");
+            faults.disarm(Call::SpawnWorker);
+            assert_eq!(open_fds(), fds, "round {round}: the failed build's fds");
+        }
+        assert_eq!(threads_named("ft-keep"), 0);
     });
 }
