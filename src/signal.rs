@@ -17,10 +17,11 @@
 //! # How it works
 //!
 //! The first use of a signal installs a handler for it that notes the delivery and writes a
-//! byte to a pipe ([`eddy_reactor::signal`]). One thread, `eddy-signal`, started with the
-//! first handler, blocks on that pipe and wakes every [`Signal`] of the delivered signals.
-//! So signals work the same in any runtime, or none, and a signal never runs user code in
-//! the handler's restricted context.
+//! byte to a pipe ([`eddy_reactor::signal`]). One thread, `eddy-signal`, started just before
+//! the first handler, blocks on that pipe and wakes every [`Signal`] of the delivered
+//! signals. So signals work the same in any runtime, or none, and a signal never runs user
+//! code in the handler's restricted context. If that thread cannot be started, [`signal`]
+//! returns the OS's error and installs no handler; a later call tries again.
 //!
 //! Once a signal is handled it stays handled for the life of the process: its default
 //! action (for SIGINT and SIGTERM, terminating the process) is gone, even after every
@@ -362,34 +363,62 @@ impl Slot {
 #[cfg(unix)]
 struct Dispatcher {
     slots: [Slot; 64],
-    /// True once the thread runs.
-    started: Mutex<bool>,
+    /// Whether the thread was started, and whether a handler was installed since.
+    started: Mutex<Started>,
+    /// Notified when the first handler is installed: the thread waits for it.
+    installed: parking_lot::Condvar,
+}
+
+#[cfg(unix)]
+#[derive(Clone, Copy)]
+struct Started {
+    thread: bool,
+    handler: bool,
 }
 
 #[cfg(unix)]
 static DISPATCHER: LazyLock<Dispatcher> = LazyLock::new(|| Dispatcher {
     slots: std::array::from_fn(|_| Slot::new()),
-    started: Mutex::new(false),
+    started: Mutex::new(Started {
+        thread: false,
+        handler: false,
+    }),
+    installed: parking_lot::Condvar::new(),
 });
 
 #[cfg(unix)]
 impl Dispatcher {
     /// Signal `signum`'s slot, its handler installed and the thread running.
+    ///
+    /// The thread is started first: a thread that cannot start (`EAGAIN` under
+    /// `RLIMIT_NPROC`) leaves no handler behind, so the signal keeps its default effect
+    /// (SIGINT still ends the process) rather than be caught with nobody to deliver it.
     fn slot(&'static self, signum: i32) -> io::Result<&'static Slot> {
-        eddy_reactor::signal::register(signum)?;
         let mut started = self.started.lock();
-        if !*started {
+        if !started.thread {
             eddy_faults::inject(eddy_faults::Call::SpawnHelper)?;
             std::thread::Builder::new()
                 .name("eddy-signal".into())
                 .spawn(move || self.dispatch())?;
-            *started = true;
+            started.thread = true;
+        }
+        eddy_reactor::signal::register(signum)?;
+        if !started.handler {
+            started.handler = true;
+            self.installed.notify_all();
         }
         Ok(&self.slots[signum as usize])
     }
 
     /// The `eddy-signal` thread: waits for deliveries and wakes their `Signal`s, forever.
     fn dispatch(&self) {
+        {
+            // Until a handler exists there is no pipe to wait on.
+            let mut started = self.started.lock();
+            while !started.handler {
+                self.installed.wait(&mut started);
+            }
+        }
         loop {
             match eddy_reactor::signal::wait() {
                 Ok(set) => set

@@ -39,7 +39,7 @@ pub struct Stderr(Blocking<io::Stderr>);
 /// });
 /// ```
 pub fn stdin() -> Stdin {
-    Stdin(Blocking::new(io::stdin()))
+    Stdin(Blocking::reopening(io::stdin))
 }
 
 /// The process's standard output, written on the blocking pool. A write returns once
@@ -58,7 +58,7 @@ pub fn stdin() -> Stdin {
 /// });
 /// ```
 pub fn stdout() -> Stdout {
-    Stdout(Blocking::new(io::stdout()))
+    Stdout(Blocking::reopening(io::stdout))
 }
 
 /// The process's standard error, written on the blocking pool; as [`stdout`].
@@ -73,18 +73,24 @@ pub fn stdout() -> Stdout {
 /// });
 /// ```
 pub fn stderr() -> Stderr {
-    Stderr(Blocking::new(io::stderr()))
+    Stderr(Blocking::reopening(io::stderr))
 }
 
 /// A blocking std handle behind a buffer: idle (we hold both) or busy with one call on
 /// a pool thread (which holds both).
 pub(crate) struct Blocking<T> {
     state: State<T>,
+    /// Makes the handle again when a call that never ran (the blocking pool could not
+    /// start a thread) or panicked took it away: the std streams. Without it the handle
+    /// is then lost, and every later call says so.
+    reopen: Option<fn() -> T>,
 }
 
 enum State<T> {
     Idle(Option<(T, Vec<u8>, usize)>),
     Busy(JoinHandle<(io::Result<usize>, T, Vec<u8>)>),
+    /// A call failed without giving the handle back, and it cannot be made again.
+    Lost,
 }
 
 /// As tokio's handles: a handle's state changes only through `&mut self`, each step
@@ -95,21 +101,46 @@ impl<T> std::panic::UnwindSafe for Blocking<T> {}
 impl<T> std::panic::RefUnwindSafe for Blocking<T> {}
 
 impl<T: Send + 'static> Blocking<T> {
+    #[cfg_attr(not(windows), allow(dead_code))]
     pub(crate) fn new(inner: T) -> Blocking<T> {
         Blocking {
             state: State::Idle(Some((inner, Vec::new(), 0))),
+            reopen: None,
+        }
+    }
+
+    /// A handle that `open` makes, again after a call that could not run lost it.
+    fn reopening(open: fn() -> T) -> Blocking<T> {
+        Blocking {
+            state: State::Idle(Some((open(), Vec::new(), 0))),
+            reopen: Some(open),
         }
     }
 
     /// Waits for the call in flight. Returns its result; the handle is idle afterwards
-    /// (with the buffer the call filled, for a read).
+    /// (with the buffer the call filled, for a read). A call that never ran — the blocking
+    /// pool could not start a thread, or the runtime shut down — returns its error and
+    /// leaves the handle idle (made again) or lost, never a spent `JoinHandle` that a
+    /// later call would poll again.
     fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let State::Busy(handle) = &mut self.state else {
-            return Poll::Ready(Ok(0));
+        let handle = match &mut self.state {
+            State::Busy(handle) => handle,
+            State::Idle(_) => return Poll::Ready(Ok(0)),
+            State::Lost => return Poll::Ready(Err(lost())),
         };
-        let (res, inner, buf) = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::from)?;
-        self.state = State::Idle(Some((inner, buf, 0)));
-        Poll::Ready(res)
+        match ready!(Pin::new(handle).poll(cx)) {
+            Ok((res, inner, buf)) => {
+                self.state = State::Idle(Some((inner, buf, 0)));
+                Poll::Ready(res)
+            }
+            Err(err) => {
+                self.state = match self.reopen {
+                    Some(open) => State::Idle(Some((open(), Vec::new(), 0))),
+                    None => State::Lost,
+                };
+                Poll::Ready(Err(err.into()))
+            }
+        }
     }
 
     /// The handle, if no call is in flight and no read data is buffered (process pipes
@@ -123,6 +154,14 @@ impl<T: Send + 'static> Blocking<T> {
             )),
         }
     }
+}
+
+/// The error of every call on a handle that a failed call took away.
+fn lost() -> io::Error {
+    io::Error::other(
+        "the handle was lost with a call that could not run (the blocking pool could not \
+         start a thread, or the runtime shut down)",
+    )
 }
 
 impl<T: Read + Send + 'static> Blocking<T> {
@@ -165,7 +204,7 @@ impl<T: Read + Send + 'static> Blocking<T> {
                         (res, inner, buf)
                     }));
                 }
-                State::Busy(_) => {
+                State::Busy(_) | State::Lost => {
                     if ready!(self.poll_complete(cx))? == 0 {
                         return Poll::Ready(Ok(()));
                     }
@@ -195,7 +234,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
                     }));
                     return Poll::Ready(Ok(n));
                 }
-                State::Busy(_) => {
+                State::Busy(_) | State::Lost => {
                     ready!(self.poll_complete(cx))?;
                 }
             }

@@ -166,7 +166,15 @@ async fn lookup(host: String, port: u16) -> io::Result<Vec<SocketAddr>> {
     });
     match job.await {
         Ok(result) => result,
-        Err(err) => Err(io::Error::other(format!("address lookup failed: {err}"))),
+        // The job never ran (the blocking pool could not start a thread: the error's kind
+        // is the OS's) or panicked.
+        Err(err) => {
+            let err = io::Error::from(err);
+            Err(io::Error::new(
+                err.kind(),
+                format!("address lookup failed: {err}"),
+            ))
+        }
     }
 }
 

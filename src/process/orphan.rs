@@ -9,6 +9,10 @@
 //! waiting child sees. A queued child whose process never spawns again after it is thus
 //! reaped only at exit — the bound of the queue — as with tokio's orphan queue.
 //!
+//! Only `ECHILD` from `waitpid` means "not ours to reap": any other error leaves the child
+//! unreaped (a zombie, if it has exited), so the child stays adopted — the task hands it to
+//! the queue, which tries again at the next spawn or SIGCHLD — rather than be forgotten.
+//!
 //! The queue is a plain mutex (it is touched at a spawn, a drop, a SIGCHLD: never on a
 //! hot path), so there is no lock-free protocol to model.
 //!
@@ -35,7 +39,7 @@ static QUEUE: Mutex<Vec<std::process::Child>> = Mutex::new(Vec::new());
 /// be reaped when it exits.
 #[cfg(unix)]
 pub(crate) fn adopt(mut running: Running) {
-    if !matches!(super::try_reap(&mut running.std), Ok(None)) {
+    if settled(super::try_reap(&mut running.std)) {
         // Reaped now, or not ours to reap any more (`ECHILD`).
         return;
     }
@@ -43,6 +47,23 @@ pub(crate) fn adopt(mut running: Running) {
         Ok(handle) => drop(handle.spawn(Reaper(Some(running)))),
         Err(_) => QUEUE.lock().push(running.std),
     }
+}
+
+/// True when a `waitpid` result means the child needs no more reaping: it was reaped
+/// (`Ok(Some(_))`), or it is not ours to reap (`ECHILD`: someone else reaped it). Any other
+/// error leaves the child as it was — a zombie if it has exited — so it stays adopted.
+#[cfg(unix)]
+fn settled(reaped: std::io::Result<Option<std::process::ExitStatus>>) -> bool {
+    match reaped {
+        Ok(status) => status.is_some(),
+        Err(err) => is_gone(&err),
+    }
+}
+
+/// `ECHILD`: no such child of ours any more.
+#[cfg(unix)]
+fn is_gone(err: &std::io::Error) -> bool {
+    err.raw_os_error() == Some(libc::ECHILD)
 }
 
 /// Takes over `running` (Windows: nothing to do; see the module docs).
@@ -57,7 +78,7 @@ pub(crate) fn reap_queued() {
     {
         let mut queue = QUEUE.lock();
         if !queue.is_empty() {
-            queue.retain_mut(|child| matches!(super::try_reap(child), Ok(None)));
+            queue.retain_mut(|child| !settled(super::try_reap(child)));
         }
     }
 }
@@ -76,9 +97,16 @@ impl Future for Reaper {
             return Poll::Ready(());
         };
         loop {
-            if !matches!(super::try_reap(&mut running.std), Ok(None)) {
-                self.0 = None;
-                return Poll::Ready(());
+            match super::try_reap(&mut running.std) {
+                Ok(None) => {}
+                // Any other error left the child unreaped, and perhaps exited (its watch
+                // would then be ready at once, and this loop spin): the queue takes it
+                // (on drop), and tries again at the next spawn or SIGCHLD.
+                Err(err) if !is_gone(&err) => return Poll::Ready(()),
+                _ => {
+                    self.0 = None;
+                    return Poll::Ready(());
+                }
             }
             match running.poll_exit(cx) {
                 Poll::Pending => return Poll::Pending,

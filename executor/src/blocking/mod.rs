@@ -50,6 +50,12 @@
 //! reach the queue entry, unlike tokio); a job that has started runs to the end — a
 //! thread cannot be interrupted.
 //!
+//! A pool with no thread that cannot start one (`EAGAIN`, as under `RLIMIT_NPROC`) refuses
+//! the queued jobs: their handles report `is_cancelled()`, with the OS's error as the
+//! message's reason and the error's `source()`; a [mandatory](BlockingSpawner::run_mandatory)
+//! job runs on the submitting thread instead. With a thread busy, jobs just wait for it.
+//! The next job tries to start a thread again.
+//!
 //! No owned-task list: a job is always either in the queue or on a thread, so shutdown
 //! reaches every unstarted job through the queue.
 //!

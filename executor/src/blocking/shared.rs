@@ -285,15 +285,29 @@ impl Shared {
         // Started under the lock, as tokio does: the new thread cannot take the lock
         // before its handle is registered. Cold-start cost only: a warm pool wakes idle
         // threads above.
-        if need_thread
-            && Shared::start_thread(this, &mut synced).is_err()
-            && synced.num_threads == 0
-        {
-            // No thread will ever run them: report the queued jobs cancelled rather than
-            // hang (mandatory ones too: there is no thread to run them).
-            drop(synced);
-            while let Some(queued) = this.queue.steal() {
-                queued.task.shutdown();
+        if !need_thread {
+            return;
+        }
+        if let Err(err) = Shared::start_thread(this, &mut synced) {
+            // A busy thread takes the jobs once free; with none, refuse them, not hang.
+            if synced.num_threads == 0 {
+                drop(synced);
+                Shared::refuse_queued(this, err);
+            }
+        }
+    }
+
+    /// No thread, and none can start (`EAGAIN`): each queued job's handle reports it
+    /// cancelled with the OS's error as the reason, but a mandatory job (a file's write)
+    /// runs here, on the submitter's thread, rather than lose data. The next submission
+    /// tries to start a thread again.
+    fn refuse_queued(this: &Arc<Shared>, err: io::Error) {
+        let cause = std::sync::Arc::new(err);
+        while let Some(queued) = this.queue.steal() {
+            if queued.mandatory {
+                queued.task.run();
+            } else {
+                queued.task.refuse(cause.clone());
             }
         }
     }

@@ -1,6 +1,7 @@
 use std::any::Any;
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use super::Id;
 
@@ -24,7 +25,9 @@ pub struct JoinError {
 }
 
 enum Repr {
-    Cancelled,
+    /// With the OS's error when the task was refused: a blocking job the pool could not
+    /// start a thread for (one error, shared by every job refused with it).
+    Cancelled(Option<Arc<io::Error>>),
     Panic(SyncPayload),
 }
 
@@ -39,9 +42,9 @@ struct SyncPayload(Box<dyn Any + Send + 'static>);
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
-    pub(crate) fn cancelled(id: Id) -> JoinError {
+    pub(crate) fn cancelled(id: Id, cause: Option<Arc<io::Error>>) -> JoinError {
         JoinError {
-            repr: Repr::Cancelled,
+            repr: Repr::Cancelled(cause),
             id,
         }
     }
@@ -53,9 +56,12 @@ impl JoinError {
         }
     }
 
-    /// True when the task was aborted (or the runtime shut down) before it finished.
+    /// True when the task was aborted (or the runtime shut down) before it finished, or
+    /// never ran: a blocking job refused because the pool could not start a thread (the
+    /// OS's error is then the error's [`source`](std::error::Error::source), and in its
+    /// message).
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled(_))
     }
 
     /// True when the task's future panicked.
@@ -80,7 +86,7 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic(SyncPayload(payload)) => Ok(payload),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled(_) => Err(self),
         }
     }
 
@@ -93,7 +99,7 @@ impl JoinError {
     pub(crate) fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             Repr::Panic(SyncPayload(payload)) => panic_message(&**payload),
-            Repr::Cancelled => None,
+            Repr::Cancelled(_) => None,
         }
     }
 }
@@ -109,7 +115,12 @@ fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Cancelled(None) => write!(f, "task {} was cancelled", self.id),
+            Repr::Cancelled(Some(cause)) => write!(
+                f,
+                "task {} was cancelled: the blocking pool could not start a thread: {cause}",
+                self.id
+            ),
             Repr::Panic(SyncPayload(payload)) => match panic_message(&**payload) {
                 Some(msg) => write!(f, "task {} panicked with message {:?}", self.id, msg),
                 None => write!(f, "task {} panicked", self.id),
@@ -121,7 +132,10 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Repr::Cancelled(None) => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Repr::Cancelled(Some(cause)) => {
+                write!(f, "JoinError::Cancelled({:?}, {cause:?})", self.id)
+            }
             Repr::Panic(SyncPayload(payload)) => match panic_message(&**payload) {
                 Some(msg) => write!(f, "JoinError::Panic({:?}, {:?}, ...)", self.id, msg),
                 None => write!(f, "JoinError::Panic({:?}, ...)", self.id),
@@ -130,10 +144,25 @@ impl fmt::Debug for JoinError {
     }
 }
 
-impl std::error::Error for JoinError {}
+impl std::error::Error for JoinError {
+    /// The OS's error when the task never ran because the runtime could not start a
+    /// thread for it.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.repr {
+            Repr::Cancelled(Some(cause)) => Some(&**cause),
+            _ => None,
+        }
+    }
+}
 
+/// The message of the error; its kind is the OS error's when the task never ran because
+/// the runtime could not start a thread for it (`WouldBlock` for `EAGAIN`), else `Other`.
 impl From<JoinError> for io::Error {
     fn from(err: JoinError) -> io::Error {
-        io::Error::other(err.to_string())
+        let kind = match &err.repr {
+            Repr::Cancelled(Some(cause)) => cause.kind(),
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, err.to_string())
     }
 }

@@ -2,9 +2,11 @@
 //! vtable points here.
 
 use std::future::Future;
+use std::io;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::core::{Cell, Core, Header, Stage, Trailer};
@@ -84,13 +86,13 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                     }
                     TransitionToIdle::OkDealloc => self.dealloc(),
                     TransitionToIdle::Cancelled => {
-                        cancel_task(self.core(), self.id());
+                        cancel_task(self.core(), self.id(), None);
                         self.complete();
                     }
                 }
             }
             TransitionToRunning::Cancelled => {
-                cancel_task(self.core(), self.id());
+                cancel_task(self.core(), self.id(), None);
                 self.complete();
             }
             TransitionToRunning::Failed => {}
@@ -138,13 +140,14 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     }
 
     /// Protocol 5, shutdown: cancel if idle; always consumes the caller's reference.
-    fn shutdown(self) {
+    /// `cause`: why, when the task is refused rather than shut down (its error says so).
+    fn shutdown(self, cause: Option<Arc<io::Error>>) {
         if !self.state().transition_to_shutdown() {
             // Running elsewhere (it will see CANCELLED) or complete.
             self.raw().drop_reference();
             return;
         }
-        cancel_task(self.core(), self.id());
+        cancel_task(self.core(), self.id(), cause);
         self.complete();
     }
 
@@ -157,7 +160,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         }
         match self.state().transition_to_aborted_in_place() {
             TransitionToAbortedInPlace::CancelHere => {
-                cancel_task(self.core(), self.id());
+                cancel_task(self.core(), self.id(), None);
                 self.complete();
             }
             TransitionToAbortedInPlace::DoNothing => {}
@@ -267,12 +270,12 @@ fn contain(f: impl FnOnce()) {
 }
 
 /// Drops the future (catching a panicking destructor) and stores the cancellation.
-fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
+fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id, cause: Option<Arc<io::Error>>) {
     let err = match catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds RUNNING.
         unsafe { core.set_stage(Stage::Consumed) }
     })) {
-        Ok(()) => JoinError::cancelled(id),
+        Ok(()) => JoinError::cancelled(id, cause),
         Err(panic) => JoinError::panic(id, panic),
     };
     // SAFETY: the caller holds RUNNING; the stage is `Consumed`.
@@ -340,9 +343,12 @@ pub(super) unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<
     unsafe { Harness::<T, S>::from_raw(ptr) }.drop_join_handle_slow()
 }
 
-pub(super) unsafe fn shutdown<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+pub(super) unsafe fn shutdown<T: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    cause: Option<Arc<io::Error>>,
+) {
     // SAFETY: see the note above the entries.
-    unsafe { Harness::<T, S>::from_raw(ptr) }.shutdown()
+    unsafe { Harness::<T, S>::from_raw(ptr) }.shutdown(cause)
 }
 
 pub(super) unsafe fn abort<T: Future, S: Schedule>(ptr: NonNull<Header>) {

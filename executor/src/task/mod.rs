@@ -257,7 +257,7 @@ impl<S: Schedule> Task<S> {
 
     /// Cancels the task for shutdown (dropping the future if it is idle).
     pub(crate) fn shutdown(self) {
-        self.into_raw().shutdown();
+        self.into_raw().shutdown(None);
     }
 }
 
@@ -299,7 +299,14 @@ impl<S: Schedule> Notified<S> {
     /// Cancels a task that will never run (its scheduler shut down), consuming this
     /// reference: the future is dropped here unless someone else holds `RUNNING`.
     pub(crate) fn shutdown(self) {
-        ManuallyDrop::new(self).raw.shutdown();
+        ManuallyDrop::new(self).raw.shutdown(None);
+    }
+
+    /// Cancels a blocking job that can never run because the pool could not start a
+    /// thread (`cause`, the OS's error): as [`shutdown`](Self::shutdown), and its
+    /// `JoinError` says why.
+    pub(crate) fn refuse(self, cause: std::sync::Arc<std::io::Error>) {
+        ManuallyDrop::new(self).raw.shutdown(Some(cause));
     }
 }
 

@@ -1,7 +1,9 @@
 //! `RawTask`: a type-erased pointer to a task, and the vtable behind it.
 
 use std::future::Future;
+use std::io;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::Waker;
 
 use super::core::Header;
@@ -22,8 +24,9 @@ pub(crate) struct Vtable {
     pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// JoinHandle drop after the fast path failed.
     pub(super) drop_join_handle_slow: unsafe fn(NonNull<Header>),
-    /// Runtime shutdown: cancels the task, consuming a reference.
-    pub(super) shutdown: unsafe fn(NonNull<Header>),
+    /// Runtime shutdown: cancels the task, consuming a reference; with a cause when the
+    /// task is refused (its `JoinError` says why).
+    pub(super) shutdown: unsafe fn(NonNull<Header>, Option<Arc<io::Error>>),
     /// `abort()` from a handle (which keeps its reference).
     pub(super) abort: unsafe fn(NonNull<Header>),
 }
@@ -121,10 +124,11 @@ impl RawTask {
         unsafe { (self.header().vtable.poll)(self.ptr) }
     }
 
-    /// Cancels the task for shutdown, consuming the caller's reference.
-    pub(super) fn shutdown(self) {
+    /// Cancels the task for shutdown, consuming the caller's reference; `cause` says why
+    /// it was refused, if it was (see [`JoinError::is_cancelled`](super::JoinError)).
+    pub(super) fn shutdown(self, cause: Option<Arc<io::Error>>) {
         // SAFETY: as in `poll`.
-        unsafe { (self.header().vtable.shutdown)(self.ptr) }
+        unsafe { (self.header().vtable.shutdown)(self.ptr, cause) }
     }
 
     /// # Safety

@@ -503,7 +503,12 @@ impl Builder {
                 let on_stop = self.on_thread_stop.clone();
                 self.executor
                     .on_thread_stop(move || thread_stopping(on_stop.as_ref()));
-                Scheduler::MultiThread(self.executor.build_with_park(move |_| park)?)
+                let built = self.executor.build_with_park(move |_| park);
+                // The hook holds this runtime's blocking pool, and through it the runtime
+                // (its driver's fds): the builder must not keep it once built. The next
+                // build sets its own.
+                self.executor.on_thread_start(|| {});
+                Scheduler::MultiThread(built?)
             }
             Flavor::CurrentThread => Scheduler::CurrentThread(
                 self.executor
