@@ -2,7 +2,10 @@
 //! ends the process with status 0 and its goodbye, and the client's connection is closed.
 //! (The http_server's graceful stop is tested in `http.rs`.) Each server runs as a child
 //! process, this test binary again with a `child_*` test that calls the example's `run`.
-#![cfg(unix)] // sends the child SIGINT with `kill`
+// Unix only: the parent sends the child SIGINT with `kill`. Both examples include
+// examples/support/stats.rs, so this crate has it twice.
+#![cfg(unix)]
+#![allow(clippy::duplicate_mod)]
 
 mod support;
 
