@@ -35,15 +35,11 @@ pub fn spawn_from_env() {
     });
 }
 
-/// One stats line. `Handle::tasks` walks the task list (a lock per shard): fine once a
-/// second or so, not in a hot loop.
+/// One stats line: [`Metrics`](eddy::runtime::Metrics) counts, no walk of the tasks.
 pub fn line(handle: &eddy::runtime::Handle) -> String {
     let metrics = handle.metrics();
     format!(
         "stats: tasks={} io_sources={} timers={} blocking_threads={}",
-        handle.tasks().len(),
-        metrics.io_sources,
-        metrics.timers_armed,
-        metrics.blocking_threads
+        metrics.tasks_alive, metrics.io_sources, metrics.timers_armed, metrics.blocking_threads
     )
 }
