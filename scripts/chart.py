@@ -10,6 +10,11 @@ load tests show eddy against tokio only.
 
 Usage: python3 scripts/chart.py [TARGET_DIR] [OUTPUT]
 TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target`; OUTPUT to docs/benchmarks.svg.
+
+       python3 scripts/chart.py soak [TARGET_DIR] [OUTPUT]
+draws the samples of .ci/soak (TARGET_DIR/soak/samples.csv) instead: RSS and open fds
+over time, a line per server; OUTPUT defaults to docs/soak.svg.
+
 Standard library only; the criterion reading is benches/ratios.py's.
 """
 
@@ -142,7 +147,103 @@ def svg(rows):
     return "\n".join(out) + "\n"
 
 
+SOAK_COLORS = {"http": "#2b6cb0", "redis": "#c53030", "chat": "#2f855a"}
+SOAK_NAMES = {"http": "http_server", "redis": "redis_server", "chat": "chat"}
+
+
+def soak_series(target):
+    """{server: [(minutes, rss MiB, fds)]} from .ci/soak's samples.csv."""
+    path = os.path.join(target, "soak", "samples.csv")
+    if not os.path.exists(path):
+        sys.exit(f"no {path}: run .ci/soak first")
+    series = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            series.setdefault(row["server"], []).append(
+                (int(row["elapsed_s"]) / 60, int(row["rss_kb"]) / 1024, int(row["fds"]))
+            )
+    return series
+
+
+def nice_step(rough):
+    """The smallest of 1, 2, 5 times a power of ten that is at least `rough`."""
+    power = 10 ** math.floor(math.log10(rough)) if rough > 0 else 1
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+
+
+def soak_svg(series):
+    """Two panels, RSS above and open fds below, against minutes; a line per server."""
+    width, left, right, panel_h, top, gap = 760, 70, 150, 200, 50, 50
+    height = top + 2 * panel_h + gap + 50
+    plot_w = width - left - right
+    end = max(t for points in series.values() for t, _, _ in points) or 1
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">'
+        "The soak: each server's memory and open files under load (.ci/soak)</text>",
+        f'<text x="{width / 2}" y="36" text-anchor="middle" fill="#444">'
+        "a sample every 10 s; the dashed line is the reference (1/6 of the run: minute 5 of "
+        "30)</text>",
+    ]
+    for p, (title, k) in enumerate((("RSS (MiB)", 1), ("open fds", 2))):
+        y0 = top + p * (panel_h + gap)
+        top_value = max(point[k] for points in series.values() for point in points) or 1
+        step = nice_step(top_value * 1.1 / 4)
+        peak = step * math.ceil(top_value * 1.1 / step)
+
+        def xy(t, v, y0=y0, peak=peak):
+            return left + t / end * plot_w, y0 + panel_h - v / peak * panel_h
+
+        out.append(
+            f'<rect x="{left}" y="{y0}" width="{plot_w}" height="{panel_h}" fill="none" '
+            'stroke="#999"/>'
+        )
+        out.append(
+            f'<text x="{left - 50}" y="{y0 + panel_h / 2}" text-anchor="middle" '
+            f'transform="rotate(-90 {left - 50} {y0 + panel_h / 2})">{title}</text>'
+        )
+        for i in range(round(peak / step) + 1):
+            v = step * i
+            _, y = xy(0, v)
+            out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+                       'stroke="#eee"/>')
+            out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                       f'fill="#444">{v:g}</text>')
+        minutes = nice_step(end / 6)
+        for i in range(int(end / minutes + 1e-9) + 1):
+            x, _ = xy(i * minutes, 0)
+            out.append(f'<text x="{x:.1f}" y="{y0 + panel_h + 14}" text-anchor="middle" '
+                       f'fill="#444">{i * minutes:g} min</text>')
+        x, _ = xy(end / 6, 0)
+        out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + panel_h}" '
+                   'stroke="#888" stroke-dasharray="4 3"/>')
+        for server, points in series.items():
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(pt[0], pt[k]) for pt in points))
+            color = SOAK_COLORS.get(server, "#555")
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
+                       'stroke-width="1.5"/>')
+            x, y = xy(points[-1][0], points[-1][k])
+            value = f"{points[-1][k]:.1f}" if k == 1 else f"{points[-1][k]:.0f}"
+            out.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" fill="{color}">'
+                       f"{escape(SOAK_NAMES.get(server, server))} {value}</text>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def soak_main(args):
+    target = args[0] if args else ratios.target_dir()
+    output = args[1] if len(args) > 1 else os.path.join(ROOT, "docs", "soak.svg")
+    series = soak_series(target)
+    with open(output, "w") as f:
+        f.write(soak_svg(series))
+    print(f"wrote {output}: {sum(len(p) for p in series.values())} samples")
+
+
 def main():
+    if sys.argv[1:2] == ["soak"]:
+        return soak_main(sys.argv[2:])
     target = sys.argv[1] if len(sys.argv) > 1 else ratios.target_dir()
     output = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "docs", "benchmarks.svg")
     rows = criterion_rows(target) + load_rows(target)

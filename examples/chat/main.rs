@@ -28,6 +28,10 @@
 //! * A line is at most [`MAX_LINE`] bytes; a longer one disconnects its sender
 //!   (`* nick was dropped: line too long`).
 //!
+//! * Ctrl-C (SIGINT) stops the server: it exits with status 0. With `STATS_EVERY=10` in
+//!   its environment it prints the runtime's live tasks, I/O sources and timers to stderr
+//!   every 10 s (`examples/support/stats.rs`; `.ci/soak` reads them).
+//!
 //! All of that is written once, in `session.rs`, for both protocols:
 //!
 //! | file | what |
@@ -53,6 +57,8 @@ use eddy::time::timeout;
 mod lines;
 mod room;
 mod session;
+#[path = "../support/stats.rs"]
+mod stats;
 mod web;
 mod ws;
 
@@ -85,8 +91,18 @@ fn main() {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| DEFAULT_ADDR.to_string());
-    let result = eddy::run(async move {
-        let listener = TcpListener::bind(addr.as_str())
+    if let Err(message) = run(&addr) {
+        eprintln!("chat: {message}");
+        std::process::exit(1);
+    }
+}
+
+/// Listens on `addr` and runs the room until Ctrl-C (SIGINT), then returns: leaving the
+/// runtime cancels every client's task and closes its socket. With `STATS_EVERY` set,
+/// prints the runtime's gauges to stderr meanwhile (`support/stats.rs`).
+pub fn run(addr: &str) -> Result<(), String> {
+    eddy::run(async move {
+        let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
@@ -94,13 +110,16 @@ fn main() {
         println!("  terminal:  nc {} {}", local.ip(), local.port());
         println!("  browser:   http://{local}/");
         println!("  WebSocket: ws://{local}/ws");
-        serve(listener, Arc::new(Room::new(Config::default()))).await;
-        Ok::<(), String>(())
-    });
-    if let Err(message) = result {
-        eprintln!("chat: {message}");
-        std::process::exit(1);
-    }
+        stats::spawn_from_env();
+        eddy::select! {
+            _ = serve(listener, Arc::new(Room::new(Config::default()))) => {}
+            signal = eddy::signal::ctrl_c() => {
+                signal.map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+            }
+        }
+        println!("bye");
+        Ok(())
+    })
 }
 
 /// Accepts clients for ever, a task each.

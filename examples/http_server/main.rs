@@ -8,11 +8,17 @@
 //! cargo run --release --features hyper --example http_client -- http://127.0.0.1:8080/
 //! ```
 //!
+//! With `STATS_EVERY=10` in its environment it prints the runtime's live tasks, I/O sources
+//! and timers to stderr every 10 s (`examples/support/stats.rs`; `.ci/soak` reads them).
+//!
 //! The routes live in `service.rs`, shared with the tokio twin that scripts/load.sh runs
 //! against the same load.
 
 pub mod graceful;
 pub mod service;
+#[allow(dead_code)] // The integration tests include this file and never call `main`.
+#[path = "../support/stats.rs"]
+mod stats;
 
 use std::future::Future;
 use std::io;
@@ -41,6 +47,7 @@ fn main() -> io::Result<()> {
             .await
             .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {addr}: {err}")))?;
         println!("listening on http://{}", listener.local_addr()?);
+        stats::spawn_from_env();
         serve(listener, eddy::signal::ctrl_c()).await
     })
 }

@@ -11,12 +11,18 @@
 //! redis-benchmark and redis-cli start without warnings. Pipelined commands are answered
 //! with one write per batch; `GET / HTTP/1.1` gets a plain-text hello.
 //!
+//! Ctrl-C (SIGINT) stops the server: it exits with status 0. With `STATS_EVERY=10` in its
+//! environment it prints the runtime's live tasks, I/O sources and timers to stderr every
+//! 10 s (`examples/support/stats.rs`; `.ci/soak` reads them).
+//!
 //! Everything but the sockets, the tasks and the sweeper's timer is in `resp.rs`,
 //! shared with the tokio twin (`cargo run --release -p eddy-twins --bin
 //! redis_server_tokio`), so the two runtimes run the same server code.
 
 #[path = "resp.rs"]
 pub mod resp;
+#[path = "../support/stats.rs"]
+mod stats;
 
 use std::io;
 use std::sync::{Arc, Weak};
@@ -41,8 +47,18 @@ fn main() {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| DEFAULT_ADDR.to_string());
-    let result = eddy::run(async move {
-        let listener = TcpListener::bind(addr.as_str())
+    if let Err(message) = run(&addr) {
+        eprintln!("redis_server: {message}");
+        std::process::exit(1);
+    }
+}
+
+/// Listens on `addr` and serves until Ctrl-C (SIGINT), then returns: leaving the runtime
+/// cancels every connection task and closes its socket. With `STATS_EVERY` set, prints the
+/// runtime's gauges to stderr meanwhile (`support/stats.rs`).
+pub fn run(addr: &str) -> Result<(), String> {
+    eddy::run(async move {
+        let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
@@ -51,13 +67,16 @@ fn main() {
             local.ip(),
             local.port()
         );
-        serve(listener, Arc::new(Store::new())).await;
-        Ok::<(), String>(())
-    });
-    if let Err(message) = result {
-        eprintln!("redis_server: {message}");
-        std::process::exit(1);
-    }
+        stats::spawn_from_env();
+        eddy::select! {
+            _ = serve(listener, Arc::new(Store::new())) => {}
+            signal = eddy::signal::ctrl_c() => {
+                signal.map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+            }
+        }
+        println!("bye");
+        Ok(())
+    })
 }
 
 /// Accepts connections for ever, a task each, and runs the expiry sweeper beside them.

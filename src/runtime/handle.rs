@@ -315,7 +315,7 @@ impl Handle {
     }
 
     /// The runtime's counters and gauges: per-worker polls, steals, parks, LIFO hits and
-    /// queue depth, the injector's depth, the blocking pool's threads and queue, timers
+    /// queue depth, the tasks alive, the injector's depth, the blocking pool's threads and queue, timers
     /// armed and I/O sources registered. Always on and cheap to keep so: see
     /// [`Metrics`]. Its `Display` is a table.
     ///
@@ -330,6 +330,7 @@ impl Handle {
     pub fn metrics(&self) -> Metrics {
         Metrics {
             workers: self.spawner.worker_metrics(),
+            tasks_alive: self.spawner.tasks_alive(),
             injector_depth: self.spawner.injector_depth(),
             blocking_threads: self.blocking.num_threads(),
             blocking_idle_threads: self.blocking.num_idle_threads(),

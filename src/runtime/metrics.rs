@@ -19,11 +19,30 @@ pub use eddy_executor::debug::WorkerMetrics;
 /// assert!(metrics.total_polls() >= 1);
 /// println!("{metrics}");
 /// ```
+///
+/// `tasks_alive` counts the tasks spawned and not yet finished:
+///
+/// ```
+/// let rt = eddy::Builder::new_current_thread().build().unwrap();
+/// let handle = rt.handle().clone();
+/// rt.block_on(async move {
+///     let waiting = eddy::spawn(std::future::pending::<()>());
+///     assert_eq!(handle.metrics().tasks_alive, 1);
+///     waiting.abort();
+///     assert!(waiting.await.unwrap_err().is_cancelled());
+///     assert_eq!(handle.metrics().tasks_alive, 0);
+/// });
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Metrics {
     /// Per worker: polls, steals, parks, LIFO hits, local queue depth.
     pub workers: Vec<WorkerMetrics>,
+    /// Tasks alive: spawned and not yet finished or cancelled, the ones
+    /// [`Handle::tasks`](super::Handle::tasks) lists, counted without walking them (a
+    /// count kept under the task list's locks). `spawn_local` tasks of a current-thread
+    /// runtime are counted only when read on their thread.
+    pub tasks_alive: usize,
     /// Tasks waiting in the global injector queue.
     pub injector_depth: usize,
     /// Blocking-pool threads alive (running a job or idle).
@@ -70,6 +89,7 @@ impl fmt::Display for Metrics {
             "{:>6} {:>12} {:>10} {:>10} {:>10} {:>7}",
             "all", total.polls, total.steals, total.parks, total.lifo_hits, total.local_queue_depth
         )?;
+        writeln!(f, "tasks alive:      {}", self.tasks_alive)?;
         writeln!(f, "injector queue:   {}", self.injector_depth)?;
         writeln!(
             f,

@@ -186,6 +186,16 @@ impl Handle {
         unsafe { self.owned_local.snapshot() }
     }
 
+    /// How many local tasks are alive, when called on their owner thread (elsewhere the
+    /// list may not be read: 0).
+    pub(crate) fn local_tasks_alive(&self) -> usize {
+        if self.local_owner() != Some(std::thread::current().id()) {
+            return 0;
+        }
+        // SAFETY: this is the owner thread.
+        unsafe { self.owned_local.len() }
+    }
+
     /// The thread that owns the local tasks: the first to ask, if none has yet.
     pub(super) fn claim_local_owner(&self, me: ThreadId) -> ThreadId {
         *self.local_owner.get_or_init(|| me)

@@ -328,6 +328,29 @@ impl Spawner {
         }
     }
 
+    /// How many tasks are alive (spawned and not yet completed or cancelled): what
+    /// [`tasks`](Self::tasks) lists, counted without walking the list (a count per shard
+    /// of the task list, kept under the lock a spawn and a completion take anyway). A
+    /// current-thread scheduler's local tasks are counted only when called on their
+    /// thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = eddy_executor::Executor::builder().worker_threads(1).build().unwrap();
+    /// let spawner = rt.spawner();
+    /// let _a = spawner.spawn(std::future::pending::<()>());
+    /// let _b = spawner.spawn(std::future::pending::<()>());
+    /// assert_eq!(spawner.tasks_alive(), 2);
+    /// assert_eq!(spawner.tasks_alive(), spawner.tasks().len());
+    /// ```
+    pub fn tasks_alive(&self) -> usize {
+        match &self.kind {
+            Kind::MultiThread(shared) => shared.tasks_alive(),
+            Kind::CurrentThread(handle) => handle.owned.len() + handle.local_tasks_alive(),
+        }
+    }
+
     /// Every worker's counters (polls, steals, parks, LIFO hits, queue depth). A
     /// current-thread scheduler reports one "worker": the loop.
     pub fn worker_metrics(&self) -> Vec<WorkerMetrics> {

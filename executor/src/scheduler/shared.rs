@@ -195,6 +195,11 @@ impl Shared {
         self.owned.snapshot()
     }
 
+    /// How many tasks are alive.
+    pub(super) fn tasks_alive(&self) -> usize {
+        self.owned.len()
+    }
+
     /// Debug mode, at shutdown: reports every task still pending ("Task was destroyed but
     /// it is pending!"), before their futures are dropped.
     pub(super) fn report_pending_tasks(&self) {

@@ -37,13 +37,16 @@ impl Pointers {
     }
 }
 
-/// One shard: a list head and whether the list is closed to new tasks.
+/// One shard: a list head, how many tasks it holds, and whether the list is closed to
+/// new tasks.
 ///
 /// # Invariants
 ///
 /// * Every task reachable from `head` is live: the list holds a reference to it.
+/// * `len` is the number of tasks reachable from `head`.
 pub(super) struct Shard {
     head: Option<NonNull<Header>>,
+    len: usize,
     pub(super) closed: bool,
 }
 
@@ -55,6 +58,7 @@ impl Shard {
     pub(super) fn new() -> Shard {
         Shard {
             head: None,
+            len: 0,
             closed: false,
         }
     }
@@ -79,6 +83,7 @@ impl Shard {
             }
         }
         self.head = Some(ptr);
+        self.len += 1;
     }
 
     /// Takes `ptr` out; false if it was not in this shard (shutdown popped it already).
@@ -104,6 +109,7 @@ impl Shard {
             links.prev.with_mut(|p| *p = None);
             links.next.with_mut(|n| *n = None);
         }
+        self.len -= 1;
         true
     }
 
@@ -125,7 +131,13 @@ impl Shard {
             links.next.with_mut(|n| *n = None);
             links.prev.with_mut(|p| *p = None);
         }
+        self.len -= 1;
         Some(ptr)
+    }
+
+    /// How many tasks the shard holds.
+    pub(super) fn len(&self) -> usize {
+        self.len
     }
 
     /// Appends a snapshot of every member to `tasks`.
@@ -235,6 +247,12 @@ impl<S: Schedule> OwnedTasks<S> {
             unsafe { shard.lock().snapshot_into(&mut tasks) };
         }
         tasks
+    }
+
+    /// How many tasks are alive: a count kept under each shard's lock as tasks come and
+    /// go, summed shard by shard (no walk of the list).
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|shard| shard.lock().len()).sum()
     }
 
     /// True when no task is alive.

@@ -101,6 +101,16 @@ impl<S: Schedule> LocalOwnedTasks<S> {
         self.closed.store(true, Ordering::Release);
     }
 
+    /// How many tasks the list holds.
+    ///
+    /// # Safety
+    ///
+    /// * Called on the owner thread.
+    pub(crate) unsafe fn len(&self) -> usize {
+        // SAFETY: the owner thread has the shard to itself.
+        unsafe { (*self.shard.get()).len() }
+    }
+
     /// A snapshot of every task in the list.
     ///
     /// # Safety
