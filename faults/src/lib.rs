@@ -85,6 +85,23 @@ impl Call {
     ];
 }
 
+// `Call::ALL` lists every kind at its own index: the armed layer indexes its slots by
+// `call as usize`, so a kind added to the enum but not here fails the build.
+const _: () = {
+    let mut i = 0;
+    while i < Call::ALL.len() {
+        assert!(
+            Call::ALL[i] as usize == i,
+            "Call::ALL must list every Call in order"
+        );
+        i += 1;
+    }
+    assert!(
+        Call::Waitpid as usize + 1 == Call::ALL.len(),
+        "Call::ALL misses a kind"
+    );
+};
+
 /// Which calls of its kind an armed fault fails, counting the calls made since it was armed
 /// (the first is 1).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -497,8 +497,12 @@ impl Reactor {
                 Err(_) if attempt < NOTIFY_ATTEMPTS => attempt += 1,
                 Err(error) => {
                     // Relaxed: see `wait_bound`; the swap makes the message appear once.
+                    // Not `eprintln!`, which panics if stderr is gone: this runs inside
+                    // `Waker::wake`, on any thread, in destructors too.
                     if !self.notify_lost.swap(true, Relaxed) {
-                        eprintln!(
+                        use std::io::Write as _;
+                        let _ = writeln!(
+                            io::stderr().lock(),
                             "eddy: waking the reactor failed ({error}); from now on it \
                              wakes every {WAIT_AFTER_LOST_NOTIFY:?} by itself, so wake-ups \
                              may be that late"

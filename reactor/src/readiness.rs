@@ -24,6 +24,12 @@ const READ_CLOSED: usize = 0b1000;
 /// The tick occupies the bits above the flags; one delivery adds this.
 const TICK_ONE: usize = 0b10000;
 
+/// How many `Interrupted` results in a row [`Readiness::poll_io`] retries at once before it
+/// yields (and retries on the task's next poll): a real signal storm interrupts a call a
+/// few times at most, while an operation that always says `Interrupted` would otherwise
+/// hold its thread for ever.
+pub(crate) const INTERRUPTED_RETRIES: u32 = 32;
+
 /// An atomic word: std's `AtomicUsize`, or loom's in the models.
 pub(crate) trait Word {
     /// Loads the word (`SeqCst`).
@@ -230,7 +236,9 @@ impl<W: Word, L: Lock> Readiness<W, L> {
     }
 
     /// Runs `op` until it does not say `WouldBlock`, waiting for an edge in between (the
-    /// readiness rule); an `Interrupted` (`EINTR`) is retried at once. `drained(&r)` says whether a successful `op` left the fd not ready
+    /// readiness rule); an `Interrupted` (`EINTR`) is retried at once, up to
+    /// [`INTERRUPTED_RETRIES`] times in a row, then on the task's next poll (it yields).
+    /// `drained(&r)` says whether a successful `op` left the fd not ready
     /// (a short read or write on a stream socket); the ready bit is then cleared as after a
     /// `WouldBlock`, and the next call waits without a syscall. For reads this is sound
     /// because the peer's half-close is an edge of its own that sets a sticky flag
@@ -248,6 +256,7 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         drained: impl Fn(&R) -> bool,
         arm: Arm<'_>,
     ) -> Poll<io::Result<R>> {
+        let mut interrupted = 0;
         loop {
             let seen = self.snapshot(dir);
             if seen.worth_trying() {
@@ -257,8 +266,17 @@ impl<W: Word, L: Lock> Readiness<W, L> {
                     }
                     // A signal handler ran during the call and nothing was done: try again
                     // at once, as std's `read_exact` and `write_all` do, rather than hand
-                    // the caller an error that means nothing happened.
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    // the caller an error that means nothing happened. An `op` that keeps
+                    // saying so (a user's closure) must not hold the thread for ever: past
+                    // the bound, yield and retry on the next poll.
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {
+                        interrupted += 1;
+                        if interrupted < INTERRUPTED_RETRIES {
+                            continue;
+                        }
+                        waker.wake_by_ref();
+                        return Poll::Pending;
+                    }
                     Ok(result) => {
                         if drained(&result) {
                             self.clear(dir, seen);

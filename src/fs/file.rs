@@ -51,7 +51,9 @@ static HOPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::ne
 /// Dropping a `File` with unwritten data writes it in the background (on the blocking
 /// pool, or inline outside a runtime); its errors are lost then, so `flush` (or `close`)
 /// first when they matter. Writes are never lost to a runtime shutdown: a write still
-/// queued then runs anyway, and the shutdown waits for it.
+/// queued then runs anyway, and the shutdown waits for it. Nor to a pool that cannot start
+/// a thread (the OS refusing one, with none running): the write then runs on the calling
+/// thread, a worker included, which it blocks for that long.
 ///
 /// # Examples
 ///

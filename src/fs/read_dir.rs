@@ -52,6 +52,9 @@ pub struct ReadDir {
 enum State {
     Idle(Option<Batch>),
     Pending(JoinHandle<Batch>),
+    /// The job reading the next batch was refused (no blocking thread could start): the
+    /// listing, which that job held, is gone. Every later call says so.
+    Lost,
 }
 
 struct Batch {
@@ -121,9 +124,18 @@ impl ReadDir {
                         current
                     }));
                 }
-                State::Pending(handle) => {
-                    let batch = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::from)?;
-                    self.state = State::Idle(Some(batch));
+                State::Pending(handle) => match ready!(Pin::new(handle).poll(cx)) {
+                    Ok(batch) => self.state = State::Idle(Some(batch)),
+                    Err(err) => {
+                        self.state = State::Lost;
+                        return Poll::Ready(Err(err.into()));
+                    }
+                },
+                State::Lost => {
+                    return Poll::Ready(Err(io::Error::other(
+                        "this directory listing was lost: reading its next entries failed earlier \
+                         (see that error); call read_dir again",
+                    )))
                 }
             }
         }

@@ -222,8 +222,9 @@ impl<T: AsSource> Async<T> {
         }
     }
 
-    /// Runs `f` until it does not say `WouldBlock` (nor `Interrupted`, retried at once),
-    /// waiting for `interest` in between (tokio's `async_io`). One direction: the operation is tried first, as
+    /// Runs `f` until it does not say `WouldBlock` (nor `Interrupted`, retried at once, and
+    /// after 32 in a row once the task has yielded), waiting for `interest` in between
+    /// (tokio's `async_io`). One direction: the operation is tried first, as
     /// [`read_with`](Self::read_with) does; both: it waits for either, then tries.
     pub(crate) async fn async_io<R>(
         &self,
@@ -231,18 +232,25 @@ impl<T: AsSource> Async<T> {
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
         match (interest.is_readable(), interest.is_writable()) {
-            (true, true) => loop {
-                self.ready(interest).await?;
-                match self.try_io_interest(interest, &mut f) {
-                    // `Interrupted`: a signal handler ran, nothing was done (as in `poll_io`).
-                    Err(err)
-                        if matches!(
-                            err.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                        ) => {}
-                    res => return res,
+            (true, true) => {
+                let mut interrupted = 0;
+                loop {
+                    self.ready(interest).await?;
+                    match self.try_io_interest(interest, &mut f) {
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                        // A signal handler ran, nothing was done (as in `poll_io`); an `f`
+                        // that keeps saying so yields now and then rather than hold the
+                        // thread (readiness stays set, so `ready` would not).
+                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {
+                            interrupted += 1;
+                            if interrupted % 32 == 0 {
+                                crate::task::yield_now().await;
+                            }
+                        }
+                        res => return res,
+                    }
                 }
-            },
+            }
             (true, false) => self.read_with(|_| f()).await,
             _ => self.write_with(|_| f()).await,
         }

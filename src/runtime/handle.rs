@@ -315,8 +315,8 @@ impl Handle {
     }
 
     /// The runtime's counters and gauges: per-worker polls, steals, parks, LIFO hits and
-    /// queue depth, the tasks alive, the injector's depth, the blocking pool's threads and queue, timers
-    /// armed and I/O sources registered. Always on and cheap to keep so: see
+    /// queue depth, the tasks alive, the injector's depth, the blocking pool's threads and
+    /// queue, timers armed and I/O sources registered. Always on and cheap to keep so: see
     /// [`Metrics`]. Its `Display` is a table.
     ///
     /// # Examples

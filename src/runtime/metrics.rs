@@ -41,7 +41,9 @@ pub struct Metrics {
     /// Tasks alive: spawned and not yet finished or cancelled, the ones
     /// [`Handle::tasks`](super::Handle::tasks) lists, counted without walking them (a
     /// count kept under the task list's locks). `spawn_local` tasks of a current-thread
-    /// runtime are counted only when read on their thread.
+    /// runtime are counted only when read on their thread. A finished task leaves the
+    /// list just after its `JoinHandle` is woken, so right after a join the count may
+    /// still include it for a moment.
     pub tasks_alive: usize,
     /// Tasks waiting in the global injector queue.
     pub injector_depth: usize,

@@ -112,6 +112,9 @@ where
 ///   job; it still runs.
 /// * At runtime shutdown, queued jobs are cancelled and running ones are waited for
 ///   (see [`Runtime`](crate::Runtime) for the bounded variants).
+/// * If no pool thread runs and the OS refuses to start one (`EAGAIN`, as under
+///   `RLIMIT_NPROC`), the job is refused: a [`JoinError`] with `is_cancelled()` whose
+///   message and `source()` give the OS error. A later job tries to start a thread again.
 ///
 /// # Panics
 ///

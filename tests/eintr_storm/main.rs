@@ -199,3 +199,63 @@ fn an_interrupted_operation_is_retried_not_returned() {
         });
     });
 }
+
+/// An operation that keeps saying `Interrupted` (a user's closure, say) does not hold its
+/// thread: after a bounded number of immediate retries the task yields, so the other tasks
+/// of a current-thread runtime run — here, the one that makes the operation succeed.
+#[test]
+fn an_operation_that_keeps_saying_interrupted_lets_other_tasks_run() {
+    use std::io::{ErrorKind, Read, Write};
+    use std::rc::Rc;
+
+    use eddy::io::Interest;
+
+    with_timeout(support::LIMIT, || {
+        let rt = eddy::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let local = eddy::task::LocalSet::new();
+        local.block_on(&rt, async {
+            let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+            let ours = eddy::io::Async::new(ours).unwrap();
+            theirs.write_all(b"hi").unwrap();
+            let stop = Rc::new(std::cell::Cell::new(false));
+            let stopper = eddy::task::spawn_local({
+                let stop = stop.clone();
+                async move { stop.set(true) }
+            });
+            let mut buf = [0; 2];
+            let n = ours
+                .read_with(|mut s| {
+                    if !stop.get() {
+                        return Err(ErrorKind::Interrupted.into());
+                    }
+                    s.read(&mut buf)
+                })
+                .await
+                .unwrap();
+            assert_eq!(&buf[..n], b"hi");
+            stopper.await.unwrap();
+
+            // The same through `async_io` waiting for both directions.
+            let a = eddy::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            a.connect(a.local_addr().unwrap()).await.unwrap();
+            stop.set(false);
+            let stopper = eddy::task::spawn_local({
+                let stop = stop.clone();
+                async move { stop.set(true) }
+            });
+            let sent = a
+                .async_io(Interest::READABLE | Interest::WRITABLE, || {
+                    if !stop.get() {
+                        return Err(ErrorKind::Interrupted.into());
+                    }
+                    a.try_send(b"x")
+                })
+                .await
+                .unwrap();
+            assert_eq!(sent, 1);
+            stopper.await.unwrap();
+        });
+    });
+}

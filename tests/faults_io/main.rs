@@ -14,6 +14,9 @@
 //! | `socket.rs` | `socket(2)` (EMFILE, ENFILE) |
 //! | `accept.rs` | `accept` (EMFILE, ENFILE, ECONNABORTED, ENOBUFS), and the examples' accept loops |
 #![cfg(unix)]
+// accept.rs includes the redis_server and chat examples, which both include
+// examples/support/stats.rs: this crate has it twice.
+#![allow(clippy::duplicate_mod)]
 
 #[path = "../support/mod.rs"]
 mod support;

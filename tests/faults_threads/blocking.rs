@@ -26,7 +26,7 @@ fn runtime(name: &str, max: usize) -> eddy::Runtime {
 }
 
 /// What a refusal says: cancelled, the pool named, the OS error kept (as the source, and
-/// as the kind of the `io::Error` it converts to).
+/// in the message of the `io::Error` it converts to).
 fn assert_refused(err: eddy::task::JoinError) {
     assert!(err.is_cancelled(), "{err:?}");
     let msg = err.to_string();
@@ -38,13 +38,14 @@ fn assert_refused(err: eddy::task::JoinError) {
     let source = err.source().and_then(|s| s.downcast_ref::<io::Error>());
     assert_eq!(source.and_then(io::Error::raw_os_error), Some(libc::EAGAIN));
     let io = io::Error::from(err);
-    assert_eq!(io.kind(), io::ErrorKind::WouldBlock);
+    assert_eq!(io.kind(), io::ErrorKind::Other);
     assert_eq!(io.to_string(), msg);
 }
 
 /// The error an eddy operation returned when the pool could not start a thread.
 fn assert_refused_io(err: &io::Error) {
-    assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{err}");
+    // EAGAIN's kind, `WouldBlock`, would tell an async I/O loop to wait for readiness.
+    assert_eq!(err.kind(), io::ErrorKind::Other, "{err}");
     assert!(
         err.to_string()
             .contains("the blocking pool could not start a thread"),
@@ -178,6 +179,41 @@ fn fs_and_name_lookups_return_an_io_error_when_no_thread_can_start() {
                 .unwrap();
         });
         std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+/// A directory listing whose next batch cannot be read (no pool thread can start) returns
+/// the pool's error, and every later call an error too — never a panic (the listing,
+/// held by the refused job, is gone; a plain end would truncate it silently).
+#[test]
+fn a_directory_listing_returns_an_error_not_a_panic_when_no_thread_can_start() {
+    with_timeout(LIMIT, || {
+        let faults = Faults::begin();
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("ft-readdir")
+            .blocking_keep_alive(std::time::Duration::from_millis(1))
+            .build()
+            .unwrap();
+        let mut listing = rt.block_on(eddy::fs::read_dir("src")).unwrap();
+        // Wait for the pool's thread, idle, to leave: then none is left to run the batch.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while rt.handle().metrics().blocking_threads > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the pool thread stayed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        faults.arm(Call::SpawnBlocking, When::Always, libc::EAGAIN);
+        rt.block_on(async {
+            assert_refused_io(&listing.next_entry().await.unwrap_err());
+            let again = listing.next_entry().await.unwrap_err();
+            assert!(again.to_string().contains("listing was lost"), "{again}");
+        });
+        faults.disarm(Call::SpawnBlocking);
+        let mut fresh = rt.block_on(eddy::fs::read_dir("src")).unwrap();
+        assert!(rt.block_on(fresh.next_entry()).unwrap().is_some());
     });
 }
 

@@ -156,11 +156,15 @@ impl std::error::Error for JoinError {
 }
 
 /// The message of the error; its kind is the OS error's when the task never ran because
-/// the runtime could not start a thread for it (`WouldBlock` for `EAGAIN`), else `Other`.
+/// the runtime could not start a thread for it, else `Other`. `EAGAIN`, the usual reason,
+/// is `Other` too, not `WouldBlock`: in async I/O `WouldBlock` means "wait for readiness",
+/// and an I/O loop given it would wait for an event that never comes.
 impl From<JoinError> for io::Error {
     fn from(err: JoinError) -> io::Error {
         let kind = match &err.repr {
-            Repr::Cancelled(Some(cause)) => cause.kind(),
+            Repr::Cancelled(Some(cause)) if cause.kind() != io::ErrorKind::WouldBlock => {
+                cause.kind()
+            }
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, err.to_string())
