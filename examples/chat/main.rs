@@ -34,7 +34,9 @@
 //! |---|---|
 //! | `room.rs` | the room: the broadcast ring, the nicknames, [`Config`] |
 //! | `session.rs` | one client's life in the room, over any protocol (a `Peer`) |
+//! | `command.rs` | what a client's line means (`/nick`, `/quit`, a message), valid nicknames |
 //! | `lines.rs` | the line protocol, framed by [`LineCodec`] |
+//! | `codec.rs` | [`LineCodec`]: lines with a length cap, no I/O (fuzzed: fuzz/) |
 //! | `web.rs` | HTTP on the same port: the page at `/`, the upgrade at `/ws`, 404s; why one port |
 //! | `ws.rs` | the WebSocket protocol (async-tungstenite on eddy's `TcpStream`): caps, ping, close |
 //! | `page.html` | the page: a nickname box, the room's lines, an input line |
@@ -50,13 +52,15 @@ use eddy::io::{AsyncRead, AsyncReadExt};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::time::timeout;
 
+mod codec;
+mod command;
 mod lines;
 mod room;
 mod session;
 mod web;
 mod ws;
 
-pub use self::lines::{LineCodec, LineError};
+pub use self::codec::{LineCodec, LineError};
 pub use self::room::{Config, Room};
 pub use self::web::MAX_HEAD;
 
@@ -69,8 +73,7 @@ const DEFAULT_ADDR: &str = "127.0.0.1:7000";
 /// Longest line (or WebSocket message) accepted, in bytes, without its `\n`.
 pub const MAX_LINE: usize = 4096;
 
-/// Longest nickname, in characters.
-pub const MAX_NICK: usize = 32;
+pub use self::command::MAX_NICK;
 
 /// How long a new client may stay silent before it is asked for its nickname. An HTTP
 /// client sends its request line at once, so it gets its answer and never the prompt.
