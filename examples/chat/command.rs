@@ -3,11 +3,13 @@
 //! `session.rs` and `room.rs`, and driven on their own by the fuzz target `chat_lines`
 //! (fuzz/).
 
+use std::borrow::Cow;
+
 /// Longest nickname, in characters.
 pub const MAX_NICK: usize = 32;
 
 /// A line a joined client typed, as [`parse`] reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Command<'a> {
     /// `/quit`: leave the room.
     Quit,
@@ -15,8 +17,11 @@ pub(crate) enum Command<'a> {
     Nick(&'a str),
     /// Any other line starting with `/`: the client gets the list of commands.
     Unknown,
-    /// A message for the room: the whole line, untrimmed.
-    Say(&'a str),
+    /// A message for the room: the whole line, untrimmed, with its control characters
+    /// but tabs replaced by U+FFFD, so that it shows as one line on every screen: a
+    /// `\r` or an escape sequence in it could otherwise return a terminal's cursor over
+    /// `nick: ` and show a forged notice (`* bob left`) in its place.
+    Say(Cow<'a, str>),
     /// A blank line: nothing to do.
     Blank,
 }
@@ -36,7 +41,20 @@ pub(crate) fn parse(line: &str) -> Command<'_> {
     if trimmed.is_empty() {
         return Command::Blank;
     }
-    Command::Say(line)
+    Command::Say(printable(line))
+}
+
+/// `line` with its control characters but tabs replaced by U+FFFD.
+fn printable(line: &str) -> Cow<'_, str> {
+    let hidden = |c: char| c.is_control() && c != '\t';
+    if !line.contains(hidden) {
+        return Cow::Borrowed(line);
+    }
+    Cow::Owned(
+        line.chars()
+            .map(|c| if hidden(c) { '\u{fffd}' } else { c })
+            .collect(),
+    )
 }
 
 /// Whether `nick` is a valid nickname: 1 to [`MAX_NICK`] letters, digits, `-`, `_` or

@@ -82,6 +82,25 @@ fn a_client_that_disconnects_mid_line_leaves_without_its_half_line() {
     });
 }
 
+/// Found by the fuzz target `chat_lines`: a `\r` (or an escape sequence) inside a line
+/// reached the others as it was, and a terminal showing `mallory: x\r* bob left`
+/// returns its cursor over `mallory: `, so the room appears to say that bob left.
+#[test]
+fn control_characters_in_a_message_reach_the_others_replaced() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut mallory = Client::join(addr, "mallory").await;
+        assert_eq!(alice.line().await, "* mallory joined");
+        mallory.send("x\r* bob left\r\n").await;
+        mallory.send("\x1b[2K\r* bob left\ttoo\n").await;
+        assert_eq!(alice.line().await, "mallory: x\u{fffd}* bob left");
+        assert_eq!(
+            alice.line().await,
+            "mallory: \u{fffd}[2K\u{fffd}* bob left\ttoo"
+        );
+    });
+}
+
 #[test]
 fn nicknames_must_be_valid_and_unique_and_can_change() {
     with_room(Config::default(), |addr| async move {
