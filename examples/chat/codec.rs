@@ -22,9 +22,10 @@ impl From<io::Error> for LineError {
 }
 
 /// Lines of at most `max` bytes, for asynchronous-codec's `FramedRead`; a longer line
-/// is [`LineError::TooLong`] as soon as `max` bytes without a `\n` have arrived. Its
-/// `LinesCodec` has no cap (and rejects invalid UTF-8, which chat replaces), hence this
-/// one. At EOF an unfinished last line is dropped.
+/// is [`LineError::TooLong`] as soon as more than `max` bytes without a `\n` have
+/// arrived (not counting a last `\r`, which may start a `\r\n`). Its `LinesCodec` has
+/// no cap (and rejects invalid UTF-8, which chat replaces), hence this one. At EOF an
+/// unfinished last line is dropped.
 #[derive(Debug)]
 pub struct LineCodec {
     max: usize,
@@ -46,7 +47,10 @@ impl Decoder for LineCodec {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
         let Some(i) = src[self.scanned..].iter().position(|&b| b == b'\n') else {
             self.scanned = src.len();
-            return match src.len() > self.max {
+            // A last `\r` may be the first half of the line's `\r\n`: it does not count
+            // yet, so that where a read splits the input does not change the lines.
+            let len = src.len() - usize::from(src.ends_with(b"\r"));
+            return match len > self.max {
                 true => Err(LineError::TooLong),
                 false => Ok(None),
             };

@@ -188,6 +188,32 @@ fn a_client_that_stops_reading_is_dropped_as_too_slow() {
     });
 }
 
+/// Found by the fuzz target `chat_lines`: a line of exactly the cap whose `\r\n` was
+/// split between two reads was refused as too long after the first, as if the `\r`
+/// belonged to the line, while the same bytes in one read were a line.
+#[test]
+fn the_line_codec_gives_the_same_lines_however_the_crlf_is_split() {
+    use super::chat::LineCodec;
+    use asynchronous_codec::{BytesMut, Decoder};
+
+    let mut codec = LineCodec::new(4);
+    let mut buf = BytesMut::from(&b"abcd\r"[..]);
+    assert!(
+        matches!(codec.decode(&mut buf), Ok(None)),
+        "refused before its \\n"
+    );
+    buf.extend_from_slice(b"\n");
+    assert_eq!(
+        codec.decode(&mut buf).ok().flatten().as_deref(),
+        Some("abcd")
+    );
+    // A `\r` that is not followed by the `\n` counts: the line is one byte too long.
+    buf.extend_from_slice(b"abcd\r");
+    assert!(matches!(codec.decode(&mut buf), Ok(None)));
+    buf.extend_from_slice(b"x");
+    assert!(codec.decode(&mut buf).is_err());
+}
+
 #[test]
 fn the_line_codec_caps_lengths_and_drops_an_unfinished_last_line() {
     use super::chat::{LineCodec, LineError};
