@@ -38,6 +38,7 @@
 //! | `lines.rs` | the line protocol, framed by [`LineCodec`] |
 //! | `codec.rs` | [`LineCodec`]: lines with a length cap, no I/O (fuzzed: fuzz/) |
 //! | `web.rs` | HTTP on the same port: the page at `/`, the upgrade at `/ws`, 404s; why one port |
+//! | `head.rs` | the request head: request line, headers under the cap, which answer |
 //! | `ws.rs` | the WebSocket protocol (async-tungstenite on eddy's `TcpStream`): caps, ping, close |
 //! | `page.html` | the page: a nickname box, the room's lines, an input line |
 //!
@@ -54,6 +55,7 @@ use eddy::time::timeout;
 
 mod codec;
 mod command;
+mod head;
 mod lines;
 mod room;
 mod session;
@@ -61,8 +63,8 @@ mod web;
 mod ws;
 
 pub use self::codec::{LineCodec, LineError};
+pub use self::head::MAX_HEAD;
 pub use self::room::{Config, Room};
-pub use self::web::MAX_HEAD;
 
 use self::lines::LinePeer;
 use self::session::Input;
@@ -132,7 +134,7 @@ async fn client(stream: TcpStream, room: Arc<Room>) {
         return;
     };
     if let Input::Text(line) = &first {
-        if let Some(request) = web::RequestLine::parse(line) {
+        if let Some(request) = head::RequestLine::parse(line) {
             return web::serve(peer, request, room).await;
         }
     }
