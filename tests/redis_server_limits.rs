@@ -235,6 +235,66 @@ fn lengths_over_the_caps_are_rejected_before_anything_is_allocated() {
     });
 }
 
+/// Feeds `bytes` to a fresh session in reads of at most `read` bytes, as a connection
+/// does, until it asks to close or the bytes run out; returns its output and whether it
+/// closed.
+fn feed_in_reads(bytes: &[u8], read: usize) -> (Vec<u8>, bool) {
+    let store = Store::new();
+    let mut session = Session::new("test");
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(read) {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let buf = session.read_buf();
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            session.filled(n);
+            rest = &rest[n..];
+            loop {
+                let progress = session.process(&store);
+                out.extend_from_slice(session.output());
+                session.written();
+                match progress {
+                    Progress::NeedInput => break,
+                    Progress::Flush => continue,
+                    Progress::Close => return (out, true),
+                }
+            }
+        }
+    }
+    (out, false)
+}
+
+/// Found by the fuzz target `resp_parser`: a line over the inline cap was refused when
+/// the reads so far held more than the cap without its `\n`, but taken as a command
+/// when its `\n` came in the same read, so whether a 70 kB line was a command depended
+/// on how TCP split it. The same held for a `*` or `$` header line.
+#[test]
+fn a_line_over_the_cap_is_refused_however_the_reads_split_it() {
+    let mut inline = b"ECHO ".to_vec();
+    inline.extend(vec![b'a'; MAX_INLINE + 4]);
+    inline.extend_from_slice(b"\r\n");
+    let mut header = b"*1\r\n$1".to_vec();
+    header.extend(vec![b'0'; MAX_INLINE + 4]);
+    header.extend_from_slice(b"\r\n");
+    let cases = [
+        (inline, "too big inline request"),
+        (header, "too big bulk count string"),
+    ];
+    for (bytes, message) in cases {
+        let error = format!("-ERR Protocol error: {message}\r\n");
+        for read in [1, 1000, READ_CHUNK, bytes.len()] {
+            let (out, closed) = feed_in_reads(&bytes, read);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                error,
+                "{message}, in reads of {read} bytes"
+            );
+            assert!(closed, "{message}, in reads of {read} bytes: not closed");
+        }
+    }
+}
+
 #[test]
 fn a_large_declared_bulk_grows_the_buffer_only_with_what_arrives() {
     let store = Store::new();

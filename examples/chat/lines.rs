@@ -1,18 +1,20 @@
 //! The line protocol: what `nc` and `telnet` speak. A line is at most
 //! [`MAX_LINE`] bytes; input is framed by asynchronous-codec's `FramedRead` with
-//! [`LineCodec`], a decoder that caps the length, so a client that never sends `\n`
-//! costs at most `MAX_LINE` bytes of buffer (plus one read), not unbounded memory.
+//! [`LineCodec`] (`codec.rs`), a decoder that caps the length, so a client that never
+//! sends `\n` costs at most `MAX_LINE` bytes of buffer (plus one read), not unbounded
+//! memory.
 
 use std::io;
 use std::time::Duration;
 
-use asynchronous_codec::{BytesMut, Decoder, FramedRead};
+use asynchronous_codec::FramedRead;
 use eddy::io::AsyncWriteExt;
 use eddy::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use eddy::net::TcpStream;
 use eddy::time::timeout;
 use futures_lite::StreamExt;
 
+use super::codec::{LineCodec, LineError};
 use super::session::{Input, Leave, Peer};
 use super::{linger, MAX_LINE};
 
@@ -81,71 +83,5 @@ impl Peer for LinePeer {
                 self.linger().await;
             }
         }
-    }
-}
-
-/// Why [`LineCodec`] stopped.
-#[derive(Debug)]
-pub enum LineError {
-    /// A line (without its `\n` or `\r\n`) was longer than the cap.
-    TooLong,
-    /// Reading failed.
-    Io(io::Error),
-}
-
-impl From<io::Error> for LineError {
-    fn from(error: io::Error) -> LineError {
-        LineError::Io(error)
-    }
-}
-
-/// Lines of at most `max` bytes, for asynchronous-codec's `FramedRead`; a longer line
-/// is [`LineError::TooLong`] as soon as `max` bytes without a `\n` have arrived. Its
-/// `LinesCodec` has no cap (and rejects invalid UTF-8, which chat replaces), hence this
-/// one. At EOF an unfinished last line is dropped.
-#[derive(Debug)]
-pub struct LineCodec {
-    max: usize,
-    /// How much of the buffer is known to hold no `\n`.
-    scanned: usize,
-}
-
-impl LineCodec {
-    /// A codec for lines of at most `max` bytes.
-    pub fn new(max: usize) -> LineCodec {
-        LineCodec { max, scanned: 0 }
-    }
-}
-
-impl Decoder for LineCodec {
-    type Item = String;
-    type Error = LineError;
-
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
-        let Some(i) = src[self.scanned..].iter().position(|&b| b == b'\n') else {
-            self.scanned = src.len();
-            return match src.len() > self.max {
-                true => Err(LineError::TooLong),
-                false => Ok(None),
-            };
-        };
-        let end = self.scanned + i;
-        self.scanned = 0;
-        let frame = src.split_to(end + 1);
-        let line = frame[..end].strip_suffix(b"\r").unwrap_or(&frame[..end]);
-        if line.len() > self.max {
-            return Err(LineError::TooLong);
-        }
-        Ok(Some(String::from_utf8_lossy(line).into_owned()))
-    }
-
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
-        let line = self.decode(src)?;
-        if line.is_none() {
-            // The peer closed mid-line: drop the fragment, not send it half-written.
-            src.clear();
-            self.scanned = 0;
-        }
-        Ok(line)
     }
 }

@@ -38,8 +38,11 @@
 //! |---|---|
 //! | `room.rs` | the room: the broadcast ring, the nicknames, [`Config`] |
 //! | `session.rs` | one client's life in the room, over any protocol (a `Peer`) |
+//! | `command.rs` | what a client's line means (`/nick`, `/quit`, a message), valid nicknames |
 //! | `lines.rs` | the line protocol, framed by [`LineCodec`] |
+//! | `codec.rs` | [`LineCodec`]: lines with a length cap, no I/O (fuzzed: fuzz/) |
 //! | `web.rs` | HTTP on the same port: the page at `/`, the upgrade at `/ws`, 404s; why one port |
+//! | `head.rs` | the request head: request line, headers under the cap, which answer |
 //! | `ws.rs` | the WebSocket protocol (async-tungstenite on eddy's `TcpStream`): caps, ping, close |
 //! | `page.html` | the page: a nickname box, the room's lines, an input line |
 //!
@@ -54,6 +57,9 @@ use eddy::io::{AsyncRead, AsyncReadExt};
 use eddy::net::{TcpListener, TcpStream};
 use eddy::time::timeout;
 
+mod codec;
+mod command;
+mod head;
 mod lines;
 mod room;
 mod session;
@@ -62,9 +68,9 @@ mod stats;
 mod web;
 mod ws;
 
-pub use self::lines::{LineCodec, LineError};
+pub use self::codec::{LineCodec, LineError};
+pub use self::head::MAX_HEAD;
 pub use self::room::{Config, Room};
-pub use self::web::MAX_HEAD;
 
 use self::lines::LinePeer;
 use self::session::Input;
@@ -75,8 +81,7 @@ const DEFAULT_ADDR: &str = "127.0.0.1:7000";
 /// Longest line (or WebSocket message) accepted, in bytes, without its `\n`.
 pub const MAX_LINE: usize = 4096;
 
-/// Longest nickname, in characters.
-pub const MAX_NICK: usize = 32;
+pub use self::command::MAX_NICK;
 
 /// How long a new client may stay silent before it is asked for its nickname. An HTTP
 /// client sends its request line at once, so it gets its answer and never the prompt.
@@ -148,7 +153,7 @@ async fn client(stream: TcpStream, room: Arc<Room>) {
         return;
     };
     if let Input::Text(line) = &first {
-        if let Some(request) = web::RequestLine::parse(line) {
+        if let Some(request) = head::RequestLine::parse(line) {
             return web::serve(peer, request, room).await;
         }
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use eddy::sync::broadcast;
 use parking_lot::Mutex;
 
+use super::command::valid_nick;
 use super::MAX_NICK;
 
 /// The room's tunables.
@@ -83,11 +84,7 @@ impl Room {
 
     /// Takes `nick` if it is valid and free; otherwise says why not.
     pub(crate) fn claim(&self, nick: &str) -> Result<String, String> {
-        let valid = (1..=MAX_NICK).contains(&nick.chars().count())
-            && nick
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !valid {
+        if !valid_nick(nick) {
             return Err(format!(
                 "* a nickname is 1 to {MAX_NICK} letters, digits, '-', '_' or '.'; try another"
             ));

@@ -11,6 +11,7 @@ use std::time::Duration;
 use eddy::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use eddy::time::timeout;
 
+use super::command::{self, Command};
 use super::room::{Event, Room};
 use super::PROMPT_AFTER;
 
@@ -180,12 +181,9 @@ async fn command<P: Peer>(
     peer: &mut P,
 ) -> Result<(), Leave> {
     let limit = room.config.write_timeout;
-    let trimmed = text.trim();
-    if trimmed == "/quit" {
-        return Err(Leave::Quit);
-    }
-    if let Some(new) = trimmed.strip_prefix("/nick ") {
-        return match room.claim(new.trim()) {
+    match command::parse(text) {
+        Command::Quit => Err(Leave::Quit),
+        Command::Nick(new) => match room.claim(new) {
             Ok(new) => {
                 room.release(nick);
                 room.announce(id, format!("* {nick} is now known as {new}"));
@@ -194,16 +192,17 @@ async fn command<P: Peer>(
                 send(peer, &[&confirm], limit).await
             }
             Err(why) => send(peer, &[&why], limit).await,
-        };
+        },
+        Command::Unknown => {
+            let help = "* unknown command; /nick NAME renames you, /quit leaves";
+            send(peer, &[help], limit).await
+        }
+        Command::Say(text) => {
+            room.announce(id, format!("{nick}: {text}"));
+            Ok(())
+        }
+        Command::Blank => Ok(()),
     }
-    if trimmed.starts_with('/') {
-        let help = "* unknown command; /nick NAME renames you, /quit leaves";
-        return send(peer, &[help], limit).await;
-    }
-    if !trimmed.is_empty() {
-        room.announce(id, format!("{nick}: {text}"));
-    }
-    Ok(())
 }
 
 /// Sends `event`, and whatever else is already waiting, to the client in one batch,

@@ -17,7 +17,7 @@
 //! would let the page and the room's port drift apart.)
 //!
 //! **The head is bounded**: each line by the line codec's cap, the whole head by
-//! [`MAX_HEAD`] bytes (`431` past it), and the time to send it by
+//! [`MAX_HEAD`](super::MAX_HEAD) bytes (`431` past it), and the time to send it by
 //! [`Config::head_timeout`](super::Config::head_timeout) (`408`). The upgrade is answered here, with tungstenite's `derive_accept_key`,
 //! because the head has been read already; async-tungstenite then takes the stream
 //! without a second handshake. No `Origin` check: the room has no accounts or cookies
@@ -29,6 +29,7 @@ use std::time::Duration;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use eddy::time::timeout;
 
+use super::head::{self, Answer, Head, RequestLine};
 use super::lines::LinePeer;
 use super::room::Room;
 use super::session::{self, Input, Peer};
@@ -37,47 +38,15 @@ use super::ws::WsPeer;
 /// The chat page, served at `/`.
 const PAGE: &str = include_str!("page.html");
 
-/// Longest request head accepted, in bytes, request line included.
-pub const MAX_HEAD: usize = 8 << 10;
-
 /// Longest an answer may take to write: a client that does not read cannot keep the
 /// task.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// An HTTP request line: `GET /path HTTP/1.1`.
-#[derive(Debug)]
-pub(crate) struct RequestLine {
-    method: String,
-    /// The path without its query.
-    path: String,
-    /// The line's length, for [`MAX_HEAD`].
-    len: usize,
-}
-
-impl RequestLine {
-    /// The request line that `line` is, if it is one.
-    pub(crate) fn parse(line: &str) -> Option<RequestLine> {
-        let mut parts = line.split(' ');
-        let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
-        let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
-        let valid = parts.next().is_none()
-            && methods.contains(&method)
-            && target.starts_with('/')
-            && version.starts_with("HTTP/");
-        let path = target.split('?').next().unwrap_or(target);
-        valid.then(|| RequestLine {
-            method: method.to_string(),
-            path: path.to_string(),
-            len: line.len() + 2,
-        })
-    }
-}
-
 /// Answers the request that `request` starts; a WebSocket upgrade joins the room.
 pub(crate) async fn serve(mut peer: LinePeer, request: RequestLine, room: Arc<Room>) {
     let limit = room.config.head_timeout;
-    let headers = match timeout(limit, read_headers(&mut peer, request.len)).await {
-        Ok(Ok(headers)) => headers,
+    let head = match timeout(limit, read_head(&mut peer, &request)).await {
+        Ok(Ok(head)) => head,
         Ok(Err(Some(status))) => return answer(peer, status, &[], Body::Text(status)).await,
         Ok(Err(None)) => return, // gone
         Err(_) => {
@@ -85,88 +54,45 @@ pub(crate) async fn serve(mut peer: LinePeer, request: RequestLine, room: Arc<Ro
             return answer(peer, status, &[], Body::Text(status)).await;
         }
     };
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let has_token = |name: &str, token: &str| {
-        header(name).is_some_and(|value| {
-            value
-                .split(',')
-                .any(|part| part.trim().eq_ignore_ascii_case(token))
-        })
-    };
-    let (method, path) = (request.method.as_str(), request.path.as_str());
-    match (method, path) {
-        ("GET" | "HEAD", "/") => {
-            let body = match method {
-                "HEAD" => Body::Head(PAGE.len()),
-                _ => Body::Html(PAGE),
+    match head::route(&request, &head) {
+        Answer::Page { head_only } => {
+            let body = match head_only {
+                true => Body::Head(PAGE.len()),
+                false => Body::Html(PAGE),
             };
             answer(peer, "200 OK", &[], body).await;
         }
-        (_, "/ws") => {
-            let websocket_only = [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")];
-            if !has_token("upgrade", "websocket") || !has_token("connection", "upgrade") {
-                let why = "426 Upgrade Required: /ws speaks WebSocket only; open / in a browser";
-                return answer(
-                    peer,
-                    "426 Upgrade Required",
-                    &websocket_only,
-                    Body::Text(why),
-                )
-                .await;
-            }
-            if header("sec-websocket-version") != Some("13") {
-                let why = "426 Upgrade Required: WebSocket version 13 only";
-                return answer(
-                    peer,
-                    "426 Upgrade Required",
-                    &websocket_only,
-                    Body::Text(why),
-                )
-                .await;
-            }
-            let key = header("sec-websocket-key").filter(|key| key.len() == 24);
-            let Some(key) = key.filter(|_| method == "GET") else {
-                let why = "400 Bad Request: a WebSocket upgrade is a GET with a Sec-WebSocket-Key";
-                return answer(peer, "400 Bad Request", &[], Body::Text(why)).await;
-            };
+        Answer::Upgrade { key } => {
             upgrade(peer, derive_accept_key(key.as_bytes()), room).await;
         }
-        _ => {
-            let why = "404 Not Found: this is a chat room; open / in a browser";
-            answer(peer, "404 Not Found", &[], Body::Text(why)).await;
+        Answer::Refuse {
+            status,
+            why,
+            websocket_only,
+        } => {
+            let offer = [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")];
+            let headers: &[(&str, &str)] = if websocket_only { &offer } else { &[] };
+            answer(peer, status, headers, Body::Text(why)).await;
         }
     }
 }
 
-/// The header lines up to the blank one, as (lower-case name, value). The error is the
+/// The rest of the head that `request` starts, up to the blank line. The error is the
 /// status to answer with, or `None` if the client went away.
-async fn read_headers(
+async fn read_head(
     peer: &mut LinePeer,
-    mut len: usize,
-) -> Result<Vec<(String, String)>, Option<&'static str>> {
-    let mut headers = Vec::new();
+    request: &RequestLine,
+) -> Result<Head, Option<&'static str>> {
+    let mut head = Head::new(request);
     loop {
         let line = match peer.next().await {
             Input::Text(line) => line,
             Input::TooLong => return Err(Some("431 Request Header Fields Too Large")),
             Input::Goodbye | Input::Closed => return Err(None),
         };
-        len += line.len() + 2;
-        if len > MAX_HEAD {
-            return Err(Some("431 Request Header Fields Too Large"));
+        if head.line(&line)? {
+            return Ok(head);
         }
-        if line.is_empty() {
-            return Ok(headers);
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Some("400 Bad Request"));
-        };
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
 }
 

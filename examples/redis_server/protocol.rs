@@ -194,6 +194,11 @@ impl Parser {
         };
         let newline = scan_from + newline;
         self.scanned = 0;
+        // The same cap when the `\n` is here: what a line is must not depend on how the
+        // reads split it.
+        if newline - from > MAX_INLINE {
+            return error(too_long);
+        }
         match input[from..newline].strip_suffix(b"\r").and_then(parse_i64) {
             Some(n) => Ok(Some((n, newline + 1))),
             None => error(invalid),
@@ -211,6 +216,9 @@ impl Parser {
             return Ok(Step::NeedMore { at_least: 0 });
         };
         let newline = scan_from + newline;
+        if newline > MAX_INLINE {
+            return error("too big inline request");
+        }
         let line = &input[..newline];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let mut i = 0;

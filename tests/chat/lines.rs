@@ -82,6 +82,25 @@ fn a_client_that_disconnects_mid_line_leaves_without_its_half_line() {
     });
 }
 
+/// Found by the fuzz target `chat_lines`: a `\r` (or an escape sequence) inside a line
+/// reached the others as it was, and a terminal showing `mallory: x\r* bob left`
+/// returns its cursor over `mallory: `, so the room appears to say that bob left.
+#[test]
+fn control_characters_in_a_message_reach_the_others_replaced() {
+    with_room(Config::default(), |addr| async move {
+        let mut alice = Client::join(addr, "alice").await;
+        let mut mallory = Client::join(addr, "mallory").await;
+        assert_eq!(alice.line().await, "* mallory joined");
+        mallory.send("x\r* bob left\r\n").await;
+        mallory.send("\x1b[2K\r* bob left\ttoo\n").await;
+        assert_eq!(alice.line().await, "mallory: x\u{fffd}* bob left");
+        assert_eq!(
+            alice.line().await,
+            "mallory: \u{fffd}[2K\u{fffd}* bob left\ttoo"
+        );
+    });
+}
+
 #[test]
 fn nicknames_must_be_valid_and_unique_and_can_change() {
     with_room(Config::default(), |addr| async move {
@@ -167,6 +186,32 @@ fn a_client_that_stops_reading_is_dropped_as_too_slow() {
             b"* sloth was dropped: too slow\n"
         );
     });
+}
+
+/// Found by the fuzz target `chat_lines`: a line of exactly the cap whose `\r\n` was
+/// split between two reads was refused as too long after the first, as if the `\r`
+/// belonged to the line, while the same bytes in one read were a line.
+#[test]
+fn the_line_codec_gives_the_same_lines_however_the_crlf_is_split() {
+    use super::chat::LineCodec;
+    use asynchronous_codec::{BytesMut, Decoder};
+
+    let mut codec = LineCodec::new(4);
+    let mut buf = BytesMut::from(&b"abcd\r"[..]);
+    assert!(
+        matches!(codec.decode(&mut buf), Ok(None)),
+        "refused before its \\n"
+    );
+    buf.extend_from_slice(b"\n");
+    assert_eq!(
+        codec.decode(&mut buf).ok().flatten().as_deref(),
+        Some("abcd")
+    );
+    // A `\r` that is not followed by the `\n` counts: the line is one byte too long.
+    buf.extend_from_slice(b"abcd\r");
+    assert!(matches!(codec.decode(&mut buf), Ok(None)));
+    buf.extend_from_slice(b"x");
+    assert!(codec.decode(&mut buf).is_err());
 }
 
 #[test]
