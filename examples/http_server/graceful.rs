@@ -30,7 +30,15 @@ where
     let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
     loop {
+        // `biased`, the shutdown first: its first poll installs the Ctrl-C handler, so
+        // it is in place before the first connection is accepted and served, and a
+        // pending stop is never passed over for another connection.
         eddy::select! {
+            biased;
+            signal = &mut shutdown => {
+                signal?;
+                break;
+            }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     connections.spawn(connection(stream, peer, stop_rx.clone()));
@@ -44,10 +52,6 @@ where
             },
             // Reap finished connections as they end, so the set holds only live ones.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            signal = &mut shutdown => {
-                signal?;
-                break;
-            }
         }
     }
     drop(listener);

@@ -68,11 +68,14 @@ pub fn run(addr: &str) -> Result<(), String> {
             local.port()
         );
         stats::spawn_from_env();
+        // `biased`, Ctrl-C first: its first poll installs the handler, before `serve`
+        // accepts anyone, so a client that has been answered can count on it.
         eddy::select! {
-            _ = serve(listener, Arc::new(Store::new())) => {}
+            biased;
             signal = eddy::signal::ctrl_c() => {
                 signal.map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
             }
+            _ = serve(listener, Arc::new(Store::new())) => {}
         }
         println!("bye");
         Ok(())
