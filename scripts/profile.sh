@@ -131,20 +131,28 @@ stop_server() {
 }
 trap stop_server EXIT
 
+port=${PROFILE_PORT:-18391}
 start_server() {
-    local binary port=18090
+    local binary
     case $1 in
         eddy) binary=$target/release/examples/http_server ;;
         tokio) binary=$target/release/http_server_tokio ;;
     esac
-    env -u EDDY_IO_BACKEND "$binary" "127.0.0.1:$port" >"$out/$1/server.log" 2>&1 &
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "FAILED: something already listens on 127.0.0.1:$port (set PROFILE_PORT)" >&2
+        exit 1
+    fi
+    echo "== $(date -u +%T) start" >>"$out/$1/server.log"
+    env -u EDDY_IO_BACKEND "$binary" "127.0.0.1:$port" >>"$out/$1/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && kill -0 "$server_pid" 2>/dev/null; then
+            return 0
+        fi
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.05
     done
-    echo "FAILED: $binary did not start listening" >&2
+    echo "FAILED: $binary did not start listening, see $out/$1/server.log" >&2
     exit 1
 }
 
@@ -157,12 +165,19 @@ run_http() {
     "$@" -p "$server_pid" >>"$out/$runtime/tool.log" 2>&1 &
     tool_pid=$!
     sleep 1 # attached
+    if ! kill -0 "$tool_pid" 2>/dev/null || ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "FAILED: $1 or the $runtime server exited early, see $out/$runtime/*.log" >&2
+        exit 1
+    fi
     log=$(mktemp "$out/$runtime/wrk.XXXX")
-    wrk -t2 -c"$WRK_CONNS" -d"${WRK_SECONDS}s" "http://127.0.0.1:18090/" >"$log" 2>&1
+    wrk -t2 -c"$WRK_CONNS" -d"${WRK_SECONDS}s" "http://127.0.0.1:$port/" >"$log" 2>&1
     kill -INT "$tool_pid"
     wait "$tool_pid" || true
     stop_server
-    awk '/requests in/ {print $1}' "$log"
+    local n
+    n=$(awk '/requests in/ {print $1}' "$log")
+    if [ -z "$n" ]; then echo "FAILED: wrk gave no result, see $log" >&2; exit 1; fi
+    echo "$n"
 }
 
 run() {
@@ -180,6 +195,7 @@ for step in stat record strace; do
             record) n=$(run "$runtime" perf record -q -e cpu-clock -F 1999 -g -o "$d/perf.data") ;;
             strace) n=$(run "$runtime" strace -c -f -o "$d/strace.txt") ;;
         esac
+        [ -n "$n" ] || exit 1
         echo "$n" >"$d/requests-$step"
         echo "   $n requests"
     done
