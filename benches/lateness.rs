@@ -20,9 +20,10 @@
 //! per round and `LATENESS_ROUNDS` (default 5) the rounds. Without `--bench` (as `cargo
 //! test --benches` runs it) it makes one short round, as a smoke test.
 
-// `mod common` is shared with the criterion benches; this one uses a part of it.
-#![allow(missing_docs)]
+// The trait spells out `Send` futures and the impls keep that shape.
+#![allow(missing_docs, clippy::manual_async_fn)]
 
+// Shared with the criterion benches; this one uses a part of it.
 #[allow(dead_code, unused_imports, unused_macros)]
 mod common;
 
@@ -208,6 +209,9 @@ fn env_or(name: &str, default: usize) -> usize {
 /// (p50, p99, max) in microseconds.
 type Stats = (f64, f64, f64);
 
+/// One of [`Stats`]' figures.
+type Pick = fn(&Stats) -> f64;
+
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let (secs, rounds) = if bench {
@@ -277,8 +281,7 @@ fn main() {
     );
     println!("| lateness | eddy | tokio | smol | eddy / tokio | eddy / smol |");
     println!("|---|---:|---:|---:|---:|---:|");
-    let rows: [(&str, fn(&Stats) -> f64); 3] =
-        [("p50", |s| s.0), ("p99", |s| s.1), ("max", |s| s.2)];
+    let rows: [(&str, Pick); 3] = [("p50", |s| s.0), ("p99", |s| s.1), ("max", |s| s.2)];
     for (label, get) in rows {
         let (e, t, s) = (get(&med[0]), get(&med[1]), get(&med[2]));
         println!(
