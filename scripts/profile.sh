@@ -200,6 +200,7 @@ for step in stat record strace; do
         echo "   $n requests"
     done
 done
+echo "$(date -u '+%F %H:%M UTC'); $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!target' || echo ' + local changes')" >"$out/meta"
 fi # ANALYZE_ONLY
 
 for runtime in "${runtimes[@]}"; do
@@ -208,7 +209,7 @@ for runtime in "${runtimes[@]}"; do
 done
 
 echo
-echo "== $workload, per request ($(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(git rev-parse --short HEAD))"
+echo "== $workload, per request (run of $(cat "$out/meta"))"
 python3 - "$out" "$workload" "${runtimes[@]}" <<'EOF'
 import csv, os, re, sys
 
@@ -297,6 +298,9 @@ for rt in runtimes:
     r["CPU µs (task-clock)"] = s["task-clock"] * 1e3 / n
     for b in ("kernel", "runtime", "app", "other"):
         r[f"% {b} (perf record)"] = sp[b]
+    # The CPU time split by the shares (perf record's run, applied to perf stat's CPU).
+    for b in ("kernel", "runtime", "app"):
+        r[f"CPU µs: {b}"] = r["CPU µs (task-clock)"] * sp[b] / 100
     r["context switches"] = s["context-switches"] / n
     r["cpu migrations"] = s["cpu-migrations"] / n
     r["futex"] = s.get("futex", 0) / n
