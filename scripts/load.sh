@@ -15,9 +15,18 @@
 # the distribution's packages if missing. Needs 2+ cores; the client shares them with the
 # server, as in any single-machine load test, so read the ratio, not the absolute numbers.
 #
-# Usage: scripts/load.sh [http] [redis] [https]   (all three by default)
+# With --latency, each wrk run also reports its latency percentiles p50, p99 and p99.9
+# (wrk's `--latency` histogram, read out by a `done` hook: wrk -s target/load/latency.lua),
+# recorded as the workloads wrk_c<N>_p50 / _p99 / _p99.9 in microseconds, and a second
+# table gives their medians. wrk is a closed loop (each connection sends its next request
+# when the answer arrives), so these are the latencies at the throughput each server
+# reached, not at a fixed offered rate.
+#
+# Usage: scripts/load.sh [--latency] [http] [redis] [https]   (all three by default)
+#        e.g. ROUNDS=5 scripts/load.sh --latency http
 # Env:   ROUNDS=3  WRK_SECONDS=10  REDIS_REQUESTS=200000
-# Out:   the table on stdout; every raw result in target/load/results.csv (the input of
+#        RUNTIMES="eddy eddy-polling tokio" (the runtimes that take turns; a subset is fine)
+# Out:   the table(s) on stdout; every raw result in target/load/results.csv (the input of
 #        scripts/chart.py) and each tool's output in target/load/*.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,13 +34,30 @@ cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
 WRK_SECONDS="${WRK_SECONDS:-10}"
 REDIS_REQUESTS="${REDIS_REQUESTS:-200000}"
-suites=("$@")
+LATENCY=0
+suites=()
+for arg in "$@"; do
+    case $arg in
+        --latency) LATENCY=1 ;;
+        *) suites+=("$arg") ;;
+    esac
+done
 [ "${#suites[@]}" -gt 0 ] || suites=(http redis https)
 
 out=target/load
 mkdir -p "$out"
 results="$out/results.csv"
 echo "suite,workload,runtime,round,value,unit" >"$results"
+if [ "$LATENCY" = 1 ]; then
+    # wrk's `done` hook: the latency histogram's percentiles, in microseconds.
+    cat >"$out/latency.lua" <<'EOF'
+done = function(summary, latency, requests)
+    for _, p in ipairs({ 50, 99, 99.9 }) do
+        io.write(string.format("latency-percentile %g %d\n", p, latency:percentile(p)))
+    end
+end
+EOF
+fi
 
 need() {
     local tool=$1 package=$2
@@ -116,7 +142,10 @@ wrk_round() {
     start_server "$binary" "$port" "${@:6}"
     for conns in 64 512; do
         local log="$out/wrk-$scheme-$runtime-c$conns-r$round.log"
-        wrk -t2 -c"$conns" -d"${WRK_SECONDS}s" "$scheme://127.0.0.1:$port/" >"$log" 2>&1
+        local latency_args=()
+        [ "$LATENCY" = 1 ] && latency_args=(--latency -s "$out/latency.lua")
+        wrk -t2 -c"$conns" -d"${WRK_SECONDS}s" ${latency_args[@]+"${latency_args[@]}"} \
+            "$scheme://127.0.0.1:$port/" >"$log" 2>&1
         local rps errors
         rps=$(awk '/^Requests\/sec:/ {print $2}' "$log")
         errors=$(grep -E 'Socket errors|Non-2xx' "$log" || true)
@@ -124,6 +153,16 @@ wrk_round() {
         if [ -n "$errors" ]; then echo "FAILED: wrk saw errors against $runtime: $errors" >&2; exit 1; fi
         record "$scheme" "wrk_c$conns" "$runtime" "$round" "$rps" "requests/s"
         printf '   %-12s c=%-3s round %s: %s requests/s\n' "$runtime" "$conns" "$round" "$rps"
+        if [ "$LATENCY" = 1 ]; then
+            local p us line=
+            for p in 50 99 99.9; do
+                us=$(awk -v p="$p" '$1 == "latency-percentile" && $2 == p {print $3}' "$log")
+                if [ -z "$us" ]; then echo "FAILED: no p$p latency in $log" >&2; exit 1; fi
+                record "$scheme" "wrk_c${conns}_p$p" "$runtime" "$round" "$us" "us"
+                line+=" p$p ${us} us"
+            done
+            printf '   %-12s c=%-3s round %s:%s\n' "$runtime" "$conns" "$round" "$line"
+        fi
     done
     stop_server
 }
@@ -153,7 +192,7 @@ redis_round() {
     stop_server
 }
 
-runtimes=(eddy eddy-polling tokio)
+read -r -a runtimes <<<"${RUNTIMES:-eddy eddy-polling tokio}"
 for suite in "${suites[@]}"; do
     echo "== $suite: $ROUNDS round(s), ${runtimes[*]} taking turns"
     for round in $(seq "$ROUNDS"); do
@@ -192,7 +231,11 @@ for r in rows:
     by.setdefault((r["suite"], r["workload"]), {}).setdefault(r["runtime"], []).append(float(r["value"]))
 print("| workload | eddy (req/s) | eddy-polling (req/s) | tokio (req/s) | eddy / tokio | eddy-polling / tokio |")
 print("|---|---:|---:|---:|---:|---:|")
+latency = {}
 for (suite, workload), runtimes in by.items():
+    if workload.startswith("wrk_c") and "_p" in workload:
+        latency[(suite, workload)] = runtimes
+        continue
     eddy, polling, tokio = (
         statistics.median(runtimes.get(r, [float("nan")])) for r in ("eddy", "eddy-polling", "tokio")
     )
@@ -202,4 +245,18 @@ for (suite, workload), runtimes in by.items():
         f"| {name} {label} | {eddy:,.0f} | {polling:,.0f} | {tokio:,.0f} | {eddy / tokio:.2f}"
         f" | {polling / tokio:.2f} |"
     )
+if latency:
+    print()
+    print("| latency | eddy (µs) | eddy-polling (µs) | tokio (µs) | eddy / tokio | eddy-polling / tokio |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for (suite, workload), runtimes in latency.items():
+        eddy, polling, tokio = (
+            statistics.median(runtimes.get(r, [float("nan")])) for r in ("eddy", "eddy-polling", "tokio")
+        )
+        name = {"http": "wrk", "https": "wrk TLS"}[suite]
+        conns, p = workload.removeprefix("wrk_c").split("_")
+        print(
+            f"| {name} GET /, c={conns}, {p} | {eddy:,.0f} | {polling:,.0f} | {tokio:,.0f}"
+            f" | {eddy / tokio:.2f} | {polling / tokio:.2f} |"
+        )
 EOF
