@@ -22,7 +22,7 @@
 //! is not a cost.
 //!
 //! Deadlines (the same for all three runtimes): timer `i` of N sleeps
-//! `20 ms + 2 µs·N + spread(i)`, `spread(i)` a multiplicative hash of `i` modulo N µs:
+//! `50 ms + 5 µs·N + spread(i)`, `spread(i)` a multiplicative hash of `i` modulo N µs:
 //! one deadline per µs on average whatever N is (the same density), late enough that the
 //! insert phase and the fire phase's spawning end before the first one. A fire round in
 //! which a deadline came before every sleep was registered is reported and discarded.
@@ -157,9 +157,9 @@ mod bench {
         }
     }
 
-    /// The shortest delay when `n` are pending: 20 ms + 2 µs per timer.
+    /// The shortest delay when `n` are pending: 50 ms + 5 µs per timer.
     fn base(n: usize) -> Duration {
-        Duration::from_micros(20_000 + 2 * n as u64)
+        Duration::from_micros(50_000 + 5 * n as u64)
     }
 
     /// Timer `i`'s delay when `n` are pending (module docs): the base plus a spread of
@@ -368,6 +368,17 @@ mod bench {
 
     pub fn main() {
         let sizes = sizes();
+        // `eddy-only` on the command line: eddy alone (for a profiler), no CSV.
+        if std::env::args().any(|a| a == "eddy-only") {
+            let eddy = Eddy::build();
+            for &n in &sizes {
+                for _ in 0..ROUNDS {
+                    let r = round(&eddy, n);
+                    println!("{n} {:.1} {:.1} {:.1}", r.insert, r.cancel, r.fire);
+                }
+            }
+            return;
+        }
         let (eddy, tokio, smol) = (Eddy::build(), Tokio::build(), Smol::build());
         // Warm-up: allocators, thread pools, the wheels' arenas.
         round(&eddy, 10_000);
