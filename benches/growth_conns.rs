@@ -582,10 +582,8 @@ fn raise_nofile(n: usize) {
         rlim_max: 0,
     };
     // SAFETY: `getrlimit` writes the `rlimit` we pass.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
     if limit.rlim_cur >= need {
         return;
     }
@@ -596,7 +594,10 @@ fn raise_nofile(n: usize) {
     // SAFETY: `setrlimit` reads the `rlimit` we pass.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) } != 0 {
         eprintln!(
-            "growth_conns: {n} connections need {need} file descriptors per process, but              RLIMIT_NOFILE is {} (hard limit {}) and raising it failed: {}. Raise the hard              limit (`ulimit -Hn {need}` as root, or limits.conf) or pass smaller Ns              (`cargo bench --bench growth_conns -- 100 1000`).",
+            "growth_conns: {n} connections need {need} file descriptors per process, but \
+             RLIMIT_NOFILE is {} (hard limit {}) and raising it failed: {}. Raise the hard \
+             limit (`ulimit -Hn {need}` as root, or limits.conf) or pass smaller Ns \
+             (`cargo bench --bench growth_conns -- 100 1000`).",
             limit.rlim_cur,
             limit.rlim_max,
             std::io::Error::last_os_error()

@@ -19,8 +19,8 @@ over time, a line per server; OUTPUT defaults to docs/soak.svg.
 draws the cost-growth axes instead (benches/growth_*.rs, TARGET_DIR/growth/<axis>.csv,
 rows `axis,runtime,n,metric,value,unit`): for each axis on disk (tasks, timers, conns),
 OUTPUT_DIR/growth-<axis>.svg (OUTPUT_DIR defaults to docs/), the per-item cost against N
-on a log axis, a line per runtime per metric, a panel per unit. Rates (unit `1/s`) are
-not costs and are left out.
+on a log axis, a line per runtime per metric, a panel per unit. Only per-item metrics
+(named `..._per_<item>`) are drawn; rates (unit `1/s`) are not costs and are left out.
 
 Standard library only; the criterion reading is benches/ratios.py's.
 """
@@ -259,12 +259,16 @@ DASHES = ("", "7 3", "2 3", "9 3 2 3", "4 4 1 4")
 
 
 def growth_rows(path):
-    """[(runtime, n, metric, value, unit)] from one axis's CSV."""
+    """[(runtime, n, metric, value, unit)] from one axis's CSV (a header line optional),
+    the per-item costs only: metrics named `..._per_<item>`, rates (unit `1/s`) left out."""
     rows = []
     with open(path) as f:
-        for row in csv.DictReader(f):
-            rows.append((row["runtime"], int(row["n"]), row["metric"], float(row["value"]),
-                         row["unit"]))
+        for row in csv.reader(f):
+            if not row or row[0] == "axis":
+                continue
+            _, runtime, n, metric, value, unit = row
+            if "_per_" in metric and unit != "1/s":
+                rows.append((runtime, int(n), metric, float(value), unit))
     return rows
 
 
@@ -405,7 +409,7 @@ def growth_main(args):
             print(f"no {path}: run `cargo bench --bench growth_{axis}` for it")
             continue
         rows = growth_rows(path)
-        if not any(unit != "1/s" for *_, unit in rows):
+        if not rows:
             print(f"{path} has no cost rows")
             continue
         output = os.path.join(output_dir, f"growth-{axis}.svg")

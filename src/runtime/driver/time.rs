@@ -151,7 +151,9 @@ impl TimeDriver {
             origin,
             shut_down: AtomicBool::new(false),
             wheels: (0..=workers).map(|_| Mutex::new(Wheel::new(0))).collect(),
-            next: (0..=workers).map(|_| Padded(AtomicU64::new(NEVER))).collect(),
+            next: (0..=workers)
+                .map(|_| Padded(AtomicU64::new(NEVER)))
+                .collect(),
             parked_until: (0..workers).map(|_| AtomicU64::new(AWAKE)).collect(),
         }
     }
