@@ -15,6 +15,13 @@ TARGET_DIR defaults to $CARGO_TARGET_DIR, else `target`; OUTPUT to docs/benchmar
 draws the samples of .ci/soak (TARGET_DIR/soak/samples.csv) instead: RSS and open fds
 over time, a line per server; OUTPUT defaults to docs/soak.svg.
 
+       python3 scripts/chart.py growth [TARGET_DIR] [OUTPUT_DIR]
+draws the cost-growth axes instead (benches/growth_*.rs, TARGET_DIR/growth/<axis>.csv,
+rows `axis,runtime,n,metric,value,unit`): for each axis on disk (tasks, timers, conns),
+OUTPUT_DIR/growth-<axis>.svg (OUTPUT_DIR defaults to docs/), the per-item cost against N
+on a log axis, a line per runtime per metric, a panel per unit. Only per-item metrics
+(named `..._per_<item>`) are drawn; rates (unit `1/s`) are not costs and are left out.
+
 Standard library only; the criterion reading is benches/ratios.py's.
 """
 
@@ -241,9 +248,184 @@ def soak_main(args):
     print(f"wrote {output}: {sum(len(p) for p in series.values())} samples")
 
 
+GROWTH_AXES = ("tasks", "timers", "conns")
+GROWTH_TITLES = {
+    "tasks": "Idle tasks: cost per task against the number of tasks",
+    "timers": "Pending timers: CPU cost per timer against the number pending",
+    "conns": "Echoing connections: cost per round trip and per connection against N",
+}
+# One dash pattern per metric, in the order the metrics first appear in the CSV.
+DASHES = ("", "7 3", "2 3", "9 3 2 3", "4 4 1 4")
+
+
+def growth_rows(path):
+    """[(runtime, n, metric, value, unit)] from one axis's CSV (a header line optional),
+    the per-item costs only: metrics named `..._per_<item>`, rates (unit `1/s`) left out."""
+    rows = []
+    with open(path) as f:
+        for row in csv.reader(f):
+            if not row or row[0] == "axis":
+                continue
+            _, runtime, n, metric, value, unit = row
+            if "_per_" in metric and unit != "1/s":
+                rows.append((runtime, int(n), metric, float(value), unit))
+    return rows
+
+
+def short_metric(metric):
+    """A metric's name without the server_ prefix and its per-item suffix."""
+    name = metric.removeprefix("server_")
+    if "_per_" in name:
+        name = name[: name.rindex("_per_")]
+    return name.removesuffix("_ns").replace("_", " ")
+
+
+def per_item(metric):
+    """What a metric is counted per: the words after its last `_per_`."""
+    return metric[metric.rindex("_per_") + 5:].replace("_", " ") if "_per_" in metric else "item"
+
+
+def flatness(points):
+    """The largest N's value over the smallest N's (1.0: flat)."""
+    points = sorted(points)
+    first, last = points[0][1], points[-1][1]
+    return last / first if first > 0 else math.inf
+
+
+def spread_labels(labels, low, high, gap=12):
+    """Moves label y positions apart by at least `gap`, keeping them within [low, high]."""
+    labels.sort(key=lambda label: label[0])
+    for i in range(1, len(labels)):
+        if labels[i][0] < labels[i - 1][0] + gap:
+            labels[i][0] = labels[i - 1][0] + gap
+    overflow = labels[-1][0] - high if labels else 0
+    if overflow > 0:
+        for label in labels:
+            label[0] = max(low, label[0] - overflow)
+    return labels
+
+
+def growth_svg(axis, rows):
+    """A panel per unit; in each, a line per (runtime, metric): cost against log N."""
+    units = []
+    metrics = []
+    for runtime, n, metric, value, unit in rows:
+        if unit == "1/s":
+            continue
+        if unit not in units:
+            units.append(unit)
+        if metric not in metrics:
+            metrics.append(metric)
+    series = {}
+    for runtime, n, metric, value, unit in rows:
+        if unit != "1/s":
+            series.setdefault((unit, metric, runtime), []).append((n, value))
+    ns = sorted({n for _, n, _, _, unit in rows if unit != "1/s"})
+    width, left, right, panel_h, top, gap = 860, 70, 220, 240, 60, 60
+    plot_w = width - left - right
+    height = top + len(units) * (panel_h + gap) + 10
+    lo, hi = math.log10(ns[0]), math.log10(ns[-1])
+    span = (hi - lo) or 1
+
+    def x_of(n):
+        return left + (math.log10(n) - lo) / span * plot_w
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">'
+        f"{escape(GROWTH_TITLES.get(axis, axis))}</text>",
+        f'<text x="{width / 2}" y="36" text-anchor="middle" fill="#444">'
+        f"benches/growth_{axis}.rs; medians; flat is good: each label ends with the largest "
+        "N's value over the smallest's</text>",
+    ]
+    for p, unit in enumerate(units):
+        y0 = top + p * (panel_h + gap)
+        values = [v for (u, _, _), pts in series.items() if u == unit for _, v in pts]
+        item = per_item(next(m for (u, m, _) in series if u == unit))
+        step = nice_step(max(values) * 1.1 / 5)
+        peak = step * math.ceil(max(values) * 1.1 / step)
+
+        def y_of(v, y0=y0, peak=peak):
+            return y0 + panel_h - v / peak * panel_h
+
+        out.append(f'<rect x="{left}" y="{y0}" width="{plot_w}" height="{panel_h}" '
+                   'fill="none" stroke="#999"/>')
+        out.append(f'<text x="{left - 50}" y="{y0 + panel_h / 2}" text-anchor="middle" '
+                   f'transform="rotate(-90 {left - 50} {y0 + panel_h / 2})">'
+                   f"{escape(unit)} per {escape(item)}</text>")
+        for i in range(round(peak / step) + 1):
+            y = y_of(step * i)
+            out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+                       'stroke="#eee"/>')
+            out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                       f'fill="#444">{step * i:g}</text>')
+        for n in ns:
+            x = x_of(n)
+            out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + panel_h}" '
+                       'stroke="#eee"/>')
+            label = f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else (
+                f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n))
+            out.append(f'<text x="{x:.1f}" y="{y0 + panel_h + 14}" text-anchor="middle" '
+                       f'fill="#444">{label}</text>')
+        out.append(f'<text x="{left + plot_w / 2}" y="{y0 + panel_h + 30}" '
+                   'text-anchor="middle" fill="#444">N (log scale)</text>')
+        labels = []
+        for (u, metric, runtime), points in sorted(series.items()):
+            if u != unit:
+                continue
+            points.sort()
+            color = COLORS.get(runtime, "#888")
+            dash = DASHES[metrics.index(metric) % len(DASHES)]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            path = " ".join(f"{x_of(n):.1f},{y_of(v):.1f}" for n, v in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
+                       f'stroke-width="1.8"{dash_attr}/>')
+            for n, v in points:
+                out.append(f'<circle cx="{x_of(n):.1f}" cy="{y_of(v):.1f}" r="2.5" '
+                           f'fill="{color}"/>')
+            last = points[-1][1]
+            value = f"{last:.0f}" if last >= 100 else f"{last:.3g}"
+            text = f"{runtime} {short_metric(metric)} {value} (x{flatness(points):.2f})"
+            labels.append([y_of(points[-1][1]) + 4, text, color, dash_attr])
+        for y, text, color, dash_attr in spread_labels(labels, y0 + 10, y0 + panel_h + 40):
+            x = left + plot_w + 8
+            out.append(f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}" '
+                       f'stroke="{color}" stroke-width="1.8"{dash_attr}/>')
+            out.append(f'<text x="{x + 22:.1f}" y="{y:.1f}" fill="{color}">{escape(text)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def growth_main(args):
+    target = args[0] if args else os.environ.get("CARGO_TARGET_DIR") or os.path.join(
+        ROOT, "target")
+    output_dir = args[1] if len(args) > 1 else os.path.join(ROOT, "docs")
+    drawn = 0
+    for axis in GROWTH_AXES:
+        path = os.path.join(target, "growth", f"{axis}.csv")
+        if not os.path.exists(path):
+            print(f"no {path}: run `cargo bench --bench growth_{axis}` for it")
+            continue
+        rows = growth_rows(path)
+        if not rows:
+            print(f"{path} has no cost rows")
+            continue
+        output = os.path.join(output_dir, f"growth-{axis}.svg")
+        with open(output, "w") as f:
+            f.write(growth_svg(axis, rows))
+        print(f"wrote {output}: {len(rows)} rows")
+        drawn += 1
+    if not drawn:
+        sys.exit(f"no growth results under {target}/growth")
+
+
 def main():
     if sys.argv[1:2] == ["soak"]:
         return soak_main(sys.argv[2:])
+    if sys.argv[1:2] == ["growth"]:
+        return growth_main(sys.argv[2:])
     target = sys.argv[1] if len(sys.argv) > 1 else ratios.target_dir()
     output = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "docs", "benchmarks.svg")
     rows = criterion_rows(target) + load_rows(target)

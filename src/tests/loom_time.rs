@@ -141,6 +141,38 @@ fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
     });
 }
 
+/// A registration that finds its wheel's cached deadline already at or before its own
+/// skips lowering it. Here a due timer is in the shared wheel when another thread adds a
+/// second due one while the only worker parks and fires: whether the registration sees
+/// the first timer's deadline cached (and skips the store) or the worker fired it first
+/// (and the registration lowers the cache again), the worker never sleeps through the
+/// second timer (loom reports a deadlock if it would).
+#[test]
+fn loom_a_timer_behind_the_cached_deadline_is_not_slept_through() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
+        let (first_wakes, first_waker) = counting_waker();
+        let first = Arc::new(TimerEntry::new());
+        first.register_waker(&first_waker);
+        // Shard 1: the wheel of threads that are not workers; deadline 0: due.
+        let _first = driver.register_timer(1, 0, first);
+        let (second_wakes, second_waker) = counting_waker();
+        let registrar = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || {
+                let second = Arc::new(TimerEntry::new());
+                second.register_waker(&second_waker);
+                driver.register_timer(1, 0, second);
+            })
+        };
+        while first_wakes.0.load(SeqCst) == 0 || second_wakes.0.load(SeqCst) == 0 {
+            driver.park(0);
+        }
+        registrar.join().unwrap();
+        assert_eq!(first_wakes.0.load(SeqCst) + second_wakes.0.load(SeqCst), 2);
+    });
+}
+
 /// With the clock paused, the only worker parks while a blocking job holds auto-advance
 /// back, and the job ends on another thread. The worker must not sleep through the end:
 /// either it sees the hold gone and advances, or the release's unpark wakes it (loom

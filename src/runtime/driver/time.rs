@@ -60,6 +60,12 @@ const PARKING: u64 = 1;
 /// "No deadline" (an empty wheel; a park without timeout).
 const NEVER: u64 = u64::MAX;
 
+/// A value alone on its cache line (128 bytes: two lines, for the adjacent-line
+/// prefetcher), so that writes to it do not take its neighbours' lines from other threads.
+#[derive(Debug)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
 /// What the wheel holds for one registered `Sleep`.
 #[derive(Debug)]
 pub(crate) struct TimerEntry {
@@ -131,8 +137,8 @@ pub(crate) struct TimeDriver {
     wheels: Box<[Mutex<Wheel<Arc<TimerEntry>>>]>,
     /// Per wheel: a lower bound of its earliest deadline (`NEVER` if empty). Lowered on
     /// insert, recomputed after firing; cancelling leaves it early, which only costs a
-    /// spurious wake-up.
-    next: Box<[AtomicU64]>,
+    /// spurious wake-up. A cache line each: each worker writes its own wheel's.
+    next: Box<[Padded<AtomicU64>]>,
     /// Per worker: `AWAKE`, `PARKING`, or the tick it parks until (`NEVER`: no timeout).
     parked_until: Box<[AtomicU64]>,
 }
@@ -145,7 +151,9 @@ impl TimeDriver {
             origin,
             shut_down: AtomicBool::new(false),
             wheels: (0..=workers).map(|_| Mutex::new(Wheel::new(0))).collect(),
-            next: (0..=workers).map(|_| AtomicU64::new(NEVER)).collect(),
+            next: (0..=workers)
+                .map(|_| Padded(AtomicU64::new(NEVER)))
+                .collect(),
             parked_until: (0..workers).map(|_| AtomicU64::new(AWAKE)).collect(),
         }
     }
@@ -215,8 +223,19 @@ impl TimeDriver {
         entry: Arc<TimerEntry>,
     ) -> (TimerLocation, Option<usize>) {
         let key = self.wheels[shard].lock().insert(deadline, entry);
-        // SeqCst: the registrar's half of the store-then-load pattern (module docs).
-        self.next[shard].fetch_min(deadline, SeqCst);
+        // SeqCst: the registrar's half of the store-then-load pattern (module docs). A
+        // wheel's cached deadline already at or before this one needs no store (the
+        // common case: most timers are not their wheel's earliest), and a load leaves the
+        // cache line shared instead of taking it from the workers that read it. Skipping
+        // is safe because the cached value then stays at or before this deadline until
+        // this timer fires: only a fire stores a later one, and a fire that runs after
+        // this insert (the wheel lock orders them) computes it with this timer in the
+        // wheel. Whoever lowered it to its present value ran this protocol for it, so no
+        // parker sleeps past it unwarned.
+        let next = &self.next[shard].0;
+        if next.load(SeqCst) > deadline {
+            next.fetch_min(deadline, SeqCst);
+        }
         fence(SeqCst);
         let sleeper = self.parked_until.iter().position(|parked| {
             let until = parked.load(SeqCst);
@@ -241,13 +260,13 @@ impl TimeDriver {
         let mut fired = 0;
         let mut due = Vec::new();
         for (shard, wheel) in self.wheels.iter().enumerate() {
-            if self.next[shard].load(SeqCst) > now {
+            if self.next[shard].0.load(SeqCst) > now {
                 continue;
             }
             let mut wheel = wheel.lock();
             wheel.poll_expired(now, FIRE_BATCH, &mut due);
             let next = wheel.next_deadline().unwrap_or(NEVER);
-            self.next[shard].store(next, SeqCst);
+            self.next[shard].0.store(next, SeqCst);
             drop(wheel);
             fired += due.len();
             for (_, entry) in due.drain(..) {
@@ -272,7 +291,7 @@ impl TimeDriver {
     fn earliest(&self) -> u64 {
         self.next
             .iter()
-            .map(|n| n.load(SeqCst))
+            .map(|n| n.0.load(SeqCst))
             .min()
             .unwrap_or(NEVER)
     }
