@@ -66,6 +66,9 @@ def load_rows(target):
     values = {}
     with open(path) as f:
         for row in csv.DictReader(f):
+            # Speeds only: `load.sh --latency` adds wrk's percentiles (unit `us`) here too.
+            if row["unit"] != "requests/s":
+                continue
             key = (row["suite"], row["workload"])
             values.setdefault(key, {}).setdefault(row["runtime"], []).append(float(row["value"]))
     rows = []
