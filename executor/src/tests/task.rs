@@ -45,6 +45,36 @@ fn task_is_at_most_128_bytes() {
     assert!(size <= 128, "a two-word future's task takes {size} bytes");
 }
 
+/// The parts of a task parked on a one-word future (a oneshot receiver, say) whose
+/// output is a word: what the bytes per idle task are made of (docs/benchmarks.md).
+#[test]
+fn task_layout_of_a_parked_one_word_future() {
+    use std::future::poll_fn;
+    let word = Box::new(5u64);
+    let future = async move {
+        poll_fn(|_| Poll::<()>::Pending).await;
+        *word
+    };
+    fn parts<F: Future>(_: &F) -> [usize; 5] {
+        task::layout::<F, crate::scheduler::SchedulerHandle>()
+    }
+    let [header, trailer, core, stage, cell] = parts(&future);
+    println!(
+        "header {header}, trailer {trailer}, core {core} (stage {stage}, future {}, \
+         output {}), cell {cell}",
+        std::mem::size_of_val(&future),
+        std::mem::size_of::<Result<u64, task::JoinError>>(),
+    );
+    assert_eq!(header, 48, "state, vtable, owned links, id, origin");
+    assert_eq!(trailer, 16, "the join waker");
+    // glibc rounds a request of 97 to 104 bytes up to a 112-byte chunk: 104 is the most
+    // that costs no more than 96.
+    assert!(
+        cell <= 104,
+        "a parked one-word future's task takes {cell} bytes"
+    );
+}
+
 #[test]
 fn spawned_task_runs_and_delivers_output() {
     let sched = TestScheduler::new();
