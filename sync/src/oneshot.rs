@@ -212,8 +212,8 @@ impl<T> Sender<T> {
         if state & TX_TASK_SET != 0 {
             // Take our `closed` waker back out of the slot the value goes into.
             match shared.clear_unless(TX_TASK_SET, CLOSED) {
-                // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours.
                 Ok(prev) => {
+                    // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours.
                     drop(unsafe { shared.take_tx_waker() });
                     state = prev & !TX_TASK_SET;
                 }
@@ -236,8 +236,8 @@ impl<T> Sender<T> {
             Some(cur | VALUE_SENT | COMPLETE | done)
         });
         match sent {
-            // SAFETY: our pointer; this step handed the value over.
             Ok(prev) => {
+                // SAFETY: our pointer; this step handed the value over.
                 unsafe { wake_receiver(ptr, prev) };
                 Ok(())
             }

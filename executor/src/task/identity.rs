@@ -179,7 +179,7 @@ impl Drop for Origin {
 /// scheduler in debug mode (see [`Origin`]).
 pub(crate) struct Meta {
     location: &'static Location<'static>,
-    pub(super) name: Option<StdArc<str>>,
+    pub(crate) name: Option<StdArc<str>>,
     /// Debug mode only.
     pub(super) stats: Option<Stats>,
 }
@@ -193,13 +193,13 @@ pub(crate) struct Stats {
 }
 
 impl Meta {
-    pub(super) fn record_poll(&self) {
+    pub(crate) fn record_poll(&self) {
         if let Some(stats) = &self.stats {
             stats::bump(&stats.polls);
         }
     }
 
-    pub(super) fn polls(&self) -> Option<u64> {
+    pub(crate) fn polls(&self) -> Option<u64> {
         self.stats.as_ref().map(|s| stats::read(&s.polls))
     }
 

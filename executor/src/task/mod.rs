@@ -116,6 +116,7 @@ use std::mem::ManuallyDrop;
 
 pub use self::error::JoinError;
 pub use self::id::Id;
+pub(crate) use self::identity::Origin;
 pub use self::identity::{id, try_id, SpawnMeta, TaskInfo, TaskSnapshot, TaskState};
 pub use self::join::{AbortHandle, JoinHandle};
 pub(crate) use self::raw::RawTask;
@@ -206,7 +207,7 @@ where
     T::Output: 'static,
     S: Schedule,
 {
-    let origin = identity::Origin::new(spawn.location, spawn.name, debug);
+    let origin = Origin::new(spawn.location, spawn.name, debug);
     let ptr = core::Cell::allocate(future, scheduler, id, origin, raw::vtable::<T, S>());
     // SAFETY: a fresh task holds exactly these three references (state::INITIAL).
     unsafe {

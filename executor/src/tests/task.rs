@@ -75,6 +75,25 @@ fn task_layout_of_a_parked_one_word_future() {
     );
 }
 
+/// A task's origin is one word: the location alone, or a `Meta` box (name, debug stats)
+/// that holds it too. Both give the location back; the box is freed with the origin.
+#[test]
+fn origin_keeps_the_location_with_or_without_a_meta() {
+    let here = std::panic::Location::caller();
+    let plain = task::Origin::new(here, None, false);
+    assert!(plain.meta().is_none());
+    assert_eq!(plain.location(), here);
+    let named = task::Origin::new(here, Some("db-writer"), false);
+    assert_eq!(named.location(), here);
+    assert_eq!(named.meta().unwrap().name.as_deref(), Some("db-writer"));
+    assert_eq!(named.meta().unwrap().polls(), None);
+    let debug = task::Origin::new(here, None, true);
+    assert_eq!(debug.location(), here);
+    debug.meta().unwrap().record_poll();
+    assert_eq!(debug.meta().unwrap().polls(), Some(1));
+    assert_eq!(std::mem::size_of::<task::Origin>(), 8);
+}
+
 #[test]
 fn spawned_task_runs_and_delivers_output() {
     let sched = TestScheduler::new();
