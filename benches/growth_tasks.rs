@@ -6,7 +6,8 @@
 //! Each measurement, on a fresh runtime:
 //!
 //! 1. One task spawns the N idle tasks (`spawn_ns_per_task`: the spawn loop's wall time
-//!    over N), each `async move { POLLED += 1; rx.await }`, keeping the senders and the
+//!    over N; `spawn_cpu_ns_per_task`: its thread's CPU time over N, which the other
+//!    threads of a shared machine do not inflate), each `async move { POLLED += 1; rx.await }`, keeping the senders and the
 //!    join handles in vectors allocated beforehand.
 //! 2. Once every task has been polled once (the `POLLED` counter) and so holds its
 //!    waker in the oneshot, the counting allocator's live bytes minus the baseline,
@@ -117,11 +118,25 @@ fn trim() {
     unsafe { libc::malloc_trim(0) };
 }
 
+/// This thread's CPU time: the spawn loop's cost without the time the OS gave to other
+/// threads (the machine may be shared; the loop never awaits, so it stays on one thread).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write to.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 struct Sample {
     bytes: f64,
     usable: f64,
     rss: f64,
     spawn_ns: f64,
+    spawn_cpu_ns: f64,
     leftover: f64,
 }
 
@@ -275,15 +290,15 @@ where
     let (live0, usable0, rss0) = (LIVE.load(Relaxed), USABLE.load(Relaxed), rss_bytes());
 
     // The spawn loop runs in a task, as a server's accept loop would.
-    let (txs_back, handles_back, spawn_time) = L::run(&rt, async move {
-        let start = Instant::now();
+    let (txs_back, handles_back, spawn_time, spawn_cpu) = L::run(&rt, async move {
+        let (start, cpu) = (Instant::now(), thread_cpu());
         for _ in 0..n {
             let (tx, handle) = L::spawn_idle(ctx);
             txs.push(tx);
             handles.push(handle);
         }
-        let elapsed = start.elapsed();
-        (txs, handles, elapsed)
+        let (elapsed, cpu) = (start.elapsed(), thread_cpu() - cpu);
+        (txs, handles, elapsed, cpu)
     });
     let (mut txs, handles) = (txs_back, handles_back);
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -329,6 +344,7 @@ where
         usable: usable as f64 / nf,
         rss: rss as f64 / nf,
         spawn_ns: spawn_time.as_nanos() as f64 / nf,
+        spawn_cpu_ns: spawn_cpu.as_nanos() as f64 / nf,
         leftover: leftover as f64,
     }
 }
@@ -376,8 +392,8 @@ fn main() {
                 (Smol::NAME, measure::<Smol>(n)),
             ] {
                 eprintln!(
-                    "round {round} {name:5} n={n:7}: {:6.1} B/task ({:6.1} usable, {:6.1} rss), {:6.1} ns/spawn, {} B left",
-                    s.bytes, s.usable, s.rss, s.spawn_ns, s.leftover
+                    "round {round} {name:5} n={n:7}: {:6.1} B/task ({:6.1} usable, {:6.1} rss), {:6.1} ns/spawn ({:6.1} cpu), {} B left",
+                    s.bytes, s.usable, s.rss, s.spawn_ns, s.spawn_cpu_ns, s.leftover
                 );
                 samples.entry((name, n)).or_default().push(s);
             }
@@ -388,8 +404,8 @@ fn main() {
     let mut table = String::new();
     writeln!(
         table,
-        "{:6} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "rt", "n", "B/task", "usable", "rss", "ns/spawn", "left B"
+        "{:6} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "rt", "n", "B/task", "usable", "rss", "ns/spawn", "cpu ns", "left B"
     )
     .unwrap();
     for &n in &ns {
@@ -401,6 +417,7 @@ fn main() {
                 ("usable_bytes_per_task", med(|s| s.usable), "B"),
                 ("rss_bytes_per_task", med(|s| s.rss), "B"),
                 ("spawn_ns_per_task", med(|s| s.spawn_ns), "ns"),
+                ("spawn_cpu_ns_per_task", med(|s| s.spawn_cpu_ns), "ns"),
                 ("leftover_bytes", med(|s| s.leftover), "B"),
             ];
             for (metric, value, unit) in row {
@@ -408,8 +425,8 @@ fn main() {
             }
             writeln!(
                 table,
-                "{name:6} {n:>8} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.0}",
-                row[0].1, row[1].1, row[2].1, row[3].1, row[4].1
+                "{name:6} {n:>8} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.0}",
+                row[0].1, row[1].1, row[2].1, row[3].1, row[4].1, row[5].1
             )
             .unwrap();
         }
