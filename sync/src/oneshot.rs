@@ -291,6 +291,9 @@ impl<T> Sender<T> {
         if state & CLOSED != 0 {
             return Poll::Ready(());
         }
+        // A waker we replace is dropped last, once the new one is in place (its drop may
+        // drop the receiver, which then wakes the new one).
+        let mut displaced = None;
         if state & TX_TASK_SET != 0 {
             // SAFETY: TX_TASK_SET: the slot holds our waker and only we write it.
             if unsafe { shared.tx_will_wake(cx.waker()) } {
@@ -300,7 +303,7 @@ impl<T> Sender<T> {
                 return Poll::Ready(());
             }
             // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours.
-            drop(unsafe { shared.take_tx_waker() });
+            displaced = Some(unsafe { shared.take_tx_waker() });
         }
         // SAFETY: TX_TASK_SET clear and not sent: the slot is ours.
         unsafe { shared.put_tx_waker(cx.waker().clone()) };
@@ -308,8 +311,10 @@ impl<T> Sender<T> {
             // Closed meanwhile, before the receiver could see our waker: take it back.
             // SAFETY: TX_TASK_SET was not set, so the slot is still ours.
             drop(unsafe { shared.take_tx_waker() });
+            drop(displaced);
             return Poll::Ready(());
         }
+        drop(displaced);
         Poll::Pending
     }
 
@@ -571,9 +576,14 @@ impl<T> Future for Receiver<T> {
         // SAFETY: our pointer, not given up while `this` holds it.
         let shared = unsafe { shared(ptr) };
         let mut state = shared.load();
+        // A waker we replace is dropped last, once the new one is in place: its drop may
+        // be anything (drop the sender, say, which then wakes the new one).
+        let mut displaced = None;
         loop {
             if state & (VALUE_SENT | COMPLETE | CLOSED) != 0 {
-                return Poll::Ready(this.finish(ptr, state));
+                let out = this.finish(ptr, state);
+                drop(displaced);
+                return Poll::Ready(out);
             }
             if state & RX_TASK_SET != 0 {
                 // SAFETY: RX_TASK_SET: the slot holds our waker, only we write it.
@@ -582,7 +592,7 @@ impl<T> Future for Receiver<T> {
                 }
                 match shared.clear_unless(RX_TASK_SET, COMPLETE) {
                     // SAFETY: we cleared RX_TASK_SET before COMPLETE: the waker is ours.
-                    Ok(_) => drop(unsafe { shared.take_rx_waker() }),
+                    Ok(_) => displaced = Some(unsafe { shared.take_rx_waker() }),
                     Err(now) => {
                         state = now;
                         continue;
@@ -592,7 +602,10 @@ impl<T> Future for Receiver<T> {
             // SAFETY: RX_TASK_SET clear and not COMPLETE: the slot is ours.
             unsafe { shared.put_rx_waker(cx.waker().clone()) };
             match shared.set_unless(RX_TASK_SET, COMPLETE) {
-                Ok(_) => return Poll::Pending,
+                Ok(_) => {
+                    drop(displaced);
+                    return Poll::Pending;
+                }
                 Err(now) => {
                     // Completed meanwhile, before the sender could see our waker.
                     // SAFETY: RX_TASK_SET was not set: the slot is still ours.

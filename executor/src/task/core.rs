@@ -19,7 +19,7 @@
 //!  +-------------------------------+
 //! ```
 //!
-//! `async {}` spawned on the multi-threaded scheduler allocates 112 bytes: header 56,
+//! `async {}` spawned on the multi-threaded scheduler allocates 104 bytes: header 48,
 //! trailer 16, core 40 (the scheduler's `Arc` 8, the stage 32 — its largest variant is the
 //! output `Result<(), JoinError>`, 24 bytes, plus the tag). Budget: 128, tokio's minimum
 //! (see the `task_is_at_most_128_bytes` test).
