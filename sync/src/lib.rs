@@ -38,10 +38,11 @@
 //! entries linked in arrival order (`wait_queue.rs`). A waiting future holds the key of its
 //! entry; the side that grants it something unlinks the entry and writes the grant into
 //! it, and only the future itself frees the entry — when it completes, or in `Drop`, where
-//! it passes on what it was granted. One module holds unsafe code: [`Mutex`]'s and
+//! it passes on what it was granted. Two modules hold unsafe code: [`Mutex`]'s and
 //! [`RwLock`]'s data sit in an `UnsafeCell` next to their semaphore, and the permits are
 //! what grant access (`lock_cell.rs`, whose invariants say which permit discharges each
-//! access; the rest of the crate is `deny(unsafe_code)`). [`Semaphore`] is the core
+//! access); [`oneshot`]'s halves share one raw allocation governed by an atomic state
+//! word (`oneshot/shared.rs`). The rest of the crate is `deny(unsafe_code)`. [`Semaphore`] is the core
 //! that [`Mutex`], [`RwLock`] and the bounded [`mpsc`] channel build on; its permit count
 //! is an atomic, so an uncontended `lock` or `acquire` is one compare-and-swap.
 //!

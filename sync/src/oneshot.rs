@@ -2,11 +2,13 @@
 //! `set_result` side (usable from any thread, even outside the runtime), the
 //! [`Receiver`] is the future to await.
 //!
-//! The two halves share one small lock holding the value, the receiver's waker and the
-//! sender's (for [`Sender::closed`]). Every operation takes it once, uncontended except
-//! when both sides act at the same moment. No waker is woken or dropped under it: a
-//! waker's drop may be the last reference to a task that owns the other half, whose drop
-//! takes the lock.
+//! The two halves share one allocation (40 bytes for a value of up to 16): an atomic
+//! state word, the receiver's waker, and one slot that holds the sender's waker (for
+//! [`Sender::closed`]) until the value replaces it. No lock and no reference count: a
+//! send is one atomic step when the receiver has not registered a waker yet and two when
+//! it has; a receive that finds the value is one load. `oneshot/shared.rs` has the
+//! protocol. No waker is woken or dropped while the other side may still free the
+//! allocation.
 //!
 //! # Examples
 //!
@@ -20,15 +22,21 @@
 //! });
 //! ```
 
+// The halves share a raw allocation (`shared.rs` has the protocol and the invariants).
+#![allow(unsafe_code)]
+
+mod shared;
+
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::ptr::NonNull;
+use std::task::{Context, Poll};
 
-use crate::loom::sync::Mutex;
-
-use crate::wait_queue::replace_waker;
+use self::shared::{
+    Shared, CLOSED, COMPLETE, RX_DONE, RX_TASK_SET, TX_DONE, TX_TASK_SET, VALUE_SENT,
+};
 
 /// The errors of [`Receiver`].
 pub mod error {
@@ -87,26 +95,6 @@ pub mod error {
 
 use error::{RecvError, TryRecvError};
 
-struct Shared<T> {
-    state: Mutex<State<T>>,
-}
-
-// UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
-// whole steps, and no user code (no waker, no value's drop) runs while its lock is held,
-// so a panic elsewhere cannot leave it half-updated for the code that catches it.
-impl<T> std::panic::RefUnwindSafe for Shared<T> {}
-impl<T> std::panic::UnwindSafe for Shared<T> {}
-
-struct State<T> {
-    value: Option<T>,
-    /// The sender sent or was dropped.
-    complete: bool,
-    /// The receiver closed or was dropped.
-    rx_closed: bool,
-    rx_waker: Option<Waker>,
-    tx_waker: Option<Waker>,
-}
-
 /// Creates a one-value channel: `asyncio`'s `loop.create_future()`, split into the
 /// setting half and the awaiting half.
 ///
@@ -120,21 +108,15 @@ struct State<T> {
 /// });
 /// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            value: None,
-            complete: false,
-            rx_closed: false,
-            rx_waker: None,
-            tx_waker: None,
-        }),
-    });
+    let shared = Shared::allocate();
     (
         Sender {
-            shared: Some(shared.clone()),
+            shared: Some(shared),
+            _value: PhantomData,
         },
         Receiver {
             shared: Some(shared),
+            _value: PhantomData,
         },
     )
 }
@@ -150,7 +132,9 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(eddy::run(rx), Ok(1));
 /// ```
 pub struct Sender<T> {
-    shared: Option<Arc<Shared<T>>>,
+    /// `None` once sent.
+    shared: Option<NonNull<Shared<T>>>,
+    _value: PhantomData<T>,
 }
 
 /// The awaiting half: a future of `Result<T, RecvError>`.
@@ -165,7 +149,42 @@ pub struct Sender<T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Receiver<T> {
     /// `None` once the value (or the error) was returned.
-    shared: Option<Arc<Shared<T>>>,
+    shared: Option<NonNull<Shared<T>>>,
+    _value: PhantomData<T>,
+}
+
+// SAFETY: each half moves the value to or from its own thread (hence `T: Send`), and its
+// `&self` methods only load the atomic state word. The allocation is freed exactly once,
+// by whichever half finishes last (`shared.rs`).
+unsafe impl<T: Send> Send for Sender<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send> Sync for Sender<T> {}
+// SAFETY: as for the sender.
+unsafe impl<T: Send> Send for Receiver<T> {}
+// SAFETY: as for the sender.
+unsafe impl<T: Send> Sync for Receiver<T> {}
+
+// As tokio's, whatever `T`: every change is one atomic step of the state word, and no
+// user code (no waker, no value's drop) runs between the steps of one operation, so a
+// panic elsewhere cannot leave the channel half-updated for the code that catches it.
+impl<T> std::panic::UnwindSafe for Sender<T> {}
+impl<T> std::panic::RefUnwindSafe for Sender<T> {}
+impl<T> std::panic::UnwindSafe for Receiver<T> {}
+impl<T> std::panic::RefUnwindSafe for Receiver<T> {}
+
+// Neither half is pinned to its place: the value lives in the shared allocation.
+impl<T> Unpin for Sender<T> {}
+impl<T> Unpin for Receiver<T> {}
+
+/// The shared part behind a half's pointer.
+///
+/// # Safety
+///
+/// * `ptr` is the half's own pointer, not yet given up: the allocation is live until
+///   this half has set its `*_DONE` bit, and the reference is not used after that.
+unsafe fn shared<'a, T>(ptr: NonNull<Shared<T>>) -> &'a Shared<T> {
+    // SAFETY: the caller's contract.
+    unsafe { ptr.as_ref() }
 }
 
 impl<T> Sender<T> {
@@ -183,27 +202,54 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(5), Err(5));
     /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
-        let shared = self
+        let ptr = self
             .shared
             .take()
             .expect("a Sender holds its channel until sent");
-        let mut state = shared.state.lock();
-        // The sender's own waker (from `closed`) is of no more use: drop it unlocked.
-        let own = state.tx_waker.take();
-        if state.rx_closed {
-            drop(state);
-            drop(own);
+        // SAFETY: our pointer, not given up yet.
+        let shared = unsafe { shared(ptr) };
+        let mut state = shared.load();
+        if state & TX_TASK_SET != 0 {
+            // Take our `closed` waker back out of the slot the value goes into.
+            match shared.clear_unless(TX_TASK_SET, CLOSED) {
+                Ok(prev) => {
+                    // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours.
+                    drop(unsafe { shared.take_tx_waker() });
+                    state = prev & !TX_TASK_SET;
+                }
+                Err(now) => state = now,
+            }
+        }
+        if state & CLOSED != 0 {
+            // SAFETY: our pointer, given up here.
+            unsafe { sender_gone(ptr) };
             return Err(value);
         }
-        state.value = Some(value);
-        state.complete = true;
-        let waker = state.rx_waker.take();
-        drop(state);
-        drop(own);
-        if let Some(waker) = waker {
-            waker.wake();
+        // SAFETY: before VALUE_SENT and with TX_TASK_SET clear, the slot is ours.
+        unsafe { shared.put_value(value) };
+        let sent = shared.update(|cur| {
+            if cur & CLOSED != 0 {
+                return None;
+            }
+            // With no receiver waker to take, this is our last step.
+            let done = if cur & RX_TASK_SET == 0 { TX_DONE } else { 0 };
+            Some(cur | VALUE_SENT | COMPLETE | done)
+        });
+        match sent {
+            Ok(prev) => {
+                // SAFETY: our pointer; this step handed the value over.
+                unsafe { wake_receiver(ptr, prev) };
+                Ok(())
+            }
+            Err(_) => {
+                // Closed meanwhile: VALUE_SENT is unset, so the value is still ours.
+                // SAFETY: we wrote it and nobody else reads the slot before VALUE_SENT.
+                let value = unsafe { shared.take_value() };
+                // SAFETY: our pointer, given up here.
+                unsafe { sender_gone(ptr) };
+                Err(value)
+            }
         }
-        Ok(())
     }
 
     /// Whether the receiver was dropped or closed (a send would fail).
@@ -217,9 +263,10 @@ impl<T> Sender<T> {
     /// assert!(tx.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.shared
-            .as_ref()
-            .is_none_or(|shared| shared.state.lock().rx_closed)
+        self.shared.is_none_or(|ptr| {
+            // SAFETY: our pointer, not given up while `self` holds it.
+            unsafe { shared(ptr) }.load() & CLOSED != 0
+        })
     }
 
     /// Polls for the receiver going away (for hand-written futures; see
@@ -235,15 +282,38 @@ impl<T> Sender<T> {
     /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         std::task::ready!(eddy_executor::coop::poll_proceed(cx));
-        let Some(shared) = &self.shared else {
+        let Some(ptr) = self.shared else {
             return Poll::Ready(());
         };
-        let mut state = shared.state.lock();
-        if state.rx_closed {
+        // SAFETY: our pointer, not given up while `self` holds it.
+        let shared = unsafe { shared(ptr) };
+        let state = shared.load();
+        if state & CLOSED != 0 {
             return Poll::Ready(());
         }
-        let displaced = replace_waker(&mut state.tx_waker, cx.waker());
-        drop(state);
+        // A waker we replace is dropped last, once the new one is in place (its drop may
+        // drop the receiver, which then wakes the new one).
+        let mut displaced = None;
+        if state & TX_TASK_SET != 0 {
+            // SAFETY: TX_TASK_SET: the slot holds our waker and only we write it.
+            if unsafe { shared.tx_will_wake(cx.waker()) } {
+                return Poll::Pending;
+            }
+            if shared.clear_unless(TX_TASK_SET, CLOSED).is_err() {
+                return Poll::Ready(());
+            }
+            // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours.
+            displaced = Some(unsafe { shared.take_tx_waker() });
+        }
+        // SAFETY: TX_TASK_SET clear and not sent: the slot is ours.
+        unsafe { shared.put_tx_waker(cx.waker().clone()) };
+        if shared.set_unless(TX_TASK_SET, CLOSED).is_err() {
+            // Closed meanwhile, before the receiver could see our waker: take it back.
+            // SAFETY: TX_TASK_SET was not set, so the slot is still ours.
+            drop(unsafe { shared.take_tx_waker() });
+            drop(displaced);
+            return Poll::Ready(());
+        }
         drop(displaced);
         Poll::Pending
     }
@@ -269,18 +339,62 @@ impl<T> Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        if let Some(shared) = self.shared.take() {
-            let mut state = shared.state.lock();
-            state.complete = true;
-            let waker = state.rx_waker.take();
-            let own = state.tx_waker.take();
-            drop(state);
-            drop(own);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+        if let Some(ptr) = self.shared.take() {
+            // SAFETY: our pointer, given up here.
+            unsafe { sender_gone(ptr) };
         }
     }
+}
+
+/// The sender goes without (or after failing to) send: takes its `closed` waker back,
+/// marks the channel complete, and wakes the receiver.
+///
+/// # Safety
+///
+/// * `ptr` is the sender's pointer, which it gives up.
+unsafe fn sender_gone<T>(ptr: NonNull<Shared<T>>) {
+    // SAFETY: not given up before the last step below.
+    let shared = unsafe { shared(ptr) };
+    if shared.load() & TX_TASK_SET != 0 && shared.clear_unless(TX_TASK_SET, CLOSED).is_ok() {
+        // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours. (If CLOSED
+        // came first, the receiver took it.)
+        drop(unsafe { shared.take_tx_waker() });
+    }
+    let prev = shared
+        .update(|cur| {
+            let done = if cur & RX_TASK_SET == 0 { TX_DONE } else { 0 };
+            Some(cur | COMPLETE | done)
+        })
+        .unwrap_or_else(|_| unreachable!("the update never refuses"));
+    // SAFETY: our pointer; the step above completed the channel.
+    unsafe { wake_receiver(ptr, prev) };
+}
+
+/// The sender's step that set `COMPLETE` found `prev`: takes and wakes the receiver's
+/// waker if it had one (then `TX_DONE` is still to set), frees the allocation if the
+/// receiver is gone too.
+///
+/// # Safety
+///
+/// * `ptr` is the sender's pointer, which it gives up; the sender's step that set
+///   `COMPLETE` (and `TX_DONE` unless `RX_TASK_SET`) returned `prev`.
+unsafe fn wake_receiver<T>(ptr: NonNull<Shared<T>>, prev: usize) {
+    if prev & RX_TASK_SET == 0 {
+        if prev & RX_DONE != 0 {
+            // SAFETY: TX_DONE was set by our step, RX_DONE before it: we are last.
+            unsafe { Shared::free(ptr, false) };
+        }
+        return;
+    }
+    // SAFETY: not given up before `set(TX_DONE)`.
+    let shared = unsafe { shared(ptr) };
+    // SAFETY: COMPLETE set by us over RX_TASK_SET: the receiver's waker is ours to take.
+    let waker = unsafe { shared.take_rx_waker() };
+    if shared.set(TX_DONE) & RX_DONE != 0 {
+        // SAFETY: RX_DONE was set before our TX_DONE: we are last.
+        unsafe { Shared::free(ptr, false) };
+    }
+    waker.wake();
 }
 
 impl<T> fmt::Debug for Sender<T> {
@@ -306,14 +420,28 @@ impl<T> Receiver<T> {
     /// assert!(eddy::run(rx).is_err());
     /// ```
     pub fn close(&mut self) {
-        if let Some(shared) = &self.shared {
-            let mut state = shared.state.lock();
-            state.rx_closed = true;
-            let waker = state.tx_waker.take();
-            drop(state);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+        let Some(ptr) = self.shared else { return };
+        // SAFETY: our pointer, not given up while `self` holds it.
+        let shared = unsafe { shared(ptr) };
+        let prev = shared
+            .update(|cur| {
+                // Our waker comes back to us unless the sender already owns it.
+                let keep = if cur & COMPLETE == 0 {
+                    !RX_TASK_SET
+                } else {
+                    !0
+                };
+                Some((cur | CLOSED) & keep)
+            })
+            .unwrap_or_else(|_| unreachable!("the update never refuses"));
+        if prev & RX_TASK_SET != 0 && prev & COMPLETE == 0 {
+            // SAFETY: we cleared RX_TASK_SET before COMPLETE: the waker is ours.
+            drop(unsafe { shared.take_rx_waker() });
+        }
+        if prev & TX_TASK_SET != 0 && prev & CLOSED == 0 {
+            // SAFETY: CLOSED set by us over TX_TASK_SET: the sender's waker is ours; the
+            // allocation lives on, as we have not set RX_DONE.
+            unsafe { shared.take_tx_waker() }.wake();
         }
     }
 
@@ -333,23 +461,44 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(3));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let Some(shared) = &self.shared else {
+        let Some(ptr) = self.shared else {
             return Err(TryRecvError::Closed);
         };
-        let mut state = shared.state.lock();
-        if let Some(value) = state.value.take() {
-            drop(state);
-            self.shared = None;
+        // SAFETY: our pointer, not given up while `self` holds it.
+        let state = unsafe { shared(ptr) }.load();
+        if state & (VALUE_SENT | COMPLETE | CLOSED) == 0 {
+            return Err(TryRecvError::Empty);
+        }
+        self.finish(ptr, state)
+            .map_err(|RecvError(())| TryRecvError::Closed)
+    }
+
+    /// The receiver's last step: the channel has a value, or will never have one
+    /// (`state`, loaded by us, says which). Takes the value, gives the pointer up.
+    fn finish(&mut self, ptr: NonNull<Shared<T>>, state: usize) -> Result<T, RecvError> {
+        self.shared = None;
+        // SAFETY: our pointer, not given up before the last step below.
+        let shared = unsafe { shared(ptr) };
+        if state & VALUE_SENT != 0 {
+            // SAFETY: VALUE_SENT: the value is the receiver's.
+            let value = unsafe { shared.take_value() };
+            if state & TX_DONE != 0 {
+                // SAFETY: the sender is gone for good and we are done: we are last.
+                unsafe { Shared::free(ptr, true) };
+            } else if shared.toggle(VALUE_SENT | RX_DONE) & TX_DONE != 0 {
+                // SAFETY: TX_DONE came before our RX_DONE: we are last.
+                unsafe { Shared::free(ptr, true) };
+            }
             return Ok(value);
         }
-        if state.complete || state.rx_closed {
-            let own = state.rx_waker.take();
-            drop(state);
-            drop(own);
-            self.shared = None;
-            return Err(TryRecvError::Closed);
+        // No value, and none can come: COMPLETE without one, or CLOSED by us (after
+        // which `close` took our waker back). A waker of ours left under COMPLETE is the
+        // sender's.
+        if state & TX_DONE != 0 || shared.set(RX_DONE | CLOSED) & TX_DONE != 0 {
+            // SAFETY: as above.
+            unsafe { Shared::free(ptr, false) };
         }
-        Err(TryRecvError::Empty)
+        Err(RecvError(()))
     }
 
     /// Whether the receiver has completed: it returned its value or its error (as a
@@ -382,9 +531,10 @@ impl<T> Receiver<T> {
     /// assert!(!rx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.shared
-            .as_ref()
-            .is_none_or(|shared| shared.state.lock().value.is_none())
+        self.shared.is_none_or(|ptr| {
+            // SAFETY: our pointer, not given up while `self` holds it.
+            unsafe { shared(ptr) }.load() & VALUE_SENT == 0
+        })
     }
 
     /// Blocks the thread until the value arrives — for synchronous code outside the
@@ -419,46 +569,101 @@ impl<T> Future for Receiver<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some(shared) = &this.shared else {
+        let Some(ptr) = this.shared else {
             panic!("oneshot::Receiver polled after it returned");
         };
         std::task::ready!(eddy_executor::coop::poll_proceed(cx));
-        let mut state = shared.state.lock();
-        let out = if let Some(value) = state.value.take() {
-            Ok(value)
-        } else if state.complete || state.rx_closed {
-            // Closed by the receiver with nothing sent: nothing can arrive any more.
-            Err(RecvError(()))
-        } else {
-            let displaced = replace_waker(&mut state.rx_waker, cx.waker());
-            drop(state);
-            drop(displaced);
-            return Poll::Pending;
-        };
-        let own = state.rx_waker.take();
-        drop(state);
-        drop(own);
-        this.shared = None;
-        Poll::Ready(out)
+        // SAFETY: our pointer, not given up while `this` holds it.
+        let shared = unsafe { shared(ptr) };
+        let mut state = shared.load();
+        // A waker we replace is dropped last, once the new one is in place: its drop may
+        // be anything (drop the sender, say, which then wakes the new one).
+        let mut displaced = None;
+        loop {
+            if state & (VALUE_SENT | COMPLETE | CLOSED) != 0 {
+                let out = this.finish(ptr, state);
+                drop(displaced);
+                return Poll::Ready(out);
+            }
+            if state & RX_TASK_SET != 0 {
+                // SAFETY: RX_TASK_SET: the slot holds our waker, only we write it.
+                if unsafe { shared.rx_will_wake(cx.waker()) } {
+                    return Poll::Pending;
+                }
+                match shared.clear_unless(RX_TASK_SET, COMPLETE) {
+                    // SAFETY: we cleared RX_TASK_SET before COMPLETE: the waker is ours.
+                    Ok(_) => displaced = Some(unsafe { shared.take_rx_waker() }),
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            // SAFETY: RX_TASK_SET clear and not COMPLETE: the slot is ours.
+            unsafe { shared.put_rx_waker(cx.waker().clone()) };
+            match shared.set_unless(RX_TASK_SET, COMPLETE) {
+                Ok(_) => {
+                    drop(displaced);
+                    return Poll::Pending;
+                }
+                Err(now) => {
+                    // Completed meanwhile, before the sender could see our waker.
+                    // SAFETY: RX_TASK_SET was not set: the slot is still ours.
+                    drop(unsafe { shared.take_rx_waker() });
+                    state = now;
+                }
+            }
+        }
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        if let Some(shared) = self.shared.take() {
-            let mut state = shared.state.lock();
-            state.rx_closed = true;
-            // Drop an unreceived value and our own waker now, not when the sender goes,
-            // and outside the lock (their drops may do anything).
-            let value = state.value.take();
-            let own = state.rx_waker.take();
-            let waker = state.tx_waker.take();
-            drop(state);
-            drop(value);
-            drop(own);
-            if let Some(waker) = waker {
-                waker.wake();
+        let Some(ptr) = self.shared.take() else {
+            return;
+        };
+        // SAFETY: our pointer, not given up before our RX_DONE.
+        let shared = unsafe { shared(ptr) };
+        // A waker to take out (ours, or the sender's to wake) needs a second step:
+        // RX_DONE only after the move, so the sender cannot free the slot under us.
+        let takes = |cur: usize| {
+            let ours = cur & RX_TASK_SET != 0 && cur & COMPLETE == 0;
+            let theirs = cur & TX_TASK_SET != 0 && cur & CLOSED == 0;
+            (ours, theirs)
+        };
+        let prev = shared
+            .update(|cur| {
+                let (ours, theirs) = takes(cur);
+                let mut next = cur | CLOSED;
+                if ours {
+                    next &= !RX_TASK_SET;
+                }
+                if !ours && !theirs {
+                    next |= RX_DONE;
+                }
+                Some(next)
+            })
+            .unwrap_or_else(|_| unreachable!("the update never refuses"));
+        let (ours, theirs) = takes(prev);
+        if !ours && !theirs {
+            if prev & TX_DONE != 0 {
+                // SAFETY: TX_DONE came before our RX_DONE: we are last (an unreceived
+                // value is dropped with the allocation).
+                unsafe { Shared::free(ptr, false) };
             }
+            return;
+        }
+        // SAFETY: cleared RX_TASK_SET before COMPLETE: our waker is ours.
+        let own = ours.then(|| unsafe { shared.take_rx_waker() });
+        // SAFETY: CLOSED set by us over TX_TASK_SET: the sender's waker is ours.
+        let theirs = theirs.then(|| unsafe { shared.take_tx_waker() });
+        if shared.set(RX_DONE) & TX_DONE != 0 {
+            // SAFETY: as above.
+            unsafe { Shared::free(ptr, false) };
+        }
+        drop(own);
+        if let Some(waker) = theirs {
+            waker.wake();
         }
     }
 }

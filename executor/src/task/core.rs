@@ -7,8 +7,8 @@
 //!  |          vtable ptr  (8 B)    |  which is also the Waker's data pointer
 //!  |          owned-list links (16)|
 //!  |          id          (8 B)    |
-//!  |          spawned_at  (8 B)    |  &'static Location of the spawn call
-//!  |          meta        (8 B)    |  name / debug stats, out of line; usually null
+//!  |          origin      (8 B)    |  &'static Location of the spawn call, or (named
+//!  |                               |  task, debug mode) a Meta box holding it
 //!  +-------------------------------+
 //!  | Trailer  join waker  (16 B)   |  non-generic, fixed offset
 //!  +-------------------------------+
@@ -19,18 +19,17 @@
 //!  +-------------------------------+
 //! ```
 //!
-//! `async {}` spawned on the multi-threaded scheduler allocates 112 bytes: header 56,
+//! `async {}` spawned on the multi-threaded scheduler allocates 104 bytes: header 48,
 //! trailer 16, core 40 (the scheduler's `Arc` 8, the stage 32 — its largest variant is the
 //! output `Result<(), JoinError>`, 24 bytes, plus the tag). Budget: 128, tokio's minimum
 //! (see the `task_is_at_most_128_bytes` test).
 
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-use super::identity::Meta;
+use super::identity::Origin;
 use super::list::Pointers;
 use super::raw::Vtable;
 use super::state::State;
@@ -58,11 +57,10 @@ pub(crate) struct Header {
     pub(super) vtable: &'static Vtable,
     pub(super) owned: Pointers,
     pub(super) id: Id,
-    /// Where the task was spawned (`#[track_caller]`). Immutable.
-    pub(super) spawned_at: &'static Location<'static>,
-    /// The name and debug-mode stats; `None` for an unnamed task without debug mode (no
-    /// allocation). Immutable after the spawn (the stats are atomics).
-    pub(super) meta: Option<Box<Meta>>,
+    /// Where the task was spawned (`#[track_caller]`), and its name and debug-mode stats
+    /// if it has them (out of line: no allocation for an unnamed task without debug
+    /// mode). Immutable after the spawn (the stats are atomics).
+    pub(super) origin: Origin,
 }
 
 /// The join waker slot; who may touch it is decided by the `JOIN_WAKER` bit.
@@ -94,8 +92,7 @@ impl<T: Future, S> Cell<T, S> {
         future: T,
         scheduler: S,
         id: Id,
-        spawned_at: &'static Location<'static>,
-        meta: Option<Box<Meta>>,
+        origin: Origin,
         vtable: &'static Vtable,
     ) -> NonNull<Header> {
         let cell = Box::new(Cell {
@@ -104,8 +101,7 @@ impl<T: Future, S> Cell<T, S> {
                 vtable,
                 owned: Pointers::new(),
                 id,
-                spawned_at,
-                meta,
+                origin,
             },
             trailer: Trailer {
                 waker: UnsafeCell::new(None),

@@ -1,15 +1,17 @@
 //! Who a task is — its [`Id`], an optional name, the source location of its spawn — and
 //! the thread's current task ([`id`], [`try_id`]: asyncio's `current_task()`).
 //!
-//! The cost is paid where it is used. Every task stores its spawn location (a
-//! `&'static Location`, one word in the header: `#[track_caller]` makes it for free).
-//! The name lives out of line, in a `Meta` allocated only for a named task or in debug
-//! mode, so an unnamed task on a runtime without debug mode costs one null pointer more.
-//! Debug mode adds the spawn time and a poll count to the `Meta`.
+//! The cost is paid where it is used. Every task stores where it came from in one word of
+//! its header, an [`Origin`]: for an unnamed task on a runtime without debug mode, the
+//! spawn location itself (a `&'static Location`: `#[track_caller]` makes it for free);
+//! otherwise a `Meta` box holding the location, the name and (debug mode) the spawn time
+//! and a poll count. The low bit of the word tells the two apart.
 
 use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::panic::Location;
+use std::ptr::NonNull;
 use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
@@ -76,10 +78,108 @@ impl<'a> SpawnMeta<'a> {
     }
 }
 
+/// Where a task came from, in one word: its spawn location, or a [`Meta`] box (holding
+/// the location too) for a named task or on a scheduler in debug mode.
+///
+/// # Invariants
+///
+/// * `word` is a `&'static Location<'static>` with the low bit clear, or a pointer from
+///   `Box::<Meta>::into_raw` with the low bit set, owned by this value. Both types are
+///   aligned to at least 2, so the bit is free.
+pub(crate) struct Origin {
+    word: NonNull<u8>,
+    _meta: PhantomData<Box<Meta>>,
+}
+
+/// The low bit of an `Origin` that says "a `Meta` box".
+const META_TAG: usize = 1;
+
+// SAFETY: an Origin is a `&'static Location` (Send + Sync) or an owned `Box<Meta>`
+// (Meta is Send + Sync: an `Arc<str>`, an `Instant`, atomics).
+unsafe impl Send for Origin {}
+// SAFETY: as for `Send`; `&Origin` only hands out `&Meta` and the location.
+unsafe impl Sync for Origin {}
+
+const _: () = assert!(std::mem::align_of::<Location<'static>>() > META_TAG);
+const _: () = assert!(std::mem::align_of::<Meta>() > META_TAG);
+
+impl Origin {
+    /// The origin of a new task: a `Meta` only when it holds something beyond the
+    /// location (no allocation otherwise).
+    pub(crate) fn new(
+        location: &'static Location<'static>,
+        name: Option<&str>,
+        debug: bool,
+    ) -> Origin {
+        if name.is_none() && !debug {
+            let word = NonNull::from(location).cast::<u8>();
+            return Origin {
+                word,
+                _meta: PhantomData,
+            };
+        }
+        let meta = Box::new(Meta {
+            location,
+            name: name.map(StdArc::from),
+            stats: debug.then(|| Stats {
+                spawned: Instant::now(),
+                polls: AtomicU64::new(0),
+            }),
+        });
+        let ptr = Box::into_raw(meta).cast::<u8>();
+        let word = ptr.map_addr(|addr| addr | META_TAG);
+        // SAFETY: from a Box, so not null; setting a low bit keeps it non-null.
+        let word = unsafe { NonNull::new_unchecked(word) };
+        Origin {
+            word,
+            _meta: PhantomData,
+        }
+    }
+
+    /// The out-of-line part, if the task has one.
+    pub(crate) fn meta(&self) -> Option<&Meta> {
+        if self.word.as_ptr().addr() & META_TAG == 0 {
+            return None;
+        }
+        let ptr = self
+            .word
+            .as_ptr()
+            .map_addr(|addr| addr & !META_TAG)
+            .cast::<Meta>();
+        // SAFETY: tagged, so a live `Box<Meta>` this value owns (type invariant), borrowed
+        // for as long as `self`.
+        Some(unsafe { &*ptr })
+    }
+
+    /// The source location of the spawn call.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        match self.meta() {
+            Some(meta) => meta.location,
+            // SAFETY: untagged, so a `&'static Location` (type invariant).
+            None => unsafe { self.word.cast::<Location<'static>>().as_ref() },
+        }
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        if self.word.as_ptr().addr() & META_TAG != 0 {
+            let ptr = self
+                .word
+                .as_ptr()
+                .map_addr(|addr| addr & !META_TAG)
+                .cast::<Meta>();
+            // SAFETY: tagged: a `Box<Meta>` this value owns (type invariant), dropped once.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    }
+}
+
 /// The out-of-line part of a task's identity: allocated only for a named task or on a
-/// scheduler in debug mode (`Header::meta` is `None` otherwise).
+/// scheduler in debug mode (see [`Origin`]).
 pub(crate) struct Meta {
-    pub(super) name: Option<StdArc<str>>,
+    location: &'static Location<'static>,
+    pub(crate) name: Option<StdArc<str>>,
     /// Debug mode only.
     pub(super) stats: Option<Stats>,
 }
@@ -93,27 +193,13 @@ pub(crate) struct Stats {
 }
 
 impl Meta {
-    /// The `Meta` of a new task, or `None` when it would hold nothing.
-    pub(crate) fn new(name: Option<&str>, debug: bool) -> Option<Box<Meta>> {
-        if name.is_none() && !debug {
-            return None;
-        }
-        Some(Box::new(Meta {
-            name: name.map(StdArc::from),
-            stats: debug.then(|| Stats {
-                spawned: Instant::now(),
-                polls: AtomicU64::new(0),
-            }),
-        }))
-    }
-
-    pub(super) fn record_poll(&self) {
+    pub(crate) fn record_poll(&self) {
         if let Some(stats) = &self.stats {
             stats::bump(&stats.polls);
         }
     }
 
-    pub(super) fn polls(&self) -> Option<u64> {
+    pub(crate) fn polls(&self) -> Option<u64> {
         self.stats.as_ref().map(|s| stats::read(&s.polls))
     }
 

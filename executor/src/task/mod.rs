@@ -1,7 +1,7 @@
 //! Tasks: one allocation per spawned future, and the handles that share it.
 //!
 //! A task is a `Cell` (`core.rs`) holding a header (the state word, a vtable, owned-list links,
-//! the id, the spawn location and an out-of-line name — `identity.rs`), a trailer (the join waker) and a core (the scheduler handle and the future or
+//! the id, and its origin: the spawn location, or a box with it and the name — `identity.rs`), a trailer (the join waker) and a core (the scheduler handle and the future or
 //! its output). Every handle is a pointer to that one allocation with a counted
 //! reference: `Task` (held by the scheduler's owned-task list), `Notified` (held by a
 //! run queue), [`JoinHandle`], [`AbortHandle`], and each cloned `Waker`. The waker lent to
@@ -116,7 +116,7 @@ use std::mem::ManuallyDrop;
 
 pub use self::error::JoinError;
 pub use self::id::Id;
-pub(crate) use self::identity::Meta;
+pub(crate) use self::identity::Origin;
 pub use self::identity::{id, try_id, SpawnMeta, TaskInfo, TaskSnapshot, TaskState};
 pub use self::join::{AbortHandle, JoinHandle};
 pub(crate) use self::raw::RawTask;
@@ -207,15 +207,8 @@ where
     T::Output: 'static,
     S: Schedule,
 {
-    let meta = Meta::new(spawn.name, debug);
-    let ptr = core::Cell::allocate(
-        future,
-        scheduler,
-        id,
-        spawn.location,
-        meta,
-        raw::vtable::<T, S>(),
-    );
+    let origin = Origin::new(spawn.location, spawn.name, debug);
+    let ptr = core::Cell::allocate(future, scheduler, id, origin, raw::vtable::<T, S>());
     // SAFETY: a fresh task holds exactly these three references (state::INITIAL).
     unsafe {
         let raw = RawTask::from_raw(ptr);
@@ -231,6 +224,20 @@ where
 #[cfg(test)]
 pub(crate) fn allocation_size<T: Future, S: Schedule>() -> usize {
     std::mem::size_of::<core::Cell<T, S>>()
+}
+
+/// The sizes of a task's parts for future `T` on scheduler `S`: header, trailer, core
+/// (of which the stage), and the whole allocation.
+#[cfg(test)]
+pub(crate) fn layout<T: Future, S: Schedule>() -> [usize; 5] {
+    use std::mem::size_of;
+    [
+        size_of::<core::Header>(),
+        size_of::<core::Trailer>(),
+        size_of::<core::Core<T, S>>(),
+        size_of::<core::Stage<T>>(),
+        size_of::<core::Cell<T, S>>(),
+    ]
 }
 
 impl<S: Schedule> Task<S> {

@@ -86,8 +86,8 @@ impl RawTask {
         let header = self.header();
         TaskInfo {
             id: header.id,
-            name: header.meta.as_ref().and_then(|m| m.name.clone()),
-            spawned_at: header.spawned_at,
+            name: header.origin.meta().and_then(|m| m.name.clone()),
+            spawned_at: header.origin.location(),
         }
     }
 
@@ -101,7 +101,7 @@ impl RawTask {
         } else {
             TaskState::Idle
         };
-        let meta = self.header().meta.as_deref();
+        let meta = self.header().origin.meta();
         TaskSnapshot {
             info: self.info(),
             state,
@@ -112,7 +112,7 @@ impl RawTask {
 
     /// Counts a poll (debug mode). The caller is about to take `RUNNING`.
     pub(super) fn record_poll(&self) {
-        if let Some(meta) = &self.header().meta {
+        if let Some(meta) = self.header().origin.meta() {
             meta.record_poll();
         }
     }

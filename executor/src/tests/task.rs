@@ -45,6 +45,55 @@ fn task_is_at_most_128_bytes() {
     assert!(size <= 128, "a two-word future's task takes {size} bytes");
 }
 
+/// The parts of a task parked on a one-word future (a oneshot receiver, say) whose
+/// output is a word: what the bytes per idle task are made of (docs/benchmarks.md).
+#[test]
+fn task_layout_of_a_parked_one_word_future() {
+    use std::future::poll_fn;
+    let word = Box::new(5u64);
+    let future = async move {
+        poll_fn(|_| Poll::<()>::Pending).await;
+        *word
+    };
+    fn parts<F: Future>(_: &F) -> [usize; 5] {
+        task::layout::<F, crate::scheduler::SchedulerHandle>()
+    }
+    let [header, trailer, core, stage, cell] = parts(&future);
+    println!(
+        "header {header}, trailer {trailer}, core {core} (stage {stage}, future {}, \
+         output {}), cell {cell}",
+        std::mem::size_of_val(&future),
+        std::mem::size_of::<Result<u64, task::JoinError>>(),
+    );
+    assert_eq!(header, 48, "state, vtable, owned links, id, origin");
+    assert_eq!(trailer, 16, "the join waker");
+    // glibc rounds a request of 97 to 104 bytes up to a 112-byte chunk: 104 is the most
+    // that costs no more than 96.
+    assert!(
+        cell <= 104,
+        "a parked one-word future's task takes {cell} bytes"
+    );
+}
+
+/// A task's origin is one word: the location alone, or a `Meta` box (name, debug stats)
+/// that holds it too. Both give the location back; the box is freed with the origin.
+#[test]
+fn origin_keeps_the_location_with_or_without_a_meta() {
+    let here = std::panic::Location::caller();
+    let plain = task::Origin::new(here, None, false);
+    assert!(plain.meta().is_none());
+    assert_eq!(plain.location(), here);
+    let named = task::Origin::new(here, Some("db-writer"), false);
+    assert_eq!(named.location(), here);
+    assert_eq!(named.meta().unwrap().name.as_deref(), Some("db-writer"));
+    assert_eq!(named.meta().unwrap().polls(), None);
+    let debug = task::Origin::new(here, None, true);
+    assert_eq!(debug.location(), here);
+    debug.meta().unwrap().record_poll();
+    assert_eq!(debug.meta().unwrap().polls(), Some(1));
+    assert_eq!(std::mem::size_of::<task::Origin>(), 8);
+}
+
 #[test]
 fn spawned_task_runs_and_delivers_output() {
     let sched = TestScheduler::new();

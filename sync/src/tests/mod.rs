@@ -7,4 +7,5 @@ mod lock_cell;
 mod loom_cancellation;
 mod loom_lock;
 mod loom_once_cell;
+mod loom_oneshot;
 mod loom_sync;
