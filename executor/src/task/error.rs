@@ -19,7 +19,12 @@ use super::Id;
 /// assert!(err.is_panic());
 /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
 /// ```
-pub struct JoinError {
+pub struct JoinError(Box<Inner>);
+
+/// Boxed, so that a `Result<(), JoinError>` is one word: every task's cell holds its
+/// future or its result in one place (`Stage`), sized by the larger of the two, and an
+/// error is rare (a panic, a cancellation), so it pays the allocation.
+struct Inner {
     repr: Repr,
     id: Id,
 }
@@ -43,17 +48,17 @@ unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
     pub(crate) fn cancelled(id: Id, cause: Option<Arc<io::Error>>) -> JoinError {
-        JoinError {
+        JoinError(Box::new(Inner {
             repr: Repr::Cancelled(cause),
             id,
-        }
+        }))
     }
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
+        JoinError(Box::new(Inner {
             repr: Repr::Panic(SyncPayload(payload)),
             id,
-        }
+        }))
     }
 
     /// True when the task was aborted (or the runtime shut down) before it finished, or
@@ -61,12 +66,12 @@ impl JoinError {
     /// OS's error is then the error's [`source`](std::error::Error::source), and in its
     /// message).
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled(_))
+        matches!(self.0.repr, Repr::Cancelled(_))
     }
 
     /// True when the task's future panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.0.repr, Repr::Panic(_))
     }
 
     /// The panic payload; resume it with `std::panic::resume_unwind` to propagate.
@@ -84,20 +89,23 @@ impl JoinError {
 
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
+        if !self.is_panic() {
+            return Err(self);
+        }
+        match self.0.repr {
             Repr::Panic(SyncPayload(payload)) => Ok(payload),
-            Repr::Cancelled(_) => Err(self),
+            Repr::Cancelled(_) => unreachable!("checked by `is_panic` above"),
         }
     }
 
     /// The id of the task that failed.
     pub fn id(&self) -> Id {
-        self.id
+        self.0.id
     }
 
     /// The panic message, when the task panicked with a string (as `panic!` does).
     pub(crate) fn panic_message(&self) -> Option<&str> {
-        match &self.repr {
+        match &self.0.repr {
             Repr::Panic(SyncPayload(payload)) => panic_message(&**payload),
             Repr::Cancelled(_) => None,
         }
@@ -114,16 +122,16 @@ fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled(None) => write!(f, "task {} was cancelled", self.id),
+        match &self.0.repr {
+            Repr::Cancelled(None) => write!(f, "task {} was cancelled", self.0.id),
             Repr::Cancelled(Some(cause)) => write!(
                 f,
                 "task {} was cancelled: the blocking pool could not start a thread: {cause}",
-                self.id
+                self.0.id
             ),
             Repr::Panic(SyncPayload(payload)) => match panic_message(&**payload) {
-                Some(msg) => write!(f, "task {} panicked with message {:?}", self.id, msg),
-                None => write!(f, "task {} panicked", self.id),
+                Some(msg) => write!(f, "task {} panicked with message {:?}", self.0.id, msg),
+                None => write!(f, "task {} panicked", self.0.id),
             },
         }
     }
@@ -131,14 +139,14 @@ impl fmt::Display for JoinError {
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled(None) => write!(f, "JoinError::Cancelled({:?})", self.id),
+        match &self.0.repr {
+            Repr::Cancelled(None) => write!(f, "JoinError::Cancelled({:?})", self.0.id),
             Repr::Cancelled(Some(cause)) => {
-                write!(f, "JoinError::Cancelled({:?}, {cause:?})", self.id)
+                write!(f, "JoinError::Cancelled({:?}, {cause:?})", self.0.id)
             }
             Repr::Panic(SyncPayload(payload)) => match panic_message(&**payload) {
-                Some(msg) => write!(f, "JoinError::Panic({:?}, {:?}, ...)", self.id, msg),
-                None => write!(f, "JoinError::Panic({:?}, ...)", self.id),
+                Some(msg) => write!(f, "JoinError::Panic({:?}, {:?}, ...)", self.0.id, msg),
+                None => write!(f, "JoinError::Panic({:?}, ...)", self.0.id),
             },
         }
     }
@@ -148,7 +156,7 @@ impl std::error::Error for JoinError {
     /// The OS's error when the task never ran because the runtime could not start a
     /// thread for it.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.repr {
+        match &self.0.repr {
             Repr::Cancelled(Some(cause)) => Some(&**cause),
             _ => None,
         }
@@ -161,7 +169,7 @@ impl std::error::Error for JoinError {
 /// and an I/O loop given it would wait for an event that never comes.
 impl From<JoinError> for io::Error {
     fn from(err: JoinError) -> io::Error {
-        let kind = match &err.repr {
+        let kind = match &err.0.repr {
             Repr::Cancelled(Some(cause)) if cause.kind() != io::ErrorKind::WouldBlock => {
                 cause.kind()
             }
