@@ -46,6 +46,8 @@ pub mod error;
 mod owned_permit;
 mod permit;
 mod reserve;
+mod ring;
+mod rx;
 mod stream;
 mod unbounded;
 mod weak;
