@@ -183,8 +183,8 @@ impl<T> Chan<T> {
             return Err(value);
         }
         ring.push(value);
-        // SeqCst: pairs with the fences in `Rx::register` and `Rx::drop`: either they see
-        // the value in the ring, or we see their flag.
+        // SeqCst: pairs with the fences in `Rx::take` and `Rx::drop` (`rx.rs`): either
+        // they see the value in the ring, or we see their flag.
         fence(SeqCst);
         // Relaxed: the fence above orders it; one load while the receiver is busy.
         if self.rx_waiting.load(Relaxed) && self.rx_waiting.swap(false, Relaxed) {

@@ -6,5 +6,6 @@
 mod lock_cell;
 mod loom_cancellation;
 mod loom_lock;
+mod loom_mpsc;
 mod loom_once_cell;
 mod loom_sync;
