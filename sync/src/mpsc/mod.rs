@@ -46,7 +46,7 @@ pub mod error;
 mod owned_permit;
 mod permit;
 mod reserve;
-mod ring;
+pub(crate) mod ring;
 mod rx;
 mod stream;
 mod unbounded;

@@ -9,3 +9,5 @@ mod loom_lock;
 mod loom_mpsc;
 mod loom_once_cell;
 mod loom_sync;
+#[cfg(not(eddy_loom))]
+mod ring;
