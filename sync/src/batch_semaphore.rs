@@ -4,19 +4,25 @@
 //!
 //! # State
 //!
-//! * `permits: AtomicUsize` — available permits `<< 1`, bit 0 = closed. Acquiring takes
-//!   permits from it with a CAS, without the lock, when there are enough (the uncontended
-//!   fast path of `Mutex::lock`).
+//! * `permits: AtomicUsize` — available permits `<< 2`, bit 0 = closed, bit 1 = queued
+//!   (some acquirer may be waiting). Acquiring takes permits from it with a CAS, without
+//!   the lock, when there are enough (the uncontended fast path of `Mutex::lock`);
+//!   releasing adds them with a CAS, without the lock, while the queued bit is clear (the
+//!   receiver of a busy channel gives a slot back per message).
 //! * `waiters: Mutex<Waiters>` — the FIFO of queued acquirers ([`WaitQueue`]). Each entry
 //!   records the permits it still needs and those already assigned to it.
 //!
 //! # Invariant: no barging
 //!
-//! *Whenever a waiter is queued, `permits` is 0.* Released permits are handed to the
-//! queued waiters first, in order, under the lock — a head waiter that needs more than is
-//! released keeps what it got and stays at the head — and only what is left once the queue
-//! is empty goes back into the atomic. An acquirer that finds too few permits takes the
-//! lock, takes what is there and queues for the rest. So a newcomer can never take permits
+//! *Whenever a waiter is queued, `permits` is 0 and the queued bit is set.* An acquirer
+//! that finds too few permits takes the lock, takes what is there and sets the queued bit
+//! in the same CAS, then queues for the rest. While the bit is set, `release` takes the
+//! lock: released permits are handed to the queued waiters first, in order — a head
+//! waiter that needs more than is released keeps what it got and stays at the head — and
+//! only once the queue is empty does what is left go back into the atomic, clearing the
+//! bit in the same CAS (a cancelled waiter that leaves the queue empty clears it too). A
+//! lock-free `release` adds to the atomic only with a CAS that sees the bit clear, so it
+//! cannot slip permits in behind a waiter's back. So a newcomer can never take permits
 //! ahead of a queued waiter: acquisition is FIFO even for `acquire_many`.
 //!
 //! # Cancellation
@@ -45,8 +51,10 @@ use crate::wait_queue::{replace_waker, WaitQueue, WakeList};
 
 /// Bit 0 of `permits`.
 const CLOSED: usize = 1;
-/// Permits are stored above the closed bit.
-const SHIFT: usize = 1;
+/// Bit 1 of `permits`: the wait queue may be non-empty, so releases take the lock.
+const QUEUED: usize = 2;
+/// Permits are stored above the closed and queued bits.
+const SHIFT: usize = 2;
 
 /// The most permits a semaphore can hold (leaves headroom so that adding never overflows
 /// the shifted counter).
@@ -250,7 +258,49 @@ impl Semaphore {
         if n == 0 {
             return;
         }
+        // Fast path: nobody queued, so the permits go to the pool without the lock.
+        // Relaxed: the CAS below re-reads the value it replaces.
+        let mut curr = self.permits.load(Relaxed);
+        while curr & QUEUED == 0 {
+            assert!(
+                (curr >> SHIFT) + n <= MAX_PERMITS,
+                "a semaphore holds at most {MAX_PERMITS} permits"
+            );
+            // Release: pairs with the Acquire of the next fast-path CAS, so the releaser's
+            // writes (a mutex guard's) are visible to the next holder. Fails, and the lock
+            // is taken, if an acquirer set the queued bit meanwhile.
+            match self
+                .permits
+                .compare_exchange_weak(curr, curr + (n << SHIFT), Release, Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
+        }
         self.add_permits_locked(n, self.waiters.lock());
+    }
+
+    /// The queue is empty (the lock is held): clears the queued bit and puts `rem` permits
+    /// into the pool, in one CAS.
+    fn unqueue(&self, rem: usize, _waiters: &mut Waiters) {
+        debug_assert!(_waiters.queue.is_empty());
+        let mut curr = self.permits.load(Relaxed);
+        loop {
+            assert!(
+                (curr >> SHIFT) + rem <= MAX_PERMITS,
+                "a semaphore holds at most {MAX_PERMITS} permits"
+            );
+            // Release: pairs with the Acquire of the next fast-path CAS, as in `release`.
+            match self.permits.compare_exchange_weak(
+                curr,
+                (curr & !QUEUED) + (rem << SHIFT),
+                Release,
+                Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
+        }
     }
 
     /// Hands `rem` permits out under the lock, waking the waiters it completes after the
@@ -273,14 +323,8 @@ impl Semaphore {
                     wakers.push(waker);
                 }
             }
-            if rem > 0 && waiters.queue.is_empty() {
-                // Release: pairs with the Acquire of the next fast-path CAS, so the
-                // releaser's writes (a mutex guard's) are visible to the next holder.
-                let prev = self.permits.fetch_add(rem << SHIFT, Release);
-                assert!(
-                    (prev >> SHIFT) + rem <= MAX_PERMITS,
-                    "a semaphore holds at most {MAX_PERMITS} permits"
-                );
+            if waiters.queue.is_empty() {
+                self.unqueue(rem, &mut waiters);
                 rem = 0;
             }
             drop(waiters);
@@ -307,6 +351,7 @@ impl Semaphore {
                 waiters = self.waiters.lock();
             }
         }
+        self.unqueue(0, &mut waiters);
         drop(waiters);
         wakers.wake_all();
     }
@@ -403,10 +448,15 @@ impl AcquireState {
                 return Poll::Ready(Err(AcquireError(())));
             }
             let take = (curr >> SHIFT).min(needed);
-            match sem
-                .permits
-                .compare_exchange_weak(curr, curr - (take << SHIFT), AcqRel, Acquire)
-            {
+            // Too few: set the queued bit with the take, so no release adds to the pool
+            // behind our back from now on (module docs, "no barging").
+            let queued = if take < needed { QUEUED } else { 0 };
+            match sem.permits.compare_exchange_weak(
+                curr,
+                (curr - (take << SHIFT)) | queued,
+                AcqRel,
+                Acquire,
+            ) {
                 Ok(_) => break take,
                 Err(actual) => curr = actual,
             }
@@ -435,6 +485,9 @@ impl AcquireState {
         if gave_back {
             sem.add_permits_locked(waiter.acquired, waiters);
         } else {
+            if waiters.queue.is_empty() {
+                sem.unqueue(0, &mut waiters);
+            }
             drop(waiters);
         }
         drop(waiter);
@@ -470,5 +523,10 @@ impl Semaphore {
     /// Queued waiters (for the loom models' no-ghost-waiter checks).
     pub(crate) fn waiters_len(&self) -> usize {
         self.waiters.lock().queue.len()
+    }
+
+    /// Whether the queued bit is set (releases take the lock).
+    pub(crate) fn queued_bit(&self) -> bool {
+        self.permits.load(Acquire) & QUEUED != 0
     }
 }

@@ -9,7 +9,11 @@ mod imp {
     pub(crate) use std::sync::Arc;
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    }
+
+    pub(crate) mod hint {
+        pub(crate) use std::hint::spin_loop;
     }
 
     pub(crate) mod sync {
@@ -52,7 +56,11 @@ mod imp {
     pub(crate) use loom::sync::Arc;
 
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    }
+
+    pub(crate) mod hint {
+        pub(crate) use loom::hint::spin_loop;
     }
 
     pub(crate) mod cell {

@@ -322,7 +322,7 @@ impl<T> fmt::Debug for Sender<T> {
 
 impl<T> Receiver<T> {
     pub(super) fn chan(&self) -> &super::chan::Chan<T> {
-        &self.rx.0
+        &self.rx.chan
     }
 
     /// The next message, waiting while the buffer is empty; `None` once it is empty and
@@ -519,7 +519,11 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.capacity(), 1);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.rx.0.sem.as_ref().map_or(0, |s| s.available_permits())
+        self.rx
+            .chan
+            .sem
+            .as_ref()
+            .map_or(0, |s| s.available_permits())
     }
 
     /// The buffer size the channel was created with.
@@ -538,7 +542,7 @@ impl<T> Receiver<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("chan", &*self.rx.0)
+            .field("chan", &*self.rx.chan)
             .finish()
     }
 }

@@ -1,12 +1,34 @@
 //! The state the bounded and unbounded channels share.
 //!
-//! One lock guards the buffer (a `VecDeque`), the receiver's waker and the "closed"
-//! flags, so "nothing to receive, so register the waker" and "push, so take the waker"
-//! can never interleave badly. The bounded channel adds a [`batch_semaphore`] of
-//! `capacity` permits in front: a sender takes one before pushing (that is the
-//! backpressure, FIFO and cancel-safe), the receiver gives one back per message taken.
-//! The only atomics are the sender counts; the last (strong) sender to go marks the
-//! channel closed under the lock.
+//! One lock guards the receiver's waker and the "closed" flags. The bounded channel adds a
+//! [`batch_semaphore`] of `capacity` permits in front: a sender takes one before pushing
+//! (that is the backpressure, FIFO and cancel-safe), the receiver gives one back per
+//! message taken. The last (strong) sender to go marks the channel closed under the lock.
+//!
+//! # The buffer
+//!
+//! A bounded channel of at most [`RING_MAX`] slots buffers in a [`Ring`]: senders claim a
+//! slot with one `fetch_add` and publish their value with a store, with no lock, so
+//! producers do not contend with one another or with the receiver (`ring.rs`). Larger
+//! bounded channels (whose ring would be allocated in full up front) and the unbounded
+//! channel keep a `VecDeque` under the lock: there "nothing to receive, so register the
+//! waker" and "push, so take the waker" are serialised by the lock itself.
+//!
+//! # Waking the receiver of a ring (no lock, no wake while it is not waiting)
+//!
+//! `rx_waiting` is set (under the lock, with the waker) when the receiver is about to
+//! sleep. A sender pushes, then a SeqCst fence, then reads `rx_waiting`; the receiver
+//! sets `rx_waiting`, then a SeqCst fence, then looks at the ring once more before it
+//! returns `Pending`. Of two fenced store-then-load sequences at least one sees the
+//! other's store: either the receiver finds the value, or the sender sees the flag and
+//! wakes it. A sender that sees the flag clears it with a swap, so of the senders that
+//! push while the receiver sleeps only the first takes the lock and wakes it; the others
+//! pay one load. A busy receiver (the flag clear) costs its senders no lock and no wake.
+//!
+//! The receiver's drop uses the same pairing with `rx_dropped`: it sets the flag, fences
+//! and drains the ring; a sender that pushed and then sees the flag drains the ring itself
+//! (under the lock, which holds the [`Consumer`] token once the receiver is gone), so no
+//! value is left in the channel after both are done.
 //!
 //! # Weak senders
 //!
@@ -32,22 +54,32 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::task::{Context, Poll, Waker};
+use std::task::{Poll, Waker};
 
 use crate::batch_semaphore as ll;
 use crate::loom::atomic::{
-    AtomicUsize,
-    Ordering::{AcqRel, Acquire, Relaxed},
+    fence, AtomicBool, AtomicUsize,
+    Ordering::{AcqRel, Acquire, Relaxed, SeqCst},
 };
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
-use crate::wait_queue::replace_waker;
 use crate::Notify;
 
-use super::error::TryRecvError;
+use super::ring::{Consumer, Ring};
+
+/// The largest bounded channel buffered in a [`Ring`] (its slots are allocated when the
+/// channel is made); larger ones buffer in a `VecDeque` under the lock.
+pub(crate) const RING_MAX: usize = 4096;
 
 pub(crate) struct Chan<T> {
-    state: Mutex<State<T>>,
+    pub(super) state: Mutex<State<T>>,
+    /// The lock-free buffer of a bounded channel of at most [`RING_MAX`] slots.
+    pub(super) ring: Option<Ring<T>>,
+    /// The receiver registered its waker and may be asleep (see the module docs).
+    pub(super) rx_waiting: AtomicBool,
+    /// The receiver was dropped: not even a reserved slot can deliver any more. Written
+    /// under the lock; read without it by the senders of a ring.
+    pub(super) rx_dropped: AtomicBool,
     /// Live senders; the channel is closed for the receiver when it reaches 0.
     tx_count: AtomicUsize,
     /// Live weak senders (reported by `weak_count`; they do not keep the channel open).
@@ -57,7 +89,7 @@ pub(crate) struct Chan<T> {
     /// The capacity of a bounded channel (the semaphore's full count); 0 if unbounded.
     bound: usize,
     /// Senders waiting in `closed()`.
-    rx_gone: Notify,
+    pub(super) rx_gone: Notify,
 }
 
 // UnwindSafe and RefUnwindSafe, as tokio's: this lock-protected state changes only in
@@ -66,39 +98,54 @@ pub(crate) struct Chan<T> {
 impl<T> std::panic::RefUnwindSafe for Chan<T> {}
 impl<T> std::panic::UnwindSafe for Chan<T> {}
 
-struct State<T> {
-    queue: VecDeque<T>,
-    rx_waker: Option<Waker>,
+pub(super) struct State<T> {
+    /// The buffer of a channel without a ring.
+    pub(super) queue: VecDeque<T>,
+    pub(super) rx_waker: Option<Waker>,
     /// The receiver closed the channel or was dropped.
-    rx_closed: bool,
+    pub(super) rx_closed: bool,
     /// Every sender is gone.
-    tx_gone: bool,
-    /// The receiver was dropped: not even a reserved slot can deliver any more.
-    rx_dropped: bool,
+    pub(super) tx_gone: bool,
+    /// The ring's consumer token once the receiver is dropped (it holds it before).
+    pub(super) orphan_consumer: Option<Consumer>,
 }
 
 /// A sender's counted reference to the channel.
 pub(crate) struct Tx<T>(pub(crate) Arc<Chan<T>>);
 
-/// The receiver's reference: closes and drains the channel when dropped.
-pub(crate) struct Rx<T>(pub(crate) Arc<Chan<T>>);
+/// The receiver's reference: closes and drains the channel when dropped (`rx.rs`).
+pub(crate) struct Rx<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+    /// The ring's consumer token (`None` without a ring, or once dropped).
+    pub(super) consumer: Option<Consumer>,
+}
 
 pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
+    let (ring, consumer) = match capacity {
+        Some(capacity) if capacity <= RING_MAX => {
+            let (ring, consumer) = Ring::new(capacity);
+            (Some(ring), Some(consumer))
+        }
+        _ => (None, None),
+    };
     let chan = Arc::new(Chan {
         state: Mutex::new(State {
             queue: VecDeque::new(),
             rx_waker: None,
             rx_closed: false,
             tx_gone: false,
-            rx_dropped: false,
+            orphan_consumer: None,
         }),
+        ring,
+        rx_waiting: AtomicBool::new(false),
+        rx_dropped: AtomicBool::new(false),
         tx_count: AtomicUsize::new(1),
         tx_weak_count: AtomicUsize::new(0),
         sem: capacity.map(ll::Semaphore::new),
         bound: capacity.unwrap_or(0),
         rx_gone: Notify::new(),
     });
-    (Tx(chan.clone()), Rx(chan))
+    (Tx(chan.clone()), Rx { chan, consumer })
 }
 
 impl<T> Chan<T> {
@@ -106,9 +153,13 @@ impl<T> Chan<T> {
     /// for it, and a slot reserved before [`Rx::close`] may still deliver; otherwise
     /// (unbounded) a closed receiver refuses it. Gives the value back when refused.
     pub(crate) fn push(&self, value: T, reserved: bool) -> Result<(), T> {
+        if let Some(ring) = &self.ring {
+            return self.push_ring(ring, value);
+        }
         let mut state = self.state.lock();
         let refused = if reserved {
-            state.rx_dropped
+            // Relaxed: written under the lock we hold.
+            self.rx_dropped.load(Relaxed)
         } else {
             state.rx_closed
         };
@@ -116,7 +167,7 @@ impl<T> Chan<T> {
             return Err(value);
         }
         state.queue.push_back(value);
-        let waker = state.rx_waker.take();
+        let waker = self.take_rx_waker(&mut state);
         drop(state);
         if let Some(waker) = waker {
             waker.wake();
@@ -124,12 +175,64 @@ impl<T> Chan<T> {
         Ok(())
     }
 
+    /// [`push`](Chan::push) into the ring, with a permit (only bounded channels have one):
+    /// no lock unless the receiver sleeps or is gone (see the module docs).
+    fn push_ring(&self, ring: &Ring<T>, value: T) -> Result<(), T> {
+        // Relaxed: a hint that saves the push; the fenced check below decides.
+        if self.rx_dropped.load(Relaxed) {
+            return Err(value);
+        }
+        ring.push(value);
+        // SeqCst: pairs with the fences in `Rx::take` and `Rx::drop` (`rx.rs`): either
+        // they see the value in the ring, or we see their flag.
+        fence(SeqCst);
+        // Relaxed: the fence above orders it; one load while the receiver is busy.
+        if self.rx_waiting.load(Relaxed) && self.rx_waiting.swap(false, Relaxed) {
+            // The first sender to see the receiver asleep wakes it; the lock orders the
+            // waker's registration before our read of it.
+            let mut state = self.state.lock();
+            let waker = state.rx_waker.take();
+            drop(state);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+        // Relaxed: the fence above orders it (see the module docs).
+        if self.rx_dropped.load(Relaxed) {
+            self.drain_orphans();
+        }
+        Ok(())
+    }
+
+    /// The receiver is gone while we pushed: drop what is left in the ring, as the
+    /// receiver's drop does, with the consumer token it left under the lock. The values
+    /// are dropped after the lock (their drops may send on this channel).
+    fn drain_orphans(&self) {
+        let Some(ring) = &self.ring else { return };
+        let mut state = self.state.lock();
+        let mut orphans = Vec::new();
+        if let Some(consumer) = state.orphan_consumer.as_mut() {
+            while let Some(value) = ring.pop(consumer) {
+                orphans.push(value);
+            }
+        }
+        drop(state);
+        drop(orphans);
+    }
+
+    /// Takes the receiver's waker under the lock, and clears `rx_waiting` with it.
+    pub(super) fn take_rx_waker(&self, state: &mut State<T>) -> Option<Waker> {
+        // Relaxed: under the lock, which orders it with the registration.
+        self.rx_waiting.store(false, Relaxed);
+        state.rx_waker.take()
+    }
+
     /// A reserved slot went back unused (its permit already released): a closed
     /// receiver waiting for the outstanding permits may be done now, so wake it.
     pub(crate) fn slot_returned(&self) {
         let mut state = self.state.lock();
         let waker = if state.rx_closed {
-            state.rx_waker.take()
+            self.take_rx_waker(&mut state)
         } else {
             None
         };
@@ -141,12 +244,14 @@ impl<T> Chan<T> {
 
     /// Whether no message can arrive any more: every sender is gone, or the receiver
     /// closed the channel and every permit is back (free, or held by a buffered message).
-    fn is_finished(&self, state: &State<T>) -> bool {
+    pub(super) fn is_finished(&self, state: &State<T>) -> bool {
         state.tx_gone || (state.rx_closed && self.permits_all_back(state))
     }
 
     /// Free permits + buffered messages = capacity: no slot is reserved. Always true for
-    /// an unbounded channel. Read under the lock (see the module docs).
+    /// an unbounded channel. Read under the lock (see the module docs). A ring's buffered
+    /// messages count as 0: this is asked only when the receiver found the ring empty, and
+    /// a message pushed since holds its permit until it is taken.
     fn permits_all_back(&self, state: &State<T>) -> bool {
         self.sem
             .as_ref()
@@ -171,6 +276,14 @@ impl<T> Chan<T> {
             notified.as_mut().poll(cx)
         })
         .await
+    }
+
+    /// Buffered messages (in a ring: with those being written).
+    pub(crate) fn len(&self) -> usize {
+        match &self.ring {
+            Some(ring) => ring.len(),
+            None => self.state.lock().queue.len(),
+        }
     }
 
     pub(crate) fn same_channel(&self, other: &Chan<T>) -> bool {
@@ -254,7 +367,7 @@ impl<T> Drop for Tx<T> {
         }
         let mut state = self.0.state.lock();
         state.tx_gone = true;
-        let waker = state.rx_waker.take();
+        let waker = self.0.take_rx_waker(&mut state);
         drop(state);
         if let Some(waker) = waker {
             waker.wake();
@@ -262,141 +375,12 @@ impl<T> Drop for Tx<T> {
     }
 }
 
-impl<T> Rx<T> {
-    /// The next message; `None` once the buffer is empty and every sender is gone, or
-    /// once the receiver closed the channel and no reserved slot is left to deliver.
-    /// Spends one unit of the cooperative budget.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
-        let mut state = self.0.state.lock();
-        if let Some(value) = state.queue.pop_front() {
-            drop(state);
-            self.release(1);
-            return Poll::Ready(Some(value));
-        }
-        if self.0.is_finished(&state) {
-            return Poll::Ready(None);
-        }
-        // The displaced waker is dropped after the lock: its drop may send on this channel.
-        let displaced = replace_waker(&mut state.rx_waker, cx.waker());
-        drop(state);
-        drop(displaced);
-        Poll::Pending
-    }
-
-    /// Moves up to `limit` buffered messages to the end of `buf`, waiting while none is
-    /// buffered; `0` once the channel is finished (as in [`poll_recv`](Rx::poll_recv)) or
-    /// at once if `limit` is 0. Spends one unit of the cooperative budget.
-    pub(crate) fn poll_recv_many(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut Vec<T>,
-        limit: usize,
-    ) -> Poll<usize> {
-        if limit == 0 {
-            return Poll::Ready(0);
-        }
-        std::task::ready!(eddy_executor::coop::poll_proceed(cx));
-        let mut state = self.0.state.lock();
-        let n = state.queue.len().min(limit);
-        if n > 0 {
-            // Moving the messages drops nothing, so it may happen under the lock.
-            buf.extend(state.queue.drain(..n));
-            drop(state);
-            self.release(n);
-            return Poll::Ready(n);
-        }
-        if self.0.is_finished(&state) {
-            return Poll::Ready(0);
-        }
-        let displaced = replace_waker(&mut state.rx_waker, cx.waker());
-        drop(state);
-        drop(displaced);
-        Poll::Pending
-    }
-
-    /// Waits for [`poll_recv`](Rx::poll_recv).
-    pub(crate) async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
-    }
-
-    /// [`recv`](Rx::recv) blocking the thread, for synchronous code; `what` names the
-    /// public method in the panic when called inside the runtime.
-    #[track_caller]
-    pub(crate) fn blocking_recv(&mut self, what: &str) -> Option<T> {
-        if eddy_executor::is_entered() {
-            eddy_executor::already_running(what);
-        }
-        eddy_executor::block_on(self.recv())
-    }
-
-    pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let mut state = self.0.state.lock();
-        if let Some(value) = state.queue.pop_front() {
-            drop(state);
-            self.release(1);
-            return Ok(value);
-        }
-        if self.0.is_finished(&state) {
-            Err(TryRecvError::Disconnected)
-        } else {
-            Err(TryRecvError::Empty)
-        }
-    }
-
-    /// `n` messages left the buffer: room for as many more.
-    fn release(&self, n: usize) {
-        if let Some(sem) = &self.0.sem {
-            sem.release(n);
-        }
-    }
-
-    /// Closes the channel for new sends and reservations; buffered messages, and those
-    /// of slots reserved before, can still be received.
-    pub(crate) fn close(&mut self) {
-        let mut state = self.0.state.lock();
-        if state.rx_closed {
-            return;
-        }
-        state.rx_closed = true;
-        drop(state);
-        if let Some(sem) = &self.0.sem {
-            sem.close();
-        }
-        self.0.rx_gone.notify_waiters();
-    }
-
-    pub(crate) fn is_closed(&self) -> bool {
-        let state = self.0.state.lock();
-        state.rx_closed || state.tx_gone
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.state.lock().queue.len()
-    }
-}
-
-impl<T> Drop for Rx<T> {
-    fn drop(&mut self) {
-        self.close();
-        // Drop the undelivered messages and the receiver's waker now, not when the last
-        // sender goes (a task's waker kept by its own sender would keep it alive), and
-        // outside the lock: their drops may do anything, sending on this channel included.
-        let mut state = self.0.state.lock();
-        state.rx_dropped = true;
-        let queue = std::mem::take(&mut state.queue);
-        let waker = state.rx_waker.take();
-        drop(state);
-        drop(queue);
-        drop(waker);
-    }
-}
-
 impl<T> fmt::Debug for Chan<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let buffered = self.len();
         let state = self.state.lock();
         f.debug_struct("Chan")
-            .field("buffered", &state.queue.len())
+            .field("buffered", &buffered)
             .field("rx_closed", &state.rx_closed)
             .field("tx_gone", &state.tx_gone)
             .finish()

@@ -46,6 +46,8 @@ pub mod error;
 mod owned_permit;
 mod permit;
 mod reserve;
+pub(crate) mod ring;
+mod rx;
 mod stream;
 mod unbounded;
 mod weak;

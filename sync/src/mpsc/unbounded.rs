@@ -143,7 +143,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 
 impl<T> UnboundedReceiver<T> {
     pub(super) fn chan(&self) -> &super::chan::Chan<T> {
-        &self.rx.0
+        &self.rx.chan
     }
 
     /// The next message, waiting while none is buffered; `None` once the buffer is empty
@@ -320,7 +320,7 @@ impl<T> UnboundedReceiver<T> {
 impl<T> fmt::Debug for UnboundedReceiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnboundedReceiver")
-            .field("chan", &*self.rx.0)
+            .field("chan", &*self.rx.chan)
             .finish()
     }
 }

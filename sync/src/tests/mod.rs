@@ -6,6 +6,9 @@
 mod lock_cell;
 mod loom_cancellation;
 mod loom_lock;
+mod loom_mpsc;
 mod loom_once_cell;
 mod loom_oneshot;
 mod loom_sync;
+#[cfg(not(eddy_loom))]
+mod ring;

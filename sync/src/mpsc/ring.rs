@@ -1,0 +1,174 @@
+//! The bounded channel's buffer: a ring of slots that senders fill without a lock.
+//!
+//! # Protocol
+//!
+//! Positions count up from 0; position `pos` lives in slot `pos & mask` (the ring has
+//! `capacity` rounded up to a power of two slots). Each slot has a `stamp`:
+//!
+//! * `stamp == pos`: the slot is free for the sender of position `pos`;
+//! * `stamp == pos + 1`: that sender's value is in it, ready for the receiver;
+//! * the receiver takes it and sets `stamp = pos + slots`, freeing it for the position one
+//!   lap later.
+//!
+//! A sender claims a position with one `fetch_add` on `tail` — the only read-modify-write
+//! senders share — writes its value and publishes it with a Release store of the stamp.
+//! Senders never wait for one another: each owns its slot once it has claimed the
+//! position. The receiver reads the stamp of `head`'s slot and, if the value is ready,
+//! moves it out; `head` is written by the consumer only.
+//!
+//! # Invariants
+//!
+//! * **A claimed slot is free.** The channel's semaphore bounds the slots in use: a sender
+//!   pushes only with a permit, and the receiver gives the permit back only after it freed
+//!   the slot. So at most `capacity` positions are claimed and not yet taken, and the slot
+//!   of a new claim `pos` was last used by `pos - slots <= pos - capacity`, which the
+//!   receiver has taken. `push` still checks the stamp (Acquire, pairing with the
+//!   receiver's Release store that freed it) and would wait if it were not free: it never
+//!   does while the invariant holds.
+//! * **One consumer.** `pop` needs the [`Consumer`] token, of which there is one per ring:
+//!   the receiver holds it, then the channel's lock once the receiver is dropped.
+//!
+//! Positions wrap at `usize::MAX`; with a power-of-two ring the slot index and the stamps
+//! stay consistent across the wrap.
+
+#![allow(unsafe_code)]
+
+use std::fmt;
+use std::mem::MaybeUninit;
+
+use crate::loom::atomic::{
+    AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
+use crate::loom::cell::UnsafeCell;
+
+/// Keeps `tail` (hit by every sender) and `head` (written by the receiver) on cache lines
+/// of their own (128 bytes: adjacent-line prefetching pairs 64-byte lines).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+pub(crate) struct Ring<T> {
+    /// The next position to claim.
+    tail: Padded<AtomicUsize>,
+    /// The next position to take; written by the holder of the [`Consumer`] only.
+    head: Padded<AtomicUsize>,
+    /// `slots.len() - 1`; `slots.len()` is a power of two.
+    mask: usize,
+    slots: Box<[Slot<T>]>,
+}
+
+struct Slot<T> {
+    /// See the module docs.
+    stamp: AtomicUsize,
+    /// Initialised exactly while `stamp == pos + 1` for the position it holds.
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// The right to take values out of a [`Ring`]: one per ring, not `Clone`.
+#[derive(Debug)]
+pub(crate) struct Consumer(());
+
+// SAFETY: values move between threads through the ring (sent on one, dropped or taken on
+// another), hence `T: Send`. Shared access to a slot's value is ordered by its stamp: the
+// sender that claimed the position is its only writer until its Release store of the
+// stamp, the holder of the one `Consumer` its only reader after an Acquire load of that
+// stamp (module docs, "Invariants").
+unsafe impl<T: Send> Send for Ring<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send> Sync for Ring<T> {}
+
+impl<T> Ring<T> {
+    /// A ring for `capacity` values, and its one consumer token.
+    pub(crate) fn new(capacity: usize) -> (Ring<T>, Consumer) {
+        let len = capacity.max(1).next_power_of_two();
+        let slots = (0..len)
+            .map(|i| Slot {
+                stamp: AtomicUsize::new(i),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        let ring = Ring {
+            tail: Padded(AtomicUsize::new(0)),
+            head: Padded(AtomicUsize::new(0)),
+            mask: len - 1,
+            slots,
+        };
+        (ring, Consumer(()))
+    }
+
+    /// Appends `value`. The caller holds one of the channel's permits for it (module
+    /// docs, "Invariants"); it passes to the value, and the receiver gives it back.
+    pub(crate) fn push(&self, value: T) {
+        // Relaxed: the claim orders nothing; the slot's stamp carries the hand-over.
+        let pos = self.tail.0.fetch_add(1, Relaxed);
+        let slot = &self.slots[pos & self.mask];
+        // Acquire: pairs with the Release store in `pop` that freed the slot, so the
+        // receiver's move out of it happens before our write. Free at once (see the
+        // invariant); the loop is the defence, not the protocol.
+        while slot.stamp.load(Acquire) != pos {
+            crate::loom::hint::spin_loop();
+        }
+        slot.value.with_mut(|p| {
+            // SAFETY: `stamp == pos`: the slot is free and this thread, which claimed
+            // `pos`, is its only accessor until the store below publishes it.
+            unsafe { (*p).write(value) };
+        });
+        // Release: pairs with the Acquire load in `pop`; the value is written before.
+        slot.stamp.store(pos.wrapping_add(1), Release);
+    }
+
+    /// Takes the value at the head, if it is in: `None` when the ring is empty or the
+    /// sender of the head position has claimed it but not yet written it.
+    pub(crate) fn pop(&self, _consumer: &mut Consumer) -> Option<T> {
+        // Relaxed: only the consumer writes `head`, and the token's hand-overs (a `&mut`,
+        // or the channel's lock) order its previous writes before this read.
+        let pos = self.head.0.load(Relaxed);
+        let slot = &self.slots[pos & self.mask];
+        // Acquire: pairs with the Release store in `push`: the value is written.
+        if slot.stamp.load(Acquire) != pos.wrapping_add(1) {
+            return None;
+        }
+        let value = slot.value.with(|p| {
+            // SAFETY: `stamp == pos + 1`: the value is initialised, and its sender is done
+            // with it. The `Consumer` token makes us the only reader, and the slot is not
+            // freed for the next writer until the store below.
+            unsafe { (*p).assume_init_read() }
+        });
+        // Release: pairs with the Acquire load in `push` one lap later (the read above
+        // happens before that sender's write).
+        slot.stamp
+            .store(pos.wrapping_add(self.slots.len()), Release);
+        // Release: pairs with the Acquire load in `len`.
+        self.head.0.store(pos.wrapping_add(1), Release);
+        Some(value)
+    }
+
+    /// Positions claimed and not yet taken: buffered values, and any being written.
+    pub(crate) fn len(&self) -> usize {
+        // Acquire, head first: pairs with `pop`'s Release store of `head`, which comes
+        // after the claims of every position below it, so the `tail` read next is at
+        // least `head`.
+        let head = self.head.0.load(Acquire);
+        let tail = self.tail.0.load(Acquire);
+        tail.wrapping_sub(head).min(self.slots.len())
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        // `&mut self`: every sender and the consumer are gone, and their writes happened
+        // before (the channel's `Arc` dropped last orders them); no position is claimed
+        // and unwritten.
+        let mut consumer = Consumer(());
+        while self.pop(&mut consumer).is_some() {}
+    }
+}
+
+impl<T> fmt::Debug for Ring<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ring")
+            .field("len", &self.len())
+            .field("slots", &self.slots.len())
+            .finish()
+    }
+}
