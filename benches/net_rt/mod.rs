@@ -210,6 +210,14 @@ pub struct Eddy<B>(eddy::Runtime, PhantomData<B>);
 pub type EddyEpoll = Eddy<Epoll>;
 pub type EddyPolling = Eddy<Polling>;
 
+impl<B> Eddy<B> {
+    /// The runtime's handle (`benches/wakeups.rs` reads its worker counters).
+    #[allow(dead_code)]
+    pub fn handle(&self) -> &eddy::runtime::Handle {
+        self.0.handle()
+    }
+}
+
 impl<B: Backend> Rt for Eddy<B> {
     const NAME: &'static str = B::NAME;
     type Listener = eddy::net::TcpListener;

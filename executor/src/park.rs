@@ -64,6 +64,26 @@ pub trait Park: Send + Sync + 'static {
     fn maintain(&self, worker: usize) {
         let _ = worker;
     }
+
+    /// Asked by worker `worker`, on its own thread, when it has run out of work and is
+    /// about to look for more for a few microseconds before it parks (a searching worker
+    /// spins briefly: work that arrives meanwhile then costs no wake-up). Answer false when
+    /// something only `park` attends to could wait meanwhile, e.g. I/O that nobody else
+    /// polls. A spin is as long as a short task's poll, so timers are no later than behind
+    /// one. The default, true, suits a hook that has nothing but the parker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy_executor::park::{Park, ThreadPark};
+    ///
+    /// // A plain parker has nothing to attend to but its token.
+    /// assert!(ThreadPark::new(1).may_spin(0));
+    /// ```
+    fn may_spin(&self, worker: usize) -> bool {
+        let _ = worker;
+        true
+    }
 }
 
 /// The plain park hook: one [`Parker`] per worker, nothing else.

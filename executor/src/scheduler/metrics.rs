@@ -13,6 +13,7 @@ pub(crate) struct Counters {
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) lifo_hits: AtomicU64,
+    pub(crate) spins_found: AtomicU64,
 }
 
 impl Counters {
@@ -22,6 +23,7 @@ impl Counters {
             steals: stats::read(&self.steals),
             parks: stats::read(&self.parks),
             lifo_hits: stats::read(&self.lifo_hits),
+            spins_found: stats::read(&self.spins_found),
             local_queue_depth,
         }
     }
@@ -50,6 +52,9 @@ pub struct WorkerMetrics {
     pub parks: u64,
     /// Polls of the task in the LIFO slot (a task this worker had just woken).
     pub lifo_hits: u64,
+    /// Times the worker ran out of work and, spinning briefly instead of parking, saw
+    /// new work arrive (each one a wake-up saved).
+    pub spins_found: u64,
     /// Tasks in the worker's local queue right now (the LIFO slot not counted).
     pub local_queue_depth: usize,
 }
@@ -58,8 +63,13 @@ impl fmt::Display for WorkerMetrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} polls, {} steals, {} parks, {} LIFO hits, {} queued",
-            self.polls, self.steals, self.parks, self.lifo_hits, self.local_queue_depth
+            "{} polls, {} steals, {} parks, {} LIFO hits, {} spins found work, {} queued",
+            self.polls,
+            self.steals,
+            self.parks,
+            self.lifo_hits,
+            self.spins_found,
+            self.local_queue_depth
         )
     }
 }

@@ -136,10 +136,16 @@ impl Shared {
         }
     }
 
+    /// True if a queue other workers can take from (the injector, a worker's local
+    /// queue) holds a task. Loads only: a searcher's spin calls it in a loop.
+    pub(super) fn has_stealable_work(&self) -> bool {
+        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.is_empty())
+    }
+
     /// The last searcher is parking: if any queue still has work, wake someone.
     pub(super) fn notify_if_work_pending(&self) {
         fence(Ordering::SeqCst);
-        if self.remotes.iter().any(|r| !r.is_empty()) || !self.injector.is_empty() {
+        if self.has_stealable_work() {
             self.wake_one();
         }
     }

@@ -10,8 +10,21 @@
 //!          |         victim, then the injector)
 //!          +-- found --> run_task --> loop
 //!          v
+//!        spin       (a searcher only, if the park hook allows: watches the queues for
+//!          |         up to SPIN, still counted as searching)
+//!          +-- work --> loop
+//!          v
 //!        park       (listed as a sleeper, then re-checks all queues once)
 //! ```
+//!
+//! The spin saves a wake-up pair (a futex wake and wait, or an eventfd write and an extra
+//! poll round, and two context switches) whenever work arrives within a few microseconds
+//! of a worker running dry: a producer that sees a searcher wakes nobody (idle.rs), and
+//! the spinner takes the work as a steal. It is bounded (no more than [`SPIN`] per time a
+//! worker runs dry), only a searcher spins (at most half the workers), and the park hook
+//! may refuse it ([`Park::may_spin`](crate::park::Park::may_spin): the runtime's driver
+//! does when the worker would be the one to poll I/O). Giving up is the ordinary park path,
+//! so the lost-wakeup argument of idle.rs is unchanged: spinning is searching for longer.
 //!
 //! A task that calls `block_in_place` keeps its worker thread for the closure: the worker
 //! first hands its LIFO slot, local queue and yielded tasks to the injector and wakes a
@@ -40,6 +53,17 @@ const MAX_LIFO_POLLS: u8 = 3;
 
 /// The most tasks taken from the injector in one batch.
 const MAX_INJECTOR_BATCH: usize = 128;
+
+/// How long a searcher that found nothing watches the queues before it parks (module
+/// docs): about the cost of the wake-up pair it may save (a futex wake and wait, the two
+/// context switches), so a spin that finds nothing costs about what parking would have.
+#[cfg(not(eddy_loom))]
+const SPIN: std::time::Duration = std::time::Duration::from_micros(20);
+
+/// Spin-loop hints between two looks at the queues while spinning: each look reads other
+/// workers' queue ends, so it is spaced out rather than hammering their cache lines.
+#[cfg(not(eddy_loom))]
+const SPIN_HINTS: u32 = 32;
 
 /// The worker's thread-local view: shared state plus its own queues.
 pub(crate) struct WorkerContext {
@@ -145,6 +169,9 @@ impl WorkerContext {
                 self.run_task(task);
                 continue;
             }
+            if self.spin_for_work() {
+                continue;
+            }
             self.park();
         }
     }
@@ -230,6 +257,41 @@ impl WorkerContext {
                 threshold,
             });
         }
+    }
+
+    /// A searcher out of work watches the queues for up to [`SPIN`] (module docs). True if
+    /// work appeared (or shutdown began): the caller goes round its loop again, still
+    /// searching. False: park.
+    fn spin_for_work(&self) -> bool {
+        if !self.core.borrow().is_searching || !self.shared.park.may_spin(self.index) {
+            return false;
+        }
+        self.spin_until_work()
+    }
+
+    #[cfg(not(eddy_loom))]
+    fn spin_until_work(&self) -> bool {
+        let started = std::time::Instant::now();
+        loop {
+            for _ in 0..SPIN_HINTS {
+                std::hint::spin_loop();
+            }
+            if self.shared.has_stealable_work() || self.shared.is_shutdown() {
+                stats::bump(&self.shared.counters[self.index].spins_found);
+                return true;
+            }
+            if started.elapsed() >= SPIN {
+                return false;
+            }
+        }
+    }
+
+    /// Under loom (no clock; a spin loop would multiply the interleavings) the spin is one
+    /// more look, which is the step the models need: work made visible before it is found
+    /// there, work made visible after it is left to the park path.
+    #[cfg(eddy_loom)]
+    fn spin_until_work(&self) -> bool {
+        self.shared.has_stealable_work() || self.shared.is_shutdown()
     }
 
     fn park(&self) {

@@ -1,6 +1,7 @@
 //! Loom models of parking: the one-token [`Parker`] (an unpark is never lost) and the
 //! idle accounting that decides whom to unpark (`scheduler/idle.rs`: a parking searcher
-//! and a producer never both miss new work). A lost wakeup shows up as a loom deadlock.
+//! and a producer never both miss new work; a spinning searcher sees new work or is woken
+//! for it). A lost wakeup shows up as a loom deadlock.
 
 use eddy_test_support::model;
 
@@ -155,5 +156,44 @@ fn loom_two_parking_workers_and_a_producer_never_all_miss_new_work() {
             notified.iter().filter(|&&n| n).count(),
             "each notified worker counts as one searcher"
         );
+    });
+}
+
+/// A searcher out of work spins before it parks (`worker.rs`, module docs): it looks at
+/// the queues once more while still counted as searching, and a producer that sees the
+/// searcher wakes nobody. Either the spin sees the work (the worker goes back to its loop,
+/// still searching, and nobody was woken), or the ordinary park path follows and the
+/// producer or the re-check wakes it: the work is never slept through.
+#[test]
+fn loom_a_spinning_searcher_sees_new_work_or_is_woken_for_it() {
+    model(|| {
+        let idle = Arc::new(Idle::new(1));
+        let parker = Arc::new(Parker::new());
+        let work = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (idle, parker, work) = (idle.clone(), parker.clone(), work.clone());
+            thread::spawn(move || produce(&idle, &parker, &work))
+        };
+        assert!(idle.transition_to_searching());
+        // The spin: one more look under loom (`WorkerContext::spin_until_work`).
+        if work.load(Relaxed) {
+            producer.join().unwrap();
+            // Found while searching: nobody took it off the sleepers or left a token.
+            assert_eq!(idle.num_searching(), 1);
+            assert!(
+                !parker.take_token(),
+                "a wake-up was spent on a spinning searcher"
+            );
+            return;
+        }
+        park_and_recheck(&idle, &parker, 0, true, &work);
+        parker.park();
+        let notified = idle.unpark_self(0);
+        producer.join().unwrap();
+        assert!(
+            notified,
+            "park returned, yet the worker was never taken off the sleepers"
+        );
+        assert_eq!(idle.num_searching(), 1);
     });
 }

@@ -480,4 +480,26 @@ impl Park for Driver {
         self.time.fire_due();
         self.poll_io_now(worker);
     }
+
+    /// A worker out of work may spin briefly before parking (the executor's worker.rs)
+    /// unless it would be the one to poll I/O: with sources registered and no other
+    /// worker waiting in the reactor, its park is what polls them, and a spin would hold
+    /// their readiness back. With the clock paused, never: the park is what advances it.
+    /// A busy worker's hold on the reactor is brief (`maintain`), so "another worker is in
+    /// the reactor" is read as announced (`IN_REACTOR`); a stale answer costs at most one
+    /// spin's delay, never a lost wake-up (the park path after the spin is unchanged).
+    fn may_spin(&self, worker: usize) -> bool {
+        if self.clock().is_paused() {
+            return false;
+        }
+        let Some(poller) = &self.io else {
+            return true;
+        };
+        poller.sources() == 0
+            || self
+                .sleeping
+                .iter()
+                .enumerate()
+                .any(|(other, state)| other != worker && state.load(SeqCst) == IN_REACTOR)
+    }
 }

@@ -1,5 +1,6 @@
 //! Auto-advance, driving a paused one-worker driver's `park(0)` directly, as the
-//! current-thread scheduler does when it has nothing to run.
+//! current-thread scheduler does when it has nothing to run; and the spin hint
+//! (`Park::may_spin`) against a fake poller.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -317,4 +318,93 @@ fn a_multi_threaded_runtime_s_jobs_take_no_guard() {
     assert_eq!(Arc::strong_count(&driver), 1, "no reference to the driver");
     assert!(driver.clock().can_auto_advance());
     job();
+}
+
+/// A poller whose round waits until `notify`, and that claims `sources` sources. Tells
+/// `entered` when a round begins.
+#[derive(Debug)]
+struct FakePoller {
+    sources: usize,
+    polling: Mutex<bool>,
+    notified: std::sync::Condvar,
+    entered: Mutex<Option<mpsc::Sender<()>>>,
+}
+
+impl FakePoller {
+    fn new(sources: usize) -> (Arc<FakePoller>, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        let poller = Arc::new(FakePoller {
+            sources,
+            polling: Mutex::new(false),
+            notified: std::sync::Condvar::new(),
+            entered: Mutex::new(Some(tx)),
+        });
+        (poller, rx)
+    }
+}
+
+impl super::Poller for FakePoller {
+    fn try_poll(&self, _timeout: Option<Duration>) -> Option<std::io::Result<usize>> {
+        let mut polling = self.polling.lock().unwrap();
+        *polling = true;
+        if let Some(entered) = self.entered.lock().unwrap().take() {
+            let _ = entered.send(());
+        }
+        while *polling {
+            polling = self.notified.wait(polling).unwrap();
+        }
+        Some(Ok(0))
+    }
+
+    fn is_polling(&self) -> bool {
+        *self.polling.lock().unwrap()
+    }
+
+    fn notify(&self) -> std::io::Result<()> {
+        *self.polling.lock().unwrap() = false;
+        self.notified.notify_all();
+        Ok(())
+    }
+
+    fn sources(&self) -> usize {
+        self.sources
+    }
+}
+
+#[test]
+fn a_worker_may_spin_when_no_source_needs_its_park() {
+    let (poller, _entered) = FakePoller::new(0);
+    let driver = Driver::with_poller(2, poller);
+    assert!(
+        driver.may_spin(0),
+        "no sources: nothing waits on this worker's park"
+    );
+    assert!(
+        !paused().may_spin(0),
+        "a paused clock advances only in a park"
+    );
+}
+
+#[test]
+fn a_worker_spins_only_while_another_worker_waits_in_the_reactor() {
+    let (poller, entered) = FakePoller::new(1);
+    let driver = Arc::new(Driver::with_poller(2, poller));
+    assert!(
+        !driver.may_spin(0),
+        "nobody in the reactor: this worker's park is what polls I/O"
+    );
+    let sleeper = driver.clone();
+    let parked = on_thread(move || sleeper.park(1));
+    entered
+        .recv_timeout(LIMIT)
+        .expect("worker 1 never entered the reactor");
+    assert!(driver.may_spin(0), "worker 1 polls I/O meanwhile");
+    assert!(
+        !driver.may_spin(1),
+        "the worker in the reactor is not another one"
+    );
+    driver.unpark(1);
+    parked
+        .recv_timeout(LIMIT)
+        .expect("the unpark did not end the round");
 }
