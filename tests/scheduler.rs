@@ -465,3 +465,46 @@ fn a_yield_waits_a_bounded_number_of_polls_on_a_saturated_worker() {
         );
     });
 }
+
+#[test]
+fn a_due_timer_runs_while_the_only_other_task_keeps_yielding() {
+    with_timeout(LIMIT, || {
+        // One worker; a task that burns 200 µs per poll and then yields, and a 1 ms sleep.
+        // When the worker's queue holds only yielded tasks it does what a park would
+        // (fire due timers, poll I/O) before running them again, so the sleeper runs
+        // within a few of the burner's polls after its deadline (wheel rounding included:
+        // about 10). Without that the timer waited for the maintenance tick, 61 polls in.
+        // Polls are counted, not time: a loaded machine makes a burn take longer in wall
+        // time, which only lowers the count.
+        let rt = runtime(1);
+        let polls = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let burner = {
+            let (polls, stop) = (polls.clone(), stop.clone());
+            rt.spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    let start = std::time::Instant::now();
+                    while start.elapsed() < std::time::Duration::from_micros(200) {
+                        std::hint::spin_loop();
+                    }
+                    polls.fetch_add(1, Ordering::SeqCst);
+                    eddy::task::yield_now().await;
+                }
+            })
+        };
+        let sleeper = {
+            let (polls, stop) = (polls.clone(), stop.clone());
+            rt.spawn(async move {
+                eddy::time::sleep(std::time::Duration::from_millis(1)).await;
+                stop.store(true, Ordering::SeqCst);
+                polls.load(Ordering::SeqCst)
+            })
+        };
+        let burned = rt.block_on(sleeper).unwrap();
+        rt.block_on(burner).unwrap();
+        assert!(
+            burned <= 30,
+            "the 1 ms timer ran after {burned} polls of 200 µs of a yielding task"
+        );
+    });
+}

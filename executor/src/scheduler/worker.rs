@@ -164,6 +164,15 @@ impl WorkerContext {
                 self.run_task(task);
                 continue;
             }
+            if !self.core.borrow().yielded.is_empty() {
+                // Only tasks that yielded are left: first what a park would do without
+                // sleeping (fire due timers, poll I/O), then they go back behind whatever
+                // that woke. Without it, tasks that yield in turn would keep a busy worker
+                // from its timers until the next maintenance tick.
+                self.shared.park.maintain(index);
+                self.core.borrow_mut().release_yielded(&self.shared);
+                continue;
+            }
             let stolen = self.core.borrow_mut().steal_work(&self.shared);
             if let Some(task) = stolen {
                 self.run_task(task);
@@ -346,7 +355,7 @@ impl WorkerContext {
                 }
                 None => false,
             },
-            // Not stealable yet; `requeue_yielded` announces it when it moves back.
+            // Not stealable yet; `release_yielded` announces it when it moves back.
             Placement::Yield => {
                 core.yielded.push(task);
                 false
@@ -435,10 +444,7 @@ impl Core {
         if let Some(task) = self.local.pop() {
             return Some(task);
         }
-        if let Some(task) = self.take_from_injector(shared) {
-            return Some(task);
-        }
-        self.requeue_yielded(shared)
+        self.take_from_injector(shared)
     }
 
     /// Moves every yielded task to the back of the local queue, where it runs after the
@@ -456,24 +462,6 @@ impl Core {
         if more {
             shared.notify_parked();
         }
-    }
-
-    /// Moves the yielded tasks back to the local queue (where idle workers may steal
-    /// them) and returns the first.
-    fn requeue_yielded(&mut self, shared: &Shared) -> Option<Notified> {
-        if self.yielded.is_empty() {
-            return None;
-        }
-        let mut yielded = self.yielded.drain(..);
-        let first = yielded.next();
-        let more = yielded.len() > 0;
-        for task in yielded {
-            self.local.push(task);
-        }
-        if more {
-            shared.notify_parked();
-        }
-        first
     }
 
     /// A fair share of the injector: len / workers + 1 tasks, at most 128.
