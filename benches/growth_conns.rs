@@ -566,10 +566,13 @@ mod load {
 }
 
 /// Size of a request (and its echo).
+#[cfg(target_os = "linux")]
 const MESSAGE: usize = 64;
 /// Rounds per runtime and N.
+#[cfg(target_os = "linux")]
 const ROUNDS: usize = 5;
 /// Rounds at 10k connections.
+#[cfg(target_os = "linux")]
 const ROUNDS_10K: usize = 3;
 
 /// Raises the soft `RLIMIT_NOFILE` to what `n` connections (one end each) need, or exits
