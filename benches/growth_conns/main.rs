@@ -20,7 +20,9 @@
 //!   server, whatever share of the cores it got.
 //! * `bytes_per_conn`: the server's live heap bytes (a counting global allocator) with N
 //!   idle connections (each echoed once, its task waiting in `read`) minus before the
-//!   first, over N: the task, the socket's registration, the reactor's slot.
+//!   first, over N: the task, the socket's registration, the reactor's slot. The
+//!   allocator counts only in this step, so its shared counter costs nothing in the CPU
+//!   figure.
 //! * `rss_bytes_per_conn`: the same for the server's RSS (`/proc/self/statm`), which also
 //!   counts the allocator's slack.
 //!

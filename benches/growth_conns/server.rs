@@ -1,11 +1,14 @@
-//! The child process: the server under test. Commands on stdin, one per line, each
-//! answered on stdout: `MEM` -> `MEM <live heap bytes> <rss bytes>`, `CPU` ->
-//! `CPU <process cpu ns>`; end of input ends it.
+//! The child process: the server under test. Once listening it says `LISTENING <port>`,
+//! turns the allocator's count on and says `MEM <live heap bytes> <rss bytes>` (the
+//! memory step's start). Then commands on stdin, one per line, each answered on stdout:
+//! `MEM` -> `MEM <live heap bytes> <rss bytes>`, which also ends the memory step (the
+//! count is off from then on, so CPU is measured without it); `CPU` ->
+//! `CPU <user ns> <system ns>`; end of input ends it.
 use std::io::{BufRead, Write};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::counting::LIVE;
+use crate::counting::{LIVE, ON};
 use crate::net_rt::{Conn, EddyEpoll, Rt, Smol, Spawner, Tokio};
 
 /// Echoes until end-of-stream (or an error), through a buffer inside the task.
@@ -107,11 +110,22 @@ where
     std::thread::sleep(Duration::from_millis(50));
     let mut out = std::io::stdout().lock();
     writeln!(out, "LISTENING {}", addr.port()).unwrap();
-    writeln!(out, "MEM {} {}", LIVE.load(Relaxed), rss()).unwrap();
+    // Stdin's buffer (8 KiB) is allocated by the first `stdin()`: before the step.
+    let stdin = std::io::stdin();
+    // The memory step starts. Relaxed is enough: the clients connect only after reading
+    // the line below, which this thread writes (a system call) after the store.
+    ON.store(true, Relaxed);
+    let (live, rss_before) = (LIVE.load(Relaxed), rss());
+    writeln!(out, "MEM {live} {rss_before}").unwrap();
     out.flush().unwrap();
-    for line in std::io::stdin().lock().lines() {
+    for line in stdin.lock().lines() {
         match line.unwrap().trim() {
-            "MEM" => writeln!(out, "MEM {} {}", LIVE.load(Relaxed), rss()).unwrap(),
+            "MEM" => {
+                // The memory step ends: nothing is counted while CPU is measured.
+                let live = LIVE.load(Relaxed);
+                ON.store(false, Relaxed);
+                writeln!(out, "MEM {live} {}", rss()).unwrap()
+            }
             "CPU" => {
                 let (user, system) = crate::cpu_time();
                 writeln!(out, "CPU {} {}", user.as_nanos(), system.as_nanos()).unwrap()
