@@ -372,7 +372,7 @@ def growth_svg(axis, rows):
         f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">'
         f"{escape(GROWTH_TITLES.get(axis, axis))}</text>",
         f'<text x="{width / 2}" y="36" text-anchor="middle" fill="#444">'
-        f"benches/growth_{axis}.rs; medians; flat is good: each label ends with the line's "
+        f"cargo bench --bench growth_{axis}; medians; flat is good: each label ends with the line's "
         "largest value over its smallest (flat within 2x: below x2)</text>",
     ]
     for p, unit in enumerate(units):
