@@ -11,6 +11,10 @@
 //!   poll registers more than the runtimes' cooperative budget allows). The sleeps stay in
 //!   the task's own buffer, as a timeout sits inside its task's future: no box per timer.
 //! * **cancel**: the same tasks drop their sleeps (all still pending).
+//! * Both figures are net of the harness: each round first runs the same two phases with
+//!   holders that create and poll no sleep (the same spawns, chunks, yields, channel and
+//!   buffer), and that baseline's CPU time is subtracted before dividing by N. Otherwise
+//!   the fixed costs, divided by N, would inflate the small Ns and make the curve fall.
 //! * **fire**: N tasks, one per sleep (a server's connection task waiting on its timeout),
 //!   each registers its sleep in its first poll and finishes when it fires. Measured from
 //!   the moment every sleep is registered (before the first deadline) to the last task's
@@ -28,11 +32,12 @@
 //! which a deadline came before every sleep was registered is reported and discarded.
 //!
 //! Rounds are interleaved (eddy, tokio, smol, eddy, ...); each figure is the median of
-//! [`ROUNDS`] rounds ([`ROUNDS_1M`] at 1M). Rows `timers,<runtime>,<n>,<metric>,<value>,ns`
+//! [`ROUNDS`] rounds, at every N. Rows `timers,<runtime>,<n>,<metric>,<value>,ns`
 //! go to `target/growth/timers.csv` (`$CARGO_TARGET_DIR/growth/` if set), for
 //! `python3 scripts/chart.py growth`.
 //!
-//! Run with `cargo bench --bench growth_timers` (about two minutes); arguments after `--`
+//! Run with `cargo bench --bench growth_timers` (about three minutes, most of it the 1M
+//! fire phases waiting for their deadlines, ~6 s each); arguments after `--`
 //! pick the Ns (`cargo bench --bench growth_timers -- 1000 10000`).
 
 // The runtimes' wrappers are written out for each; their items need no docs.
@@ -70,8 +75,6 @@ mod bench {
     pub const CHUNK: usize = 100;
     /// Rounds per runtime and N.
     pub const ROUNDS: usize = 5;
-    /// Rounds at 1M (each takes seconds).
-    pub const ROUNDS_1M: usize = 3;
     /// The Ns, unless given on the command line.
     const SIZES: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 
@@ -218,8 +221,10 @@ mod bench {
     }
 
     /// A holder: creates and polls its share of the sleeps, reports, waits for the signal
-    /// to cancel, drops them, reports.
+    /// to cancel, drops them, reports. With `create` false (the baseline) it does all of
+    /// that but create and poll the sleeps.
     async fn holder<R: Rt>(
+        create: bool,
         share: std::ops::Range<usize>,
         n: usize,
         inserted: Arc<Countdown>,
@@ -232,6 +237,9 @@ mod bench {
         while next < share.end {
             let end = (next + CHUNK).min(share.end);
             poll_fn(|cx| {
+                if !create {
+                    return Poll::Ready(());
+                }
                 for i in next..end {
                     sleeps.push(R::sleep(delay(i, n)));
                     let sleep = sleeps.last_mut().unwrap();
@@ -266,11 +274,9 @@ mod bench {
         fired.arrive();
     }
 
-    fn round<R: Rt>(rt: &R, n: usize) -> Round {
-        let per_ns = |d: Duration| d.as_nanos() as f64 / n as f64;
-        let mut out = Round::default();
-
-        // Insert, then cancel.
+    /// The insert and cancel phases' CPU and wall times, with sleeps (`create`) or without
+    /// (the baseline).
+    fn insert_cancel<R: Rt>(rt: &R, n: usize, create: bool) -> [Duration; 4] {
         let (inserted, inserted_wait) = Countdown::new(HOLDERS);
         let (cancelled, cancelled_wait) = Countdown::new(HOLDERS);
         let (cancel, cancel_wait) = async_channel::bounded(HOLDERS);
@@ -279,6 +285,7 @@ mod bench {
         for h in 0..HOLDERS {
             let share = h * n / HOLDERS..(h + 1) * n / HOLDERS;
             rt.spawn(holder::<R>(
+                create,
                 share,
                 n,
                 inserted.clone(),
@@ -288,8 +295,7 @@ mod bench {
             ));
         }
         rt.block_on(inserted_wait.recv()).unwrap();
-        out.insert = per_ns(cpu_time() - cpu);
-        out.insert_wall = per_ns(wall.elapsed());
+        let (insert, insert_wall) = (cpu_time() - cpu, wall.elapsed());
         assert!(
             !early.load(Relaxed),
             "{}: a sleep of the insert phase completed in its first poll",
@@ -300,8 +306,23 @@ mod bench {
             cancel.try_send(()).unwrap();
         }
         rt.block_on(cancelled_wait.recv()).unwrap();
-        out.cancel = per_ns(cpu_time() - cpu);
-        out.cancel_wall = per_ns(wall.elapsed());
+        [insert, insert_wall, cpu_time() - cpu, wall.elapsed()]
+    }
+
+    fn round<R: Rt>(rt: &R, n: usize) -> Round {
+        let per_ns = |d: Duration| d.as_nanos() as f64 / n as f64;
+        // Net of the baseline; getrusage's noise can make a small N's figure negative,
+        // which is kept (the median over rounds settles it) rather than hidden.
+        let net = |with: Duration, without: Duration| per_ns(with) - per_ns(without);
+        let mut out = Round::default();
+
+        // Insert, then cancel: the baseline, then with the sleeps.
+        let harness = insert_cancel(rt, n, false);
+        let with = insert_cancel(rt, n, true);
+        out.insert = net(with[0], harness[0]);
+        out.insert_wall = net(with[1], harness[1]);
+        out.cancel = net(with[2], harness[2]);
+        out.cancel_wall = net(with[3], harness[3]);
 
         // Fire.
         let (registered, registered_wait) = Countdown::new(n);
@@ -387,9 +408,8 @@ mod bench {
 
         let mut results: Vec<(usize, [Series; 3])> = Vec::new();
         for &n in &sizes {
-            let rounds = if n >= 1_000_000 { ROUNDS_1M } else { ROUNDS };
             let mut series: [Series; 3] = Default::default();
-            for r in 0..rounds {
+            for r in 0..ROUNDS {
                 let got = [round(&eddy, n), round(&tokio, n), round(&smol, n)];
                 for (name, (s, g)) in ["eddy", "tokio", "smol"]
                     .iter()
@@ -436,7 +456,8 @@ mod bench {
             }
         }
         println!(
-            "(ns of process CPU per timer, medians; wall: ns per timer with {NUM_WORKERS} workers)"
+            "(ns of process CPU per timer, medians; insert and cancel net of the harness baseline; \
+             wall: ns per timer with {NUM_WORKERS} workers)"
         );
         println!("\neddy/tokio, eddy/smol:");
         for (n, [e, t, s]) in &results {

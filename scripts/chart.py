@@ -289,10 +289,28 @@ def per_item(metric):
 
 
 def flatness(points):
-    """The largest N's value over the smallest N's (1.0: flat)."""
-    points = sorted(points)
-    first, last = points[0][1], points[-1][1]
-    return last / first if first > 0 else math.inf
+    """The line's largest value over its smallest, whatever their Ns (1.0: flat; "flat
+    within 2x" is below 2.0); None if the smallest is not above 0, where the ratio means
+    nothing. `points` are finite (growth_svg drops the rest)."""
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    return high / low if low > 0 else None
+
+
+def flatness_text(points, missing):
+    """The end of a line's label: its flatness and the Ns it has no point for."""
+    ratio = flatness(points)
+    text = f"x{ratio:.2f}" if ratio is not None else "max/min n/a: min <= 0"
+    if missing:
+        text += "; no point at " + ", ".join(n_label(n) for n in missing)
+    return f"({text})"
+
+
+def n_label(n):
+    """1000 -> 1k, 1000000 -> 1M."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
 def spread_labels(labels, low, high, gap=12):
@@ -324,6 +342,20 @@ def growth_svg(axis, rows):
         if unit != "1/s":
             series.setdefault((unit, metric, runtime), []).append((n, value))
     ns = sorted({n for _, n, _, _, unit in rows if unit != "1/s"})
+    # NaN (or infinite) points are dropped, not drawn; a line's label names the Ns it has
+    # no point for, whether dropped here or absent from the CSV.
+    missing = {}
+    for key, points in list(series.items()):
+        finite = [(n, v) for n, v in points if math.isfinite(v)]
+        have = {n for n, _ in finite}
+        missing[key] = [n for n in ns if n not in have]
+        if finite:
+            series[key] = finite
+        else:
+            del series[key]
+            print(f"growth {axis}: {key[2]} {key[1]} has no finite point; not drawn",
+                  file=sys.stderr)
+    units = [u for u in units if any(k[0] == u for k in series)]
     width, left, right, panel_h, top, gap = 860, 70, 220, 240, 60, 60
     plot_w = width - left - right
     height = top + len(units) * (panel_h + gap) + 10
@@ -340,8 +372,8 @@ def growth_svg(axis, rows):
         f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">'
         f"{escape(GROWTH_TITLES.get(axis, axis))}</text>",
         f'<text x="{width / 2}" y="36" text-anchor="middle" fill="#444">'
-        f"benches/growth_{axis}.rs; medians; flat is good: each label ends with the largest "
-        "N's value over the smallest's</text>",
+        f"cargo bench --bench growth_{axis}; medians; flat is good: each label ends with the line's "
+        "largest value over its smallest (flat within 2x: below x2)</text>",
     ]
     for p, unit in enumerate(units):
         y0 = top + p * (panel_h + gap)
@@ -368,8 +400,7 @@ def growth_svg(axis, rows):
             x = x_of(n)
             out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + panel_h}" '
                        'stroke="#eee"/>')
-            label = f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else (
-                f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n))
+            label = n_label(n)
             out.append(f'<text x="{x:.1f}" y="{y0 + panel_h + 14}" text-anchor="middle" '
                        f'fill="#444">{label}</text>')
         out.append(f'<text x="{left + plot_w / 2}" y="{y0 + panel_h + 30}" '
@@ -390,7 +421,8 @@ def growth_svg(axis, rows):
                            f'fill="{color}"/>')
             last = points[-1][1]
             value = f"{last:.0f}" if last >= 100 else f"{last:.3g}"
-            text = f"{runtime} {short_metric(metric)} {value} (x{flatness(points):.2f})"
+            text = (f"{runtime} {short_metric(metric)} {value} "
+                    f"{flatness_text(points, missing[(u, metric, runtime)])}")
             labels.append([y_of(points[-1][1]) + 4, text, color, dash_attr])
         for y, text, color, dash_attr in spread_labels(labels, y0 + 10, y0 + panel_h + 40):
             x = left + plot_w + 8

@@ -69,6 +69,21 @@ need() {
     fi
 }
 
+# The runtimes, checked before anything is installed, built or run.
+RUNTIME_NAMES="eddy eddy-polling tokio"
+read -r -a runtimes <<<"${RUNTIMES:-$RUNTIME_NAMES}"
+unknown_runtime() {
+    echo "unknown runtime '$1' in RUNTIMES (valid: $RUNTIME_NAMES)" >&2
+    exit 2
+}
+[ "${#runtimes[@]}" -gt 0 ] || { echo "RUNTIMES is empty (valid: $RUNTIME_NAMES)" >&2; exit 2; }
+for runtime in "${runtimes[@]}"; do
+    case $runtime in
+        eddy | eddy-polling | tokio) ;;
+        *) unknown_runtime "$runtime" ;;
+    esac
+done
+
 for suite in "${suites[@]}"; do
     case $suite in
         http | https) need wrk wrk ;;
@@ -192,7 +207,6 @@ redis_round() {
     stop_server
 }
 
-read -r -a runtimes <<<"${RUNTIMES:-eddy eddy-polling tokio}"
 for suite in "${suites[@]}"; do
     echo "== $suite: $ROUNDS round(s), ${runtimes[*]} taking turns"
     for round in $(seq "$ROUNDS"); do
@@ -216,6 +230,7 @@ for suite in "${suites[@]}"; do
                 redis/eddy-polling) redis_round eddy-polling "$bin/examples/redis_server" "$round" \
                     EDDY_IO_BACKEND=polling ;;
                 redis/tokio) redis_round tokio "$bin/redis_server_tokio" "$round" ;;
+                *) unknown_runtime "$runtime" ;;
             esac
         done
     done
