@@ -9,8 +9,8 @@
 # round trip in tcp_echo (32 clients x 100 per iteration) and one GET / in http. For each
 # runtime (they take turns: eddy, tokio, then each tool again) three separate runs:
 #
-#   1. perf stat: task-clock, context-switches, cpu-migrations (software events; the
-#      hardware counters do not work on this VM) and the syscall tracepoints of futex,
+#   1. perf stat: task-clock, context-switches, cpu-migrations (software events, which
+#      every Linux kernel has; hardware counters are often missing in VMs) and the syscall tracepoints of futex,
 #      epoll_wait/epoll_pwait/epoll_pwait2, read/readv/recvfrom/recvmsg and
 #      write/writev/sendto/sendmsg — exact counts at almost no cost;
 #   2. perf record -g (cpu-clock, 1999 Hz): the samples split into four buckets by the
