@@ -194,27 +194,13 @@ fn loom_mpsc_ring_two_senders_vs_receiver_drop() {
     });
 }
 
-/// A waker whose clone panics (user code): `Waker::from` cannot build one.
-#[allow(unsafe_code)]
-fn clone_panics_waker() -> std::task::Waker {
-    use std::task::{RawWaker, RawWakerVTable};
-    fn clone(_: *const ()) -> RawWaker {
-        panic!("a waker's clone panics");
-    }
-    fn noop(_: *const ()) {}
-    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
-    // SAFETY: no function of the vtable reads the (null) data pointer, and each is
-    // callable from any thread; `clone` never returns.
-    unsafe { std::task::Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
-}
-
 /// An acquire that must queue is polled with a waker whose clone panics: the permits
 /// it would have taken stay in the pool and the queued bit stays clear.
 #[test]
 fn loom_semaphore_panicking_waker_clone_loses_no_permit() {
     model(|| {
         let sem = Semaphore::new(1);
-        let waker = clone_panics_waker();
+        let waker = crate::tests::wakers::clone_panics();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut acquire = std::pin::pin!(sem.acquire(2));
             let _ = acquire.as_mut().poll(&mut Context::from_waker(&waker));

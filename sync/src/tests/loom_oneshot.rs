@@ -14,6 +14,7 @@ use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::thread;
 use crate::loom::Arc;
 use crate::oneshot;
+use crate::tests::wakers;
 
 /// A value that counts its drops.
 struct Counted(Arc<AtomicUsize>);
@@ -165,51 +166,6 @@ fn loom_oneshot_close_with_wakers_vs_send() {
     });
 }
 
-/// Wakers for the tests of user code that panics. std's `Arc`s, outside loom's tracking.
-mod wakers {
-    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-    use std::sync::Arc;
-    use std::task::{Wake, Waker};
-
-    struct Panicky;
-
-    impl Wake for Panicky {
-        fn wake(self: Arc<Self>) {}
-    }
-
-    impl Drop for Panicky {
-        fn drop(&mut self) {
-            panic!("a waker's drop panics");
-        }
-    }
-
-    /// A waker whose last drop panics.
-    pub(super) fn panicky() -> Waker {
-        Waker::from(Arc::new(Panicky))
-    }
-
-    /// Records a wake.
-    pub(super) struct Flag(AtomicBool);
-
-    impl Wake for Flag {
-        fn wake(self: Arc<Self>) {
-            self.0.store(true, SeqCst);
-        }
-    }
-
-    impl Flag {
-        pub(super) fn woken(&self) -> bool {
-            self.0.load(SeqCst)
-        }
-    }
-
-    /// A waker that records its wakes in the flag returned with it.
-    pub(super) fn flag() -> (Waker, Arc<Flag>) {
-        let flag = Arc::new(Flag(AtomicBool::new(false)));
-        (Waker::from(flag.clone()), flag)
-    }
-}
-
 /// The sender's `closed` waker panics when `send` drops it: the value still arrives
 /// (the channel was completed before the drop), and the allocation is freed.
 #[test]
@@ -217,12 +173,13 @@ fn loom_oneshot_send_with_panicking_closed_waker() {
     model(|| {
         let (mut tx, mut rx) = oneshot::channel::<u8>();
         {
-            let w = wakers::panicky();
+            let w = wakers::drop_panics();
             let mut closed = pin!(tx.closed());
             assert!(closed
                 .as_mut()
                 .poll(&mut Context::from_waker(&w))
                 .is_pending());
+            std::mem::forget(w);
         }
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || tx.send(7)));
         assert!(r.is_err(), "the waker's drop panicked inside send");
@@ -236,12 +193,13 @@ fn loom_oneshot_drop_with_panicking_closed_waker() {
     model(|| {
         let (mut tx, mut rx) = oneshot::channel::<u8>();
         {
-            let w = wakers::panicky();
+            let w = wakers::drop_panics();
             let mut closed = pin!(tx.closed());
             assert!(closed
                 .as_mut()
                 .poll(&mut Context::from_waker(&w))
                 .is_pending());
+            std::mem::forget(w);
         }
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(tx)));
         assert!(
@@ -259,11 +217,11 @@ fn loom_oneshot_receiver_with_panicking_waker_wakes_the_sender() {
     model(|| {
         for close in [true, false] {
             let (mut tx, mut rx) = oneshot::channel::<u8>();
-            let w = wakers::panicky();
+            let w = wakers::drop_panics();
             assert!(std::pin::Pin::new(&mut rx)
                 .poll(&mut Context::from_waker(&w))
                 .is_pending());
-            drop(w);
+            std::mem::forget(w);
             let (tw, flag) = wakers::flag();
             {
                 let mut closed = pin!(tx.closed());
