@@ -165,11 +165,12 @@ unsafe impl<T: Send> Send for Receiver<T> {}
 unsafe impl<T: Send> Sync for Receiver<T> {}
 
 // As tokio's, whatever `T`: every change is one atomic step of the state word, and user
-// code (a waker's clone, wake or drop) runs only where the state stands on its own: a
-// waker taken out of a slot is woken or dropped after the operation's last step, and a
-// clone or a drop inside `poll` or `poll_closed` runs while no bit claims the slot (at
-// worst no waker stays registered). So a panic in it cannot leave the channel
-// half-updated for the code that catches it. A value's drop runs only once it is out.
+// code (a waker's clone, wake or drop) runs only between operations or where one can stop
+// as it is: a waker taken out of a slot is woken or dropped after the operation's last
+// step; in `poll` and `poll_closed` a clone or a drop runs with our waker registered or
+// with none (a panic there leaves no waker registered, and the half still works). So a
+// panic in user code cannot leave the channel half-updated for the code that catches it.
+// A value's drop runs only once the value is out of the allocation.
 impl<T> std::panic::UnwindSafe for Sender<T> {}
 impl<T> std::panic::RefUnwindSafe for Sender<T> {}
 impl<T> std::panic::UnwindSafe for Receiver<T> {}
