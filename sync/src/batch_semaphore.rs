@@ -440,7 +440,10 @@ impl AcquireState {
             }
         }
         // Slow path: under the lock, take what is there and queue for the rest. A release
-        // needs the lock too, so none can slip between our look and our queueing.
+        // needs the lock too, so none can slip between our look and our queueing. The
+        // waker is cloned first: the clone is user code, and a panic in it after our take
+        // would lose the permits taken. Declared before the guard, it is dropped after.
+        let waker = cx.waker().clone();
         let mut waiters = sem.waiters.lock();
         let mut curr = sem.permits.load(Acquire);
         let taken = loop {
@@ -467,7 +470,7 @@ impl AcquireState {
         self.node = Some(waiters.queue.push_back(Waiter {
             remaining: needed - taken,
             acquired: taken,
-            waker: Some(cx.waker().clone()),
+            waker: Some(waker),
         }));
         Poll::Pending
     }

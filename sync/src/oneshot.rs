@@ -164,9 +164,13 @@ unsafe impl<T: Send> Send for Receiver<T> {}
 // SAFETY: as for the sender.
 unsafe impl<T: Send> Sync for Receiver<T> {}
 
-// As tokio's, whatever `T`: every change is one atomic step of the state word, and no
-// user code (no waker, no value's drop) runs between the steps of one operation, so a
-// panic elsewhere cannot leave the channel half-updated for the code that catches it.
+// As tokio's, whatever `T`: every change is one atomic step of the state word, and user
+// code (a waker's clone, wake or drop) runs only between operations or where one can stop
+// as it is: a waker taken out of a slot is woken or dropped after the operation's last
+// step; in `poll` and `poll_closed` a clone or a drop runs with our waker registered or
+// with none (a panic there leaves no waker registered, and the half still works). So a
+// panic in user code cannot leave the channel half-updated for the code that catches it.
+// A value's drop runs only once the value is out of the allocation.
 impl<T> std::panic::UnwindSafe for Sender<T> {}
 impl<T> std::panic::RefUnwindSafe for Sender<T> {}
 impl<T> std::panic::UnwindSafe for Receiver<T> {}
@@ -209,12 +213,15 @@ impl<T> Sender<T> {
         // SAFETY: our pointer, not given up yet.
         let shared = unsafe { shared(ptr) };
         let mut state = shared.load();
+        // Our `closed` waker, taken back, is dropped after our last step: its drop is user
+        // code, and a panic in it must not leave the channel unfinished.
+        let mut closed_waker = None;
         if state & TX_TASK_SET != 0 {
             // Take our `closed` waker back out of the slot the value goes into.
             match shared.clear_unless(TX_TASK_SET, CLOSED) {
                 Ok(prev) => {
                     // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours.
-                    drop(unsafe { shared.take_tx_waker() });
+                    closed_waker = Some(unsafe { shared.take_tx_waker() });
                     state = prev & !TX_TASK_SET;
                 }
                 Err(now) => state = now,
@@ -223,6 +230,7 @@ impl<T> Sender<T> {
         if state & CLOSED != 0 {
             // SAFETY: our pointer, given up here.
             unsafe { sender_gone(ptr) };
+            drop(closed_waker);
             return Err(value);
         }
         // SAFETY: before VALUE_SENT and with TX_TASK_SET clear, the slot is ours.
@@ -239,6 +247,7 @@ impl<T> Sender<T> {
             Ok(prev) => {
                 // SAFETY: our pointer; this step handed the value over.
                 unsafe { wake_receiver(ptr, prev) };
+                drop(closed_waker);
                 Ok(())
             }
             Err(_) => {
@@ -247,6 +256,7 @@ impl<T> Sender<T> {
                 let value = unsafe { shared.take_value() };
                 // SAFETY: our pointer, given up here.
                 unsafe { sender_gone(ptr) };
+                drop(closed_waker);
                 Err(value)
             }
         }
@@ -355,10 +365,12 @@ impl<T> Drop for Sender<T> {
 unsafe fn sender_gone<T>(ptr: NonNull<Shared<T>>) {
     // SAFETY: not given up before the last step below.
     let shared = unsafe { shared(ptr) };
+    // Dropped after our last step (user code: a panic in it must find the channel done).
+    let mut closed_waker = None;
     if shared.load() & TX_TASK_SET != 0 && shared.clear_unless(TX_TASK_SET, CLOSED).is_ok() {
         // SAFETY: TX_TASK_SET cleared by us before CLOSED: the waker is ours. (If CLOSED
         // came first, the receiver took it.)
-        drop(unsafe { shared.take_tx_waker() });
+        closed_waker = Some(unsafe { shared.take_tx_waker() });
     }
     let prev = shared
         .update(|cur| {
@@ -368,6 +380,7 @@ unsafe fn sender_gone<T>(ptr: NonNull<Shared<T>>) {
         .unwrap_or_else(|_| unreachable!("the update never refuses"));
     // SAFETY: our pointer; the step above completed the channel.
     unsafe { wake_receiver(ptr, prev) };
+    drop(closed_waker);
 }
 
 /// The sender's step that set `COMPLETE` found `prev`: takes and wakes the receiver's
@@ -434,15 +447,20 @@ impl<T> Receiver<T> {
                 Some((cur | CLOSED) & keep)
             })
             .unwrap_or_else(|_| unreachable!("the update never refuses"));
-        if prev & RX_TASK_SET != 0 && prev & COMPLETE == 0 {
-            // SAFETY: we cleared RX_TASK_SET before COMPLETE: the waker is ours.
-            drop(unsafe { shared.take_rx_waker() });
+        // Both wakers out first, then the sender's woken, then ours dropped: either is
+        // user code, and a panic in our waker's drop must not keep the sender's task
+        // asleep (or its waker in the slot).
+        let ours = prev & RX_TASK_SET != 0 && prev & COMPLETE == 0;
+        let theirs = prev & TX_TASK_SET != 0 && prev & CLOSED == 0;
+        // SAFETY: we cleared RX_TASK_SET before COMPLETE: the waker is ours.
+        let own = ours.then(|| unsafe { shared.take_rx_waker() });
+        // SAFETY: CLOSED set by us over TX_TASK_SET: the sender's waker is ours; the
+        // allocation lives on, as we have not set RX_DONE.
+        let theirs = theirs.then(|| unsafe { shared.take_tx_waker() });
+        if let Some(waker) = theirs {
+            waker.wake();
         }
-        if prev & TX_TASK_SET != 0 && prev & CLOSED == 0 {
-            // SAFETY: CLOSED set by us over TX_TASK_SET: the sender's waker is ours; the
-            // allocation lives on, as we have not set RX_DONE.
-            unsafe { shared.take_tx_waker() }.wake();
-        }
+        drop(own);
     }
 
     /// Takes the value if it has been sent.
@@ -661,10 +679,11 @@ impl<T> Drop for Receiver<T> {
             // SAFETY: as above.
             unsafe { Shared::free(ptr, false) };
         }
-        drop(own);
+        // The sender's first: a panic in our waker's drop must not keep it asleep.
         if let Some(waker) = theirs {
             waker.wake();
         }
+        drop(own);
     }
 }
 

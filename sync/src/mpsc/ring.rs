@@ -3,7 +3,8 @@
 //! # Protocol
 //!
 //! Positions count up from 0; position `pos` lives in slot `pos & mask` (the ring has
-//! `capacity` rounded up to a power of two slots). Each slot has a `stamp`:
+//! `capacity` rounded up to a power of two slots, and at least two: with one, "free for
+//! `pos + 1`" and "full for `pos`" would be the same stamp). Each slot has a `stamp`:
 //!
 //! * `stamp == pos`: the slot is free for the sender of position `pos`;
 //! * `stamp == pos + 1`: that sender's value is in it, ready for the receiver;
@@ -15,6 +16,14 @@
 //! Senders never wait for one another: each owns its slot once it has claimed the
 //! position. The receiver reads the stamp of `head`'s slot and, if the value is ready,
 //! moves it out; `head` is written by the consumer only.
+//!
+//! A value can be published before the one ahead of it: a sender that claimed `pos`
+//! may still be writing when the sender of `pos + 1` has published and returned. So a
+//! receiver that finds the head not ready while `tail` is past it waits for the head
+//! ([`Ring::pop_settled`]), as tokio's does: a send that returned is never missed. The
+//! wait is short and bounded: from its claim to its publishing store a sender runs no
+//! user code, takes no lock and cannot panic (it moves the value into the slot, and the
+//! stamp it checks first is free at once, see below).
 //!
 //! # Invariants
 //!
@@ -80,7 +89,7 @@ unsafe impl<T: Send> Sync for Ring<T> {}
 impl<T> Ring<T> {
     /// A ring for `capacity` values, and its one consumer token.
     pub(crate) fn new(capacity: usize) -> (Ring<T>, Consumer) {
-        let len = capacity.max(1).next_power_of_two();
+        let len = capacity.max(2).next_power_of_two();
         let slots = (0..len)
             .map(|i| Slot {
                 stamp: AtomicUsize::new(i),
@@ -141,6 +150,26 @@ impl<T> Ring<T> {
         // Release: pairs with the Acquire load in `len`.
         self.head.0.store(pos.wrapping_add(1), Release);
         Some(value)
+    }
+
+    /// [`pop`](Ring::pop), but a head position that is claimed and still being written
+    /// is waited for (module docs): `None` only when no position is claimed and untaken.
+    pub(crate) fn pop_settled(&self, consumer: &mut Consumer) -> Option<T> {
+        loop {
+            if let Some(value) = self.pop(consumer) {
+                return Some(value);
+            }
+            // Relaxed: only the consumer writes `head`.
+            let head = self.head.0.load(Relaxed);
+            // Relaxed: the claims are one read-modify-write chain, so a `tail` past
+            // `head` means the position `head` was claimed; the stamp, read with Acquire
+            // in `pop`, carries the value. A claim that happened before our call (a send
+            // that returned) is seen here by coherence.
+            if self.tail.0.load(Relaxed) == head {
+                return None;
+            }
+            crate::loom::hint::spin_loop();
+        }
     }
 
     /// Positions claimed and not yet taken: buffered values, and any being written.

@@ -25,7 +25,9 @@ enum Take {
     Finished,
 }
 
-/// Moves up to `limit` values from the head of `ring` into `sink`; returns how many.
+/// Moves up to `limit` values from the head of `ring` into `sink`; returns how many. The
+/// first waits for a head position still being written (`Ring::pop_settled`), so a send
+/// that returned before the call is never missed; the rest stop at one.
 fn pop_into<T>(
     ring: &Ring<T>,
     consumer: &mut Consumer,
@@ -34,7 +36,12 @@ fn pop_into<T>(
 ) -> usize {
     let mut n = 0;
     while n < limit {
-        let Some(value) = ring.pop(consumer) else {
+        let next = if n == 0 {
+            ring.pop_settled(consumer)
+        } else {
+            ring.pop(consumer)
+        };
+        let Some(value) = next else {
             break;
         };
         sink(value);
@@ -221,9 +228,11 @@ impl<T> Drop for Rx<T> {
         fence(SeqCst);
         let mut orphans = Vec::new();
         if let (Some(ring), Some(mut consumer)) = (&chan.ring, self.consumer.take()) {
-            pop_into(ring, &mut consumer, usize::MAX, &mut |value| {
-                orphans.push(value)
-            });
+            // No wait for a position being written: its sender sees `rx_dropped` after
+            // publishing and drains it itself.
+            while let Some(value) = ring.pop(&mut consumer) {
+                orphans.push(value);
+            }
             state.orphan_consumer = Some(consumer);
         }
         let queue = std::mem::take(&mut state.queue);

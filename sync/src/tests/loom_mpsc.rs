@@ -140,3 +140,74 @@ fn loom_semaphore_cancel_clears_the_queued_bit() {
         assert!(!sem.queued_bit());
     });
 }
+
+/// A `try_send` that returned is seen by a later `try_recv`, even while an earlier
+/// position is claimed and not yet written by another sender.
+#[test]
+fn loom_mpsc_ring_completed_send_visible_to_try_recv() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let tx2 = tx.clone();
+        let a = crate::loom::thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            tx
+        });
+        tx2.try_send(2).unwrap();
+        let got = rx.try_recv();
+        drop(a.join().unwrap());
+        assert!(
+            got.is_ok(),
+            "try_send(2) returned, yet try_recv says {got:?}"
+        );
+    });
+}
+
+/// Two senders on two threads reserve and send while the receiver is dropped: every
+/// value sent is dropped exactly once, none left in the channel.
+#[test]
+fn loom_mpsc_ring_two_senders_vs_receiver_drop() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = mpsc::channel::<Counted>(2);
+        let keep = tx.clone();
+        let spawn_sender = |tx: mpsc::Sender<Counted>| {
+            let (drops, sent) = (drops.clone(), sent.clone());
+            crate::loom::thread::spawn(move || {
+                if let Ok(permit) = tx.try_reserve() {
+                    permit.send(Counted(drops));
+                    sent.fetch_add(1, SeqCst);
+                }
+                tx
+            })
+        };
+        let a = spawn_sender(tx.clone());
+        let b = spawn_sender(tx);
+        drop(rx);
+        let (ta, tb) = (a.join().unwrap(), b.join().unwrap());
+        assert_eq!(
+            drops.load(SeqCst),
+            sent.load(SeqCst),
+            "a value left in the channel"
+        );
+        drop((ta, tb, keep));
+    });
+}
+
+/// An acquire that must queue is polled with a waker whose clone panics: the permits
+/// it would have taken stay in the pool and the queued bit stays clear.
+#[test]
+fn loom_semaphore_panicking_waker_clone_loses_no_permit() {
+    model(|| {
+        let sem = Semaphore::new(1);
+        let waker = crate::tests::wakers::clone_panics();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut acquire = std::pin::pin!(sem.acquire(2));
+            let _ = acquire.as_mut().poll(&mut Context::from_waker(&waker));
+        }));
+        assert!(r.is_err(), "the clone panicked");
+        assert_eq!(sem.available_permits(), 1);
+        assert!(!sem.queued_bit());
+        assert_eq!(sem.waiters_len(), 0);
+    });
+}

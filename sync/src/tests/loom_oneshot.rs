@@ -14,6 +14,7 @@ use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::thread;
 use crate::loom::Arc;
 use crate::oneshot;
+use crate::tests::wakers;
 
 /// A value that counts its drops.
 struct Counted(Arc<AtomicUsize>);
@@ -124,5 +125,120 @@ fn loom_oneshot_both_dropped_with_wakers() {
         let _ = tx.send(value);
         receiver.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// The sender sends with its `closed` waker registered while the receiver is dropped:
+/// the value is dropped exactly once, whichever side takes the sender's waker.
+#[test]
+fn loom_oneshot_send_with_closed_waker_vs_receiver_drop() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut tx, mut rx) = oneshot::channel::<Counted>();
+        assert!(poll_once(&mut rx).is_pending());
+        {
+            let mut closed = pin!(tx.closed());
+            assert!(poll_once(&mut closed).is_pending());
+        }
+        let receiver = thread::spawn(move || drop(rx));
+        let _ = tx.send(Counted(drops.clone()));
+        receiver.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// `close` with both wakers registered, against `send`: as `loom_oneshot_close_vs_send`,
+/// with the waker hand-overs on both sides.
+#[test]
+fn loom_oneshot_close_with_wakers_vs_send() {
+    model(|| {
+        let (mut tx, mut rx) = oneshot::channel::<u8>();
+        assert!(poll_once(&mut rx).is_pending());
+        {
+            let mut closed = pin!(tx.closed());
+            assert!(poll_once(&mut closed).is_pending());
+        }
+        let sender = thread::spawn(move || tx.send(3).is_ok());
+        rx.close();
+        let received = block_on(rx);
+        let sent = sender.join().unwrap();
+        assert_eq!(received.is_ok(), sent);
+    });
+}
+
+/// The sender's `closed` waker panics when `send` drops it: the value still arrives
+/// (the channel was completed before the drop), and the allocation is freed.
+#[test]
+fn loom_oneshot_send_with_panicking_closed_waker() {
+    model(|| {
+        let (mut tx, mut rx) = oneshot::channel::<u8>();
+        {
+            let w = wakers::drop_panics();
+            let mut closed = pin!(tx.closed());
+            assert!(closed
+                .as_mut()
+                .poll(&mut Context::from_waker(&w))
+                .is_pending());
+            std::mem::forget(w);
+        }
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || tx.send(7)));
+        assert!(r.is_err(), "the waker's drop panicked inside send");
+        assert_eq!(rx.try_recv(), Ok(7));
+    });
+}
+
+/// The same waker, taken back by a sender dropped unsent: the receiver sees the end.
+#[test]
+fn loom_oneshot_drop_with_panicking_closed_waker() {
+    model(|| {
+        let (mut tx, mut rx) = oneshot::channel::<u8>();
+        {
+            let w = wakers::drop_panics();
+            let mut closed = pin!(tx.closed());
+            assert!(closed
+                .as_mut()
+                .poll(&mut Context::from_waker(&w))
+                .is_pending());
+            std::mem::forget(w);
+        }
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(tx)));
+        assert!(
+            r.is_err(),
+            "the waker's drop panicked inside the sender's drop"
+        );
+        assert_eq!(rx.try_recv(), Err(oneshot::error::TryRecvError::Closed));
+    });
+}
+
+/// The receiver's own waker panics when `close` or its drop lets it go: the sender's
+/// `closed` task is woken all the same, before the panic.
+#[test]
+fn loom_oneshot_receiver_with_panicking_waker_wakes_the_sender() {
+    model(|| {
+        for close in [true, false] {
+            let (mut tx, mut rx) = oneshot::channel::<u8>();
+            let w = wakers::drop_panics();
+            assert!(std::pin::Pin::new(&mut rx)
+                .poll(&mut Context::from_waker(&w))
+                .is_pending());
+            std::mem::forget(w);
+            let (tw, flag) = wakers::flag();
+            {
+                let mut closed = pin!(tx.closed());
+                assert!(closed
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&tw))
+                    .is_pending());
+            }
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                if close {
+                    rx.close();
+                }
+                drop(rx);
+            }));
+            assert!(r.is_err(), "the receiver's waker panicked");
+            assert!(flag.woken(), "the sender's closed() task was not woken");
+            assert!(tx.is_closed());
+        }
     });
 }

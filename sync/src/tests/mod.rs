@@ -12,3 +12,4 @@ mod loom_oneshot;
 mod loom_sync;
 #[cfg(not(eddy_loom))]
 mod ring;
+mod wakers;

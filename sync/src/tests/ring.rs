@@ -100,3 +100,46 @@ fn receiver_dropped_while_senders_push_drops_every_value_once() {
     drop(tx);
     assert_eq!(drops.load(SeqCst), sent.load(SeqCst));
 }
+
+/// Capacity 1 gets two slots: with one, a freed slot's stamp would read as full.
+#[test]
+fn capacity_one_laps_through_two_slots() {
+    let (ring, mut consumer) = Ring::new(1);
+    for i in 0..6 {
+        assert_eq!(ring.pop(&mut consumer), None);
+        ring.push(Box::new(i));
+        assert_eq!(ring.len(), 1);
+        assert_eq!(ring.pop(&mut consumer).map(|b| *b), Some(i));
+        assert_eq!(ring.pop_settled(&mut consumer), None);
+        assert_eq!(ring.len(), 0);
+    }
+}
+
+/// Values taken across threads, each receive waiting for the head position while its
+/// sender is still writing: all arrive, in order per sender.
+#[test]
+fn try_recv_sees_every_returned_send() {
+    let (tx, mut rx) = mpsc::channel::<Box<usize>>(2);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let (tx, done_tx) = (tx.clone(), done_tx.clone());
+            std::thread::spawn(move || {
+                for i in 0..ROUNDS {
+                    tx.blocking_send(Box::new(p * ROUNDS + i)).unwrap();
+                    // Returned: a try_recv from now on must find a value.
+                    done_tx.send(()).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop((tx, done_tx));
+    let mut sum = 0;
+    for () in done_rx.iter() {
+        sum += *rx.try_recv().expect("a send returned, so a value is there");
+    }
+    for p in producers {
+        p.join().unwrap();
+    }
+    assert_eq!(sum, (0..2 * ROUNDS).sum::<usize>());
+}
