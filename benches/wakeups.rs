@@ -37,6 +37,7 @@ const CLIENTS: usize = 32;
 const ROUND_TRIPS: usize = 100;
 
 /// The process's context switches so far: (voluntary, involuntary), every thread.
+#[cfg(unix)]
 fn context_switches() -> (i64, i64) {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `getrusage` writes one `rusage` into the pointer it is given, which points
@@ -46,6 +47,12 @@ fn context_switches() -> (i64, i64) {
     // SAFETY: `getrusage` returned 0, so it filled the struct (and it was zeroed before).
     let usage = unsafe { usage.assume_init() };
     (usage.ru_nvcsw, usage.ru_nivcsw)
+}
+
+/// Not counted where `getrusage` does not exist (Windows): zero.
+#[cfg(not(unix))]
+fn context_switches() -> (i64, i64) {
+    (0, 0)
 }
 
 /// eddy's worker counters, to print per iteration (`None` for the other runtimes).
