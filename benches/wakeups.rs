@@ -90,11 +90,12 @@ fn measure(
             let per = |x: u64, y: u64| (x - y) as f64 / iters as f64;
             println!(
                 "  eddy worker {i}, per iteration: {:.1} polls, {:.2} steals, {:.2} parks, \
-                 {:.1} LIFO hits, {:.2} spins found work",
+                 {:.1} LIFO hits, {:.2} spins, {:.2} found work",
                 per(a.polls, b.polls),
                 per(a.steals, b.steals),
                 per(a.parks, b.parks),
                 per(a.lifo_hits, b.lifo_hits),
+                per(a.spins, b.spins),
                 per(a.spins_found, b.spins_found),
             );
         }

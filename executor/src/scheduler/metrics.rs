@@ -13,6 +13,7 @@ pub(crate) struct Counters {
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) lifo_hits: AtomicU64,
+    pub(crate) spins: AtomicU64,
     pub(crate) spins_found: AtomicU64,
 }
 
@@ -23,6 +24,7 @@ impl Counters {
             steals: stats::read(&self.steals),
             parks: stats::read(&self.parks),
             lifo_hits: stats::read(&self.lifo_hits),
+            spins: stats::read(&self.spins),
             spins_found: stats::read(&self.spins_found),
             local_queue_depth,
         }
@@ -52,6 +54,9 @@ pub struct WorkerMetrics {
     pub parks: u64,
     /// Polls of the task in the LIFO slot (a task this worker had just woken).
     pub lifo_hits: u64,
+    /// Times the worker ran out of work and spun briefly before parking (only while
+    /// such spins keep finding work; see `spins_found`).
+    pub spins: u64,
     /// Times the worker ran out of work and, spinning briefly instead of parking, saw
     /// new work arrive (each one a wake-up saved).
     pub spins_found: u64,
@@ -63,11 +68,12 @@ impl fmt::Display for WorkerMetrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} polls, {} steals, {} parks, {} LIFO hits, {} spins found work, {} queued",
+            "{} polls, {} steals, {} parks, {} LIFO hits, {} spins ({} found work), {} queued",
             self.polls,
             self.steals,
             self.parks,
             self.lifo_hits,
+            self.spins,
             self.spins_found,
             self.local_queue_depth
         )

@@ -10,6 +10,7 @@
 //! | `queue.rs` | crossbeam-deque behind a small API (`queue_loom.rs` under loom) |
 //! | `context.rs` | thread-locals: the current worker, "an event loop runs here" |
 //! | `metrics.rs` | per-worker counters, always on: polls, steals, parks, LIFO hits |
+//! | `spin.rs` | whether a worker that ran dry spins before parking: while spins find work |
 //! | `watchdog.rs` | debug mode: per-poll timing and the stuck-worker watchdog |
 
 mod builder;
@@ -20,6 +21,7 @@ mod metrics;
 #[cfg_attr(eddy_loom, path = "queue_loom.rs")]
 mod queue;
 mod shared;
+mod spin;
 mod watchdog;
 mod worker;
 

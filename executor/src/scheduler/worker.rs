@@ -10,8 +10,9 @@
 //!          |         victim, then the injector)
 //!          +-- found --> run_task --> loop
 //!          v
-//!        spin       (a searcher only, if the park hook allows: watches the queues for
-//!          |         up to SPIN, still counted as searching)
+//!        spin       (a searcher only, if the park hook allows and its spins have been
+//!          |         finding work (spin.rs): watches the queues for up to SPIN, still
+//!          |         counted as searching)
 //!          +-- work --> loop
 //!          v
 //!        park       (listed as a sleeper, then re-checks all queues once)
@@ -21,7 +22,8 @@
 //! poll round, and two context switches) whenever work arrives within a few microseconds
 //! of a worker running dry: a producer that sees a searcher wakes nobody (idle.rs), and
 //! the spinner takes the work as a steal. It is bounded (no more than [`SPIN`] per time a
-//! worker runs dry), only a searcher spins (at most half the workers), and the park hook
+//! worker runs dry), only a searcher spins (at most half the workers), only while its
+//! spins keep finding work (`spin.rs`: a worker fed by the reactor stops), and the park hook
 //! may refuse it ([`Park::may_spin`](crate::park::Park::may_spin): the runtime's driver
 //! does when the worker would be the one to poll I/O). Giving up is the ordinary park path,
 //! so the lost-wakeup argument of idle.rs is unchanged: spinning is searching for longer.
@@ -37,6 +39,7 @@ use std::rc::Rc;
 use super::context;
 use super::queue::Local;
 use super::shared::{Handle, Notified, Placement, Shared};
+use super::spin::SpinGovernor;
 use crate::coop;
 use crate::debug::Report;
 use crate::loom::stats;
@@ -95,6 +98,8 @@ struct Core {
     yielded: Vec<Notified>,
     tick: u32,
     is_searching: bool,
+    /// Whether running dry spins first: only while spins keep finding work (spin.rs).
+    spin: SpinGovernor,
     /// Picks the first victim to steal from. Seeded from the runtime's seed and the
     /// worker's index, so the workers' sequences differ and a seeded runtime (and a loom
     /// model) replays them; a victim picker, not a source of secrets.
@@ -127,6 +132,7 @@ pub(super) fn run(
             yielded: Vec::new(),
             tick: 0,
             is_searching: false,
+            spin: SpinGovernor::new(),
             rng: ThreadRng::with_seed(crate::rand::worker_seed(seed, index)),
         }),
         blocking: Cell::new(false),
@@ -275,7 +281,13 @@ impl WorkerContext {
         if !self.core.borrow().is_searching || !self.shared.park.may_spin(self.index) {
             return false;
         }
-        self.spin_until_work()
+        if !self.core.borrow_mut().spin.should_spin() {
+            return false;
+        }
+        stats::bump(&self.shared.counters[self.index].spins);
+        let found = self.spin_until_work();
+        self.core.borrow_mut().spin.record(found);
+        found
     }
 
     #[cfg(not(eddy_loom))]
