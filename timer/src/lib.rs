@@ -144,6 +144,7 @@
 #![forbid(unsafe_code)]
 
 mod arena;
+mod free;
 mod level;
 mod wheel;
 
