@@ -3,14 +3,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-
-use crate::loom::Arc as EntryArc;
 use std::time::Duration;
 
 use super::Instant;
 use crate::runtime::context;
 use crate::runtime::driver::Driver;
-use crate::runtime::driver::{TimerEntry, TimerLocation};
+use crate::runtime::driver::TimerLocation;
 
 /// Waits until `duration` has elapsed — asyncio's `await asyncio.sleep(delay)`.
 ///
@@ -93,10 +91,10 @@ pub struct Sleep {
 enum State {
     /// Not in any wheel (lazy registration: only on the first `Pending`).
     Idle,
-    /// In a wheel; `entry` is shared with it.
+    /// In a wheel, whose entry holds the waiting task's waker; fired once the wheel has
+    /// let go of it.
     Registered {
         driver: Arc<Driver>,
-        entry: EntryArc<TimerEntry>,
         registration: TimerLocation,
     },
     /// Done.
@@ -120,7 +118,10 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Elapsed => true,
-            State::Registered { entry, .. } if entry.has_fired() => true,
+            State::Registered {
+                driver,
+                registration,
+            } if driver.time.has_fired(*registration) => true,
             _ => Instant::now() >= self.deadline,
         }
     }
@@ -147,14 +148,13 @@ impl Sleep {
         match std::mem::replace(&mut this.state, State::Idle) {
             State::Registered {
                 driver,
-                entry,
                 registration,
             } => {
-                driver.time.cancel(registration);
                 // Re-register at once with the waiting task's waker, so it is woken at
-                // the new deadline even if nothing polls the sleep before then.
-                if let Some(waker) = entry.take_waker() {
-                    this.state = register(driver, deadline, &waker);
+                // the new deadline even if nothing polls the sleep before then. (Fired
+                // already: its waker was woken, the task polls and registers anew.)
+                if let Some(waker) = driver.time.cancel(registration) {
+                    this.state = register(driver, deadline, waker);
                 }
             }
             State::Idle | State::Elapsed => {}
@@ -172,10 +172,8 @@ fn runtime_gone() -> ! {
     )
 }
 
-/// Files a new entry for `deadline` with `waker`.
-fn register(driver: Arc<Driver>, deadline: Instant, waker: &std::task::Waker) -> State {
-    let entry = EntryArc::new(TimerEntry::new());
-    entry.register_waker(waker);
+/// Files a timer for `deadline` that wakes `waker`.
+fn register(driver: Arc<Driver>, deadline: Instant, waker: std::task::Waker) -> State {
     // This runtime's worker: its own wheel. Anything else (a plain thread, or a worker of
     // another runtime): the shared wheel.
     let worker = context::with_current(|h| {
@@ -186,10 +184,9 @@ fn register(driver: Arc<Driver>, deadline: Instant, waker: &std::task::Waker) ->
     .flatten();
     let shard = driver.time.shard_for(worker);
     let tick = driver.time.deadline_tick(deadline);
-    let registration = driver.register_timer(shard, tick, entry.clone());
+    let registration = driver.register_timer(shard, tick, waker);
     State::Registered {
         driver,
-        entry,
         registration,
     }
 }
@@ -201,21 +198,20 @@ impl Future for Sleep {
         let this = self.get_mut();
         match &this.state {
             State::Elapsed => Poll::Ready(()),
-            State::Registered { entry, driver, .. } => {
-                if entry.has_fired() {
-                    if driver.time.is_shut_down() && Instant::now() < this.deadline {
-                        runtime_gone();
-                    }
-                    // The wheel has already let go of it: nothing to cancel.
-                    this.state = State::Elapsed;
-                    return Poll::Ready(());
-                }
+            State::Registered {
+                driver,
+                registration,
+            } => {
                 ready!(eddy_executor::coop::poll_proceed(cx));
-                if entry.register_waker(cx.waker()) {
-                    this.state = State::Elapsed;
-                    return Poll::Ready(());
+                if !driver.time.poll_registered(*registration, cx.waker()) {
+                    return Poll::Pending;
                 }
-                Poll::Pending
+                if driver.time.is_shut_down() && Instant::now() < this.deadline {
+                    runtime_gone();
+                }
+                // The wheel has already let go of it: nothing to cancel.
+                this.state = State::Elapsed;
+                Poll::Ready(())
             }
             State::Idle => {
                 ready!(eddy_executor::coop::poll_proceed(cx));
@@ -232,13 +228,9 @@ impl Future for Sleep {
                 if driver.time.is_shut_down() {
                     runtime_gone();
                 }
-                this.state = register(driver, this.deadline, cx.waker());
-                if let State::Registered { entry, .. } = &this.state {
-                    if entry.has_fired() {
-                        this.state = State::Elapsed;
-                        return Poll::Ready(());
-                    }
-                }
+                // If it fires before this returns, the waker is woken and the next poll
+                // sees it fired.
+                this.state = register(driver, this.deadline, cx.waker().clone());
                 Poll::Pending
             }
         }
@@ -249,13 +241,12 @@ impl Drop for Sleep {
     fn drop(&mut self) {
         if let State::Registered {
             driver,
-            entry,
             registration,
         } = &self.state
         {
-            if !entry.has_fired() {
-                driver.time.cancel(*registration);
-            }
+            // A fired timer's key is stale: cancelling it finds nothing. The waker comes
+            // back out of the wheel and is dropped here, outside the lock.
+            drop(driver.time.cancel(*registration));
         }
     }
 }

@@ -162,6 +162,11 @@ impl<T> Arena<T> {
         &self.places[index as usize]
     }
 
+    /// The value of the place at `index` (`None` if vacant).
+    pub(crate) fn value_mut(&mut self, index: u32) -> Option<&mut T> {
+        self.places[index as usize].value.as_mut()
+    }
+
     /// Records which list the place at `index` is about to be linked in.
     pub(crate) fn set_home(&mut self, index: u32, home: Home) {
         self.places[index as usize].home = home;

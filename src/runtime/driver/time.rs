@@ -47,7 +47,6 @@ use eddy_timer::{TimerKey, Wheel};
 
 use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
-use crate::loom::Arc;
 
 /// At most this many timers fire per wheel per call: a huge slot is fired in bounded
 /// batches, so the tasks woken first run before the rest are woken.
@@ -66,59 +65,12 @@ const NEVER: u64 = u64::MAX;
 #[repr(align(128))]
 struct Padded<T>(T);
 
-/// What the wheel holds for one registered `Sleep`.
-#[derive(Debug)]
-pub(crate) struct TimerEntry {
-    fired: AtomicBool,
-    waker: Mutex<Option<Waker>>,
-}
-
-impl TimerEntry {
-    pub(crate) fn new() -> TimerEntry {
-        TimerEntry {
-            fired: AtomicBool::new(false),
-            waker: Mutex::new(None),
-        }
-    }
-
-    /// True once the wheel has fired it. Acquire: pairs with the Release in `fire`.
-    pub(crate) fn has_fired(&self) -> bool {
-        self.fired.load(Acquire)
-    }
-
-    /// Stores the waker to wake when fired; returns true if it has fired meanwhile.
-    pub(crate) fn register_waker(&self, waker: &Waker) -> bool {
-        let mut slot = self.waker.lock();
-        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            *slot = Some(waker.clone());
-        }
-        drop(slot);
-        // Checked after storing: `fire` sets the flag before taking the waker under the
-        // same lock, so either it takes ours or we see the flag.
-        self.has_fired()
-    }
-
-    /// Takes the stored waker (to move it to a new entry on `Sleep::reset`).
-    pub(crate) fn take_waker(&self) -> Option<Waker> {
-        self.waker.lock().take()
-    }
-
-    /// Fires it as the wheel would (for the loom models).
-    #[cfg(test)]
-    pub(crate) fn fire_for_test(&self) {
-        self.fire();
-    }
-
-    fn fire(&self) {
-        self.fired.store(true, Release);
-        let waker = self.waker.lock().take();
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
-/// Where a registered timer lives, for cancellation.
+/// Where a registered timer lives: its wheel and its key there.
+///
+/// A timer's state is its wheel entry, read and written under that wheel's lock: the
+/// entry holds the waker of the task waiting on it, and the key going stale (the wheel
+/// let go of the entry) is what "fired" means, since only the owner of the location
+/// cancels it. No allocation of its own per timer, and no second lock.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimerLocation {
     shard: usize,
@@ -134,7 +86,8 @@ pub(crate) struct TimeDriver {
     origin: Instant,
     /// Set when the runtime shuts down: no worker will fire these wheels again.
     shut_down: AtomicBool,
-    wheels: Box<[Mutex<Wheel<Arc<TimerEntry>>>]>,
+    /// Each entry is the waker of the task waiting on the timer.
+    wheels: Box<[Mutex<Wheel<Waker>>]>,
     /// Per wheel: a lower bound of its earliest deadline (`NEVER` if empty). Lowered on
     /// insert, recomputed after firing; cancelling leaves it early, which only costs a
     /// spurious wake-up. A cache line each: each worker writes its own wheel's.
@@ -170,8 +123,8 @@ impl TimeDriver {
             let mut wheel = wheel.lock();
             while wheel.poll_expired(NEVER, FIRE_BATCH, &mut all) == FIRE_BATCH {}
         }
-        for (_, entry) in all {
-            entry.fire();
+        for (_, waker) in all {
+            waker.wake();
         }
     }
 
@@ -214,15 +167,16 @@ impl TimeDriver {
         self.origin.checked_add(Duration::from_micros(tick))
     }
 
-    /// Files `entry` in wheel `shard`. Returns its registration and, if a parked worker
-    /// would sleep past it, that worker: the caller unparks it.
+    /// Files a timer for `deadline` in wheel `shard`, to wake `waker`. Returns its
+    /// registration and, if a parked worker would sleep past it, that worker: the caller
+    /// unparks it.
     pub(crate) fn register(
         &self,
         shard: usize,
         deadline: u64,
-        entry: Arc<TimerEntry>,
+        waker: Waker,
     ) -> (TimerLocation, Option<usize>) {
-        let key = self.wheels[shard].lock().insert(deadline, entry);
+        let key = self.wheels[shard].lock().insert(deadline, waker);
         // SeqCst: the registrar's half of the store-then-load pattern (module docs). A
         // wheel's cached deadline already at or before this one needs no store (the
         // common case: most timers are not their wheel's earliest), and a load leaves the
@@ -244,13 +198,38 @@ impl TimeDriver {
         (TimerLocation { shard, key }, sleeper)
     }
 
-    /// Removes a timer (its `Sleep` was dropped or reset). O(1).
-    pub(crate) fn cancel(&self, registration: TimerLocation) {
-        let removed = self.wheels[registration.shard]
+    /// Removes a timer (its `Sleep` was dropped or reset) and returns its waker, or
+    /// `None` if it has fired. O(1).
+    pub(crate) fn cancel(&self, registration: TimerLocation) -> Option<Waker> {
+        self.wheels[registration.shard]
             .lock()
-            .cancel(registration.key);
-        // Dropped outside the lock.
-        drop(removed);
+            .cancel(registration.key)
+    }
+
+    /// True once the timer has fired: the wheel let go of it (its waker has been or is
+    /// being woken).
+    pub(crate) fn has_fired(&self, registration: TimerLocation) -> bool {
+        let wheel = self.wheels[registration.shard].lock();
+        wheel.deadline(registration.key).is_none()
+    }
+
+    /// A poll of a registered timer: returns true if it has fired, else stores `waker`
+    /// (unless it would wake the same task) for the fire to wake. Both under the wheel's
+    /// lock, which the fire holds to take the entry out, so either the fire takes this
+    /// waker or this sees the timer gone: no wake-up is lost.
+    pub(crate) fn poll_registered(&self, registration: TimerLocation, waker: &Waker) -> bool {
+        let mut wheel = self.wheels[registration.shard].lock();
+        let Some(stored) = wheel.get_mut(registration.key) else {
+            return true;
+        };
+        if stored.will_wake(waker) {
+            return false;
+        }
+        let old = std::mem::replace(stored, waker.clone());
+        // Dropped outside the lock: a waker's drop may run anything, a `Sleep`'s too.
+        drop(wheel);
+        drop(old);
+        false
     }
 
     /// Fires due timers of every wheel whose cached deadline has come, in bounded
@@ -269,8 +248,8 @@ impl TimeDriver {
             self.next[shard].0.store(next, SeqCst);
             drop(wheel);
             fired += due.len();
-            for (_, entry) in due.drain(..) {
-                entry.fire();
+            for (_, waker) in due.drain(..) {
+                waker.wake();
             }
         }
         fired
@@ -383,8 +362,7 @@ impl TimeDriver {
 
 #[cfg(all(test, not(eddy_loom)))]
 mod tests {
-    use super::{TimeDriver, TimerEntry, NEVER};
-    use crate::loom::Arc;
+    use super::{TimeDriver, NEVER};
     use crate::runtime::driver::Clock;
 
     #[test]
@@ -396,7 +374,7 @@ mod tests {
         // A plain thread registers a timer: the first worker that would oversleep it is
         // the one to wake.
         let deadline = time.now_tick() + 60_000_000;
-        let (_, sleeper) = time.register(2, deadline, Arc::new(TimerEntry::new()));
+        let (_, sleeper) = time.register(2, deadline, std::task::Waker::noop().clone());
         assert_eq!(sleeper, Some(0));
         // Worker 0 wakes; if it now stays busy, worker 1 would sleep past the deadline:
         // the hand-off names it.
