@@ -92,11 +92,8 @@ enum State {
     /// Not in any wheel (lazy registration: only on the first `Pending`).
     Idle,
     /// In a wheel, whose entry holds the waiting task's waker; fired once the wheel has
-    /// let go of it.
-    Registered {
-        driver: Arc<Driver>,
-        registration: TimerLocation,
-    },
+    /// let go of it. Holds the wheel, not the whole driver (see `TimerShard`).
+    Registered { registration: TimerLocation },
     /// Done.
     Elapsed,
 }
@@ -118,10 +115,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Elapsed => true,
-            State::Registered {
-                driver,
-                registration,
-            } if driver.time.has_fired(*registration) => true,
+            State::Registered { registration } if registration.has_fired() => true,
             _ => Instant::now() >= self.deadline,
         }
     }
@@ -146,15 +140,20 @@ impl Sleep {
         let this = self.get_mut();
         this.deadline = deadline;
         match std::mem::replace(&mut this.state, State::Idle) {
-            State::Registered {
-                driver,
-                registration,
-            } => {
+            State::Registered { registration } => {
                 // Re-register at once with the waiting task's waker, so it is woken at
                 // the new deadline even if nothing polls the sleep before then. (Fired
-                // already: its waker was woken, the task polls and registers anew.)
-                if let Some(waker) = driver.time.cancel(registration) {
-                    this.state = register(driver, deadline, waker);
+                // already: its waker was woken, the task polls and registers anew. The
+                // runtime gone: the next poll says so.)
+                if let (Some(waker), Some(driver)) = (registration.cancel(), registration.driver())
+                {
+                    let worker = context::with_current(|h| {
+                        Arc::ptr_eq(&h.driver, &driver)
+                            .then(|| h.current_worker())
+                            .flatten()
+                    })
+                    .flatten();
+                    this.state = register(&driver, worker, deadline, waker);
                 }
             }
             State::Idle | State::Elapsed => {}
@@ -172,23 +171,19 @@ fn runtime_gone() -> ! {
     )
 }
 
-/// Files a timer for `deadline` that wakes `waker`.
-fn register(driver: Arc<Driver>, deadline: Instant, waker: std::task::Waker) -> State {
-    // This runtime's worker: its own wheel. Anything else (a plain thread, or a worker of
-    // another runtime): the shared wheel.
-    let worker = context::with_current(|h| {
-        Arc::ptr_eq(&h.driver, &driver)
-            .then(|| h.current_worker())
-            .flatten()
-    })
-    .flatten();
+/// Files a timer for `deadline` that wakes `waker`, in the wheel of `worker` if it is one
+/// of `driver`'s workers (uncontended), else in the shared wheel.
+fn register(
+    driver: &Arc<Driver>,
+    worker: Option<usize>,
+    deadline: Instant,
+    waker: std::task::Waker,
+) -> State {
     let shard = driver.time.shard_for(worker);
     let tick = driver.time.deadline_tick(deadline);
     let registration = driver.register_timer(shard, tick, waker);
-    State::Registered {
-        driver,
-        registration,
-    }
+    registration.remember_driver(driver);
+    State::Registered { registration }
 }
 
 impl Future for Sleep {
@@ -198,15 +193,12 @@ impl Future for Sleep {
         let this = self.get_mut();
         match &this.state {
             State::Elapsed => Poll::Ready(()),
-            State::Registered {
-                driver,
-                registration,
-            } => {
+            State::Registered { registration } => {
                 ready!(eddy_executor::coop::poll_proceed(cx));
-                if !driver.time.poll_registered(*registration, cx.waker()) {
+                if !registration.poll(cx.waker()) {
                     return Poll::Pending;
                 }
-                if driver.time.is_shut_down() && Instant::now() < this.deadline {
+                if registration.is_shut_down() && Instant::now() < this.deadline {
                     runtime_gone();
                 }
                 // The wheel has already let go of it: nothing to cancel.
@@ -219,18 +211,29 @@ impl Future for Sleep {
                     this.state = State::Elapsed;
                     return Poll::Ready(());
                 }
-                let driver = context::with_current(|h| h.driver.clone()).unwrap_or_else(|| {
+                // Registered with the current runtime's driver, borrowed: no clone of its
+                // `Arc` per sleep (`TimerShard`).
+                let state = context::with_current(|h| {
+                    if h.driver.time.is_shut_down() {
+                        return None;
+                    }
+                    let waker = cx.waker().clone();
+                    Some(register(
+                        &h.driver,
+                        h.current_worker(),
+                        this.deadline,
+                        waker,
+                    ))
+                })
+                .unwrap_or_else(|| {
                     panic!(
                         "an eddy::time::Sleep was polled outside a runtime: timers need one. \
                          Await it inside `eddy::run` / `Runtime::block_on` or a task"
                     )
                 });
-                if driver.time.is_shut_down() {
-                    runtime_gone();
-                }
                 // If it fires before this returns, the waker is woken and the next poll
                 // sees it fired.
-                this.state = register(driver, this.deadline, cx.waker().clone());
+                this.state = state.unwrap_or_else(|| runtime_gone());
                 Poll::Pending
             }
         }
@@ -239,14 +242,10 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Registered {
-            driver,
-            registration,
-        } = &self.state
-        {
+        if let State::Registered { registration } = &self.state {
             // A fired timer's key is stale: cancelling it finds nothing. The waker comes
             // back out of the wheel and is dropped here, outside the lock.
-            drop(driver.time.cancel(*registration));
+            drop(registration.cancel());
         }
     }
 }
