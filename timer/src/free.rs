@@ -101,7 +101,13 @@ mod tests {
     #[test]
     fn hands_out_the_lowest_index_whatever_the_order_of_inserts() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for n in [1, 63, 64, 65, 4_095, 4_096, 4_097, 300_000] {
+        // Up to three levels (and a fourth natively); miri runs the small ones.
+        let sizes: &[u32] = if cfg!(miri) {
+            &[1, 63, 64, 65, 4_097]
+        } else {
+            &[1, 63, 64, 65, 4_095, 4_096, 4_097, 300_000]
+        };
+        for &n in sizes {
             let mut order: Vec<u32> = (0..n).collect();
             rng.shuffle(&mut order);
             let mut set = FreeSet::new();
