@@ -1,5 +1,5 @@
 //! The time driver's concurrent protocols: firing vs. cancelling a timer, registering a
-//! timer vs. a worker going to park, a sleep's waker hand-off vs. the fire, and with the
+//! timer vs. a worker going to park, a sleep's waker update vs. the fire, and with the
 //! clock paused, a worker deciding to sleep vs. the release of auto-advance or a new
 //! timer.
 
@@ -9,8 +9,7 @@ use std::task::{Wake, Waker};
 use eddy_executor::park::Park;
 use eddy_test_support::model;
 
-use crate::loom::Arc;
-use crate::runtime::driver::{AutoAdvanceGuard, Clock, Driver, TimerEntry};
+use crate::runtime::driver::{AutoAdvanceGuard, Clock, Driver};
 
 /// Counts wakes.
 #[derive(Default)]
@@ -29,31 +28,30 @@ fn counting_waker() -> (std::sync::Arc<CountWakes>, Waker) {
 }
 
 /// A due timer is fired by a worker while its `Sleep` is dropped (cancelled) on another
-/// thread: the waker is woken at most once, never after a cancel that won, and the entry
-/// is freed (loom reports a leaked `Arc`).
+/// thread: exactly one of them takes the entry, the waker is woken at most once, never
+/// after a cancel that won, and the wheel is left empty.
 #[test]
 fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
     model(|| {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (wakes, waker) = counting_waker();
-        let entry = Arc::new(TimerEntry::new());
-        assert!(!entry.register_waker(&waker));
         // Deadline 0: due as soon as anyone looks.
-        let registration = driver.register_timer(1, 0, entry.clone());
+        let registration = driver.register_timer(1, 0, waker);
 
         let firer = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || driver.time.fire_due())
         };
-        // The Sleep's drop: cancel unless it has fired.
-        let fired_before_cancel = entry.has_fired();
-        if !fired_before_cancel {
-            driver.time.cancel(registration);
-        }
+        // The Sleep's drop: cancel; a fired timer's key is stale and finds nothing.
+        let cancelled = registration.cancel().is_some();
         let fired = firer.join().unwrap();
-        assert!(fired <= 1);
+        assert_eq!(
+            fired + usize::from(cancelled),
+            1,
+            "fired or cancelled, once"
+        );
         assert_eq!(wakes.0.load(SeqCst), fired, "woken exactly when fired");
-        assert_eq!(entry.has_fired(), fired == 1);
+        assert!(registration.has_fired());
         assert!(
             driver.time.is_empty(),
             "the wheel let go of the entry either way"
@@ -73,10 +71,8 @@ fn loom_register_vs_park_never_sleeps_through_a_deadline() {
         let registrar = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
-                let entry = Arc::new(TimerEntry::new());
-                entry.register_waker(&waker);
                 // Shard 1: the wheel of threads that are not workers; deadline 0: due.
-                driver.register_timer(1, 0, entry);
+                driver.register_timer(1, 0, waker);
             })
         };
         // The worker: with no other work it parks, as the executor's loop would, until
@@ -89,22 +85,22 @@ fn loom_register_vs_park_never_sleeps_through_a_deadline() {
     });
 }
 
-/// The waker hand-off of a registered sleep: the sleep stores a new waker while the
-/// timer fires. The task is never left unwoken: either the fire takes the new waker, or
-/// the sleep sees `fired` after storing it.
+/// The waker update of a registered sleep: the sleep stores a new waker while the timer
+/// fires. The task is never left unwoken: either the fire takes the new waker, or the
+/// sleep sees the timer fired (both take the wheel's lock).
 #[test]
 fn loom_waker_update_vs_fire_is_never_lost() {
     model(|| {
-        let entry = Arc::new(TimerEntry::new());
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (first, first_waker) = counting_waker();
-        assert!(!entry.register_waker(&first_waker));
+        let registration = driver.register_timer(1, 0, first_waker);
         let firer = {
-            let entry = entry.clone();
-            crate::loom::thread::spawn(move || entry.fire_for_test())
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || driver.time.fire_due())
         };
         let (second, second_waker) = counting_waker();
-        let saw_fired = entry.register_waker(&second_waker);
-        firer.join().unwrap();
+        let saw_fired = registration.poll(&second_waker);
+        assert_eq!(firer.join().unwrap(), 1);
         let woken = first.0.load(SeqCst) + second.0.load(SeqCst);
         assert_eq!(woken, 1, "fired once, one waker woken");
         assert!(
@@ -121,16 +117,14 @@ fn loom_waker_update_vs_fire_is_never_lost() {
 fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
     model(|| {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
-        let far = Arc::new(TimerEntry::new());
+        let (_, far_waker) = counting_waker();
         // About 11 days away: the worker parks with a timeout, never reaching it.
-        let _far = driver.register_timer(0, 1 << 40, far.clone());
+        let far = driver.register_timer(0, 1 << 40, far_waker);
         let (wakes, waker) = counting_waker();
         let registrar = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
-                let near = Arc::new(TimerEntry::new());
-                near.register_waker(&waker);
-                driver.register_timer(1, 0, near);
+                driver.register_timer(1, 0, waker);
             })
         };
         while wakes.0.load(SeqCst) == 0 {
@@ -152,17 +146,13 @@ fn loom_a_timer_behind_the_cached_deadline_is_not_slept_through() {
     model(|| {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (first_wakes, first_waker) = counting_waker();
-        let first = Arc::new(TimerEntry::new());
-        first.register_waker(&first_waker);
         // Shard 1: the wheel of threads that are not workers; deadline 0: due.
-        let _first = driver.register_timer(1, 0, first);
+        let _first = driver.register_timer(1, 0, first_waker);
         let (second_wakes, second_waker) = counting_waker();
         let registrar = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
-                let second = Arc::new(TimerEntry::new());
-                second.register_waker(&second_waker);
-                driver.register_timer(1, 0, second);
+                driver.register_timer(1, 0, second_waker);
             })
         };
         while first_wakes.0.load(SeqCst) == 0 || second_wakes.0.load(SeqCst) == 0 {
@@ -182,10 +172,8 @@ fn loom_a_paused_park_never_sleeps_through_the_end_of_a_blocking_job() {
     model(|| {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(true, true)));
         let (wakes, waker) = counting_waker();
-        let entry = Arc::new(TimerEntry::new());
-        entry.register_waker(&waker);
         // A second away on the paused clock: it fires only by auto-advance.
-        driver.register_timer(0, 1_000_000, entry);
+        driver.register_timer(0, 1_000_000, waker);
         let job = AutoAdvanceGuard::new(&driver).expect("a pausable clock");
         // Dropped outside a pool job: released at once, then the workers are unparked.
         let ender = crate::loom::thread::spawn(move || drop(job));
@@ -209,10 +197,8 @@ fn loom_a_paused_park_advances_to_a_timer_registered_meanwhile() {
         let registrar = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
-                let entry = Arc::new(TimerEntry::new());
-                entry.register_waker(&waker);
                 // The shared wheel, a second away on the paused clock.
-                driver.register_timer(1, 1_000_000, entry);
+                driver.register_timer(1, 1_000_000, waker);
             })
         };
         while wakes.0.load(SeqCst) == 0 {

@@ -3,14 +3,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-
-use crate::loom::Arc as EntryArc;
 use std::time::Duration;
 
 use super::Instant;
 use crate::runtime::context;
 use crate::runtime::driver::Driver;
-use crate::runtime::driver::{TimerEntry, TimerLocation};
+use crate::runtime::driver::TimerLocation;
 
 /// Waits until `duration` has elapsed — asyncio's `await asyncio.sleep(delay)`.
 ///
@@ -93,12 +91,9 @@ pub struct Sleep {
 enum State {
     /// Not in any wheel (lazy registration: only on the first `Pending`).
     Idle,
-    /// In a wheel; `entry` is shared with it.
-    Registered {
-        driver: Arc<Driver>,
-        entry: EntryArc<TimerEntry>,
-        registration: TimerLocation,
-    },
+    /// In a wheel, whose entry holds the waiting task's waker; fired once the wheel has
+    /// let go of it. Holds the wheel, not the whole driver (see `TimerShard`).
+    Registered { registration: TimerLocation },
     /// Done.
     Elapsed,
 }
@@ -120,7 +115,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Elapsed => true,
-            State::Registered { entry, .. } if entry.has_fired() => true,
+            State::Registered { registration } if registration.has_fired() => true,
             _ => Instant::now() >= self.deadline,
         }
     }
@@ -145,16 +140,20 @@ impl Sleep {
         let this = self.get_mut();
         this.deadline = deadline;
         match std::mem::replace(&mut this.state, State::Idle) {
-            State::Registered {
-                driver,
-                entry,
-                registration,
-            } => {
-                driver.time.cancel(registration);
+            State::Registered { registration } => {
                 // Re-register at once with the waiting task's waker, so it is woken at
-                // the new deadline even if nothing polls the sleep before then.
-                if let Some(waker) = entry.take_waker() {
-                    this.state = register(driver, deadline, &waker);
+                // the new deadline even if nothing polls the sleep before then. (Fired
+                // already: its waker was woken, the task polls and registers anew. The
+                // runtime gone: the next poll says so.)
+                if let (Some(waker), Some(driver)) = (registration.cancel(), registration.driver())
+                {
+                    let worker = context::with_current(|h| {
+                        Arc::ptr_eq(&h.driver, &driver)
+                            .then(|| h.current_worker())
+                            .flatten()
+                    })
+                    .flatten();
+                    this.state = register(&driver, worker, deadline, waker);
                 }
             }
             State::Idle | State::Elapsed => {}
@@ -172,26 +171,19 @@ fn runtime_gone() -> ! {
     )
 }
 
-/// Files a new entry for `deadline` with `waker`.
-fn register(driver: Arc<Driver>, deadline: Instant, waker: &std::task::Waker) -> State {
-    let entry = EntryArc::new(TimerEntry::new());
-    entry.register_waker(waker);
-    // This runtime's worker: its own wheel. Anything else (a plain thread, or a worker of
-    // another runtime): the shared wheel.
-    let worker = context::with_current(|h| {
-        Arc::ptr_eq(&h.driver, &driver)
-            .then(|| h.current_worker())
-            .flatten()
-    })
-    .flatten();
+/// Files a timer for `deadline` that wakes `waker`, in the wheel of `worker` if it is one
+/// of `driver`'s workers (uncontended), else in the shared wheel.
+fn register(
+    driver: &Arc<Driver>,
+    worker: Option<usize>,
+    deadline: Instant,
+    waker: std::task::Waker,
+) -> State {
     let shard = driver.time.shard_for(worker);
     let tick = driver.time.deadline_tick(deadline);
-    let registration = driver.register_timer(shard, tick, entry.clone());
-    State::Registered {
-        driver,
-        entry,
-        registration,
-    }
+    let registration = driver.register_timer(shard, tick, waker);
+    registration.remember_driver(driver);
+    State::Registered { registration }
 }
 
 impl Future for Sleep {
@@ -201,21 +193,17 @@ impl Future for Sleep {
         let this = self.get_mut();
         match &this.state {
             State::Elapsed => Poll::Ready(()),
-            State::Registered { entry, driver, .. } => {
-                if entry.has_fired() {
-                    if driver.time.is_shut_down() && Instant::now() < this.deadline {
-                        runtime_gone();
-                    }
-                    // The wheel has already let go of it: nothing to cancel.
-                    this.state = State::Elapsed;
-                    return Poll::Ready(());
-                }
+            State::Registered { registration } => {
                 ready!(eddy_executor::coop::poll_proceed(cx));
-                if entry.register_waker(cx.waker()) {
-                    this.state = State::Elapsed;
-                    return Poll::Ready(());
+                if !registration.poll(cx.waker()) {
+                    return Poll::Pending;
                 }
-                Poll::Pending
+                if registration.is_shut_down() && Instant::now() < this.deadline {
+                    runtime_gone();
+                }
+                // The wheel has already let go of it: nothing to cancel.
+                this.state = State::Elapsed;
+                Poll::Ready(())
             }
             State::Idle => {
                 ready!(eddy_executor::coop::poll_proceed(cx));
@@ -223,22 +211,29 @@ impl Future for Sleep {
                     this.state = State::Elapsed;
                     return Poll::Ready(());
                 }
-                let driver = context::with_current(|h| h.driver.clone()).unwrap_or_else(|| {
+                // Registered with the current runtime's driver, borrowed: no clone of its
+                // `Arc` per sleep (`TimerShard`).
+                let state = context::with_current(|h| {
+                    if h.driver.time.is_shut_down() {
+                        return None;
+                    }
+                    let waker = cx.waker().clone();
+                    Some(register(
+                        &h.driver,
+                        h.current_worker(),
+                        this.deadline,
+                        waker,
+                    ))
+                })
+                .unwrap_or_else(|| {
                     panic!(
                         "an eddy::time::Sleep was polled outside a runtime: timers need one. \
                          Await it inside `eddy::run` / `Runtime::block_on` or a task"
                     )
                 });
-                if driver.time.is_shut_down() {
-                    runtime_gone();
-                }
-                this.state = register(driver, this.deadline, cx.waker());
-                if let State::Registered { entry, .. } = &this.state {
-                    if entry.has_fired() {
-                        this.state = State::Elapsed;
-                        return Poll::Ready(());
-                    }
-                }
+                // If it fires before this returns, the waker is woken and the next poll
+                // sees it fired.
+                this.state = state.unwrap_or_else(|| runtime_gone());
                 Poll::Pending
             }
         }
@@ -247,15 +242,10 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Registered {
-            driver,
-            entry,
-            registration,
-        } = &self.state
-        {
-            if !entry.has_fired() {
-                driver.time.cancel(*registration);
-            }
+        if let State::Registered { registration } = &self.state {
+            // A fired timer's key is stale: cancelling it finds nothing. The waker comes
+            // back out of the wheel and is dropped here, outside the lock.
+            drop(registration.cancel());
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The entry arena: every timer lives in one place of a `Vec`, linked into its slot's
-//! doubly linked list by `u32` indices. A freed place goes on a stack and is the next one
-//! reused, so the arena never holds more places than the peak number of live timers, and
-//! there are no tombstones: a cancelled timer's place is reusable the moment `cancel`
-//! returns.
+//! doubly linked list by `u32` indices. A freed place is vacant and reused, the lowest
+//! vacant one first (`free.rs`), so the arena never holds more places than the peak
+//! number of live timers, and there are no tombstones: a cancelled timer's place is
+//! reusable the moment `cancel` returns.
 //!
 //! # Layout, for the cache
 //!
@@ -10,9 +10,11 @@
 //! costs cache misses: one for the place (stamp check, links, value share its 40 bytes
 //! for a pointer-sized value) and one per neighbour. Two choices keep it at that:
 //!
-//! - the vacant places are kept in a stack of indices, not a list threaded through the
-//!   places: popping a threaded list must load the popped place to find the next one, a
-//!   chain of dependent misses when places were freed in random order;
+//! - the vacant places are kept in a bitmap tree apart from the places (`free.rs`), not a
+//!   list threaded through them: popping a threaded list must load the popped place to
+//!   find the next one, a chain of dependent misses when places were freed in random
+//!   order; and the lowest vacant place is reused first, so consecutive inserts get
+//!   consecutive places whatever order the frees came in;
 //! - `insert` hands the deadline to the filing code instead of reading back what it just
 //!   stored (a partial store-to-load forward that stalls).
 //!
@@ -22,11 +24,13 @@
 //! # Invariants
 //!
 //! - A place is **vacant** if and only if `stamp == 0` and `value.is_none()`; a vacant
-//!   place is in `free` (once) and in no slot list.
+//!   place is in `free` and in no slot list.
 //! - A **live** place has a non-zero `stamp` that no other insertion ever had (the wheel
 //!   hands out stamps from a counter), a `Some` value, and is linked in exactly the list
 //!   its `home` names.
 //! - `len` counts the live places.
+
+use crate::free::FreeSet;
 
 /// The "no place" index: list ends and empty slots.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -61,11 +65,11 @@ pub(crate) struct Place<T> {
     pub(crate) home: Home,
 }
 
-/// A `Vec` of places plus a stack of the vacant ones.
+/// A `Vec` of places plus the set of the vacant ones.
 pub(crate) struct Arena<T> {
     places: Vec<Place<T>>,
-    /// The vacant places, the most recently freed on top.
-    free: Vec<u32>,
+    /// The vacant places; the lowest is reused first.
+    free: FreeSet,
     /// Number of live places.
     len: usize,
 }
@@ -75,7 +79,7 @@ impl<T> Arena<T> {
     pub(crate) const fn new() -> Arena<T> {
         Arena {
             places: Vec::new(),
-            free: Vec::new(),
+            free: FreeSet::new(),
             len: 0,
         }
     }
@@ -113,10 +117,10 @@ impl<T> Arena<T> {
             home: Home::Overdue,
         };
         self.len += 1;
-        if let Some(index) = self.free.pop() {
+        if let Some(index) = self.free.pop_lowest() {
             // Not `places[index] = place`: that reads the vacant place's old value to drop
-            // it, and a place off the free list is usually cold (freed in whatever order
-            // timers fired or were cancelled), so every insert waited for a cache miss.
+            // it, and a vacant place may be cold (freed long ago), so an insert would wait
+            // for a cache miss.
             // The old value is always `None` (`release` took it): forgetting it leaks
             // nothing, and the read, now dead, is not emitted.
             let vacant = std::mem::replace(&mut self.places[index as usize], place);
@@ -139,7 +143,7 @@ impl<T> Arena<T> {
         debug_assert_ne!(place.stamp, 0, "released a vacant place");
         place.stamp = 0;
         let value = place.value.take().expect("a live place holds a value");
-        self.free.push(index);
+        self.free.insert(index);
         self.len -= 1;
         value
     }
@@ -156,6 +160,11 @@ impl<T> Arena<T> {
     /// The place at `index`.
     pub(crate) fn get(&self, index: u32) -> &Place<T> {
         &self.places[index as usize]
+    }
+
+    /// The value of the place at `index` (`None` if vacant).
+    pub(crate) fn value_mut(&mut self, index: u32) -> Option<&mut T> {
+        self.places[index as usize].value.as_mut()
     }
 
     /// Records which list the place at `index` is about to be linked in.

@@ -37,9 +37,9 @@
 //! exactly that deadline.
 //!
 //! Each entry lives in a doubly linked list per slot, threaded by `u32` indices through
-//! one arena (a `Vec` plus a stack of free places), so insert and cancel are O(1) and a
-//! cancelled entry's memory is reused by the next insert: the arena is as big as the peak
-//! number of live timers. A [`TimerKey`] is the arena index plus a stamp unique to the insertion,
+//! one arena (a `Vec` plus a bitmap of its free places, the lowest reused first), so
+//! insert and cancel are O(1) and a cancelled entry's memory is reused by the next insert:
+//! the arena is as big as the peak number of live timers. A [`TimerKey`] is the arena index plus a stamp unique to the insertion,
 //! so a key whose timer fired or was cancelled is recognised as stale even when its place
 //! was reused.
 //!
@@ -111,7 +111,7 @@
 //! | operation | cost |
 //! |---|---|
 //! | `insert` | O(1); O(log k) for a deadline already past, with k such entries |
-//! | `cancel`, `deadline` | O(1) |
+//! | `cancel`, `deadline`, `get_mut` | O(1) |
 //! | `next_deadline` | O(levels) + at most 32 entries read |
 //! | `poll_expired` | O(levels) per slot reached + O(1) per entry fired or cascaded (O(log k) for an overdue one) |
 //!
@@ -144,6 +144,7 @@
 #![forbid(unsafe_code)]
 
 mod arena;
+mod free;
 mod level;
 mod wheel;
 

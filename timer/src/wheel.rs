@@ -206,6 +206,27 @@ impl<T> Wheel<T> {
         Some(self.arena.get(index).deadline)
     }
 
+    /// The value of `key`'s timer, to update in place, or `None` if the key is stale (the
+    /// timer fired or was cancelled). O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use eddy_timer::Wheel;
+    ///
+    /// let mut wheel = Wheel::new(0);
+    /// let key = wheel.insert(10, "old waker");
+    /// *wheel.get_mut(key).unwrap() = "new waker";
+    /// let mut out = Vec::new();
+    /// wheel.poll_expired(10, usize::MAX, &mut out);
+    /// assert_eq!(out, [(key, "new waker")]);
+    /// assert_eq!(wheel.get_mut(key), None); // fired: stale
+    /// ```
+    pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        let index = self.arena.lookup(key.index, key.stamp)?;
+        self.arena.value_mut(index)
+    }
+
     /// When to poll next: never later than the earliest deadline of any live timer, and
     /// in almost every case exactly that deadline. `None` if the wheel is empty.
     ///

@@ -22,4 +22,4 @@ pub(crate) use self::clock::{blocking_job, some_clock_paused, Clock, ClockError}
 pub(crate) use self::park::Driver;
 #[cfg(test)]
 pub(crate) use self::park::Poller;
-pub(crate) use self::time::{TimerEntry, TimerLocation};
+pub(crate) use self::time::TimerLocation;

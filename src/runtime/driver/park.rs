@@ -88,15 +88,15 @@
 
 use std::fmt::Debug;
 use std::io;
+use std::task::Waker;
 use std::time::Duration;
 
 use eddy_executor::park::{Park, Parker};
 use eddy_reactor::{Backend, Reactor};
 
 use super::clock::Clock;
-use super::time::{TimeDriver, TimerEntry, TimerLocation};
+use super::time::{TimeDriver, TimerLocation};
 use crate::loom::atomic::{fence, AtomicU8, Ordering::SeqCst};
-use crate::loom::Arc;
 
 /// `sleeping` value of a worker that is running tasks.
 const AWAKE: u8 = 0;
@@ -257,14 +257,14 @@ impl Driver {
         }
     }
 
-    /// Registers a timer and wakes a worker that would sleep past it.
+    /// Registers a timer that wakes `waker` and wakes a worker that would sleep past it.
     pub(crate) fn register_timer(
         &self,
         shard: usize,
         deadline: u64,
-        entry: Arc<TimerEntry>,
+        waker: Waker,
     ) -> TimerLocation {
-        let (registration, sleeper) = self.time.register(shard, deadline, entry);
+        let (registration, sleeper) = self.time.register(shard, deadline, waker);
         if let Some(worker) = sleeper {
             self.unpark(worker);
         }
