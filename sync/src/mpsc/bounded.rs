@@ -107,8 +107,7 @@ impl<T> Sender<T> {
     pub(super) fn sem(&self) -> &crate::batch_semaphore::Semaphore {
         self.tx
             .0
-            .sem
-            .as_ref()
+            .sem()
             .expect("a bounded channel has a semaphore")
     }
 
@@ -519,11 +518,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.capacity(), 1);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.rx
-            .chan
-            .sem
-            .as_ref()
-            .map_or(0, |s| s.available_permits())
+        self.rx.chan.sem().map_or(0, |s| s.available_permits())
     }
 
     /// The buffer size the channel was created with.

@@ -65,14 +65,18 @@ use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 use crate::Notify;
 
-use super::ring::{Consumer, Ring};
+use super::ring::{Consumer, Padded, Ring};
 
 /// The largest bounded channel buffered in a [`Ring`] (its slots are allocated when the
 /// channel is made); larger ones buffer in a `VecDeque` under the lock.
 pub(crate) const RING_MAX: usize = 4096;
 
+/// The fields in the order of their traffic (`repr(C)` keeps it): the ring's lines first
+/// (`tail`, `head`, then its read-only bounds), then what every send reads and only a
+/// sleeping or departing receiver writes, then the semaphore on lines of its own (every
+/// send and every receive write its permit count), then what only waits touch.
+#[repr(C)]
 pub(crate) struct Chan<T> {
-    pub(super) state: Mutex<State<T>>,
     /// The lock-free buffer of a bounded channel of at most [`RING_MAX`] slots.
     pub(super) ring: Option<Ring<T>>,
     /// The receiver registered its waker and may be asleep (see the module docs).
@@ -84,10 +88,13 @@ pub(crate) struct Chan<T> {
     tx_count: AtomicUsize,
     /// Live weak senders (reported by `weak_count`; they do not keep the channel open).
     tx_weak_count: AtomicUsize,
-    /// Capacity permits of a bounded channel.
-    pub(super) sem: Option<ll::Semaphore>,
     /// The capacity of a bounded channel (the semaphore's full count); 0 if unbounded.
     bound: usize,
+    /// Capacity permits of a bounded channel: see [`sem`](Chan::sem). Apart from the
+    /// flags above, which every send of a ring reads: sharing their line, each receive's
+    /// give-back made the next send's read a miss.
+    sem: Padded<Option<ll::Semaphore>>,
+    pub(super) state: Mutex<State<T>>,
     /// Senders waiting in `closed()`.
     pub(super) rx_gone: Notify,
 }
@@ -141,7 +148,7 @@ pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
         rx_dropped: AtomicBool::new(false),
         tx_count: AtomicUsize::new(1),
         tx_weak_count: AtomicUsize::new(0),
-        sem: capacity.map(ll::Semaphore::new),
+        sem: Padded(capacity.map(ll::Semaphore::new)),
         bound: capacity.unwrap_or(0),
         rx_gone: Notify::new(),
     });
@@ -149,6 +156,11 @@ pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
 }
 
 impl<T> Chan<T> {
+    /// The capacity permits of a bounded channel (`None` if unbounded).
+    pub(crate) fn sem(&self) -> Option<&ll::Semaphore> {
+        self.sem.0.as_ref()
+    }
+
     /// Appends `value` and wakes the receiver. `reserved`: a bounded sender's permit pays
     /// for it, and a slot reserved before [`Rx::close`] may still deliver; otherwise
     /// (unbounded) a closed receiver refuses it. Gives the value back when refused.
@@ -253,8 +265,7 @@ impl<T> Chan<T> {
     /// messages count as 0: this is asked only when the receiver found the ring empty, and
     /// a message pushed since holds its permit until it is taken.
     fn permits_all_back(&self, state: &State<T>) -> bool {
-        self.sem
-            .as_ref()
+        self.sem()
             .is_none_or(|sem| sem.available_permits() + state.queue.len() >= self.bound)
     }
 

@@ -51,10 +51,11 @@ use crate::loom::atomic::{
 };
 use crate::loom::cell::UnsafeCell;
 
-/// Keeps `tail` (hit by every sender) and `head` (written by the receiver) on cache lines
-/// of their own (128 bytes: adjacent-line prefetching pairs 64-byte lines).
+/// Keeps what it holds on cache lines of its own (128 bytes: adjacent-line prefetching
+/// pairs 64-byte lines): here `tail` (hit by every sender) and `head` (written by the
+/// receiver); in `chan.rs` the channel's semaphore.
 #[repr(align(128))]
-struct Padded<T>(T);
+pub(super) struct Padded<T>(pub(super) T);
 
 pub(crate) struct Ring<T> {
     /// The next position to claim.

@@ -52,7 +52,7 @@ fn pop_into<T>(
 
 /// `n` messages left the buffer: room for as many more.
 fn release<T>(chan: &Chan<T>, n: usize) {
-    if let Some(sem) = &chan.sem {
+    if let Some(sem) = chan.sem() {
         sem.release(n);
     }
 }
@@ -195,7 +195,7 @@ impl<T> Rx<T> {
         }
         state.rx_closed = true;
         drop(state);
-        if let Some(sem) = &self.chan.sem {
+        if let Some(sem) = self.chan.sem() {
             sem.close();
         }
         self.chan.rx_gone.notify_waiters();
