@@ -105,10 +105,7 @@ impl<T> Sender<T> {
     }
 
     pub(super) fn sem(&self) -> &crate::batch_semaphore::Semaphore {
-        self.tx
-            .0
-            .sem()
-            .expect("a bounded channel has a semaphore")
+        self.tx.0.sem().expect("a bounded channel has a semaphore")
     }
 
     /// Sends `value`, waiting for room while the buffer is full.
