@@ -478,10 +478,20 @@ impl AcquireState {
     /// The future is dropped: leave the queue, passing on whatever was assigned to us.
     /// Returns whether permits went back (to the next waiters or the pool). The entry's
     /// waker is dropped after the lock: its drop may release permits of this semaphore.
+    ///
+    /// Inlined: every finished acquire is dropped through here, and all but the cancelled
+    /// ones only find no queue slot (a bounded channel's send does this per message).
+    #[inline]
     pub(crate) fn cancel(&mut self, sem: &Semaphore) -> bool {
-        let Some(key) = self.node.take() else {
-            return false;
-        };
+        match self.node.take() {
+            None => false,
+            Some(key) => Self::leave_queue(sem, key),
+        }
+    }
+
+    /// [`cancel`](AcquireState::cancel) for an acquire still in the queue at `key`.
+    #[inline(never)]
+    fn leave_queue(sem: &Semaphore, key: usize) -> bool {
         let mut waiters = sem.waiters.lock();
         let waiter = waiters.queue.remove(key);
         let gave_back = waiter.acquired > 0;

@@ -133,18 +133,22 @@ impl<T> WaitQueue<T> {
 const WAKE_BATCH: usize = 32;
 
 /// Wakers collected under a lock and woken after it is released (waking under the lock
-/// would make the woken task's first move contend for it).
+/// would make the woken task's first move contend for it), at most [`WAKE_BATCH`] at a
+/// time. The first waits in a field of its own: the common batch is one waiter handed a
+/// permit (a bounded channel's slot, a mutex), and it costs no array to fill or scan
+/// (a 32-slot array was a third of such a grant's instructions); more go to a `Vec`,
+/// allocated only for a second waker.
 #[derive(Debug)]
 pub(crate) struct WakeList {
-    wakers: [Option<Waker>; WAKE_BATCH],
-    len: usize,
+    first: Option<Waker>,
+    rest: Vec<Waker>,
 }
 
 impl WakeList {
     pub(crate) fn new() -> WakeList {
         WakeList {
-            wakers: [const { None }; WAKE_BATCH],
-            len: 0,
+            first: None,
+            rest: Vec::new(),
         }
     }
 
@@ -152,24 +156,26 @@ impl WakeList {
     ///
     /// [`wake_all`]: WakeList::wake_all
     pub(crate) fn can_push(&self) -> bool {
-        self.len < WAKE_BATCH
+        usize::from(self.first.is_some()) + self.rest.len() < WAKE_BATCH
     }
 
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
         debug_assert!(self.can_push());
-        if let Some(waker) = waker {
-            self.wakers[self.len] = Some(waker);
-            self.len += 1;
+        let Some(waker) = waker else { return };
+        if self.first.is_none() {
+            self.first = Some(waker);
+        } else {
+            self.rest.push(waker);
         }
     }
 
     pub(crate) fn wake_all(&mut self) {
-        for waker in &mut self.wakers[..self.len] {
-            if let Some(waker) = waker.take() {
-                waker.wake();
-            }
+        if let Some(waker) = self.first.take() {
+            waker.wake();
         }
-        self.len = 0;
+        for waker in self.rest.drain(..) {
+            waker.wake();
+        }
     }
 }
 

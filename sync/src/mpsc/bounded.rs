@@ -105,11 +105,7 @@ impl<T> Sender<T> {
     }
 
     pub(super) fn sem(&self) -> &crate::batch_semaphore::Semaphore {
-        self.tx
-            .0
-            .sem
-            .as_ref()
-            .expect("a bounded channel has a semaphore")
+        self.tx.0.sem().expect("a bounded channel has a semaphore")
     }
 
     /// Sends `value`, waiting for room while the buffer is full.
@@ -519,11 +515,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.capacity(), 1);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.rx
-            .chan
-            .sem
-            .as_ref()
-            .map_or(0, |s| s.available_permits())
+        self.rx.chan.sem().map_or(0, |s| s.available_permits())
     }
 
     /// The buffer size the channel was created with.

@@ -14,21 +14,26 @@
 //! channel keep a `VecDeque` under the lock: there "nothing to receive, so register the
 //! waker" and "push, so take the waker" are serialised by the lock itself.
 //!
-//! # Waking the receiver of a ring (no lock, no wake while it is not waiting)
+//! # Waking the receiver of a ring (no lock, no fence, no wake while it is not waiting)
 //!
-//! `rx_waiting` is set (under the lock, with the waker) when the receiver is about to
-//! sleep. A sender pushes, then a SeqCst fence, then reads `rx_waiting`; the receiver
-//! sets `rx_waiting`, then a SeqCst fence, then looks at the ring once more before it
-//! returns `Pending`. Of two fenced store-then-load sequences at least one sees the
-//! other's store: either the receiver finds the value, or the sender sees the flag and
-//! wakes it. A sender that sees the flag clears it with a swap, so of the senders that
-//! push while the receiver sleeps only the first takes the lock and wakes it; the others
-//! pay one load. A busy receiver (the flag clear) costs its senders no lock and no wake.
+//! The receiver's two flags ride on the ring's `tail` (`ring.rs`, "The receiver's flags
+//! ride on `tail`"): a sender's claim returns them, the receiver sets them with a
+//! `fetch_or` that returns the positions claimed so far.
 //!
-//! The receiver's drop uses the same pairing with `rx_dropped`: it sets the flag, fences
-//! and drains the ring; a sender that pushed and then sees the flag drains the ring itself
-//! (under the lock, which holds the [`Consumer`] token once the receiver is gone), so no
-//! value is left in the channel after both are done.
+//! * **Sleeping.** The receiver registers its waker under the lock, then sets
+//!   `RX_WAITING`. If that finds a position claimed and not yet taken, a value is coming:
+//!   it clears the flag and takes the value (waiting for it, briefly, if it is still being
+//!   written). Otherwise it sleeps, and every later claim returns the flag: the sender
+//!   publishes its value, and the first such sender to clear the flag takes the waker
+//!   under the lock and wakes it; the others pay one load. A busy receiver (the flag
+//!   clear) costs its senders nothing beyond their claim.
+//! * **Dropped.** The receiver's drop sets `RX_DROPPED` under the lock and drains every
+//!   position claimed before (waiting for those still being written), then leaves its
+//!   [`Consumer`] token under the lock. A sender whose claim returns the flag publishes,
+//!   then drains the ring itself with that token, so no value is left in the channel
+//!   after both are done. `rx_dropped` (set under the lock too) lets a later sender give
+//!   its value back without claiming, and the channels without a ring read it under the
+//!   lock.
 //!
 //! # Weak senders
 //!
@@ -58,36 +63,42 @@ use std::task::{Poll, Waker};
 
 use crate::batch_semaphore as ll;
 use crate::loom::atomic::{
-    fence, AtomicBool, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Relaxed, SeqCst},
+    AtomicBool, AtomicUsize,
+    Ordering::{AcqRel, Acquire, Relaxed},
 };
 use crate::loom::sync::Mutex;
 use crate::loom::Arc;
 use crate::Notify;
 
-use super::ring::{Consumer, Ring};
+use super::ring::{Consumer, Padded, Ring, RX_DROPPED, RX_WAITING};
 
 /// The largest bounded channel buffered in a [`Ring`] (its slots are allocated when the
 /// channel is made); larger ones buffer in a `VecDeque` under the lock.
 pub(crate) const RING_MAX: usize = 4096;
 
+/// The fields in the order of their traffic (`repr(C)` keeps it): the ring's lines first
+/// (`tail`, `head`, then its read-only bounds), then what every send reads and only a
+/// sleeping or departing receiver writes, then the semaphore on lines of its own (every
+/// send and every receive write its permit count), then what only waits touch.
+#[repr(C)]
 pub(crate) struct Chan<T> {
-    pub(super) state: Mutex<State<T>>,
     /// The lock-free buffer of a bounded channel of at most [`RING_MAX`] slots.
     pub(super) ring: Option<Ring<T>>,
-    /// The receiver registered its waker and may be asleep (see the module docs).
-    pub(super) rx_waiting: AtomicBool,
     /// The receiver was dropped: not even a reserved slot can deliver any more. Written
-    /// under the lock; read without it by the senders of a ring.
+    /// under the lock; read without it by the senders of a ring, as a hint (the ring's
+    /// `RX_DROPPED` decides, see the module docs).
     pub(super) rx_dropped: AtomicBool,
     /// Live senders; the channel is closed for the receiver when it reaches 0.
     tx_count: AtomicUsize,
     /// Live weak senders (reported by `weak_count`; they do not keep the channel open).
     tx_weak_count: AtomicUsize,
-    /// Capacity permits of a bounded channel.
-    pub(super) sem: Option<ll::Semaphore>,
     /// The capacity of a bounded channel (the semaphore's full count); 0 if unbounded.
     bound: usize,
+    /// Capacity permits of a bounded channel: see [`sem`](Chan::sem). Apart from the
+    /// flags above, which every send of a ring reads: sharing their line, each receive's
+    /// give-back made the next send's read a miss.
+    sem: Padded<Option<ll::Semaphore>>,
+    pub(super) state: Mutex<State<T>>,
     /// Senders waiting in `closed()`.
     pub(super) rx_gone: Notify,
 }
@@ -137,11 +148,10 @@ pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
             orphan_consumer: None,
         }),
         ring,
-        rx_waiting: AtomicBool::new(false),
         rx_dropped: AtomicBool::new(false),
         tx_count: AtomicUsize::new(1),
         tx_weak_count: AtomicUsize::new(0),
-        sem: capacity.map(ll::Semaphore::new),
+        sem: Padded(capacity.map(ll::Semaphore::new)),
         bound: capacity.unwrap_or(0),
         rx_gone: Notify::new(),
     });
@@ -149,6 +159,11 @@ pub(crate) fn new<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
 }
 
 impl<T> Chan<T> {
+    /// The capacity permits of a bounded channel (`None` if unbounded).
+    pub(crate) fn sem(&self) -> Option<&ll::Semaphore> {
+        self.sem.0.as_ref()
+    }
+
     /// Appends `value` and wakes the receiver. `reserved`: a bounded sender's permit pays
     /// for it, and a slot reserved before [`Rx::close`] may still deliver; otherwise
     /// (unbounded) a closed receiver refuses it. Gives the value back when refused.
@@ -178,28 +193,23 @@ impl<T> Chan<T> {
     /// [`push`](Chan::push) into the ring, with a permit (only bounded channels have one):
     /// no lock unless the receiver sleeps or is gone (see the module docs).
     fn push_ring(&self, ring: &Ring<T>, value: T) -> Result<(), T> {
-        // Relaxed: a hint that saves the push; the fenced check below decides.
+        // Relaxed: a hint that saves the push; the flag the claim returns decides.
         if self.rx_dropped.load(Relaxed) {
             return Err(value);
         }
-        ring.push(value);
-        // SeqCst: pairs with the fences in `Rx::take` and `Rx::drop` (`rx.rs`): either
-        // they see the value in the ring, or we see their flag.
-        fence(SeqCst);
-        // Relaxed: the fence above orders it; one load while the receiver is busy.
-        if self.rx_waiting.load(Relaxed) && self.rx_waiting.swap(false, Relaxed) {
-            // The first sender to see the receiver asleep wakes it; the lock orders the
-            // waker's registration before our read of it.
+        let flags = ring.push(value);
+        if flags & RX_DROPPED != 0 {
+            self.drain_orphans();
+        } else if flags & RX_WAITING != 0 && ring.clear_waiting() {
+            // The receiver sleeps and we are the one to wake it: the lock orders the
+            // waker's registration before our read of it (and our claim saw the flag the
+            // receiver set after registering).
             let mut state = self.state.lock();
             let waker = state.rx_waker.take();
             drop(state);
             if let Some(waker) = waker {
                 waker.wake();
             }
-        }
-        // Relaxed: the fence above orders it (see the module docs).
-        if self.rx_dropped.load(Relaxed) {
-            self.drain_orphans();
         }
         Ok(())
     }
@@ -220,10 +230,12 @@ impl<T> Chan<T> {
         drop(orphans);
     }
 
-    /// Takes the receiver's waker under the lock, and clears `rx_waiting` with it.
+    /// Takes the receiver's waker under the lock, and clears the ring's `RX_WAITING`
+    /// with it (a sender that still sees it finds no waker and wakes nobody).
     pub(super) fn take_rx_waker(&self, state: &mut State<T>) -> Option<Waker> {
-        // Relaxed: under the lock, which orders it with the registration.
-        self.rx_waiting.store(false, Relaxed);
+        if let Some(ring) = &self.ring {
+            ring.clear_waiting();
+        }
         state.rx_waker.take()
     }
 
@@ -253,8 +265,7 @@ impl<T> Chan<T> {
     /// messages count as 0: this is asked only when the receiver found the ring empty, and
     /// a message pushed since holds its permit until it is taken.
     fn permits_all_back(&self, state: &State<T>) -> bool {
-        self.sem
-            .as_ref()
+        self.sem()
             .is_none_or(|sem| sem.available_permits() + state.queue.len() >= self.bound)
     }
 

@@ -37,8 +37,22 @@
 //! * **One consumer.** `pop` needs the [`Consumer`] token, of which there is one per ring:
 //!   the receiver holds it, then the channel's lock once the receiver is dropped.
 //!
-//! Positions wrap at `usize::MAX`; with a power-of-two ring the slot index and the stamps
-//! stay consistent across the wrap.
+//! # The receiver's flags ride on `tail`
+//!
+//! `tail` holds the next position above two flags the receiver sets: [`RX_WAITING`] (it
+//! registered its waker and is about to sleep) and [`RX_DROPPED`] (it is gone). A claim is
+//! a `fetch_add` of one position that returns the flags with the position, so a sender
+//! learns whether to wake or drain from the read-modify-write it does anyway: no fence,
+//! no second load. The receiver sets a flag with a `fetch_or` on the same word, which
+//! returns the positions claimed so far. Both are read-modify-writes of one atomic, so
+//! one comes first: either the claim comes first and the receiver's `fetch_or` sees the
+//! position claimed (it waits for that value instead of sleeping, or drains it), or the
+//! flag comes first and the claim returns it (the sender wakes the receiver after
+//! publishing, or drains its own value). That is the whole hand-shake of `chan.rs`
+//! ("Waking the receiver of a ring").
+//!
+//! Positions count modulo 2^62 (the bits of `tail` above the flags); with a power-of-two
+//! ring the slot index and the stamps stay consistent across the wrap.
 
 #![allow(unsafe_code)]
 
@@ -47,17 +61,38 @@ use std::mem::MaybeUninit;
 
 use crate::loom::atomic::{
     AtomicUsize,
-    Ordering::{Acquire, Relaxed, Release},
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
 };
 use crate::loom::cell::UnsafeCell;
 
-/// Keeps `tail` (hit by every sender) and `head` (written by the receiver) on cache lines
-/// of their own (128 bytes: adjacent-line prefetching pairs 64-byte lines).
+/// Keeps what it holds on cache lines of its own (128 bytes: adjacent-line prefetching
+/// pairs 64-byte lines): here `tail` (hit by every sender) and `head` (written by the
+/// receiver); in `chan.rs` the channel's semaphore.
 #[repr(align(128))]
-struct Padded<T>(T);
+pub(super) struct Padded<T>(pub(super) T);
+
+/// Flag in `tail`: the receiver registered its waker and may be asleep.
+pub(crate) const RX_WAITING: usize = 1;
+/// Flag in `tail`: the receiver is gone; a sender drains its own value.
+pub(crate) const RX_DROPPED: usize = 2;
+/// `tail`'s flag bits; one position is the next bit up.
+const FLAGS: usize = RX_WAITING | RX_DROPPED;
+const ONE: usize = FLAGS + 1;
+/// Positions are counted in the bits of `tail` above the flags.
+const POS_MASK: usize = usize::MAX >> ONE.trailing_zeros();
+
+/// `pos + n`, modulo the position range.
+fn pos_add(pos: usize, n: usize) -> usize {
+    pos.wrapping_add(n) & POS_MASK
+}
+
+/// The position part of a `tail` word.
+fn pos_of(tail: usize) -> usize {
+    tail >> ONE.trailing_zeros()
+}
 
 pub(crate) struct Ring<T> {
-    /// The next position to claim.
+    /// The next position to claim, above the receiver's flags (module docs).
     tail: Padded<AtomicUsize>,
     /// The next position to take; written by the holder of the [`Consumer`] only.
     head: Padded<AtomicUsize>,
@@ -105,11 +140,16 @@ impl<T> Ring<T> {
         (ring, Consumer(()))
     }
 
-    /// Appends `value`. The caller holds one of the channel's permits for it (module
-    /// docs, "Invariants"); it passes to the value, and the receiver gives it back.
-    pub(crate) fn push(&self, value: T) {
-        // Relaxed: the claim orders nothing; the slot's stamp carries the hand-over.
-        let pos = self.tail.0.fetch_add(1, Relaxed);
+    /// Appends `value`; returns the receiver's flags as the claim found them (module
+    /// docs). The caller holds one of the channel's permits for it ("Invariants"); it
+    /// passes to the value, and the receiver gives it back.
+    pub(crate) fn push(&self, value: T) -> usize {
+        // Acquire: pairs with the receiver's Release `fetch_or` of a flag we see, so what
+        // it did before (its waker registered, under the channel's lock) happens before
+        // what we do about the flag. The claim itself orders nothing: the slot's stamp
+        // carries the value.
+        let tail = self.tail.0.fetch_add(ONE, Acquire);
+        let pos = pos_of(tail);
         let slot = &self.slots[pos & self.mask];
         // Acquire: pairs with the Release store in `pop` that freed the slot, so the
         // receiver's move out of it happens before our write. Free at once (see the
@@ -123,7 +163,8 @@ impl<T> Ring<T> {
             unsafe { (*p).write(value) };
         });
         // Release: pairs with the Acquire load in `pop`; the value is written before.
-        slot.stamp.store(pos.wrapping_add(1), Release);
+        slot.stamp.store(pos_add(pos, 1), Release);
+        tail & FLAGS
     }
 
     /// Takes the value at the head, if it is in: `None` when the ring is empty or the
@@ -134,7 +175,7 @@ impl<T> Ring<T> {
         let pos = self.head.0.load(Relaxed);
         let slot = &self.slots[pos & self.mask];
         // Acquire: pairs with the Release store in `push`: the value is written.
-        if slot.stamp.load(Acquire) != pos.wrapping_add(1) {
+        if slot.stamp.load(Acquire) != pos_add(pos, 1) {
             return None;
         }
         let value = slot.value.with(|p| {
@@ -145,10 +186,9 @@ impl<T> Ring<T> {
         });
         // Release: pairs with the Acquire load in `push` one lap later (the read above
         // happens before that sender's write).
-        slot.stamp
-            .store(pos.wrapping_add(self.slots.len()), Release);
+        slot.stamp.store(pos_add(pos, self.slots.len()), Release);
         // Release: pairs with the Acquire load in `len`.
-        self.head.0.store(pos.wrapping_add(1), Release);
+        self.head.0.store(pos_add(pos, 1), Release);
         Some(value)
     }
 
@@ -165,10 +205,48 @@ impl<T> Ring<T> {
             // `head` means the position `head` was claimed; the stamp, read with Acquire
             // in `pop`, carries the value. A claim that happened before our call (a send
             // that returned) is seen here by coherence.
-            if self.tail.0.load(Relaxed) == head {
+            if pos_of(self.tail.0.load(Relaxed)) == head {
                 return None;
             }
             crate::loom::hint::spin_loop();
+        }
+    }
+
+    /// The receiver is about to sleep: sets [`RX_WAITING`], so that every later claim
+    /// wakes it. Returns whether some position is claimed and not yet taken: then a
+    /// value is coming (or there) and the receiver must not sleep (module docs).
+    pub(crate) fn set_waiting(&self, _consumer: &Consumer) -> bool {
+        // Relaxed: only the consumer writes `head`.
+        let head = self.head.0.load(Relaxed);
+        // AcqRel: Release pairs with the Acquire claim that sees the flag (module docs);
+        // Acquire, for symmetry with `push`: the values themselves come with their stamps.
+        pos_of(self.tail.0.fetch_or(RX_WAITING, AcqRel)) != head
+    }
+
+    /// Clears [`RX_WAITING`]; returns whether it was set. Of the senders that saw the flag
+    /// in their claim, the one whose clear finds it set wakes the receiver; the receiver
+    /// clears it itself when it does not sleep after all.
+    pub(crate) fn clear_waiting(&self) -> bool {
+        // Relaxed: the channel's lock orders the waker's hand-over; this only elects the
+        // one sender that takes it. A load first: the senders that lose the election, and
+        // a receiver with nothing to clear, do not write the line.
+        self.tail.0.load(Relaxed) & RX_WAITING != 0
+            && self.tail.0.fetch_and(!RX_WAITING, Relaxed) & RX_WAITING != 0
+    }
+
+    /// The receiver is dropped: sets [`RX_DROPPED`], so that every later claim drains its
+    /// own value, and moves out every value claimed before, waiting for those still being
+    /// written (module docs: short and bounded).
+    pub(crate) fn close_and_drain(&self, consumer: &mut Consumer, sink: &mut impl FnMut(T)) {
+        // AcqRel: as `set_waiting`; a sender that sees the flag drains under the channel's
+        // lock, which we hold, and finds the consumer token there once we are done.
+        let end = pos_of(self.tail.0.fetch_or(RX_DROPPED, AcqRel));
+        // Relaxed: only the consumer writes `head`.
+        while self.head.0.load(Relaxed) != end {
+            match self.pop(consumer) {
+                Some(value) => sink(value),
+                None => crate::loom::hint::spin_loop(),
+            }
         }
     }
 
@@ -178,8 +256,8 @@ impl<T> Ring<T> {
         // after the claims of every position below it, so the `tail` read next is at
         // least `head`.
         let head = self.head.0.load(Acquire);
-        let tail = self.tail.0.load(Acquire);
-        tail.wrapping_sub(head).min(self.slots.len())
+        let tail = pos_of(self.tail.0.load(Acquire));
+        (tail.wrapping_sub(head) & POS_MASK).min(self.slots.len())
     }
 }
 

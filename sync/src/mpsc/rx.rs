@@ -4,10 +4,7 @@
 
 use std::task::{Context, Poll};
 
-use crate::loom::atomic::{
-    fence,
-    Ordering::{Relaxed, SeqCst},
-};
+use crate::loom::atomic::Ordering::Relaxed;
 use crate::wait_queue::replace_waker;
 
 use super::chan::{Chan, Rx};
@@ -52,7 +49,7 @@ fn pop_into<T>(
 
 /// `n` messages left the buffer: room for as many more.
 fn release<T>(chan: &Chan<T>, n: usize) {
-    if let Some(sem) = &chan.sem {
+    if let Some(sem) = chan.sem() {
         sem.release(n);
     }
 }
@@ -84,21 +81,22 @@ impl<T> Rx<T> {
         };
         // The displaced waker is dropped after the lock: its drop may send on this channel.
         let displaced = replace_waker(&mut state.rx_waker, cx.waker());
-        // Relaxed: under the lock, with the waker; the fence below orders it before our
-        // last look at the ring.
-        chan.rx_waiting.store(true, Relaxed);
         drop(state);
         drop(displaced);
-        // SeqCst: pairs with the fence in `Chan::push_ring` (see `chan.rs`): either we see
-        // the value pushed meanwhile, or its sender sees `rx_waiting` and wakes us. If we
-        // see it, the waker stays registered: at most one spurious wake-up later.
-        fence(SeqCst);
-        let n = pop_into(ring, consumer, limit, sink);
-        if n > 0 {
-            release(chan, n);
-            return Take::Got(n);
+        // Registered; now the flag (`chan.rs`, "Waking the receiver of a ring"): either
+        // no position is claimed, and every later claim sees the flag and wakes us, or a
+        // value is coming and we take it instead of sleeping.
+        if !ring.set_waiting(consumer) {
+            return Take::Empty;
         }
-        Take::Empty
+        // Not going to sleep: withdraw the flag, or the next sends would take the lock to
+        // wake a receiver that is running. A sender that saw it first wakes us once,
+        // spuriously; the waker stays registered.
+        ring.clear_waiting();
+        let n = pop_into(ring, consumer, limit, sink);
+        debug_assert!(n > 0, "a claimed position is waited for");
+        release(chan, n);
+        Take::Got(n)
     }
 
     /// [`take`](Rx::take) for a channel without a ring: the buffer, the end and the waker
@@ -195,7 +193,7 @@ impl<T> Rx<T> {
         }
         state.rx_closed = true;
         drop(state);
-        if let Some(sem) = &self.chan.sem {
+        if let Some(sem) = self.chan.sem() {
             sem.close();
         }
         self.chan.rx_gone.notify_waiters();
@@ -219,20 +217,14 @@ impl<T> Drop for Rx<T> {
         // outside the lock: their drops may do anything, sending on this channel included.
         let chan = &*self.chan;
         let mut state = chan.state.lock();
-        // Relaxed: under the lock (for the channels without a ring, which read it under
-        // the lock too); the fence orders it before the drain for the ring's senders.
+        // Relaxed: under the lock (the channels without a ring read it under the lock; the
+        // ring's senders read it as a hint only).
         chan.rx_dropped.store(true, Relaxed);
-        // SeqCst: pairs with the fence in `Chan::push_ring`: either the drain below sees a
-        // value pushed meanwhile, or its sender sees `rx_dropped` and drains it (with the
-        // token we leave under the lock).
-        fence(SeqCst);
         let mut orphans = Vec::new();
         if let (Some(ring), Some(mut consumer)) = (&chan.ring, self.consumer.take()) {
-            // No wait for a position being written: its sender sees `rx_dropped` after
-            // publishing and drains it itself.
-            while let Some(value) = ring.pop(&mut consumer) {
-                orphans.push(value);
-            }
+            // Every position claimed before the flag is drained here; a later claim sees
+            // the flag and its sender drains with the token we leave under the lock.
+            ring.close_and_drain(&mut consumer, &mut |value| orphans.push(value));
             state.orphan_consumer = Some(consumer);
         }
         let queue = std::mem::take(&mut state.queue);

@@ -1,6 +1,7 @@
-//! The bounded channel's lock-free ring (`mpsc/ring.rs`) and its fenced hand-shakes with
-//! the receiver (`mpsc/chan.rs`, "Waking the receiver of a ring"), and the semaphore's
-//! lock-free release against an acquirer that queues (`batch_semaphore.rs`, "no barging").
+//! The bounded channel's lock-free ring (`mpsc/ring.rs`) and its hand-shakes with the
+//! receiver through the flags on the ring's `tail` (`mpsc/chan.rs`, "Waking the receiver
+//! of a ring"), and the semaphore's lock-free release against an acquirer that queues
+//! (`batch_semaphore.rs`, "no barging").
 
 use std::future::Future;
 use std::task::{Context, Poll};
@@ -21,8 +22,8 @@ fn poll_once<F: Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
 }
 
 /// Two senders on two threads push into the ring while the receiver goes to sleep
-/// between messages: the fenced `rx_waiting` hand-shake never loses a wake-up (loom
-/// reports a deadlock if it does), and both values arrive.
+/// between messages: the `RX_WAITING` hand-shake never loses a wake-up (loom reports a
+/// deadlock if it does), and both values arrive.
 #[test]
 fn loom_mpsc_ring_pushes_vs_a_sleeping_receiver() {
     model(|| {
@@ -46,6 +47,29 @@ fn loom_mpsc_ring_pushes_vs_a_sleeping_receiver() {
     });
 }
 
+/// One sender sends three values while the receiver takes them one by one: the receiver
+/// sometimes sets `RX_WAITING` while a value is claimed (it withdraws the flag and takes
+/// that value instead of sleeping), sometimes sleeps and is woken by the next claim. No
+/// interleaving loses a wake-up (loom reports a deadlock) or a value.
+#[test]
+fn loom_mpsc_ring_receiver_withdraws_its_flag_and_sleeps_again() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<u8>(4);
+        // The sender is handed back, not dropped: its drop would wake the receiver too.
+        let sender = crate::loom::thread::spawn(move || {
+            for v in 1..=3 {
+                tx.try_send(v).unwrap();
+            }
+            tx
+        });
+        for v in 1..=3 {
+            assert_eq!(block_on(rx.recv()), Some(v));
+        }
+        drop(sender.join().unwrap());
+        assert_eq!(block_on(rx.recv()), None);
+    });
+}
+
 /// A value that counts its drops.
 struct Counted(Arc<AtomicUsize>);
 
@@ -57,7 +81,7 @@ impl Drop for Counted {
 
 /// A permit sends into the ring while the receiver is dropped on another thread, with a
 /// sender still alive: the value is dropped exactly once, by the receiver's drain or by
-/// the sender that sees `rx_dropped` after its push — never left in the channel.
+/// the sender whose claim sees `RX_DROPPED` — never left in the channel.
 #[test]
 fn loom_mpsc_ring_push_vs_receiver_drop() {
     model(|| {
