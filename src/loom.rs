@@ -1,5 +1,5 @@
-//! The facade's sync shim (CONTRIBUTING.md, rule 8): the driver's atomics, locks and
-//! shared timer entries come from here, so its protocols run unchanged inside the loom
+//! The facade's sync shim (CONTRIBUTING.md, rule 8): the driver's atomics and locks come
+//! from here, so its protocols run unchanged inside the loom
 //! models with `--cfg eddy_loom` (`src/tests/loom_driver.rs`, `src/tests/loom_time.rs`).
 
 #[cfg(not(eddy_loom))]

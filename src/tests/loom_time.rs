@@ -1,7 +1,7 @@
 //! The time driver's concurrent protocols: firing vs. cancelling a timer, registering a
 //! timer vs. a worker going to park, a sleep's waker update vs. the fire, and with the
 //! clock paused, a worker deciding to sleep vs. the release of auto-advance or a new
-//! timer.
+//! timer; a registration vs. the runtime's shutdown.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Wake, Waker};
@@ -36,7 +36,7 @@ fn loom_cancel_vs_fire_wakes_at_most_once_and_frees_the_entry() {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (wakes, waker) = counting_waker();
         // Deadline 0: due as soon as anyone looks.
-        let registration = driver.register_timer(1, 0, waker);
+        let registration = driver.register_timer(1, 0, waker).unwrap();
 
         let firer = {
             let driver = driver.clone();
@@ -72,7 +72,7 @@ fn loom_register_vs_park_never_sleeps_through_a_deadline() {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
                 // Shard 1: the wheel of threads that are not workers; deadline 0: due.
-                driver.register_timer(1, 0, waker);
+                driver.register_timer(1, 0, waker).unwrap();
             })
         };
         // The worker: with no other work it parks, as the executor's loop would, until
@@ -93,7 +93,7 @@ fn loom_waker_update_vs_fire_is_never_lost() {
     model(|| {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (first, first_waker) = counting_waker();
-        let registration = driver.register_timer(1, 0, first_waker);
+        let registration = driver.register_timer(1, 0, first_waker).unwrap();
         let firer = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || driver.time.fire_due())
@@ -119,12 +119,12 @@ fn loom_an_earlier_timer_wakes_a_worker_parked_for_a_later_one() {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (_, far_waker) = counting_waker();
         // About 11 days away: the worker parks with a timeout, never reaching it.
-        let far = driver.register_timer(0, 1 << 40, far_waker);
+        let far = driver.register_timer(0, 1 << 40, far_waker).unwrap();
         let (wakes, waker) = counting_waker();
         let registrar = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
-                driver.register_timer(1, 0, waker);
+                driver.register_timer(1, 0, waker).unwrap();
             })
         };
         while wakes.0.load(SeqCst) == 0 {
@@ -147,12 +147,12 @@ fn loom_a_timer_behind_the_cached_deadline_is_not_slept_through() {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
         let (first_wakes, first_waker) = counting_waker();
         // Shard 1: the wheel of threads that are not workers; deadline 0: due.
-        let _first = driver.register_timer(1, 0, first_waker);
+        let _first = driver.register_timer(1, 0, first_waker).unwrap();
         let (second_wakes, second_waker) = counting_waker();
         let registrar = {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
-                driver.register_timer(1, 0, second_waker);
+                driver.register_timer(1, 0, second_waker).unwrap();
             })
         };
         while first_wakes.0.load(SeqCst) == 0 || second_wakes.0.load(SeqCst) == 0 {
@@ -173,7 +173,7 @@ fn loom_a_paused_park_never_sleeps_through_the_end_of_a_blocking_job() {
         let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(true, true)));
         let (wakes, waker) = counting_waker();
         // A second away on the paused clock: it fires only by auto-advance.
-        driver.register_timer(0, 1_000_000, waker);
+        driver.register_timer(0, 1_000_000, waker).unwrap();
         let job = AutoAdvanceGuard::new(&driver).expect("a pausable clock");
         // Dropped outside a pool job: released at once, then the workers are unparked.
         let ender = crate::loom::thread::spawn(move || drop(job));
@@ -198,7 +198,7 @@ fn loom_a_paused_park_advances_to_a_timer_registered_meanwhile() {
             let driver = driver.clone();
             crate::loom::thread::spawn(move || {
                 // The shared wheel, a second away on the paused clock.
-                driver.register_timer(1, 1_000_000, waker);
+                driver.register_timer(1, 1_000_000, waker).unwrap();
             })
         };
         while wakes.0.load(SeqCst) == 0 {
@@ -206,5 +206,27 @@ fn loom_a_paused_park_advances_to_a_timer_registered_meanwhile() {
         }
         registrar.join().unwrap();
         assert_eq!(driver.time.now_tick(), 1_000_000);
+    });
+}
+
+/// A registration racing the runtime's shutdown: the timer is either filed before the
+/// shutdown empties its wheel, and then fired by it (its task wakes and sees the runtime
+/// gone), or refused, its waker handed back. Never filed in a wheel nobody fires again,
+/// which would leave its sleep pending for ever.
+#[test]
+fn loom_a_registration_racing_shutdown_is_fired_or_refused() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(false, false)));
+        let (wakes, waker) = counting_waker();
+        let registrar = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || {
+                // Far in the future: only the shutdown can fire it.
+                driver.register_timer(1, 1 << 40, waker).is_ok()
+            })
+        };
+        driver.time.shutdown();
+        let filed = registrar.join().unwrap();
+        assert_eq!(wakes.0.load(SeqCst), usize::from(filed));
     });
 }

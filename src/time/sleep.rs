@@ -145,15 +145,23 @@ impl Sleep {
                 // the new deadline even if nothing polls the sleep before then. (Fired
                 // already: its waker was woken, the task polls and registers anew. The
                 // runtime gone: the next poll says so.)
-                if let (Some(waker), Some(driver)) = (registration.cancel(), registration.driver())
-                {
-                    let worker = context::with_current(|h| {
-                        Arc::ptr_eq(&h.driver, &driver)
-                            .then(|| h.current_worker())
-                            .flatten()
-                    })
-                    .flatten();
-                    this.state = register(&driver, worker, deadline, waker);
+                // The runtime gone (its driver dropped, or shut down while this moved):
+                // the waker is woken instead, and the next poll reports it.
+                let Some(waker) = registration.cancel() else {
+                    return;
+                };
+                let Some(driver) = registration.driver() else {
+                    return waker.wake();
+                };
+                let worker = context::with_current(|h| {
+                    Arc::ptr_eq(&h.driver, &driver)
+                        .then(|| h.current_worker())
+                        .flatten()
+                })
+                .flatten();
+                match register(&driver, worker, deadline, waker) {
+                    Ok(state) => this.state = state,
+                    Err(waker) => waker.wake(),
                 }
             }
             State::Idle | State::Elapsed => {}
@@ -172,18 +180,19 @@ fn runtime_gone() -> ! {
 }
 
 /// Files a timer for `deadline` that wakes `waker`, in the wheel of `worker` if it is one
-/// of `driver`'s workers (uncontended), else in the shared wheel.
+/// of `driver`'s workers (uncontended), else in the shared wheel. The runtime shut down:
+/// files nothing and hands the waker back.
 fn register(
     driver: &Arc<Driver>,
     worker: Option<usize>,
     deadline: Instant,
     waker: std::task::Waker,
-) -> State {
+) -> Result<State, std::task::Waker> {
     let shard = driver.time.shard_for(worker);
     let tick = driver.time.deadline_tick(deadline);
-    let registration = driver.register_timer(shard, tick, waker);
+    let registration = driver.register_timer(shard, tick, waker)?;
     registration.remember_driver(driver);
-    State::Registered { registration }
+    Ok(State::Registered { registration })
 }
 
 impl Future for Sleep {
@@ -218,12 +227,7 @@ impl Future for Sleep {
                         return None;
                     }
                     let waker = cx.waker().clone();
-                    Some(register(
-                        &h.driver,
-                        h.current_worker(),
-                        this.deadline,
-                        waker,
-                    ))
+                    register(&h.driver, h.current_worker(), this.deadline, waker).ok()
                 })
                 .unwrap_or_else(|| {
                     panic!(

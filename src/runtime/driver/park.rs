@@ -258,17 +258,18 @@ impl Driver {
     }
 
     /// Registers a timer that wakes `waker` and wakes a worker that would sleep past it.
+    /// After shutdown, registers nothing and hands the waker back (`Err`).
     pub(crate) fn register_timer(
         &self,
         shard: usize,
         deadline: u64,
         waker: Waker,
-    ) -> TimerLocation {
-        let (registration, sleeper) = self.time.register(shard, deadline, waker);
+    ) -> Result<TimerLocation, Waker> {
+        let (registration, sleeper) = self.time.register(shard, deadline, waker)?;
         if let Some(worker) = sleeper {
             self.unpark(worker);
         }
-        registration
+        Ok(registration)
     }
 
     /// Sleeps for `timeout` (`None`: until unparked), in the reactor if it is free.

@@ -45,7 +45,9 @@ fn timer(driver: &Driver, at: Instant, id: u32, log: &Log) -> TimerLocation {
         log: log.clone(),
     }));
     let shard = driver.time.shard_for(None);
-    driver.register_timer(shard, driver.time.deadline_tick(at), waker)
+    driver
+        .register_timer(shard, driver.time.deadline_tick(at), waker)
+        .expect("the driver is running")
 }
 
 fn fired(log: &Log) -> Vec<u32> {

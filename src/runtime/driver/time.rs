@@ -14,8 +14,11 @@
 //! A timer lives in the wheel of the worker that first polled its `Sleep` (uncontended
 //! lock), or in the shared last wheel when polled elsewhere (`block_on`). Any worker fires
 //! any wheel's due timers: when it parks, when it wakes, and every 61 ticks while busy
-//! (`Park::maintain`), skipping wheels whose cached next deadline is not due. Cancelling
-//! from another worker locks the owner's wheel: safe, and rare.
+//! (`Park::maintain`), skipping wheels whose cached next deadline is not due. A timer's
+//! waker lives in its wheel entry, so every poll of a registered `Sleep` (storing its
+//! waker) and every cancel takes that wheel's lock: uncontended while the task stays on
+//! the worker that registered it; a task stolen by another worker shares the lock with
+//! the owner until its sleep ends.
 //!
 //! # Not sleeping through a deadline
 //!
@@ -38,6 +41,8 @@
 //! timeout. A paused worker still announces its park as above, so a timer registered
 //! from another thread wakes it to advance to that timer.
 
+// Not the loom shim: the shards are shared through std's `Arc` and `Weak` (the shim has
+// no `Weak`); the models check the wheel's contents and the wakes instead of counts.
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -73,10 +78,11 @@ struct Padded<T>(T);
 /// reference count then shares a cache line with the wheel's lock, which the worker that
 /// owns the wheel takes anyway, instead of one counter that every worker's sleeps bump
 /// on every registration and drop (measured: a quarter of a cancel's cost with a million
-/// timers being cancelled from both workers at once). `repr(C)`: the lock comes first, on
-/// the line of the `Arc`'s counts.
+/// timers being cancelled from both workers at once). `repr(C)`: the lock comes first,
+/// right after the `Arc`'s counts; aligned to 128 bytes (two lines, as `Padded`) so that
+/// the counts, the lock and the flags share one line pair with no other shard's.
 #[derive(Debug)]
-#[repr(C)]
+#[repr(C, align(128))]
 pub(crate) struct TimerShard {
     /// Each entry is the waker of the task waiting on the timer.
     wheel: Mutex<Wheel<Waker>>,
@@ -105,8 +111,8 @@ impl TimerLocation {
         self.shard.wheel.lock().cancel(self.key)
     }
 
-    /// True once the timer has fired: the wheel let go of it (its waker has been or is
-    /// being woken).
+    /// True once the wheel has let go of the timer: it fired (its waker has been or is
+    /// being woken) or, after a `cancel`, was removed.
     pub(crate) fn has_fired(&self) -> bool {
         self.shard.wheel.lock().deadline(self.key).is_none()
     }
@@ -123,11 +129,21 @@ impl TimerLocation {
         if stored.will_wake(waker) {
             return false;
         }
-        let old = std::mem::replace(stored, waker.clone());
-        // Dropped outside the lock: a waker's drop may run anything, a `Sleep`'s too.
+        // A different task, or a new waker: cloned outside the lock, since a waker's clone
+        // may run anything, a `Sleep`'s too (and this lock is not reentrant). If the timer
+        // fires meanwhile, it wakes the stored waker and this sees the key gone.
+        drop(wheel);
+        let new = waker.clone();
+        let mut wheel = self.shard.wheel.lock();
+        let old = match wheel.get_mut(self.key) {
+            Some(stored) => std::mem::replace(stored, new),
+            None => new,
+        };
+        let fired = wheel.deadline(self.key).is_none();
+        // Dropped outside the lock: a waker's drop may run anything too.
         drop(wheel);
         drop(old);
-        false
+        fired
     }
 
     /// True once the runtime has shut down.
@@ -249,14 +265,25 @@ impl TimeDriver {
 
     /// Files a timer for `deadline` in wheel `shard`, to wake `waker`. Returns its
     /// registration and, if a parked worker would sleep past it, that worker: the caller
-    /// unparks it.
+    /// unparks it. After shutdown, files nothing and hands the waker back (`Err`).
     pub(crate) fn register(
         &self,
         shard: usize,
         deadline: u64,
         waker: Waker,
-    ) -> (TimerLocation, Option<usize>) {
-        let key = self.shards[shard].wheel.lock().insert(deadline, waker);
+    ) -> Result<(TimerLocation, Option<usize>), Waker> {
+        let key = {
+            let mut wheel = self.shards[shard].wheel.lock();
+            // Checked under the lock: `shutdown` sets the flag before it takes this lock
+            // to empty the wheel, so an insert after the emptying sees the flag, and one
+            // before it is fired by it. Without the check, a registration racing the
+            // shutdown could land in an emptied wheel that nobody fires again: a sleep
+            // that hangs instead of reporting that its runtime is gone.
+            if self.shards[shard].shut_down.load(SeqCst) {
+                return Err(waker);
+            }
+            wheel.insert(deadline, waker)
+        };
         // SeqCst: the registrar's half of the store-then-load pattern (module docs). A
         // wheel's cached deadline already at or before this one needs no store (the
         // common case: most timers are not their wheel's earliest), and a load leaves the
@@ -276,7 +303,7 @@ impl TimeDriver {
             until != AWAKE && (until == PARKING || until > deadline)
         });
         let shard = self.shards[shard].clone();
-        (TimerLocation { shard, key }, sleeper)
+        Ok((TimerLocation { shard, key }, sleeper))
     }
 
     /// Fires due timers of every wheel whose cached deadline has come, in bounded
@@ -421,7 +448,9 @@ mod tests {
         // A plain thread registers a timer: the first worker that would oversleep it is
         // the one to wake.
         let deadline = time.now_tick() + 60_000_000;
-        let (_, sleeper) = time.register(2, deadline, std::task::Waker::noop().clone());
+        let (_, sleeper) = time
+            .register(2, deadline, std::task::Waker::noop().clone())
+            .unwrap();
         assert_eq!(sleeper, Some(0));
         // Worker 0 wakes; if it now stays busy, worker 1 would sleep past the deadline:
         // the hand-off names it.
