@@ -33,7 +33,11 @@ impl FreeSet {
 
     /// Adds `index` (not in the set).
     pub(crate) fn insert(&mut self, index: u32) {
-        self.grow(index as usize);
+        // Covered already (every release but those past the arena's high-water mark):
+        // no walk of the levels to check their sizes.
+        if self.levels.first().is_none_or(|bottom| bottom.len() * 64 <= index as usize) {
+            self.grow(index as usize);
+        }
         let mut i = index as usize;
         for level in &mut self.levels {
             let word = &mut level[i / 64];
