@@ -14,6 +14,10 @@ mod imp {
 
     pub(crate) mod hint {
         pub(crate) use std::hint::spin_loop;
+        /// Gives the CPU to another thread (one that must run for a spinner to go on).
+        pub(crate) fn yield_thread() {
+            std::thread::yield_now();
+        }
     }
 
     pub(crate) mod sync {
@@ -61,6 +65,7 @@ mod imp {
 
     pub(crate) mod hint {
         pub(crate) use loom::hint::spin_loop;
+        pub(crate) use loom::thread::yield_now as yield_thread;
     }
 
     pub(crate) mod cell {

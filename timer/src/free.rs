@@ -35,7 +35,11 @@ impl FreeSet {
     pub(crate) fn insert(&mut self, index: u32) {
         // Covered already (every release but those past the arena's high-water mark):
         // no walk of the levels to check their sizes.
-        if self.levels.first().is_none_or(|bottom| bottom.len() * 64 <= index as usize) {
+        if self
+            .levels
+            .first()
+            .is_none_or(|bottom| bottom.len() * 64 <= index as usize)
+        {
             self.grow(index as usize);
         }
         let mut i = index as usize;

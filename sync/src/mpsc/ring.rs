@@ -51,7 +51,7 @@
 //! publishing, or drains its own value). That is the whole hand-shake of `chan.rs`
 //! ("Waking the receiver of a ring").
 //!
-//! Positions count modulo 2^62 (the bits of `tail` above the flags); with a power-of-two
+//! Positions count modulo 2^(usize bits - 2) (the bits of `tail` above the flags); with a power-of-two
 //! ring the slot index and the stamps stay consistent across the wrap.
 
 #![allow(unsafe_code)]
@@ -242,10 +242,21 @@ impl<T> Ring<T> {
         // lock, which we hold, and finds the consumer token there once we are done.
         let end = pos_of(self.tail.0.fetch_or(RX_DROPPED, AcqRel));
         // Relaxed: only the consumer writes `head`.
+        let mut waits = 0u32;
         while self.head.0.load(Relaxed) != end {
             match self.pop(consumer) {
                 Some(value) => sink(value),
-                None => crate::loom::hint::spin_loop(),
+                // A sender between its claim and its write: a few instructions, unless
+                // the OS preempted it there. Then spinning (with the channel's lock held)
+                // would burn our time slice while it waits for a CPU: give ours up.
+                None => {
+                    waits += 1;
+                    if waits % 64 == 0 {
+                        crate::loom::hint::yield_thread();
+                    } else {
+                        crate::loom::hint::spin_loop();
+                    }
+                }
             }
         }
     }
