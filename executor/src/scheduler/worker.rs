@@ -78,6 +78,12 @@ pub(crate) struct WorkerContext {
     /// cannot run tasks until it returns, so `schedule_local` sends every task to the
     /// injector. Read and written only on this worker's thread.
     blocking: Cell<bool>,
+    /// True while this worker's thread is inside the park hook (`park` or `maintain`),
+    /// where the driver may hold the reactor while it wakes tasks onto this worker.
+    in_hook: Cell<bool>,
+    /// A push to the local queue inside the hook wanted another worker woken: done once,
+    /// when the hook returns ([`park_hook`](Self::park_hook)).
+    deferred_notify: Cell<bool>,
 }
 
 /// The worker-owned part.
@@ -136,6 +142,8 @@ pub(super) fn run(
             rng: ThreadRng::with_seed(crate::rand::worker_seed(seed, index)),
         }),
         blocking: Cell::new(false),
+        in_hook: Cell::new(false),
+        deferred_notify: Cell::new(false),
     });
     let _worker = context::set_worker(cx.clone());
     if let Some(on_start) = on_start {
@@ -159,7 +167,7 @@ impl WorkerContext {
             if maintenance {
                 // Outside the core borrow: the hook may fire timers or I/O, and their
                 // wakers schedule tasks on this worker.
-                self.shared.park.maintain(index);
+                self.park_hook(|| self.shared.park.maintain(index));
                 // Then the tasks that yielded get their turn, behind what is queued now,
                 // even if the queue never empties: a yield waits a bounded number of
                 // ticks, never for an idle moment that message-passing tasks may deny.
@@ -175,7 +183,7 @@ impl WorkerContext {
                 // sleeping (fire due timers, poll I/O), then they go back behind whatever
                 // that woke. Without it, tasks that yield in turn would keep a busy worker
                 // from its timers until the next maintenance tick.
-                self.shared.park.maintain(index);
+                self.park_hook(|| self.shared.park.maintain(index));
                 self.core.borrow_mut().release_yielded(&self.shared);
                 continue;
             }
@@ -328,11 +336,32 @@ impl WorkerContext {
         // Listed as a sleeper now: look once more, so work that a producer did not
         // announce (someone was still searching) is not slept through (idle.rs).
         self.shared.notify_if_work_pending();
-        self.shared.park.park(index);
+        self.park_hook(|| self.shared.park.park(index));
         // Woken by a producer: counted as searching. Otherwise (spurious, or the driver):
         // unlisted and not searching.
         let notified = self.shared.idle.unpark_self(index);
         self.core.borrow_mut().is_searching = notified;
+    }
+
+    /// Runs a call into the park hook. Tasks the hook wakes (the reactor's or the timers'
+    /// wakers, on this thread) land on this worker's queue; the wake of another worker
+    /// they call for is made once, after the hook returned, as tokio does after its driver
+    /// poll. Woken during the hook, that worker would find the reactor still held (the
+    /// hook is dispatching the round's wakers inside it), settle for its parker and leave
+    /// nobody in the reactor while this one runs the batch: new readiness would then wait
+    /// for a maintenance tick (61 ticks) or a long park, so requests wait longer and
+    /// batches grow; on a loaded machine each such wake-up also costs a futex wake and
+    /// two context switches for a worker that often finds nothing left to steal.
+    ///
+    /// The delay is only until the hook returns, on this thread: the tasks are on this
+    /// worker's own queue, which it runs next, so the deferral loses no wake-up (idle.rs).
+    fn park_hook(&self, hook: impl FnOnce()) {
+        let nested = self.in_hook.replace(true);
+        hook();
+        self.in_hook.set(nested);
+        if !nested && self.deferred_notify.replace(false) {
+            self.shared.notify_parked_except(self.index);
+        }
     }
 
     /// This worker's index.
@@ -374,7 +403,11 @@ impl WorkerContext {
             }
         };
         drop(core);
-        if pushed {
+        if pushed && self.in_hook.get() {
+            // Inside the park hook: wake another worker once the hook is done (see
+            // `park_hook`).
+            self.deferred_notify.set(true);
+        } else if pushed {
             // Stealable work appeared: another idle worker may take it. Not this one: it
             // may still be listed as a sleeper (its park hook woke the task), and it runs
             // its own queue next anyway (idle.rs).
