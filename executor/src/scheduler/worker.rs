@@ -356,12 +356,20 @@ impl WorkerContext {
     /// The delay is only until the hook returns, on this thread: the tasks are on this
     /// worker's own queue, which it runs next, so the deferral loses no wake-up (idle.rs).
     fn park_hook(&self, hook: impl FnOnce()) {
-        let nested = self.in_hook.replace(true);
-        hook();
-        self.in_hook.set(nested);
-        if !nested && self.deferred_notify.replace(false) {
-            self.shared.notify_parked_except(self.index);
+        /// Leaves the hook even if it unwinds (a waker that panics), and makes the
+        /// deferred wake then too: the tasks woken before the panic are queued here.
+        struct Leave<'a>(&'a WorkerContext, bool);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                let Leave(cx, nested) = *self;
+                cx.in_hook.set(nested);
+                if !nested && cx.deferred_notify.replace(false) {
+                    cx.shared.notify_parked_except(cx.index);
+                }
+            }
         }
+        let _leave = Leave(self, self.in_hook.replace(true));
+        hook();
     }
 
     /// This worker's index.
