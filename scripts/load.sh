@@ -239,8 +239,15 @@ done
 echo
 echo "== medians of $ROUNDS round(s) ($(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 python3 - "$results" <<'EOF'
-import csv, statistics, sys
+import csv, math, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
+
+
+def cell(value, spec):
+    # A runtime left out by RUNTIMES has no median: a dash, not "nan".
+    return "—" if math.isnan(value) else format(value, spec)
+
+
 by = {}
 for r in rows:
     by.setdefault((r["suite"], r["workload"]), {}).setdefault(r["runtime"], []).append(float(r["value"]))
@@ -257,8 +264,8 @@ for (suite, workload), runtimes in by.items():
     name = {"http": "wrk", "https": "wrk TLS", "redis": "redis-benchmark"}[suite]
     label = workload.replace("wrk_c", "GET /, c=").replace("_P", ", -P ")
     print(
-        f"| {name} {label} | {eddy:,.0f} | {polling:,.0f} | {tokio:,.0f} | {eddy / tokio:.2f}"
-        f" | {polling / tokio:.2f} |"
+        f"| {name} {label} | {cell(eddy, ',.0f')} | {cell(polling, ',.0f')} | {cell(tokio, ',.0f')}"
+        f" | {cell(eddy / tokio, '.2f')} | {cell(polling / tokio, '.2f')} |"
     )
 if latency:
     print()
@@ -271,7 +278,7 @@ if latency:
         name = {"http": "wrk", "https": "wrk TLS"}[suite]
         conns, p = workload.removeprefix("wrk_c").split("_")
         print(
-            f"| {name} GET /, c={conns}, {p} | {eddy:,.0f} | {polling:,.0f} | {tokio:,.0f}"
-            f" | {eddy / tokio:.2f} | {polling / tokio:.2f} |"
+            f"| {name} GET /, c={conns}, {p} | {cell(eddy, ',.0f')} | {cell(polling, ',.0f')}"
+            f" | {cell(tokio, ',.0f')} | {cell(eddy / tokio, '.2f')} | {cell(polling / tokio, '.2f')} |"
         )
 EOF
