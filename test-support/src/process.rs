@@ -120,13 +120,32 @@ pub fn threads_named(prefix: &str) -> usize {
 }
 
 /// The names of the process's live threads.
+///
+/// One listing of `/proc/self/task` can miss live threads: the kernel walks the thread
+/// group on from the last thread it listed, and when that thread has exited meanwhile it
+/// ends the walk, or restarts it by position and skips threads. Tests run in parallel,
+/// so threads exit all the time: the names are read until two listings in a row agree
+/// (undercounting would take the same miss twice over).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn thread_names() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .expect("/proc/self/task")
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .map(|name| name.trim_end().to_owned())
-        .collect()
+    fn listing() -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir("/proc/self/task")
+            .expect("/proc/self/task")
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .map(|name| name.trim_end().to_owned())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+    let mut last = listing();
+    for _ in 0..100 {
+        let next = listing();
+        if next == last {
+            break;
+        }
+        last = next;
+    }
+    last
 }
 
 /// The names of the process's live threads.
