@@ -431,8 +431,13 @@ impl Driver {
         // deadline): a timer registered from another thread from here on is either seen
         // below or unparks us.
         let earliest = self.time.announce_park(worker);
-        let advance = earliest.is_some() && self.clock().can_auto_advance();
-        if !advance || self.time.advance_to_earliest() == 0 {
+        let held = earliest.is_none() || !self.clock().can_auto_advance();
+        if !held && self.parkers[worker].take_token() {
+            // Work arrived since the token was first looked at. It matters when the last
+            // blocking job ended meanwhile: the job's wake of its `JoinHandle` unparked us
+            // before the job let the clock go (clock.rs, `AutoAdvanceGuard`), so a clock
+            // seen free may still have the job's waiter to run: run it before any jump.
+        } else if held || self.time.advance_to_earliest() == 0 {
             // No timer, auto-advance held back, or the clock was resumed meanwhile (then
             // this is a spurious return, and the next park reads real time).
             if self.clock().is_paused() {
