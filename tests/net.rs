@@ -139,6 +139,134 @@ fn half_close_lets_the_peer_read_to_the_end_and_still_answer() {
     });
 }
 
+/// Reads that fill their buffer (`read_exact` of whole messages) carry the kernel's
+/// count of what is left on Linux, and a read that left nothing waits for the next
+/// message without a `read` that says `WouldBlock`. What must not change: every byte
+/// arrives, and an end-of-stream that came with the last message is still seen.
+#[test]
+fn whole_message_reads_see_every_message_and_the_end_of_stream_behind_them() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (messages, size) = (2_000u32, 64);
+            let (sent_tx, sent_rx) = eddy::sync::oneshot::channel();
+            let mut sent_tx = Some(sent_tx);
+            let server = eddy::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut message = vec![0; size];
+                let mut sent = Some(sent_rx);
+                for i in 0..messages {
+                    if i + 1 == messages {
+                        // The last message and the FIN are both in: give the reactor a
+                        // moment to take their edges as one, so that the read below sees
+                        // both at once (correct code passes either way; this is what
+                        // catches a clear that would hide the FIN behind the bytes).
+                        sent.take().unwrap().await.unwrap();
+                        eddy::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    stream.read_exact(&mut message).await.unwrap();
+                    assert!(message.iter().all(|&b| b == i as u8), "message {i}");
+                    // Answer every tenth, so some messages wait and some arrive in bursts.
+                    if i % 10 == 9 {
+                        stream.write_all(&[1]).await.unwrap();
+                    }
+                }
+                // The last message and the FIN came together: the end is still seen.
+                assert_eq!(stream.read(&mut message).await.unwrap(), 0);
+                assert_eq!(stream.read(&mut message).await.unwrap(), 0);
+            });
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            client.set_nodelay(true).unwrap();
+            for i in 0..messages {
+                let message = vec![i as u8; size];
+                if i + 1 == messages {
+                    // One write of the last message, then the FIN at once.
+                    client.write_all(&message).await.unwrap();
+                    client.shutdown(Shutdown::Write).unwrap();
+                    sent_tx.take().unwrap().send(()).unwrap();
+                } else {
+                    client.write_all(&message).await.unwrap();
+                }
+                if i % 10 == 9 {
+                    client.read_exact(&mut [0; 1]).await.unwrap();
+                }
+            }
+            server.await.unwrap();
+        });
+    });
+}
+
+/// A reset that comes right behind a whole message: the kernel counts 0 bytes left (a
+/// reset is not a FIN), yet the next read must return the error, not wait for an edge
+/// that already came.
+#[test]
+fn a_reset_behind_a_whole_message_is_still_reported() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (sent_tx, sent_rx) = eddy::sync::oneshot::channel();
+            let server = eddy::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut message = [0; 64];
+                // A full read: the count goes on (Linux).
+                stream.read_exact(&mut message).await.unwrap();
+                sent_rx.await.unwrap();
+                // Both the second message and the reset are in: give the reactor a moment
+                // to take their edges as one before the read (as in the FIN test above).
+                eddy::time::sleep(Duration::from_millis(20)).await;
+                stream.read_exact(&mut message).await.unwrap();
+                assert_eq!(message, [2; 64]);
+                match stream.read(&mut message).await {
+                    Err(err) => assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err:?}"),
+                    Ok(n) => panic!("a read after the reset returned {n} bytes"),
+                }
+            });
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            client.set_nodelay(true).unwrap();
+            client.write_all(&[1; 64]).await.unwrap();
+            client.write_all(&[2; 64]).await.unwrap();
+            // Closing with a zero linger sends a reset instead of a FIN.
+            client.set_zero_linger().unwrap();
+            drop(client);
+            sent_tx.send(()).unwrap();
+            server.await.unwrap();
+        });
+    });
+}
+
+/// A request/response exchange of whole messages: each side's reads fill their buffer
+/// and must each wait for the other's next message, never hang on a readiness cleared
+/// too early.
+#[test]
+fn whole_message_ping_pong_never_stalls() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = eddy::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut message = [0; 32];
+                while stream.read_exact(&mut message).await.is_ok() {
+                    message[0] = message[0].wrapping_add(1);
+                    stream.write_all(&message).await.unwrap();
+                }
+            });
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            client.set_nodelay(true).unwrap();
+            let mut message = [0u8; 32];
+            for i in 0..5_000u32 {
+                client.write_all(&message).await.unwrap();
+                client.read_exact(&mut message).await.unwrap();
+                assert_eq!(message[0], (i + 1) as u8);
+            }
+            drop(client);
+            server.await.unwrap();
+        });
+    });
+}
+
 #[cfg(unix)] // over a Unix socket pair
 #[test]
 fn owned_halves_work_from_two_tasks_and_reunite() {

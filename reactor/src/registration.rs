@@ -438,9 +438,19 @@ impl<T: AsSource> Registration<T> {
         &self,
         cx: &mut Context<'_>,
         len: usize,
-        op: impl FnMut(&T) -> io::Result<usize>,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        self.poll_stream(Direction::Write, cx, len, op)
+        let io = self.get_ref();
+        let arm = |interest| self.reactor.arm(&self.source, interest);
+        self.source.readiness.poll_io(
+            Direction::Write,
+            cx.waker(),
+            || self.reactor.is_shut_down(),
+            || op(io),
+            // A short write filled the send buffer.
+            |&n| n > 0 && n < len,
+            self.reactor.arming(&arm),
+        )
     }
 
     /// [`poll_io`](Registration::poll_io) in [`Direction::Read`] for a read of up to `len` bytes
@@ -488,32 +498,86 @@ impl<T: AsSource> Registration<T> {
         &self,
         cx: &mut Context<'_>,
         len: usize,
-        op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        self.poll_stream(Direction::Read, cx, len, op)
-    }
-
-    /// A stream transfer of up to `len` bytes in `dir`: a short one (more than none, fewer
-    /// than `len`) drained the socket's buffer in that direction, so readiness is cleared
-    /// as after a `WouldBlock`.
-    fn poll_stream(
-        &self,
-        dir: Direction,
-        cx: &mut Context<'_>,
-        len: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_stream_read_queued(cx, len, |io| op(io).map(|n| (n, None)))
+            .map_ok(|(n, _)| n)
+    }
+
+    /// [`poll_stream_read`](Registration::poll_stream_read) for a read that also says what
+    /// it left in the receive queue: `op` returns the bytes it read and, when the kernel
+    /// told, how many are still queued (Linux's `TCP_INQ`, which reports 1 rather than 0
+    /// when a FIN is pending). A read that left nothing clears read readiness even if it
+    /// filled the buffer, so a `read_exact` of a whole message waits for the next one
+    /// without first making the `read` that would say `WouldBlock`. Without a count
+    /// (`None`), the short-read rule of `poll_stream_read` applies.
+    ///
+    /// A count of 0 does not rule out everything a read could still return: after a
+    /// reset, or a local `shutdown(Read)`, the count is 0 and the next read returns the
+    /// error or the end-of-stream. So the count clears readiness only where the short-read
+    /// rule holds ([`Reactor::short_reads_drain`](crate::Reactor::short_reads_drain)): on
+    /// epoll the hang-up is a sticky read-closed flag that refuses the clear, and a
+    /// one-shot backend re-arms with a level check; on `polling` in edge mode a reset
+    /// that came before the read would leave no edge behind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use eddy_reactor::{Registration, Reactor};
+    ///
+    /// struct Noop;
+    /// impl Wake for Noop {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let a = Registration::new(a, reactor)?;
+    /// b.write_all(b"hi")?;
+    /// let waker = Waker::from(Arc::new(Noop));
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut buf = [0; 2];
+    /// let mut reads = 0;
+    /// // A full buffer, and (as a kernel with a count would say) nothing left behind it.
+    /// let mut read = |s: &UnixStream| {
+    ///     reads += 1;
+    ///     (&mut &*s).read(&mut buf).map(|n| (n, Some(0)))
+    /// };
+    /// assert!(matches!(a.poll_stream_read_queued(&mut cx, 2, &mut read), Poll::Ready(Ok((2, Some(0))))));
+    /// // The next read waits for an edge without a syscall.
+    /// assert!(a.poll_stream_read_queued(&mut cx, 2, &mut read).is_pending());
+    /// assert_eq!(reads, 1);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_stream_read_queued(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<(usize, Option<usize>)>,
+    ) -> Poll<io::Result<(usize, Option<usize>)>> {
         let io = self.get_ref();
         let short_reads_drain = self.reactor.short_reads_drain();
         let arm = |interest| self.reactor.arm(&self.source, interest);
         self.source.readiness.poll_io(
-            dir,
+            Direction::Read,
             cx.waker(),
             || self.reactor.is_shut_down(),
             || op(io),
-            // A short write filled the buffer; a short read drained it, where the backend
-            // cannot hide an end-of-stream behind it (`Reactor::short_reads_drain`).
-            |&n| n > 0 && n < len && (dir == Direction::Write || short_reads_drain),
+            // Nothing left as the kernel counted, or, without a count, a short read: the
+            // queue is drained, where the backend cannot hide an end-of-stream or a reset
+            // behind it (`Reactor::short_reads_drain`).
+            |&(n, queued)| {
+                n > 0
+                    && short_reads_drain
+                    && match queued {
+                        Some(left) => left == 0,
+                        None => n < len,
+                    }
+            },
             self.reactor.arming(&arm),
         )
     }

@@ -308,6 +308,19 @@ impl<T: AsSource> Async<T> {
         self.inner.poll_stream_read(cx, len, op)
     }
 
+    /// [`poll_stream_read`](Self::poll_stream_read) for a read that also returns the
+    /// kernel's count of what it left (see
+    /// [`eddy_reactor::Registration::poll_stream_read_queued`]). Spends the budget.
+    pub(crate) fn poll_stream_read_queued(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<(usize, Option<usize>)>,
+    ) -> Poll<io::Result<(usize, Option<usize>)>> {
+        ready!(coop::poll_proceed(cx));
+        self.inner.poll_stream_read_queued(cx, len, op)
+    }
+
     /// A write of up to `len` bytes to a stream socket or pipe: a short write filled the
     /// buffer and clears readiness (see [`eddy_reactor::Registration::poll_stream_write`]),
     /// saving the `write` that would say `WouldBlock`. Spends the budget.

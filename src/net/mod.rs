@@ -51,6 +51,7 @@
 //! ```
 
 mod addr;
+mod read_count;
 mod readiness;
 pub mod split;
 pub(crate) mod stream_io;

@@ -16,7 +16,7 @@ use std::os::fd::OwnedFd as OwnedSource;
 use std::os::windows::io::OwnedSocket as OwnedSource;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use eddy_reactor::Direction;
 use futures_io::{AsyncRead, AsyncWrite};
@@ -24,6 +24,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use eddy_reactor::{AsSource, Reactor};
 use socket2::{SockAddr, SockRef, Socket};
 
+use super::read_count::ReadCount;
 use crate::io::Async;
 
 /// A non-blocking connect of `socket` to `addr`: start it (`EINPROGRESS` is the usual
@@ -62,7 +63,7 @@ where
     if let Some(err) = SockRef::from(&source).take_error()? {
         return Err(err);
     }
-    Ok(StreamIo(io))
+    Ok(StreamIo(io, ReadCount::new()))
 }
 
 /// Whether a non-blocking `connect` failed only because it has not finished yet.
@@ -85,6 +86,23 @@ pub(crate) trait StdStream: AsSource {
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
     /// std's `set_nonblocking(true)`.
     fn set_nonblocking(&self) -> io::Result<()>;
+
+    /// Asks the kernel to count, with each read, the bytes still queued
+    /// (`read_count.rs`); false where it cannot (the default).
+    fn count_reads(&self) -> bool {
+        false
+    }
+
+    /// Turns the count off again (the socket leaves eddy).
+    fn stop_counting_reads(&self) {}
+
+    /// One read into `bufs` (at most 1024 of them), with the kernel's count of the bytes
+    /// still queued if it gave one. Called only after [`count_reads`](Self::count_reads)
+    /// said true.
+    fn read_counted(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<(usize, Option<usize>)> {
+        let _ = bufs;
+        unreachable!("read_counted without count_reads")
+    }
 }
 
 impl StdStream for std::net::TcpStream {
@@ -94,6 +112,21 @@ impl StdStream for std::net::TcpStream {
 
     fn set_nonblocking(&self) -> io::Result<()> {
         std::net::TcpStream::set_nonblocking(self, true)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn count_reads(&self) -> bool {
+        super::read_count::sys::enable(std::os::fd::AsFd::as_fd(self))
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn stop_counting_reads(&self) {
+        super::read_count::sys::disable(std::os::fd::AsFd::as_fd(self));
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn read_counted(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<(usize, Option<usize>)> {
+        super::read_count::sys::recv_counted(std::os::fd::AsFd::as_fd(self), bufs)
     }
 }
 
@@ -110,9 +143,11 @@ impl StdStream for std::os::unix::net::UnixStream {
 
 /// A registered stream socket: reads follow the stream rule (a short read clears
 /// readiness, `Registration::poll_stream_read`, so a request/response connection makes
-/// one `read` per message, not two); `flush` has nothing to do (every write went to the
-/// kernel); `close` shuts the write direction down, so the peer reads end-of-stream.
-pub(crate) struct StreamIo<S: AsSource>(Async<S>);
+/// one `read` per message, not two), and once a read fills its buffer, reads carry the
+/// kernel's count of what is left where it gives one (`read_count.rs`); `flush` has
+/// nothing to do (every write went to the kernel); `close` shuts the write direction
+/// down, so the peer reads end-of-stream.
+pub(crate) struct StreamIo<S: AsSource>(Async<S>, ReadCount);
 
 /// Transparent: a stream prints as its registered socket.
 impl<S: AsSource + std::fmt::Debug> std::fmt::Debug for StreamIo<S> {
@@ -127,18 +162,40 @@ where
 {
     /// Registers `stream` with `reactor`.
     pub(crate) fn new(stream: S, reactor: Arc<Reactor>) -> io::Result<StreamIo<S>> {
-        Ok(StreamIo(Async::with_reactor(stream, reactor)?))
+        Ok(StreamIo(
+            Async::with_reactor(stream, reactor)?,
+            ReadCount::new(),
+        ))
     }
 
     /// Registers `stream` with the current runtime's reactor.
     #[track_caller]
     pub(crate) fn from_std(stream: S) -> io::Result<StreamIo<S>> {
-        Ok(StreamIo(Async::new(stream)?))
+        Ok(StreamIo(Async::new(stream)?, ReadCount::new()))
     }
 
     /// Deregisters the socket and returns it (still non-blocking).
     pub(crate) fn into_inner(self) -> io::Result<S> {
-        self.0.into_inner()
+        let counted = self.1.is_on();
+        let stream = self.0.into_inner()?;
+        if counted {
+            stream.stop_counting_reads();
+        }
+        Ok(stream)
+    }
+
+    /// A read of up to `len` bytes into `bufs` that carries the kernel's count of what is
+    /// left, once [`ReadCount`] is on: nothing left clears readiness even after a full
+    /// read (`Registration::poll_stream_read_queued`).
+    fn poll_read_counted(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.0
+            .poll_stream_read_queued(cx, len, |io| io.read_counted(bufs))
+            .map_ok(|(n, _)| n)
     }
 
     /// Reads what is there without waiting; `WouldBlock` if nothing is.
@@ -188,7 +245,15 @@ where
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let len = buf.len();
-        self.0.poll_stream_read(cx, len, |mut io| io.read(buf))
+        if self.1.is_on() {
+            let bufs = &mut [io::IoSliceMut::new(buf)];
+            return self.poll_read_counted(cx, len, bufs);
+        }
+        let n = ready!(self.0.poll_stream_read(cx, len, |mut io| io.read(buf)))?;
+        if n == len && n > 0 {
+            self.1.filled(self.0.get_ref());
+        }
+        Poll::Ready(Ok(n))
     }
 
     fn poll_read_vectored(
@@ -196,9 +261,21 @@ where
         cx: &mut Context<'_>,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
+        if self.1.is_on() {
+            // One `recvmsg` takes at most 1024 buffers (more fail): read into those.
+            let max = bufs.len().min(1024);
+            let bufs = &mut bufs[..max];
+            let len = bufs.iter().map(|b| b.len()).sum();
+            return self.poll_read_counted(cx, len, bufs);
+        }
         let len = bufs.iter().map(|b| b.len()).sum();
-        self.0
-            .poll_stream_read(cx, len, |mut io| io.read_vectored(bufs))
+        let n = ready!(self
+            .0
+            .poll_stream_read(cx, len, |mut io| io.read_vectored(bufs)))?;
+        if n == len && n > 0 {
+            self.1.filled(self.0.get_ref());
+        }
+        Poll::Ready(Ok(n))
     }
 }
 
