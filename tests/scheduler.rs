@@ -508,3 +508,47 @@ fn a_due_timer_runs_while_the_only_other_task_keeps_yielding() {
         );
     });
 }
+
+/// Two tasks waking each other in turn stay on one worker, and the other worker sleeps
+/// through it. A capped run of the LIFO slot puts the slot's task at the back of the
+/// queue; into an empty queue, the same worker runs it next, so no other worker is woken
+/// for it. (One was, and parked again, at every capped run: a futex call and two context
+/// switches every fourth poll, and the pair bouncing between workers.)
+#[test]
+fn a_ping_pong_pair_wakes_no_other_worker() {
+    const ROUNDS: u32 = 10_000;
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let parks = |rt: &eddy::Runtime| -> u64 {
+            rt.handle().metrics().workers.iter().map(|w| w.parks).sum()
+        };
+        // Both workers are asleep once this returns and nothing else runs.
+        rt.block_on(rt.spawn(async {})).unwrap();
+        let before = parks(&rt);
+        let pair = rt.spawn(async {
+            let (ping_tx, mut ping_rx) = eddy::sync::mpsc::channel::<u32>(1);
+            let (pong_tx, mut pong_rx) = eddy::sync::mpsc::channel::<u32>(1);
+            let ponger = eddy::spawn(async move {
+                while let Some(n) = ping_rx.recv().await {
+                    pong_tx.send(n + 1).await.unwrap();
+                }
+            });
+            let mut n = 0;
+            for _ in 0..ROUNDS {
+                ping_tx.send(n).await.unwrap();
+                n = pong_rx.recv().await.unwrap();
+            }
+            drop(ping_tx);
+            ponger.await.unwrap();
+            n
+        });
+        assert_eq!(rt.block_on(pair).unwrap(), ROUNDS);
+        let parked = parks(&rt) - before;
+        // A few parks are the start (the ponger may be stolen once) and the end; one per
+        // capped run would be thousands.
+        assert!(
+            parked < u64::from(ROUNDS / 100),
+            "{parked} parks for {ROUNDS} round trips of one pair"
+        );
+    });
+}

@@ -239,9 +239,18 @@ impl WorkerContext {
                     return;
                 };
                 if core.lifo_polls >= MAX_LIFO_POLLS {
+                    // To the back of the queue, for fairness. Into an empty queue, it is
+                    // the next task this worker runs (it goes back to its loop now), so
+                    // another worker woken for it would only race us to it: a wake-up
+                    // and a park per capped chain, and the two tasks of a ping-pong
+                    // bouncing between workers. With other tasks queued, another worker
+                    // can take some: wake one.
+                    let alone = core.local.is_empty();
                     core.local.push(task);
                     drop(core);
-                    self.shared.notify_parked();
+                    if !alone {
+                        self.shared.notify_parked();
+                    }
                     return;
                 }
                 core.lifo_polls += 1;
