@@ -185,6 +185,40 @@ fn loom_a_paused_park_never_sleeps_through_the_end_of_a_blocking_job() {
     });
 }
 
+/// With the clock paused, the last blocking job ends on another thread the way a pool
+/// job does: it wakes its waiter (an unpark: the waiter is runnable), then lets the
+/// clock go. The only worker's park must not jump the clock past the timer while that
+/// waiter waits to run: it returns without advancing, whether it saw the token first,
+/// found the clock still held (then the unpark ends its sleep), or saw the clock free
+/// with the token set. A park that took the token before the wake and read the hold
+/// after the release advanced the clock and fired the timer (loom finds it).
+#[test]
+fn loom_a_paused_park_never_jumps_past_the_waiter_of_the_last_blocking_job() {
+    model(|| {
+        let driver = std::sync::Arc::new(Driver::without_io(1, Clock::new(true, true)));
+        let (wakes, waker) = counting_waker();
+        driver.register_timer(0, 1_000_000, waker).unwrap();
+        let job = AutoAdvanceGuard::new(&driver).expect("a pausable clock");
+        let ender = {
+            let driver = driver.clone();
+            crate::loom::thread::spawn(move || {
+                // The job's JoinHandle wake: its task is queued on the worker.
+                driver.unpark(0);
+                // Dropped outside a pool job: released at once.
+                drop(job);
+            })
+        };
+        driver.park(0);
+        ender.join().unwrap();
+        assert_eq!(
+            wakes.0.load(SeqCst),
+            0,
+            "the clock jumped past a runnable task"
+        );
+        assert_eq!(driver.time.now_tick(), 0);
+    });
+}
+
 /// With the clock paused and no timer, the only worker parks while another thread
 /// registers a timer. The worker must not sleep through it (it would never fire: nothing
 /// moves a paused clock but the worker): either its park sees the timer and advances to

@@ -233,3 +233,34 @@ fn loom_a_block_in_place_hand_off_racing_with_shutdown_leaves_nothing_behind() {
         );
     });
 }
+
+/// Two workers; a pair of tasks wakes each other in turn until the LIFO slot's cap sends
+/// one of them to the back of the worker's empty queue. No other worker is woken for it
+/// then (the worker runs it next itself): whichever worker runs the pair, and whether or
+/// not the other stole the second task at its spawn, the pair finishes.
+#[test]
+fn loom_a_capped_lifo_task_in_an_empty_queue_still_runs() {
+    model(|| {
+        let executor = Executor::builder().worker_threads(2).build().unwrap();
+        let spawner = executor.spawner();
+        // Three round trips: the fourth LIFO poll in a row meets the cap.
+        let to_b: [Signal; 3] = std::array::from_fn(|_| Signal::new());
+        let to_a: [Signal; 3] = std::array::from_fn(|_| Signal::new());
+        let (b_waits, b_sets) = (to_b.clone(), to_a.clone());
+        let join = spawner.clone().spawn(async move {
+            let b = spawner.spawn(async move {
+                for (wait, set) in b_waits.iter().zip(&b_sets) {
+                    wait.wait().await;
+                    set.set();
+                }
+            });
+            for (set, wait) in to_b.iter().zip(&to_a) {
+                set.set();
+                wait.wait().await;
+            }
+            b.await.unwrap();
+        });
+        block_on(join).unwrap();
+        drop(executor);
+    });
+}
