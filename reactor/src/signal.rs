@@ -81,7 +81,7 @@ extern "C" fn on_signal(signum: libc::c_int) {
 /// # Safety
 ///
 /// - The pointer is valid only on the calling thread, for the thread's life.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "redox"))]
+#[cfg(any(target_os = "linux", target_os = "redox"))]
 unsafe fn errno_location() -> *mut libc::c_int {
     // SAFETY: always safe to call; the caller keeps the pointer on this thread.
     unsafe { libc::__errno_location() }
@@ -107,7 +107,7 @@ unsafe fn errno_location() -> *mut libc::c_int {
 /// # Safety
 ///
 /// - The pointer is valid only on the calling thread, for the thread's life.
-#[cfg(any(target_os = "openbsd", target_os = "netbsd"))]
+#[cfg(any(target_os = "openbsd", target_os = "netbsd", target_os = "android"))]
 unsafe fn errno_location() -> *mut libc::c_int {
     // SAFETY: always safe to call; the caller keeps the pointer on this thread.
     unsafe { libc::__errno() }
