@@ -75,7 +75,18 @@ pub(crate) mod sys {
 
     /// Turns `TCP_INQ` on; false if the kernel refuses (before 4.18).
     pub(crate) fn enable(fd: BorrowedFd<'_>) -> bool {
-        let on: c_int = 1;
+        set(fd, 1)
+    }
+
+    /// Turns `TCP_INQ` off again (a socket handed back to its owner, whose own
+    /// `recvmsg` calls would otherwise get a control message they did not ask for). A
+    /// failure leaves the option on, which is harmless to plain reads.
+    pub(crate) fn disable(fd: BorrowedFd<'_>) {
+        set(fd, 0);
+    }
+
+    /// Sets `TCP_INQ` to `value`; false if the kernel refuses.
+    fn set(fd: BorrowedFd<'_>, value: c_int) -> bool {
         // SAFETY: `fd` is an open socket for the call; the option value is a valid
         // `c_int` whose size we pass.
         let rc = unsafe {
@@ -83,28 +94,11 @@ pub(crate) mod sys {
                 fd.as_raw_fd(),
                 libc::IPPROTO_TCP,
                 libc::TCP_INQ,
-                (&raw const on).cast(),
+                (&raw const value).cast(),
                 size_of::<c_int>() as libc::socklen_t,
             )
         };
         rc == 0
-    }
-
-    /// Turns `TCP_INQ` off again (a socket handed back to its owner, whose own
-    /// `recvmsg` calls would otherwise get a control message they did not ask for).
-    pub(crate) fn disable(fd: BorrowedFd<'_>) {
-        let off: c_int = 0;
-        // SAFETY: as in `enable`. A failure leaves the option on, which is harmless to
-        // plain reads.
-        unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_INQ,
-                (&raw const off).cast(),
-                size_of::<c_int>() as libc::socklen_t,
-            );
-        }
     }
 
     /// Whether `TCP_INQ` is on (for tests).
