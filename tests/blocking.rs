@@ -11,7 +11,7 @@ use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use eddy::task::BlockingPool;
-use eddy_test_support::process::threads_named;
+use eddy_test_support::process::{assert_no_thread_named, threads_named};
 use support::{panic_message, with_timeout, LIMIT};
 
 /// Polls `cond` until it holds, failing after 10 s.
@@ -327,7 +327,7 @@ fn dropping_the_runtime_waits_for_running_jobs_and_cancels_queued_ones() {
             1,
             "the drop returned before the running job"
         );
-        assert_eq!(threads_named("drw-"), 0, "every thread was joined");
+        assert_no_thread_named("drw-", "every thread was joined");
         assert!(running.is_finished());
         let queued = eddy::run(queued);
         assert!(queued.unwrap_err().is_cancelled());

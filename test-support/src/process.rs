@@ -119,6 +119,49 @@ pub fn threads_named(prefix: &str) -> usize {
         .count()
 }
 
+/// Waits until no live thread's name starts with `prefix`, and panics naming `what` if
+/// one is still listed after 5 s.
+///
+/// Use this, not `threads_named(prefix) == 0`, right after the threads were joined: the
+/// kernel lets `pthread_join` return as the thread exits, a little before the thread
+/// leaves the lists [`threads_named`] reads, so a joined thread may still be counted for
+/// a moment. A thread really left running (parked, or idling out a keep-alive of
+/// seconds) still fails this.
+///
+/// # Panics
+///
+/// If a thread named `prefix*` is still listed after 5 s, or where [`threads_named`]
+/// panics.
+///
+/// # Examples
+///
+/// ```
+/// # if cfg!(any(target_os = "linux", target_os = "android", target_os = "macos", target_os = "freebsd")) {
+/// use eddy_test_support::process::assert_no_thread_named;
+///
+/// let thread = std::thread::Builder::new()
+///     .name("doc-gone-1".into())
+///     .spawn(|| ())
+///     .unwrap();
+/// thread.join().unwrap();
+/// assert_no_thread_named("doc-gone", "the joined thread");
+/// # }
+/// ```
+pub fn assert_no_thread_named(prefix: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let live = threads_named(prefix);
+        if live == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: {live} live thread(s) named {prefix}* after 5 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// The names of the process's live threads.
 ///
 /// One listing of `/proc/self/task` can miss live threads: the kernel walks the thread

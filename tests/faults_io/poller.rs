@@ -41,7 +41,7 @@ fn build_returns_the_error_when_the_poller_cannot_be_created() {
                 assert_eq!(err.raw_os_error(), Some(libc::EMFILE), "{call:?}: {err}");
                 assert_eq!(faults.injected(call), 1);
                 let prefix = format!("{name}-");
-                assert_eq!(eddy_test_support::process::threads_named(&prefix), 0);
+                eddy_test_support::process::assert_no_thread_named(&prefix, "a failed build");
                 // Nothing is left broken: the same builder builds once the OS says yes.
                 let rt = builder.build().unwrap();
                 assert_eq!(rt.block_on(async { 1 + 1 }), 2);

@@ -1,30 +1,14 @@
 //! `build()` when a thread it starts cannot be started: a worker (any of them) or the
 //! debug watchdog. The current-thread runtime starts none.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eddy::faults::{Call, Faults, When};
 use eddy::runtime::Builder;
-use eddy_test_support::process::{open_fds, threads_named};
+use eddy_test_support::process::{assert_no_thread_named, open_fds};
 
 use crate::support::with_timeout;
 use crate::LIMIT;
-
-/// Asserts that no live thread's name starts with `prefix`. A joined thread may still be
-/// listed for a moment — the kernel lets `pthread_join` return as the thread exits, a
-/// little before it leaves `/proc/self/task`, which `threads_named` reads — so this gives
-/// the count up to 5 s to reach zero; a thread really left running fails it.
-fn no_thread_named(prefix: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let live = threads_named(prefix);
-        if live == 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{what}: {live} named {prefix}*");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 /// Builds with `make()`'s builder after arming `call` to fail as `when` picks: `build()`
 /// returns EAGAIN, leaves no thread named `name` and no fd behind, and the next build
@@ -38,13 +22,13 @@ fn fails_cleanly(faults: &Faults, make: impl Fn() -> Builder, name: &str, call: 
         .expect_err("build() with a thread missing");
     assert_eq!(err.raw_os_error(), Some(libc::EAGAIN), "{call:?}: {err}");
     assert_eq!(faults.injected(call), 1, "{call:?}");
-    no_thread_named(name, &format!("{call:?}: threads left behind"));
+    assert_no_thread_named(name, &format!("{call:?}: threads left behind"));
     assert_eq!(open_fds(), fds, "{call:?}: fds left behind");
     faults.disarm(call);
     let rt = make().thread_name(name).build().expect("the next build");
     assert_eq!(rt.block_on(rt.spawn(async { 6 * 7 })).unwrap(), 42);
     drop(rt);
-    no_thread_named(name, "the next runtime's threads");
+    assert_no_thread_named(name, "the next runtime's threads");
     assert_eq!(
         open_fds(),
         fds,
@@ -66,7 +50,7 @@ fn build_fails_cleanly_when_a_worker_cannot_be_started() {
             .expect_err("build() with a worker missing");
         assert_eq!(err.raw_os_error(), Some(libc::EAGAIN), "{err}");
         assert_eq!(faults.calls(Call::SpawnWorker), 3);
-        no_thread_named("faults-worker", "workers left behind");
+        assert_no_thread_named("faults-worker", "workers left behind");
     });
 }
 
@@ -139,7 +123,7 @@ fn the_current_thread_runtime_starts_no_thread() {
                 sum
             });
             assert_eq!(sum, 55);
-            no_thread_named("ft-current", "a current-thread runtime's thread");
+            assert_no_thread_named("ft-current", "a current-thread runtime's thread");
         }
         for call in [Call::SpawnWorker, Call::SpawnHelper, Call::SpawnBlocking] {
             assert_eq!(faults.calls(call), 0, "{call:?}");
@@ -167,6 +151,6 @@ fn a_builder_keeps_no_runtime_it_built() {
             faults.disarm(Call::SpawnWorker);
             assert_eq!(open_fds(), fds, "round {round}: the failed build's fds");
         }
-        no_thread_named("ft-keep", "threads left behind");
+        assert_no_thread_named("ft-keep", "threads left behind");
     });
 }
