@@ -32,6 +32,10 @@ const UNAVAILABLE: u8 = 2;
 #[derive(Debug)]
 pub(crate) struct ReadCount(AtomicU8);
 
+/// The most buffers one counted read takes: `UIO_MAXIOV`, the most one `recvmsg` takes
+/// (more fail with `EMSGSIZE`). A longer list is read into its first `MAX_BUFS`.
+pub(crate) const MAX_BUFS: usize = 1024;
+
 impl ReadCount {
     pub(crate) const fn new() -> ReadCount {
         ReadCount(AtomicU8::new(UNTRIED))
@@ -72,6 +76,8 @@ pub(crate) mod sys {
     use std::os::fd::{AsRawFd, BorrowedFd};
 
     use libc::c_int;
+
+    use super::MAX_BUFS;
 
     /// Turns `TCP_INQ` on; false if the kernel refuses (before 4.18).
     pub(crate) fn enable(fd: BorrowedFd<'_>) -> bool {
@@ -120,8 +126,8 @@ pub(crate) mod sys {
         on != 0
     }
 
-    /// The most buffers one `recvmsg` takes (`UIO_MAXIOV`; more fail with `EMSGSIZE`).
-    pub(crate) const MAX_BUFS: usize = libc::UIO_MAXIOV as usize;
+    // The shared limit is the kernel's.
+    const _: () = assert!(MAX_BUFS == libc::UIO_MAXIOV as usize);
 
     /// Room for the count's control message (`CMSG_SPACE(sizeof(int))`: 24 bytes on
     /// 64-bit targets) and others the owner may have asked for with socket options

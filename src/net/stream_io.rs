@@ -24,7 +24,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use eddy_reactor::{AsSource, Reactor};
 use socket2::{SockAddr, SockRef, Socket};
 
-use super::read_count::ReadCount;
+use super::read_count::{self, ReadCount};
 use crate::io::Async;
 
 /// A non-blocking connect of `socket` to `addr`: start it (`EINPROGRESS` is the usual
@@ -96,7 +96,7 @@ pub(crate) trait StdStream: AsSource {
     /// Turns the count off again (the socket leaves eddy).
     fn stop_counting_reads(&self) {}
 
-    /// One read into `bufs` (at most 1024 of them), with the kernel's count of the bytes
+    /// One read into `bufs` (at most [`MAX_BUFS`](super::read_count::MAX_BUFS) of them), with the kernel's count of the bytes
     /// still queued if it gave one. Called only after [`count_reads`](Self::count_reads)
     /// said true.
     fn read_counted(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<(usize, Option<usize>)> {
@@ -262,8 +262,8 @@ where
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
         if self.1.is_on() {
-            // One `recvmsg` takes at most 1024 buffers (more fail): read into those.
-            let max = bufs.len().min(1024);
+            // One `recvmsg` takes at most MAX_BUFS buffers (more fail): read into those.
+            let max = bufs.len().min(read_count::MAX_BUFS);
             let bufs = &mut bufs[..max];
             let len = bufs.iter().map(|b| b.len()).sum();
             return self.poll_read_counted(cx, len, bufs);
