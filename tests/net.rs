@@ -605,3 +605,75 @@ fn a_socket_kept_past_its_runtime_errs_instead_of_hanging() {
         assert!(err.to_string().contains("shut down"), "{err}");
     });
 }
+
+/// `fcntl`'s answer for `fd`: (non-blocking, close-on-exec).
+#[cfg(unix)]
+fn modes(fd: &impl std::os::fd::AsRawFd) -> (bool, bool) {
+    let fd = fd.as_raw_fd();
+    // SAFETY: F_GETFL and F_GETFD only read the flags of `fd`, borrowed and open here.
+    let (status, fd_flags) = unsafe {
+        (
+            libc::fcntl(fd, libc::F_GETFL),
+            libc::fcntl(fd, libc::F_GETFD),
+        )
+    };
+    assert!(
+        status != -1 && fd_flags != -1,
+        "fcntl: {}",
+        std::io::Error::last_os_error()
+    );
+    (
+        status & libc::O_NONBLOCK != 0,
+        fd_flags & libc::FD_CLOEXEC != 0,
+    )
+}
+
+/// Every socket eddy opens or accepts is non-blocking (a blocking call would stall a
+/// worker) and close-on-exec (a child process must not inherit it), whether the OS sets
+/// both as it makes the socket (`SOCK_NONBLOCK`, Linux and the BSDs) or eddy sets the
+/// first after; and a socket of the user's, blocking, is made non-blocking by
+/// `TcpSocket::connect`.
+#[cfg(unix)]
+#[test]
+fn every_socket_is_non_blocking_and_close_on_exec() {
+    use eddy::net::{TcpSocket, UdpSocket, UnixListener};
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let both = (true, true);
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            assert_eq!(modes(&listener), both, "TcpListener::bind");
+            let addr = listener.local_addr().unwrap();
+            let client = TcpStream::connect(addr).await.unwrap();
+            assert_eq!(modes(&client), both, "TcpStream::connect");
+            let (accepted, peer) = listener.accept().await.unwrap();
+            assert_eq!(modes(&accepted), both, "TcpListener::accept");
+            assert_eq!(peer, client.local_addr().unwrap());
+
+            let socket = TcpSocket::new_v4().unwrap();
+            assert_eq!(modes(&socket), both, "TcpSocket::new_v4");
+            // SAFETY: socket(2) with constant, valid arguments.
+            let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
+            assert!(raw >= 0, "socket: {}", std::io::Error::last_os_error());
+            // SAFETY: `raw` is a socket just opened that nothing else owns.
+            let blocking = TcpSocket::from(unsafe { OwnedFd::from_raw_fd(raw) });
+            assert!(!modes(&blocking).0);
+            let stream = blocking.connect(addr).await.unwrap();
+            assert!(modes(&stream).0, "TcpSocket::connect of a blocking socket");
+
+            let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            assert_eq!(modes(&udp), both, "UdpSocket::bind");
+
+            let dir = std::env::temp_dir().join(format!("eddy-modes-{}", std::process::id()));
+            let _ = std::fs::remove_file(&dir);
+            let unix = UnixListener::bind(&dir).unwrap();
+            assert_eq!(modes(&unix), both, "UnixListener::bind");
+            let unix_client = UnixStream::connect(&dir).await.unwrap();
+            assert_eq!(modes(&unix_client), both, "UnixStream::connect");
+            let (unix_accepted, _) = unix.accept().await.unwrap();
+            assert_eq!(modes(&unix_accepted), both, "UnixListener::accept");
+            std::fs::remove_file(&dir).unwrap();
+        })
+    });
+}

@@ -51,6 +51,7 @@
 //! ```
 
 mod addr;
+mod new_socket;
 mod read_count;
 mod readiness;
 pub mod split;
@@ -61,17 +62,8 @@ mod udp;
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod unix;
 
-/// A new socket of `domain` and `ty` (close-on-exec, as socket2 makes them): the one place
-/// eddy's sockets come from, so the fault-injection layer sees every `socket(2)`.
-pub(crate) fn new_socket(
-    domain: socket2::Domain,
-    ty: socket2::Type,
-) -> std::io::Result<socket2::Socket> {
-    eddy_faults::inject(eddy_faults::Call::Socket)?;
-    socket2::Socket::new(domain, ty, None)
-}
-
 pub use self::addr::{lookup_host, ToSocketAddrs};
+pub(crate) use self::new_socket::{accept, new_socket};
 pub use self::tcp::{TcpListener, TcpSocket, TcpStream};
 pub use self::udp::UdpSocket;
 #[cfg(unix)]

@@ -27,7 +27,8 @@ use socket2::{SockAddr, SockRef, Socket};
 use super::read_count::{self, ReadCount};
 use crate::io::Async;
 
-/// A non-blocking connect of `socket` to `addr`: start it (`EINPROGRESS` is the usual
+/// A non-blocking connect of `socket` (non-blocking already: `net::new_socket`'s, or
+/// [`set_nonblocking`] by the caller) to `addr`: start it (`EINPROGRESS` is the usual
 /// answer, `WSAEWOULDBLOCK` on Windows; `EINTR` means the same), register the socket
 /// with `reactor`, wait until it is writable, then ask the kernel how it went (a pending
 /// `SO_ERROR` is the connect's error).
@@ -39,10 +40,7 @@ pub(super) async fn connect<S>(
 where
     S: StdStream + From<OwnedSource>,
 {
-    // std's `set_nonblocking` is one `ioctl(FIONBIO)` on Linux (socket2's is two `fcntl`s),
-    // and the registration then takes the mode as set: one system call in all.
     let stream = S::from(OwnedSource::from(socket));
-    stream.set_nonblocking()?;
     match SockRef::from(&stream.as_source()).connect(addr) {
         Ok(()) => {}
         Err(err) if connect_in_progress(&err) => {}
@@ -64,6 +62,18 @@ where
         return Err(err);
     }
     Ok(StreamIo(io, ReadCount::new()))
+}
+
+/// Puts a socket of unknown mode (a user's) in non-blocking mode, as std's
+/// `set_nonblocking(true)` does it: one `ioctl(FIONBIO)` on Linux, where socket2's is two
+/// `fcntl`s.
+pub(super) fn set_nonblocking<S>(socket: Socket) -> io::Result<Socket>
+where
+    S: StdStream + From<OwnedSource> + Into<OwnedSource>,
+{
+    let stream = S::from(OwnedSource::from(socket));
+    stream.set_nonblocking()?;
+    Ok(Socket::from(stream.into()))
 }
 
 /// Whether a non-blocking `connect` failed only because it has not finished yet.
@@ -160,10 +170,20 @@ impl<S: StdStream> StreamIo<S>
 where
     for<'a> &'a S: Read + Write,
 {
-    /// Registers `stream` with `reactor`.
+    /// Registers `stream` with `reactor` (a Unix listener's accepted stream: std's
+    /// `accept`, blocking).
+    #[cfg(unix)]
     pub(crate) fn new(stream: S, reactor: Arc<Reactor>) -> io::Result<StreamIo<S>> {
         Ok(StreamIo(
             Async::with_reactor(stream, reactor)?,
+            ReadCount::new(),
+        ))
+    }
+
+    /// Registers `stream`, already non-blocking (`net::accept`'s), with `reactor`.
+    pub(crate) fn new_nonblocking(stream: S, reactor: Arc<Reactor>) -> io::Result<StreamIo<S>> {
+        Ok(StreamIo(
+            Async::with_reactor_nonblocking(stream, reactor)?,
             ReadCount::new(),
         ))
     }

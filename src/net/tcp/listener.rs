@@ -9,7 +9,7 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 use std::task::{Context, Poll};
 
 use eddy_reactor::Direction;
-use socket2::{Domain, Type};
+use socket2::{Domain, SockRef, Type};
 
 use super::TcpStream;
 use crate::io::Async;
@@ -69,7 +69,8 @@ impl TcpListener {
                 socket.set_reuse_address(true)?;
                 socket.bind(&addr.into())?;
                 socket.listen(BACKLOG)?;
-                let io = Async::with_reactor(std::net::TcpListener::from(socket), reactor)?;
+                let listener = std::net::TcpListener::from(socket);
+                let io = Async::with_reactor_nonblocking(listener, reactor)?;
                 Ok(TcpListener { io })
             }
         })
@@ -115,9 +116,16 @@ impl TcpListener {
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, peer) = std::task::ready!(self.io.poll_io(Direction::Read, cx, |listener| {
             eddy_faults::inject(eddy_faults::Call::Accept)?;
-            listener.accept()
+            crate::net::accept(&SockRef::from(listener))
         }))?;
-        let stream = TcpStream::from_accepted(stream, self.io.reactor().clone())?;
+        // A TCP listener's peers have IP addresses.
+        let peer = peer.as_socket().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "accept: the peer address is not IP",
+            )
+        })?;
+        let stream = TcpStream::from_accepted(stream.into(), self.io.reactor().clone())?;
         Poll::Ready(Ok((stream, peer)))
     }
 

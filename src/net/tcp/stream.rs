@@ -94,7 +94,7 @@ impl TcpStream {
         reactor: Arc<Reactor>,
     ) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: StreamIo::new(stream, reactor)?,
+            io: StreamIo::new_nonblocking(stream, reactor)?,
         })
     }
 
@@ -277,19 +277,23 @@ impl TcpStream {
     }
 }
 
-/// One address's connect.
+/// One address's connect, on a fresh socket (non-blocking from the start).
 async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<TcpStream> {
     let socket = crate::net::new_socket(Domain::for_address(addr), Type::STREAM)?;
-    connect_socket(socket, addr, reactor).await
+    Ok(TcpStream {
+        io: stream_io::connect(socket, &addr.into(), reactor).await?,
+    })
 }
 
-/// Connects `socket` (fresh, or configured by a [`TcpSocket`](super::TcpSocket)) to
-/// `addr` without blocking (see [`stream_io::connect`](crate::net::stream_io::connect)).
+/// Connects `socket`, configured by a [`TcpSocket`](super::TcpSocket) and of either mode
+/// (it may be a user's), to `addr` without blocking (see
+/// [`stream_io::connect`](crate::net::stream_io::connect)).
 pub(super) async fn connect_socket(
     socket: Socket,
     addr: SocketAddr,
     reactor: Arc<Reactor>,
 ) -> io::Result<TcpStream> {
+    let socket = stream_io::set_nonblocking::<std::net::TcpStream>(socket)?;
     Ok(TcpStream {
         io: stream_io::connect(socket, &addr.into(), reactor).await?,
     })

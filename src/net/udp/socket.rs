@@ -58,7 +58,8 @@ impl UdpSocket {
             async move {
                 let socket = crate::net::new_socket(Domain::for_address(addr), Type::DGRAM)?;
                 socket.bind(&addr.into())?;
-                let io = Async::with_reactor(std::net::UdpSocket::from(socket), reactor)?;
+                let socket = std::net::UdpSocket::from(socket);
+                let io = Async::with_reactor_nonblocking(socket, reactor)?;
                 Ok(UdpSocket { io })
             }
         })

@@ -66,7 +66,10 @@ impl UnixListener {
         let socket = crate::net::new_socket(Domain::UNIX, Type::STREAM)?;
         socket.bind(&SockAddr::unix(path)?)?;
         socket.listen(BACKLOG)?;
-        UnixListener::from_std(OwnedFd::from(socket).into())
+        let listener = std::os::unix::net::UnixListener::from(OwnedFd::from(socket));
+        Ok(UnixListener {
+            io: Async::with_reactor_nonblocking(listener, crate::io::current_reactor())?,
+        })
     }
 
     /// Wraps a listener made with std (made non-blocking here).
