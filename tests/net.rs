@@ -665,15 +665,67 @@ fn every_socket_is_non_blocking_and_close_on_exec() {
             let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
             assert_eq!(modes(&udp), both, "UdpSocket::bind");
 
-            let dir = std::env::temp_dir().join(format!("eddy-modes-{}", std::process::id()));
-            let _ = std::fs::remove_file(&dir);
-            let unix = UnixListener::bind(&dir).unwrap();
+            let dir = support::socket_dir("modes");
+            let path = dir.join("modes.sock");
+            let unix = UnixListener::bind(&path).unwrap();
             assert_eq!(modes(&unix), both, "UnixListener::bind");
-            let unix_client = UnixStream::connect(&dir).await.unwrap();
+            let unix_client = UnixStream::connect(&path).await.unwrap();
             assert_eq!(modes(&unix_client), both, "UnixStream::connect");
             let (unix_accepted, _) = unix.accept().await.unwrap();
             assert_eq!(modes(&unix_accepted), both, "UnixListener::accept");
-            std::fs::remove_file(&dir).unwrap();
+            std::fs::remove_dir_all(&dir).unwrap();
+        })
+    });
+}
+
+/// A client's first read waits for the reactor's report rather than trying the syscall
+/// (`stream_io::connect`), so a server that speaks first must still be heard: its greeting,
+/// sent as soon as it accepts (often before `connect` has returned), and then its FIN,
+/// reach the client's reads, over TCP and a Unix socket, a hundred connections each.
+#[test]
+fn a_greeting_sent_at_once_reaches_the_clients_first_read() {
+    const GREETING: &[u8] = b"220 eddy ready\r\n";
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = std::thread::spawn(move || {
+                for _ in 0..100 {
+                    let (mut stream, _) = listener.accept().unwrap();
+                    stream.write_all(GREETING).unwrap();
+                }
+            });
+            for _ in 0..100 {
+                let mut client = TcpStream::connect(addr).await.unwrap();
+                let mut heard = Vec::new();
+                client.read_to_end(&mut heard).await.unwrap();
+                assert_eq!(heard, GREETING);
+            }
+            server.join().unwrap();
+
+            #[cfg(unix)]
+            {
+                let dir = support::socket_dir("greeting");
+                let path = dir.join("greeter.sock");
+                let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+                let server = std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        let (mut stream, _) = listener.accept().unwrap();
+                        stream.write_all(GREETING).unwrap();
+                    }
+                });
+                for _ in 0..100 {
+                    let mut client = UnixStream::connect(&path).await.unwrap();
+                    let mut heard = [0; GREETING.len()];
+                    client.read_exact(&mut heard).await.unwrap();
+                    assert_eq!(heard, GREETING);
+                    let mut rest = Vec::new();
+                    client.read_to_end(&mut rest).await.unwrap();
+                    assert!(rest.is_empty());
+                }
+                server.join().unwrap();
+                std::fs::remove_dir_all(&dir).unwrap();
+            }
         })
     });
 }

@@ -235,6 +235,17 @@ impl<W: Word, L: Lock> Readiness<W, L> {
         });
     }
 
+    /// Marks `dir` known not ready unless an edge for it was ever delivered: the state a
+    /// `WouldBlock` right at registration would have left. The next operation then waits
+    /// for an edge instead of trying its syscall first. Sound by the same rule as
+    /// [`clear`](Self::clear): whatever is ready now (it was at registration, or became
+    /// so after) has an edge the poller reports after registration, which either was
+    /// delivered already (the tick moved, and this does nothing) or is still to come (it
+    /// sets the bit and wakes the waiter; a one-shot waiter arms for it).
+    pub(crate) fn clear_until_first_edge(&self, dir: Direction) {
+        self.clear(dir, Snapshot(0));
+    }
+
     /// Runs `op` until it does not say `WouldBlock`, waiting for an edge in between (the
     /// readiness rule); an `Interrupted` (`EINTR`) is retried at once, up to
     /// [`INTERRUPTED_RETRIES`] times in a row, then on the task's next poll (it yields).

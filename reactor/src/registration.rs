@@ -257,6 +257,53 @@ impl<T: AsSource> Registration<T> {
             .is_read_closed()
     }
 
+    /// Makes the next read wait for the poller's first report that the object is readable
+    /// instead of trying the syscall first; nothing changes once such a report came.
+    ///
+    /// For an object that most likely has nothing to read yet: a client's socket just
+    /// connected, say, whose first read would otherwise make a system call only to hear
+    /// `WouldBlock` (tokio's never do: its reads wait for readiness first). Never a lost
+    /// byte: data queued at registration, or arriving after, is reported by an edge the
+    /// poller delivers after registration (the readiness rule, at
+    /// `readiness::Readiness`); the cost, when data is there already, is waiting for
+    /// that report rather than reading at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use eddy_reactor::{Direction, Reactor, Registration};
+    ///
+    /// struct Noop;
+    /// impl Wake for Noop {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let a = Registration::new(a, reactor.clone())?;
+    /// a.wait_for_first_read_edge();
+    /// let waker = Waker::from(Arc::new(Noop));
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut buf = [0; 4];
+    /// b.write_all(b"ping")?;
+    /// // The bytes are there, but no poll round has reported them: the read is not even
+    /// // tried, the call registers and waits.
+    /// assert!(a.poll_io(Direction::Read, &mut cx, |mut s| s.read(&mut buf)).is_pending());
+    /// reactor.poll(None)?; // delivers the edge
+    /// let read = a.poll_io(Direction::Read, &mut cx, |mut s| s.read(&mut buf));
+    /// assert!(matches!(read, Poll::Ready(Ok(4))));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn wait_for_first_read_edge(&self) {
+        self.source
+            .readiness
+            .clear_until_first_edge(Direction::Read);
+    }
+
     /// Waits until the object is readable (a hint: retry the read on `WouldBlock`).
     ///
     /// It is ready at once while read readiness is set: an edge was delivered and no read

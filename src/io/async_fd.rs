@@ -308,6 +308,13 @@ impl<T: AsSource> Async<T> {
         self.inner.poll_stream_read(cx, len, op)
     }
 
+    /// The next read waits for the reactor's first report that `io` is readable rather
+    /// than trying the syscall first (see
+    /// [`eddy_reactor::Registration::wait_for_first_read_edge`]).
+    pub(crate) fn wait_for_first_read_edge(&self) {
+        self.inner.wait_for_first_read_edge();
+    }
+
     /// [`poll_stream_read`](Self::poll_stream_read) for a read that also returns the
     /// kernel's count of what it left (see
     /// [`eddy_reactor::Registration::poll_stream_read_queued`]). Spends the budget.

@@ -61,6 +61,11 @@ where
     if let Some(err) = SockRef::from(&source).take_error()? {
         return Err(err);
     }
+    // A client usually speaks first, so its first read would most often make a syscall
+    // only to hear `WouldBlock` (one per connection, counted on tcp_churn): it waits for
+    // the reactor's report instead, as tokio's reads do. A byte already here (a server
+    // that greets) came with that report or brings one of its own.
+    io.wait_for_first_read_edge();
     Ok(StreamIo(io, ReadCount::new()))
 }
 

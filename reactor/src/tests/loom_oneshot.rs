@@ -280,3 +280,47 @@ fn loom_oneshot_deregister_racing_a_waiters_arming_never_arms_a_dead_source() {
         );
     });
 }
+
+/// `Registration::wait_for_first_read_edge` on a one-shot poller, as a client's connect
+/// uses it: the source was registered (while writable, or not), the registration's event
+/// may have been delivered with nobody waiting (disarming the source for both
+/// directions), then the read direction is marked not ready and the first read registers
+/// without a syscall, racing the peer's byte and a round. Its registration arms the read
+/// direction (or the delivery of the event still pending re-arms it), so the reader is
+/// woken within two rounds and reads the byte.
+#[test]
+fn loom_oneshot_waiting_for_the_first_read_edge_never_strands_a_byte() {
+    for start in [Start::Registered, Start::RegisteredWritable] {
+        for delivered in [false, true] {
+            model(move || {
+                let source = start.source();
+                if delivered {
+                    source.round();
+                }
+                let (flag, waker) = Flag::new();
+                let reader = thread::spawn({
+                    let (source, waker) = (source.clone(), waker.clone());
+                    move || {
+                        source.wait_for_first_read_edge();
+                        source.poll_read(&waker, false).is_ready()
+                    }
+                });
+                let poller = thread::spawn({
+                    let source = source.clone();
+                    move || {
+                        source.write();
+                        source.round()
+                    }
+                });
+                let done = reader.join().unwrap();
+                poller.join().unwrap();
+                if !done {
+                    settles(&source, &flag, 2, || {
+                        source.poll_read(&waker, false).is_ready()
+                    });
+                }
+                assert_eq!(source.kernel.lock().unwrap().data, 0, "the byte was read");
+            });
+        }
+    }
+}

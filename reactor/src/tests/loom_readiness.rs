@@ -290,3 +290,50 @@ fn loom_deregister_racing_a_waiter_wakes_it_with_an_error() {
         }
     });
 }
+
+/// `Registration::wait_for_first_read_edge` (a client's socket just connected): the read
+/// direction is marked not ready unless an edge was delivered, and the first read waits
+/// without a syscall. The peer's first byte comes before the mark with its edge still
+/// queued, or before it with its edge delivered, or races the reader with its round. In
+/// every case the reader is ready at once or woken within a round, and reads the byte.
+#[test]
+fn loom_waiting_for_the_first_read_edge_never_strands_a_byte() {
+    // `None`: the byte races the reader; `Some(delivered)`: it came first, its edge
+    // delivered by a round or not yet.
+    for early in [None, Some(false), Some(true)] {
+        model(move || {
+            let source = ModelSource::new();
+            let (flag, waker) = Flag::new();
+            if let Some(delivered) = early {
+                source.write();
+                if delivered {
+                    source.round();
+                }
+            }
+            let reader = thread::spawn({
+                let (source, waker) = (source.clone(), waker.clone());
+                move || {
+                    source.wait_for_first_read_edge();
+                    source.poll_read(&waker, false).is_ready()
+                }
+            });
+            let poller = thread::spawn({
+                let source = source.clone();
+                move || {
+                    if early.is_none() {
+                        source.write();
+                    }
+                    source.round()
+                }
+            });
+            let done = reader.join().unwrap();
+            poller.join().unwrap();
+            if !done {
+                settles(&source, &flag, 1, || {
+                    source.poll_read(&waker, false).is_ready()
+                });
+            }
+            assert_eq!(source.kernel.lock().unwrap().data, 0, "the byte was read");
+        });
+    }
+}

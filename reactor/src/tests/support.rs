@@ -325,6 +325,11 @@ impl ModelSource {
         }
     }
 
+    /// `Registration::wait_for_first_read_edge`.
+    pub(crate) fn wait_for_first_read_edge(&self) {
+        self.readiness.clear_until_first_edge(Direction::Read);
+    }
+
     /// `Registration::try_io` with a read.
     pub(crate) fn try_read(&self) -> std::io::Result<usize> {
         self.readiness
