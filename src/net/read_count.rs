@@ -8,12 +8,15 @@
 //!
 //! Linux can say what is left: with `TCP_INQ` on (Linux 4.18), each `recvmsg` of a TCP
 //! socket carries the count of bytes still queued (1 rather than 0 when a FIN is
-//! pending). A stream switches it on at its first futures-io read that fills the buffer
+//! pending). A stream switches it on at its second futures-io read that fills the buffer
 //! and from then on makes those reads through `recvmsg`, clearing readiness when nothing
 //! is left, on the backends where a short read does the same
 //! (`Registration::poll_stream_read_queued`). A stream whose reads always stop short (a
-//! server reading requests into a large buffer) never pays the `setsockopt`, and
-//! `into_std` turns the option off again. Elsewhere, and for Unix streams, [`ReadCount`]
+//! server reading requests into a large buffer) never pays the `setsockopt`, nor does one
+//! that reads one whole message and ends (a client's one response on a short-lived
+//! connection, where the `setsockopt` would cost what it saves); one that goes on reading
+//! whole messages pays a single `WouldBlock` read more, once. `into_std` turns the
+//! option off again. Elsewhere, and for Unix streams, [`ReadCount`]
 //! stays off and reads are plain `read`s. `try_read`, `peek` and the hyper and tokio-io
 //! reads are plain reads either way.
 
@@ -21,12 +24,14 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::stream_io::StdStream;
 
-/// Not tried yet.
+/// Not tried yet, and no read has filled its buffer.
 const UNTRIED: u8 = 0;
+/// Not tried yet; one read has filled its buffer.
+const FILLED_ONCE: u8 = 1;
 /// The kernel counts: read with [`StdStream::read_counted`].
-const ON: u8 = 1;
+const ON: u8 = 2;
 /// The kernel (or the socket type) cannot; plain reads from now on.
-const UNAVAILABLE: u8 = 2;
+const UNAVAILABLE: u8 = 3;
 
 /// Whether a stream's reads carry the kernel's count of what is left (module docs).
 #[derive(Debug)]
@@ -48,11 +53,16 @@ impl ReadCount {
         self.0.load(Ordering::Relaxed) == ON
     }
 
-    /// A plain read filled its buffer: ask the kernel to count from now on (once).
+    /// A plain read filled its buffer: the second time, ask the kernel to count from now
+    /// on (module docs).
     #[inline]
     pub(crate) fn filled<S: StdStream>(&self, stream: &S) {
-        if self.0.load(Ordering::Relaxed) == UNTRIED {
-            self.switch_on(stream);
+        // Relaxed, and no read-modify-write: two reads racing here (two tasks reading one
+        // stream) at worst both switch it on, or count two fills as one.
+        match self.0.load(Ordering::Relaxed) {
+            UNTRIED => self.0.store(FILLED_ONCE, Ordering::Relaxed),
+            FILLED_ONCE => self.switch_on(stream),
+            _ => {}
         }
     }
 
@@ -257,10 +267,10 @@ mod tests {
         assert_eq!(read(&reader, 10), (vec![], Some(1)));
     }
 
-    /// A stream switches the count on at its first read that fills the buffer, not at a
-    /// short one, and `into_std` switches it off again.
+    /// A stream switches the count on at its second read that fills the buffer, not at a
+    /// short one nor at the first, and `into_std` switches it off again.
     #[test]
-    fn a_full_read_switches_the_count_on_and_into_std_off() {
+    fn a_second_full_read_switches_the_count_on_and_into_std_off() {
         use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
         use super::sys::is_enabled;
@@ -279,9 +289,10 @@ mod tests {
             writer.write_all(&[2; 64 - 10]).await.unwrap();
             writer.write_all(&[3; 64]).await.unwrap();
             reader.read_exact(&mut buf[n..]).await.unwrap();
+            assert!(!is_enabled(reader.as_fd()), "one full read leaves it off");
             reader.read_exact(&mut buf).await.unwrap();
             assert_eq!(buf, [3; 64]);
-            assert!(is_enabled(reader.as_fd()), "a full read turns it on");
+            assert!(is_enabled(reader.as_fd()), "a second full read turns it on");
             let reader = reader.into_std().unwrap();
             assert!(!is_enabled(reader.as_fd()), "into_std turns it off");
         });
