@@ -280,14 +280,25 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub unsafe fn register(&self, fd: BorrowedSource<'_>) -> io::Result<Arc<Source>> {
-        let mut sources = self.sources.lock();
-        let entry = sources.vacant_entry();
         let oneshot = self.poller.is_oneshot();
-        let source = Arc::new(Source::new(entry.key(), sys::raw(fd), oneshot));
+        let source = {
+            let mut sources = self.sources.lock();
+            let entry = sources.vacant_entry();
+            let source = Arc::new(Source::new(entry.key(), sys::raw(fd), oneshot));
+            entry.insert(source.clone());
+            source
+        };
+        // The poller's system call is made outside the lock, so that registrars and
+        // deregistrars on other threads do not wait for it (they spun, then yielded, on
+        // every connection of a churning server). Until it returns, the source is in the
+        // table but reports nothing; `shutdown` may mark it meanwhile, which is as good.
         // SAFETY: the caller keeps the fd open until `deregister`, which deletes it from
         // the poller before returning.
-        unsafe { self.poller.add(source.fd, source.key())? };
-        entry.insert(source.clone());
+        if let Err(error) = unsafe { self.poller.add(source.fd, source.key()) } {
+            // Never in the poller, so no event names it: freed at once.
+            self.sources.lock().remove(source.slot);
+            return Err(error);
+        }
         Ok(source)
     }
 
