@@ -653,14 +653,30 @@ fn every_socket_is_non_blocking_and_close_on_exec() {
 
             let socket = TcpSocket::new_v4().unwrap();
             assert_eq!(modes(&socket), both, "TcpSocket::new_v4");
-            // SAFETY: socket(2) with constant, valid arguments.
-            let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
-            assert!(raw >= 0, "socket: {}", std::io::Error::last_os_error());
-            // SAFETY: `raw` is a socket just opened that nothing else owns.
-            let blocking = TcpSocket::from(unsafe { OwnedFd::from_raw_fd(raw) });
-            assert!(!modes(&blocking).0);
-            let stream = blocking.connect(addr).await.unwrap();
+            let stream = socket.connect(addr).await.unwrap();
+            assert_eq!(modes(&stream), both, "TcpSocket::connect");
+            let socket = TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            assert_eq!(modes(&socket.listen(8).unwrap()), both, "TcpSocket::listen");
+            // A user's socket, blocking: `connect` and `listen` make it non-blocking.
+            let blocking = || {
+                // SAFETY: socket(2) with constant, valid arguments.
+                let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
+                assert!(raw >= 0, "socket: {}", std::io::Error::last_os_error());
+                // SAFETY: `raw` is a socket just opened that nothing else owns.
+                let socket = TcpSocket::from(unsafe { OwnedFd::from_raw_fd(raw) });
+                assert!(!modes(&socket).0);
+                socket
+            };
+            let stream = blocking().connect(addr).await.unwrap();
             assert!(modes(&stream).0, "TcpSocket::connect of a blocking socket");
+            let socket = blocking();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let user_listener = socket.listen(8).unwrap();
+            assert!(
+                modes(&user_listener).0,
+                "TcpSocket::listen of a blocking socket"
+            );
 
             let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
             assert_eq!(modes(&udp), both, "UdpSocket::bind");
@@ -680,26 +696,44 @@ fn every_socket_is_non_blocking_and_close_on_exec() {
 
 /// A client's first read waits for the reactor's report rather than trying the syscall
 /// (`stream_io::connect`), so a server that speaks first must still be heard: its greeting,
-/// sent as soon as it accepts (often before `connect` has returned), and then its FIN,
-/// reach the client's reads, over TCP and a Unix socket, a hundred connections each.
+/// sent as soon as it accepts (often before `connect` has returned), reaches the client's
+/// first read, over TCP and a Unix socket, a hundred connections each. The server keeps
+/// the connection open until the client answers, so no FIN (whose report would wake a
+/// stranded reader, or whose sticky flag would refuse a wrong clear) can hide a lost
+/// report of the greeting: the reader either gets the greeting or hangs, and the hang
+/// fails the test.
 #[test]
 fn a_greeting_sent_at_once_reaches_the_clients_first_read() {
     const GREETING: &[u8] = b"220 eddy ready\r\n";
+
+    /// Greets each connection at once, then waits for the client's one-byte answer before
+    /// closing it.
+    fn greet<S: std::io::Read + std::io::Write>(mut stream: S) {
+        stream.write_all(GREETING).unwrap();
+        let mut answer = [0; 1];
+        stream.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer, b"!");
+    }
+
+    /// Reads the greeting, then answers.
+    async fn hear<S: futures_lite::AsyncRead + futures_lite::AsyncWrite + Unpin>(mut stream: S) {
+        let mut heard = [0; GREETING.len()];
+        stream.read_exact(&mut heard).await.unwrap();
+        assert_eq!(heard, GREETING);
+        stream.write_all(b"!").await.unwrap();
+    }
+
     with_timeout(LIMIT, || {
         runtime(2).block_on(async {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let server = std::thread::spawn(move || {
                 for _ in 0..100 {
-                    let (mut stream, _) = listener.accept().unwrap();
-                    stream.write_all(GREETING).unwrap();
+                    greet(listener.accept().unwrap().0);
                 }
             });
             for _ in 0..100 {
-                let mut client = TcpStream::connect(addr).await.unwrap();
-                let mut heard = Vec::new();
-                client.read_to_end(&mut heard).await.unwrap();
-                assert_eq!(heard, GREETING);
+                hear(TcpStream::connect(addr).await.unwrap()).await;
             }
             server.join().unwrap();
 
@@ -710,18 +744,11 @@ fn a_greeting_sent_at_once_reaches_the_clients_first_read() {
                 let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
                 let server = std::thread::spawn(move || {
                     for _ in 0..100 {
-                        let (mut stream, _) = listener.accept().unwrap();
-                        stream.write_all(GREETING).unwrap();
+                        greet(listener.accept().unwrap().0);
                     }
                 });
                 for _ in 0..100 {
-                    let mut client = UnixStream::connect(&path).await.unwrap();
-                    let mut heard = [0; GREETING.len()];
-                    client.read_exact(&mut heard).await.unwrap();
-                    assert_eq!(heard, GREETING);
-                    let mut rest = Vec::new();
-                    client.read_to_end(&mut rest).await.unwrap();
-                    assert!(rest.is_empty());
+                    hear(UnixStream::connect(&path).await.unwrap()).await;
                 }
                 server.join().unwrap();
                 std::fs::remove_dir_all(&dir).unwrap();

@@ -57,10 +57,18 @@ impl ReadCount {
     /// on (module docs).
     #[inline]
     pub(crate) fn filled<S: StdStream>(&self, stream: &S) {
-        // Relaxed, and no read-modify-write: two reads racing here (two tasks reading one
-        // stream) at worst both switch it on, or count two fills as one.
+        // Relaxed: a hint. The first fill moves only UNTRIED on (a plain store could turn
+        // another reader's ON back, leaving the option on with `is_on` false); two reads
+        // racing on the second fill at worst both switch it on.
         match self.0.load(Ordering::Relaxed) {
-            UNTRIED => self.0.store(FILLED_ONCE, Ordering::Relaxed),
+            UNTRIED => {
+                let _ = self.0.compare_exchange(
+                    UNTRIED,
+                    FILLED_ONCE,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+            }
             FILLED_ONCE => self.switch_on(stream),
             _ => {}
         }

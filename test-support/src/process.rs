@@ -93,7 +93,7 @@ pub fn open_fds() -> usize {
 /// ```
 /// # if cfg!(any(target_os = "linux", target_os = "android", target_os = "macos", target_os = "freebsd")) {
 /// use std::sync::mpsc;
-/// use eddy_test_support::process::threads_named;
+/// use eddy_test_support::process::{assert_no_thread_named, threads_named};
 ///
 /// assert_eq!(threads_named("doc-probe"), 0);
 /// let (up_tx, up_rx) = mpsc::channel();
@@ -109,7 +109,7 @@ pub fn open_fds() -> usize {
 /// assert_eq!(threads_named("doc-probe"), 1);
 /// drop(done_tx);
 /// thread.join().unwrap();
-/// assert_eq!(threads_named("doc-probe"), 0);
+/// assert_no_thread_named("doc-probe", "the joined thread"); // (not `threads_named == 0`)
 /// # }
 /// ```
 pub fn threads_named(prefix: &str) -> usize {

@@ -93,6 +93,15 @@ impl TcpListener {
         })
     }
 
+    /// Registers a listener already non-blocking (a [`TcpSocket`](super::TcpSocket)'s)
+    /// with the current runtime's reactor.
+    #[track_caller]
+    pub(super) fn from_nonblocking(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            io: Async::with_reactor_nonblocking(listener, crate::io::current_reactor())?,
+        })
+    }
+
     /// Deregisters the listener and returns it as std's (still non-blocking).
     ///
     /// # Errors

@@ -46,10 +46,21 @@ use super::{stream, TcpListener, TcpStream};
 pub struct TcpSocket {
     /// Shared with the handle conversions of `socket_raw.rs`.
     pub(super) inner: Socket,
+    /// Made by eddy (`new_v4`, `new_v6`), so non-blocking already; a socket handed in
+    /// by the user may be blocking, and `connect` and `listen` set the mode.
+    nonblocking: bool,
 }
 
 impl TcpSocket {
-    /// A new IPv4 TCP socket (close-on-exec).
+    /// Takes a socket of the user's, of either mode.
+    pub(super) fn adopt(inner: Socket) -> TcpSocket {
+        TcpSocket {
+            inner,
+            nonblocking: false,
+        }
+    }
+
+    /// A new IPv4 TCP socket (non-blocking and close-on-exec, as tokio's).
     ///
     /// # Errors
     ///
@@ -65,7 +76,7 @@ impl TcpSocket {
         TcpSocket::new(Domain::IPV4)
     }
 
-    /// A new IPv6 TCP socket (close-on-exec).
+    /// A new IPv6 TCP socket (non-blocking and close-on-exec, as tokio's).
     ///
     /// # Errors
     ///
@@ -86,6 +97,7 @@ impl TcpSocket {
     fn new(domain: Domain) -> io::Result<TcpSocket> {
         Ok(TcpSocket {
             inner: crate::net::new_socket(domain, Type::STREAM)?,
+            nonblocking: true,
         })
     }
 
@@ -484,7 +496,7 @@ impl TcpSocket {
     /// ```
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
         let reactor = crate::io::current_reactor();
-        stream::connect_socket(self.inner, addr, reactor).await
+        stream::connect_socket(self.inner, self.nonblocking, addr, reactor).await
     }
 
     /// Listens with a queue of `backlog` pending connections and returns the listener.
@@ -512,7 +524,11 @@ impl TcpSocket {
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         self.inner
             .listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-        TcpListener::from_std(self.inner.into())
+        if self.nonblocking {
+            TcpListener::from_nonblocking(self.inner.into())
+        } else {
+            TcpListener::from_std(self.inner.into())
+        }
     }
 
     /// Wraps a std stream as a socket (to read or change its options before handing it
@@ -528,9 +544,7 @@ impl TcpSocket {
     /// assert!(socket.nodelay().unwrap());
     /// ```
     pub fn from_std_stream(std_stream: std::net::TcpStream) -> TcpSocket {
-        TcpSocket {
-            inner: Socket::from(std_stream),
-        }
+        TcpSocket::adopt(Socket::from(std_stream))
     }
 }
 

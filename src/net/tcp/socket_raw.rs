@@ -33,7 +33,7 @@ impl FromRawFd for TcpSocket {
         // SAFETY: the caller's promise (an open socket fd it hands over) is exactly the
         // contract of `Socket::from_raw_fd`.
         let inner = unsafe { Socket::from_raw_fd(fd) };
-        TcpSocket { inner }
+        TcpSocket::adopt(inner)
     }
 }
 
@@ -49,7 +49,7 @@ impl FromRawSocket for TcpSocket {
         // SAFETY: the caller's promise (an open socket it hands over) is exactly the
         // contract of `Socket::from_raw_socket`.
         let inner = unsafe { Socket::from_raw_socket(socket) };
-        TcpSocket { inner }
+        TcpSocket::adopt(inner)
     }
 }
 
@@ -78,9 +78,7 @@ impl IntoRawFd for TcpSocket {
 #[cfg(unix)]
 impl From<OwnedFd> for TcpSocket {
     fn from(fd: OwnedFd) -> TcpSocket {
-        TcpSocket {
-            inner: Socket::from(fd),
-        }
+        TcpSocket::adopt(Socket::from(fd))
     }
 }
 
@@ -116,9 +114,7 @@ impl IntoRawSocket for TcpSocket {
 #[cfg(windows)]
 impl From<OwnedSocket> for TcpSocket {
     fn from(socket: OwnedSocket) -> TcpSocket {
-        TcpSocket {
-            inner: Socket::from(socket),
-        }
+        TcpSocket::adopt(Socket::from(socket))
     }
 }
 

@@ -285,15 +285,20 @@ async fn connect_addr(addr: SocketAddr, reactor: Arc<Reactor>) -> io::Result<Tcp
     })
 }
 
-/// Connects `socket`, configured by a [`TcpSocket`](super::TcpSocket) and of either mode
-/// (it may be a user's), to `addr` without blocking (see
-/// [`stream_io::connect`](crate::net::stream_io::connect)).
+/// Connects `socket`, configured by a [`TcpSocket`](super::TcpSocket), to `addr` without
+/// blocking (see [`stream_io::connect`](crate::net::stream_io::connect)); `nonblocking`
+/// says the socket is so already (else it may be a user's, blocking, and is made so).
 pub(super) async fn connect_socket(
     socket: Socket,
+    nonblocking: bool,
     addr: SocketAddr,
     reactor: Arc<Reactor>,
 ) -> io::Result<TcpStream> {
-    let socket = stream_io::set_nonblocking::<std::net::TcpStream>(socket)?;
+    let socket = if nonblocking {
+        socket
+    } else {
+        stream_io::set_nonblocking::<std::net::TcpStream>(socket)?
+    };
     Ok(TcpStream {
         io: stream_io::connect(socket, &addr.into(), reactor).await?,
     })
