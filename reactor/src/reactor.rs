@@ -295,11 +295,45 @@ impl Reactor {
         // SAFETY: the caller keeps the fd open until `deregister`, which deletes it from
         // the poller before returning.
         if let Err(error) = unsafe { self.poller.add(source.fd, source.key()) } {
-            // Never in the poller, so no event names it: freed at once.
-            self.sources.lock().remove(source.slot);
+            self.forget_failed_add(&source);
             return Err(error);
         }
         Ok(source)
+    }
+
+    /// Takes back a source whose poller add failed. epoll's add (eddy's own, and
+    /// `polling`'s on Linux), IOCP's and event ports' are all or nothing: nothing stands,
+    /// no event can name the source, and it is freed at once. kqueue's is not: `polling`
+    /// registers the read and the write filter in one call, and one may stand, so it is
+    /// deleted, and the source freed at the start of the next round, as a deregistered
+    /// source (a round in progress may hold an event for it), or, if the delete failed,
+    /// when the reactor is dropped.
+    fn forget_failed_add(&self, source: &Arc<Source>) {
+        let removed = self.sources.lock().remove(source.slot);
+        #[cfg(any(
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly",
+        ))]
+        {
+            // SAFETY: `register`'s caller keeps the fd open until `register` returns.
+            let deleted = self.poller.delete(unsafe { sys::borrow(source.fd) });
+            let mut retired = self.retired.lock();
+            match deleted {
+                Ok(()) => retired.released.push(removed),
+                Err(_) => retired.orphans.push(removed),
+            }
+        }
+        #[cfg(not(any(
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly",
+        )))]
+        drop(removed);
     }
 
     /// Deregisters a source: deletes it from the poller (so this must happen **before**
