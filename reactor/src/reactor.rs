@@ -295,20 +295,27 @@ impl Reactor {
         // SAFETY: the caller keeps the fd open until `deregister`, which deletes it from
         // the poller before returning.
         if let Err(error) = unsafe { self.poller.add(source.fd, source.key()) } {
-            self.forget_failed_add(&source);
+            self.forget_failed_add(&source, &error);
             return Err(error);
         }
         Ok(source)
     }
 
-    /// Takes back a source whose poller add failed. epoll's add (eddy's own, and
-    /// `polling`'s on Linux), IOCP's and event ports' are all or nothing: nothing stands,
-    /// no event can name the source, and it is freed at once. kqueue's is not: `polling`
-    /// registers the read and the write filter in one call, and one may stand, so it is
-    /// deleted, and the source freed at the start of the next round, as a deregistered
-    /// source (a round in progress may hold an event for it), or, if the delete failed,
-    /// when the reactor is dropped.
-    fn forget_failed_add(&self, source: &Arc<Source>) {
+    /// Takes back a source whose poller add failed with `error`. epoll's add (eddy's own,
+    /// and `polling`'s on Linux) and event ports' are all or nothing: nothing stands, no
+    /// event can name the source, and it is freed at once.
+    ///
+    /// kqueue's is not: `polling` records the fd, then registers the read and the write
+    /// filter in one `kevent` call, and when that call fails one filter may stand (and the
+    /// record always does, refusing the fd number from then on). On Windows `polling`
+    /// records the socket before it starts the AFD poll, and keeps the record if that
+    /// fails. So there, after an OS error, the fd is deleted, and the source freed at the
+    /// start of the next round, as a deregistered source (a round in progress may hold an
+    /// event for it), or when the reactor is dropped if the delete failed. An error with no
+    /// OS error is `polling`'s own refusal before it records anything (the fd is
+    /// registered already, by another source, whose registration a delete would take
+    /// away): nothing to undo.
+    fn forget_failed_add(&self, source: &Arc<Source>, error: &io::Error) {
         let removed = self.sources.lock().remove(source.slot);
         #[cfg(any(
             target_vendor = "apple",
@@ -316,13 +323,18 @@ impl Reactor {
             target_os = "netbsd",
             target_os = "openbsd",
             target_os = "dragonfly",
+            windows,
         ))]
-        {
+        if error.raw_os_error().is_some() {
             // SAFETY: `register`'s caller keeps the fd open until `register` returns.
             let deleted = self.poller.delete(unsafe { sys::borrow(source.fd) });
             let mut retired = self.retired.lock();
             match deleted {
                 Ok(()) => retired.released.push(removed),
+                // `polling` never recorded the fd (the add failed before it: an injected
+                // fault; on kqueue the delete then says `NotFound`, with no OS error):
+                // nothing stands.
+                Err(error) if error.raw_os_error().is_none() => {}
                 Err(_) => retired.orphans.push(removed),
             }
         }
@@ -332,8 +344,9 @@ impl Reactor {
             target_os = "netbsd",
             target_os = "openbsd",
             target_os = "dragonfly",
+            windows,
         )))]
-        drop(removed);
+        let _ = (removed, error);
     }
 
     /// Deregisters a source: deletes it from the poller (so this must happen **before**

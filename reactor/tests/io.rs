@@ -457,6 +457,31 @@ fn a_hang_up_ends_a_read_with_future_with_zero_bytes() {
     });
 }
 
+/// An fd registered a second time is refused (epoll says `EEXIST`; `polling` refuses it
+/// before any system call on kqueue and Windows), and the refusal takes nothing from the
+/// first registration: its reader still gets the bytes, and no source is left behind.
+#[test]
+fn registering_an_fd_twice_is_refused_and_the_first_registration_still_works() {
+    use std::os::fd::AsFd;
+
+    within_timeout(|| {
+        let reactor = Arc::new(common::reactor());
+        let (a, b) = pair(&reactor);
+        let _driver = Driver::start(&reactor);
+        // SAFETY: `a` owns the fd and outlives this (refused) registration.
+        let again = unsafe { reactor.register(a.get_ref().as_fd()) };
+        assert!(again.is_err(), "the fd was registered twice");
+        assert_eq!(reactor.sources(), 2);
+        b.get_ref().write_all(b"still here").unwrap();
+        let heard = block_on(async {
+            let mut buf = [0; 16];
+            let n = a.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+            buf[..n].to_vec()
+        });
+        assert_eq!(heard, b"still here");
+    });
+}
+
 #[test]
 fn into_inner_deregisters_and_returns_the_io() {
     let reactor = Arc::new(common::reactor());
