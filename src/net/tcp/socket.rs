@@ -18,6 +18,11 @@ use super::{stream, TcpListener, TcpStream};
 /// [`TcpListener`]. Dropping it closes the socket. Creating one and setting options
 /// needs no runtime; `connect` and `listen` do.
 ///
+/// [`new_v4`](Self::new_v4) and [`new_v6`](Self::new_v6) make the socket non-blocking, as
+/// tokio's are, and `connect` and `listen` take it so (leave the mode alone through its
+/// fd). A socket handed in ([`from_std_stream`](Self::from_std_stream), `From<OwnedFd>`,
+/// `FromRawFd`) may be of either mode: `connect` and `listen` make it non-blocking.
+///
 /// # Examples
 ///
 /// A listener with a backlog of its own, and a client bound to a chosen local address:
