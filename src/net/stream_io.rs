@@ -111,9 +111,9 @@ pub(crate) trait StdStream: AsSource {
     /// Turns the count off again (the socket leaves eddy).
     fn stop_counting_reads(&self) {}
 
-    /// One read into `bufs` (at most [`MAX_BUFS`](super::read_count::MAX_BUFS) of them), with the kernel's count of the bytes
-    /// still queued if it gave one. Called only after [`count_reads`](Self::count_reads)
-    /// said true.
+    /// One read into `bufs` (at most [`MAX_BUFS`](super::read_count::MAX_BUFS) of them),
+    /// with the kernel's count of the bytes still queued if it gave one. Called only after
+    /// [`count_reads`](Self::count_reads) said true.
     fn read_counted(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<(usize, Option<usize>)> {
         let _ = bufs;
         unreachable!("read_counted without count_reads")
