@@ -316,37 +316,29 @@ impl Reactor {
     /// registered already, by another source, whose registration a delete would take
     /// away): nothing to undo.
     fn forget_failed_add(&self, source: &Arc<Source>, error: &io::Error) {
+        /// Where `polling`'s add can fail halfway (above).
+        const ADD_MAY_LEAVE_SOMETHING: bool = cfg!(any(
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly",
+            windows,
+        ));
         let removed = self.sources.lock().remove(source.slot);
-        #[cfg(any(
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-            windows,
-        ))]
-        if error.raw_os_error().is_some() {
-            // SAFETY: `register`'s caller keeps the fd open until `register` returns.
-            let deleted = self.poller.delete(unsafe { sys::borrow(source.fd) });
-            let mut retired = self.retired.lock();
-            match deleted {
-                Ok(()) => retired.released.push(removed),
-                // `polling` never recorded the fd (the add failed before it: an injected
-                // fault; on kqueue the delete then says `NotFound`, with no OS error):
-                // nothing stands.
-                Err(error) if error.raw_os_error().is_none() => {}
-                Err(_) => retired.orphans.push(removed),
-            }
+        if !ADD_MAY_LEAVE_SOMETHING || error.raw_os_error().is_none() {
+            return;
         }
-        #[cfg(not(any(
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-            windows,
-        )))]
-        let _ = (removed, error);
+        // SAFETY: `register`'s caller keeps the fd open until `register` returns.
+        let deleted = self.poller.delete(unsafe { sys::borrow(source.fd) });
+        let mut retired = self.retired.lock();
+        match deleted {
+            Ok(()) => retired.released.push(removed),
+            // `polling` never recorded the fd (the add failed before it: an injected fault;
+            // on kqueue the delete then says `NotFound`, with no OS error): nothing stands.
+            Err(error) if error.raw_os_error().is_none() => {}
+            Err(_) => retired.orphans.push(removed),
+        }
     }
 
     /// Deregisters a source: deletes it from the poller (so this must happen **before**
