@@ -27,8 +27,8 @@ use socket2::{SockAddr, SockRef, Socket};
 use super::read_count::{self, ReadCount};
 use crate::io::Async;
 
-/// A non-blocking connect of `socket` (non-blocking already: `net::new_socket`'s, or
-/// [`set_nonblocking`] by the caller) to `addr`: start it (`EINPROGRESS` is the usual
+/// A non-blocking connect of `socket` (non-blocking already: `net::new_socket`'s, or set
+/// so by the caller) to `addr`: start it (`EINPROGRESS` is the usual
 /// answer, `WSAEWOULDBLOCK` on Windows; `EINTR` means the same), register the socket
 /// with `reactor`, wait until it is writable, then ask the kernel how it went (a pending
 /// `SO_ERROR` is the connect's error).
@@ -69,18 +69,6 @@ where
     Ok(StreamIo(io, ReadCount::new()))
 }
 
-/// Puts a socket of unknown mode (a user's) in non-blocking mode, as std's
-/// `set_nonblocking(true)` does it: one `ioctl(FIONBIO)` on Linux, where socket2's is two
-/// `fcntl`s.
-pub(super) fn set_nonblocking<S>(socket: Socket) -> io::Result<Socket>
-where
-    S: StdStream + From<OwnedSource> + Into<OwnedSource>,
-{
-    let stream = S::from(OwnedSource::from(socket));
-    stream.set_nonblocking()?;
-    Ok(Socket::from(stream.into()))
-}
-
 /// Whether a non-blocking `connect` failed only because it has not finished yet.
 ///
 /// On Unix that includes `EINTR`: a connect a signal interrupts is not aborted but goes on
@@ -99,8 +87,6 @@ fn connect_in_progress(err: &io::Error) -> bool {
 pub(crate) trait StdStream: AsSource {
     /// std's `shutdown`.
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
-    /// std's `set_nonblocking(true)`.
-    fn set_nonblocking(&self) -> io::Result<()>;
 
     /// Asks the kernel to count, with each read, the bytes still queued
     /// (`read_count.rs`); false where it cannot (the default).
@@ -125,10 +111,6 @@ impl StdStream for std::net::TcpStream {
         std::net::TcpStream::shutdown(self, how)
     }
 
-    fn set_nonblocking(&self) -> io::Result<()> {
-        std::net::TcpStream::set_nonblocking(self, true)
-    }
-
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn count_reads(&self) -> bool {
         super::read_count::sys::enable(std::os::fd::AsFd::as_fd(self))
@@ -149,10 +131,6 @@ impl StdStream for std::net::TcpStream {
 impl StdStream for std::os::unix::net::UnixStream {
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         std::os::unix::net::UnixStream::shutdown(self, how)
-    }
-
-    fn set_nonblocking(&self) -> io::Result<()> {
-        std::os::unix::net::UnixStream::set_nonblocking(self, true)
     }
 }
 

@@ -297,7 +297,10 @@ pub(super) async fn connect_socket(
     let socket = if nonblocking {
         socket
     } else {
-        stream_io::set_nonblocking::<std::net::TcpStream>(socket)?
+        // Through std's: one `ioctl(FIONBIO)` on Linux, where socket2's is two `fcntl`s.
+        let stream = std::net::TcpStream::from(socket);
+        stream.set_nonblocking(true)?;
+        Socket::from(stream)
     };
     Ok(TcpStream {
         io: stream_io::connect(socket, &addr.into(), reactor).await?,
